@@ -1,0 +1,1 @@
+"""Partagenda's planner: a pure CP-SAT model, instance in, rota out."""
