@@ -1,0 +1,1 @@
+"""Partagenda's application core: persistence, planning workflow, feeds, reports and jobs."""
