@@ -1,0 +1,79 @@
+"""Database fixtures: every database test runs on SQLite and, when TEST_DATABASE_URL is set, on
+PostgreSQL; the schema is built by the Alembic migrations; each test runs in a transaction that is
+rolled back (code under test may commit: it commits a SAVEPOINT)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session
+
+from scheduler.db import make_engine
+from scheduler.migrations import upgrade_to_head
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=[
+            pytest.mark.postgresql,
+            pytest.mark.skipif(POSTGRES_URL is None, reason="TEST_DATABASE_URL is not set"),
+        ],
+    ),
+]
+
+
+def fresh_database_url(kind: str, name: str, tmp_dir: Path) -> str:
+    """The URL of a new empty database of `kind` named after `name` (dropped first if it exists)."""
+    if kind == "sqlite":
+        path = tmp_dir / f"{name}.db"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    assert POSTGRES_URL is not None
+    server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    database = f"{server.database}_{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return server.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each kind, shared by the session's tests."""
+    kind: str = request.param
+    url = fresh_database_url(kind, f"suite_{os.getpid()}", tmp_path_factory.mktemp(kind))
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The engine of the migrated test database."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
