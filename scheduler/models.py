@@ -459,7 +459,7 @@ class ContractAssistant(Base):
         ForeignKey("pooled_contract.id", ondelete="CASCADE"), index=True
     )
     assistant_id: Mapped[int] = mapped_column(
-        ForeignKey("assistant.id", ondelete="RESTRICT"), index=True
+        ForeignKey("assistant.id", ondelete="CASCADE"), index=True
     )
     weekly_minutes: Mapped[int] = mapped_column(Integer)
 
@@ -520,7 +520,7 @@ class Share(Base):
         ForeignKey("share_plan.id", ondelete="CASCADE"), index=True
     )
     cabinet_id: Mapped[int] = mapped_column(
-        ForeignKey("cabinet.id", ondelete="RESTRICT"), index=True
+        ForeignKey("cabinet.id", ondelete="CASCADE"), index=True
     )
     share_bp: Mapped[int] = mapped_column(Integer)
 
@@ -629,13 +629,13 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rota_id: Mapped[int] = mapped_column(ForeignKey("rota.id", ondelete="CASCADE"), index=True)
     assistant_id: Mapped[int] = mapped_column(
-        ForeignKey("assistant.id", ondelete="RESTRICT"), index=True
+        ForeignKey("assistant.id", ondelete="CASCADE"), index=True
     )
     contract_id: Mapped[int] = mapped_column(
-        ForeignKey("pooled_contract.id", ondelete="RESTRICT"), index=True
+        ForeignKey("pooled_contract.id", ondelete="CASCADE"), index=True
     )
     cabinet_id: Mapped[int] = mapped_column(
-        ForeignKey("cabinet.id", ondelete="RESTRICT"), index=True
+        ForeignKey("cabinet.id", ondelete="CASCADE"), index=True
     )
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
@@ -660,10 +660,10 @@ class TravelLeg(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rota_id: Mapped[int] = mapped_column(ForeignKey("rota.id", ondelete="CASCADE"), index=True)
     assistant_id: Mapped[int] = mapped_column(
-        ForeignKey("assistant.id", ondelete="RESTRICT"), index=True
+        ForeignKey("assistant.id", ondelete="CASCADE"), index=True
     )
-    origin_id: Mapped[int] = mapped_column(ForeignKey("cabinet.id", ondelete="RESTRICT"))
-    destination_id: Mapped[int] = mapped_column(ForeignKey("cabinet.id", ondelete="RESTRICT"))
+    origin_id: Mapped[int] = mapped_column(ForeignKey("cabinet.id", ondelete="CASCADE"))
+    destination_id: Mapped[int] = mapped_column(ForeignKey("cabinet.id", ondelete="CASCADE"))
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
     uid: Mapped[str] = mapped_column(String(64))
@@ -685,7 +685,7 @@ class RotaBreak(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rota_id: Mapped[int] = mapped_column(ForeignKey("rota.id", ondelete="CASCADE"), index=True)
-    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistant.id", ondelete="RESTRICT"))
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("assistant.id", ondelete="CASCADE"))
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
 

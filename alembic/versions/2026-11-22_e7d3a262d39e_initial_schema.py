@@ -523,7 +523,7 @@ def upgrade() -> None:
             ["assistant_id"],
             ["assistant.id"],
             name=op.f("fk_contract_assistant_assistant_id_assistant"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["contract_id"],
@@ -964,7 +964,7 @@ def upgrade() -> None:
             ["cabinet_id"],
             ["cabinet.id"],
             name=op.f("fk_share_cabinet_id_cabinet"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["plan_id"],
@@ -997,19 +997,19 @@ def upgrade() -> None:
             ["assistant_id"],
             ["assistant.id"],
             name=op.f("fk_assignment_assistant_id_assistant"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["cabinet_id"],
             ["cabinet.id"],
             name=op.f("fk_assignment_cabinet_id_cabinet"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["contract_id"],
             ["pooled_contract.id"],
             name=op.f("fk_assignment_contract_id_pooled_contract"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["rota_id"], ["rota.id"], name=op.f("fk_assignment_rota_id_rota"), ondelete="CASCADE"
@@ -1269,7 +1269,7 @@ def upgrade() -> None:
             ["assistant_id"],
             ["assistant.id"],
             name=op.f("fk_rota_break_assistant_id_assistant"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["rota_id"], ["rota.id"], name=op.f("fk_rota_break_rota_id_rota"), ondelete="CASCADE"
@@ -1296,19 +1296,19 @@ def upgrade() -> None:
             ["assistant_id"],
             ["assistant.id"],
             name=op.f("fk_travel_leg_assistant_id_assistant"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["destination_id"],
             ["cabinet.id"],
             name=op.f("fk_travel_leg_destination_id_cabinet"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["origin_id"],
             ["cabinet.id"],
             name=op.f("fk_travel_leg_origin_id_cabinet"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["rota_id"], ["rota.id"], name=op.f("fk_travel_leg_rota_id_rota"), ondelete="CASCADE"
