@@ -28,7 +28,7 @@ def subdivision(department: str | None) -> str | None:
 
 @lru_cache(maxsize=256)
 def _holidays(year: int, department: str | None) -> dict[date, str]:
-    calendar = holidays.France(years=year, subdiv=subdivision(department), language="fr")
+    calendar = holidays.country_holidays("FR", years=year, subdiv=subdivision(department), language="fr")
     return dict(calendar.items())
 
 
