@@ -963,6 +963,17 @@ def _check_contracts(context: _Context) -> None:
         week = f"la semaine du {french_date(monday)}"
         got = minutes.get((contract_id, monday), {})
         total = sum(got.values())
+        if protected_week(context.instance, monday):
+            # What the notice window froze stays; hours lost to an absence are not made up here.
+            if total > target:
+                context.add(
+                    "contract-hours",
+                    contract.assistant,
+                    monday,
+                    f"{name} a {french_duration(total)} au titre du contrat « {contract_id} » "
+                    f"{week} : le contrat en prévoit au plus {french_duration(target)}.",
+                )
+            continue
         if total != target:
             context.add(
                 "contract-hours",
@@ -982,6 +993,15 @@ def _check_contracts(context: _Context) -> None:
                     f"de {name} {week} au lieu de {french_duration(share)} "
                     f"(contrat « {contract_id} », tolérance {french_duration(tolerance)}).",
                 )
+
+
+def protected_week(instance: Instance, monday: date) -> bool:
+    """True for a week that starts inside a re-plan's protected window (rules.md, contract hours)."""
+    replan = instance.replan
+    if replan.protected_until is None or not replan.published:
+        return False
+    zone = ZoneInfo(instance.timezone)
+    return datetime.combine(monday, time(0), zone) < replan.protected_until
 
 
 def _describe(context: _Context, assignment: Assignment) -> str:

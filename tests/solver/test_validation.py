@@ -973,3 +973,23 @@ def test_check_rota_thirty_assistants_four_weeks_is_fast() -> None:
     # Christmas Day (Friday 25 December) is worked: holiday, contract hours and both shares.
     assert rule_ids(violations) == {"public-holiday", "contract-hours", "share-tolerance"}
     assert {v.assistant for v in violations} == {AssistantId(a) for a in ids}
+
+
+def test_protected_week_may_fall_short_of_contract_hours_after_leave() -> None:
+    # Thursday's leave falls in the frozen window: the week keeps what is left, shares included.
+    thursday = split_day(day(3), PARC)
+    instance = make_instance(
+        assistants=[make_assistant(leave=[whole_days(day(3))])],
+        replan=Replan(published=standard_week(), protected_until=at(day(5), "00:00")),
+    )
+    changes = tuple(Change(JULIE, (PARC,), a, None, "Congé de Julie Martin.") for a in thursday)
+    rota = replace(make_rota(replace_assignments(standard_week(), thursday)), changes=changes)
+    assert check_rota(instance, rota) == []
+
+
+def test_protected_week_above_contract_hours_is_reported() -> None:
+    replan = Replan(published=standard_week(), protected_until=at(day(2), "00:00"))
+    rota = (*standard_week(), assign(day(5), "08:00", "11:00"))
+    violations = check_rota(make_instance(replan=replan), make_rota(rota))
+    assert "contract-hours" in rule_ids(violations)
+    assert "au plus" in next(v.message for v in violations if v.rule == "contract-hours")
