@@ -1,0 +1,263 @@
+"""Domain errors of the application core: one class per failure, message built in `__init__`.
+
+The HTTP edge maps each to an RFC 9457 problem (api/errors.py); the CLI prints its message.
+Classes are grouped by area; add new ones at the end of their area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class PartagendaError(Exception):
+    """Base of every domain error; `status` hints the HTTP status at the edge."""
+
+    status: int = 400
+    title: str = "Requête invalide"
+
+
+# --- Lookups -------------------------------------------------------------------------------------
+
+
+class NotFound(PartagendaError, LookupError):
+    """A resource that does not exist (or that the caller may not see)."""
+
+    status = 404
+    title = "Ressource introuvable"
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key!s} introuvable")
+        self.entity = entity
+        self.key = key
+
+
+class Forbidden(PartagendaError):
+    """The caller's role does not allow this action."""
+
+    status = 403
+    title = "Accès refusé"
+
+    def __init__(self, reason: str = "votre rôle ne permet pas cette action") -> None:
+        super().__init__(reason)
+
+
+class InvalidField(PartagendaError, ValueError):
+    """A field breaks a rule; `field` is its path."""
+
+    status = 422
+    title = "Donnée invalide"
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+# --- Planning ------------------------------------------------------------------------------------
+
+
+class PeriodOverlap(PartagendaError):
+    """A period overlaps a published rota of another period."""
+
+    status = 409
+    title = "Période en conflit"
+
+    def __init__(self, period: str, other: str) -> None:
+        super().__init__(f"la période {period} chevauche le planning publié {other}")
+
+
+class NothingToPlan(PartagendaError):
+    """No active contract covers the period."""
+
+    status = 422
+    title = "Rien à planifier"
+
+    def __init__(self, period: str) -> None:
+        super().__init__(f"aucun contrat actif sur la période {period}")
+
+
+class RotaNotDraft(PartagendaError):
+    """A published or superseded rota cannot change."""
+
+    status = 409
+    title = "Planning figé"
+
+    def __init__(self, rota_id: int, status: str) -> None:
+        super().__init__(f"le planning {rota_id} est {status} : il ne peut plus être modifié")
+
+
+class RotaNotPublishable(PartagendaError):
+    """The draft breaks hard rules or has no valid solution."""
+
+    status = 422
+    title = "Planning non publiable"
+
+    def __init__(self, rota_id: int, reasons: Sequence[str]) -> None:
+        shown = "; ".join(reasons[:3]) + (
+            f" (et {len(reasons) - 3} autres)" if len(reasons) > 3 else ""
+        )
+        super().__init__(f"le planning {rota_id} ne peut pas être publié : {shown}")
+        self.reasons = list(reasons)
+
+
+class NoticeRequired(PartagendaError):
+    """A change inside the 15-day notice window needs an acknowledged reason."""
+
+    status = 409
+    title = "Délai de prévenance"
+
+    def __init__(self, changes: Sequence[str], notice_days: int) -> None:
+        listed = "; ".join(changes[:3]) + (
+            f" (et {len(changes) - 3} autres)" if len(changes) > 3 else ""
+        )
+        super().__init__(
+            f"{len(changes)} changement(s) dans le délai de prévenance de {notice_days} jours "
+            f"demandent l'accord de l'assistante et un motif : {listed}"
+        )
+        self.changes = list(changes)
+
+
+class InvalidEdit(PartagendaError):
+    """An edit that cannot be applied (unknown assignment, times off the grain...)."""
+
+    status = 422
+    title = "Modification impossible"
+
+
+# --- Feeds ---------------------------------------------------------------------------------------
+
+
+class FeedNotFound(NotFound):
+    """No live calendar feed behind a subscription URL (unknown or revoked token, or not yet
+    rendered); the message never contains the token."""
+
+    def __init__(self) -> None:
+        super().__init__("flux de calendrier", "demandé")
+
+
+# --- Access and concurrency (API) ----------------------------------------------------------------
+
+
+class AuthenticationFailed(PartagendaError):
+    """The credentials or the access token are wrong, expired or revoked."""
+
+    status = 401
+    title = "Authentification requise"
+
+    def __init__(self, reason: str = "identifiants invalides") -> None:
+        super().__init__(reason)
+
+
+class PreconditionFailed(PartagendaError):
+    """The client's version (If-Match) is not the stored one: someone changed it meanwhile."""
+
+    status = 412
+    title = "Version périmée"
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key!s} a été modifié entre-temps : relisez-le")
+        self.entity = entity
+        self.key = key
+
+
+class DuplicateResource(PartagendaError):
+    """A resource with the same natural key already exists."""
+
+    status = 409
+    title = "Doublon"
+
+    def __init__(self, entity: str, detail: str) -> None:
+        super().__init__(f"{entity} existe déjà : {detail}")
+
+
+class ResourceInUse(PartagendaError):
+    """A resource cannot be deleted while others refer to it."""
+
+    status = 409
+    title = "Ressource utilisée"
+
+    def __init__(
+        self, entity: str, key: object, detail: str = "elle est encore référencée"
+    ) -> None:
+        super().__init__(f"{entity} {key!s} ne peut pas être supprimé : {detail}")
+
+
+class IdempotencyKeyReused(PartagendaError):
+    """The Idempotency-Key was already used with a different request."""
+
+    status = 422
+    title = "Clé d'idempotence réutilisée"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"la clé d'idempotence {key!r} a déjà servi pour une autre requête")
+        self.field = "header.Idempotency-Key"
+        self.message = "déjà utilisée avec une autre requête"
+
+
+class IdempotencyInFlight(PartagendaError):
+    """A request with the same Idempotency-Key is still being processed."""
+
+    status = 409
+    title = "Requête en cours"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"une requête avec la clé d'idempotence {key!r} est encore en cours")
+
+
+class ShareTotalInvalid(InvalidField):
+    """A share plan's shares do not sum to 100 % (10,000 basis points)."""
+
+    def __init__(self, total_bp: int, field: str = "body.shares") -> None:
+        super().__init__(
+            field,
+            "share_total",
+            f"les parts totalisent {total_bp} points de base au lieu de 10000 (100 %)",
+        )
+        self.total_bp = total_bp
+
+
+# --- Patientèle and reports ----------------------------------------------------------------------
+
+
+class InvalidPeriod(PartagendaError, ValueError):
+    """A report period string that cannot be read."""
+
+    status = 422
+    title = "Période invalide"
+
+    def __init__(self, text: str, reason: str | None = None) -> None:
+        detail = (
+            f"période {text!r} illisible : attendu AAAA-MM (mois), AAAA-Tn ou AAAA-Qn (trimestre),"
+            " Yn (année n du contrat) ou AAAA-Y (année civile)"
+        )
+        super().__init__(detail if reason is None else f"période {text!r} : {reason}")
+        self.text = text
+
+
+class SnapshotRejected(PartagendaError, ValueError):
+    """A patientèle snapshot breaks a rule (unknown doctor, duplicate date, bad count...)."""
+
+    status = 422
+    title = "Relevé de patientèle invalide"
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(f"{field} : {message}")
+        self.field = field
+        self.rule = rule
+        self.message = message
+
+
+class ImportRejected(PartagendaError, ValueError):
+    """A CSV import with at least one bad line: nothing was imported; `errors` lists them all."""
+
+    status = 422
+    title = "Import refusé"
+
+    def __init__(self, errors: Sequence[tuple[int, str, str, str]]) -> None:
+        first = "; ".join(
+            f"ligne {line}, {column} : {message}" for line, column, _, message in errors[:3]
+        )
+        more = f" (et {len(errors) - 3} autres)" if len(errors) > 3 else ""
+        super().__init__(f"{len(errors)} erreur(s), rien n'a été importé : {first}{more}")
+        self.errors = list(errors)

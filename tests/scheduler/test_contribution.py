@@ -1,0 +1,435 @@
+"""Contribution figures (scheduler/contribution.py): every figure against a case worked out by hand.
+
+The base case: contract `pool-a`, collective 2026 rule, 1.0 funded ETP, start Monday 5 January
+2026, 5 years, employer cost 50,000 EUR a year, split by share; one assistant (id 1) for 35 h
+(2,100 min) a week; members A (cabinet 1, 60 %) and B (cabinet 2, 40 %); one doctor each.
+Snapshots at t = 0, 60 and 120 days (2026-01-05, 2026-03-06, 2026-05-05):
+
+    doctor 11 (A): PMT 1000, 1030, 1060   FA 2000, 2010, 2020
+    doctor 22 (B): PMT  800,  790,  780   FA 1200, 1215, 1221   (a negative PMT gain)
+
+Deadline: 2026-01-05 + 2 years = 2028-01-05, i.e. day T = 730 (365 + 365).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from scheduler.contribution import (
+    AbsenceInput,
+    ContractInput,
+    DoctorInput,
+    LedgerWeek,
+    MemberInput,
+    PolicyParams,
+    SharePlanInput,
+    Snapshot,
+    Status,
+    contract_figures,
+    project,
+    round_to,
+    split_cents,
+    suspension_spells,
+)
+
+D = Decimal
+START = date(2026, 1, 5)
+
+
+def _doctor(doctor_id: int, cabinet_id: int, rows: list[tuple[date, int, int]]) -> DoctorInput:
+    return DoctorInput(
+        id=doctor_id,
+        cabinet_id=cabinet_id,
+        rpps=f"1000000000{doctor_id % 10}",
+        name=f"Dr {doctor_id}",
+        installed_on=date(2010, 1, 1),
+        snapshots=tuple(Snapshot(on, pmt, fa) for on, pmt, fa in rows),
+    )
+
+
+def _ledger() -> tuple[LedgerWeek, ...]:
+    rows = [
+        LedgerWeek(1, 1, date(2026, 2, 2), 1260, 1260),
+        LedgerWeek(2, 1, date(2026, 2, 2), 840, 0),
+    ]
+    for week in (date(2026, 5, 4), date(2026, 5, 11), date(2026, 5, 18), date(2026, 5, 25)):
+        rows.append(LedgerWeek(1, 1, week, 1260, 1000 if week.day == 18 else 1260))
+        rows.append(LedgerWeek(2, 1, week, 840, 840))
+    return tuple(rows)
+
+
+def base_contract() -> ContractInput:
+    """The base case of the module docstring."""
+    return ContractInput(
+        id=1,
+        code="pool-a",
+        name="Contrat A",
+        start_date=START,
+        duration_years=5,
+        funded_etp=D("1.00"),
+        cost_split="by_share",
+        annual_employer_cost_eur=D(50000),
+        weekly_minutes=2100,
+        assistant_ids=(1,),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(2, "b", "Cabinet B")),
+        share_plans=(SharePlanInput(START, ((1, 6000), (2, 4000))),),
+        doctors=(
+            _doctor(
+                11,
+                1,
+                [
+                    (date(2026, 1, 5), 1000, 2000),
+                    (date(2026, 3, 6), 1030, 2010),
+                    (date(2026, 5, 5), 1060, 2020),
+                ],
+            ),
+            _doctor(
+                22,
+                2,
+                [
+                    (date(2026, 1, 5), 800, 1200),
+                    (date(2026, 3, 6), 790, 1215),
+                    (date(2026, 5, 5), 780, 1221),
+                ],
+            ),
+        ),
+        ledger=_ledger(),
+        absences=(),
+    )
+
+
+def test_project_least_squares_by_hand() -> None:
+    # Points (0,0) (30,12) (60,18) (90,30): mean t = 45, mean y = 15,
+    # Sxx = 45² + 15² + 15² + 45² = 4500, Sxy = 45*15 + 15*3 + 15*3 + 45*15 = 1440,
+    # slope = 1440 / 4500 = 0.32, intercept = 15 - 0.32*45 = 0.6, value(730) = 0.6 + 233.6 = 234.2.
+    # Fitted 0.6, 10.2, 19.8, 29.4 -> residuals -0.6, 1.8, -1.8, 0.6 -> SSR = 7.2, s² = 7.2/2 = 3.6.
+    # SE(730) = sqrt(3.6) * sqrt(1/4 + 685²/4500) = 1.8973666 * 10.2236110 = 19.397938;
+    # band = 234.2 -/+ 2 * 19.397938 = [195.404124, 272.995876].
+    projection = project([(0, 0), (30, 12), (60, 18), (90, 30)], 730, D(2))
+    assert projection is not None
+    assert projection.slope_per_day == D("0.32")
+    assert round_to(projection.value, 4) == D("234.2000")
+    assert projection.low is not None and projection.high is not None
+    assert round_to(projection.low, 4) == D("195.4041")
+    assert round_to(projection.high, 4) == D("272.9959")
+
+
+def test_project_needs_two_points_and_band_needs_three() -> None:
+    assert project([(0, 0)], 730, D(2)) is None
+    two = project([(0, 0), (60, 20)], 730, D(2))
+    assert two is not None and two.low is None and round_to(two.value, 4) == D("243.3333")
+
+
+def test_group_gain_attainment_projection_and_status() -> None:
+    figures = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31))
+    group = figures.progress
+    assert figures.deadline == date(2028, 1, 5) and figures.suspended_days == 0
+    # Baseline: 1000 + 800 = 1800 PMT, 2000 + 1200 = 3200 FA.
+    assert (group.pmt.baseline, group.file_active.baseline) == (1800, 3200)
+    # Gain at 2026-05-31 (latest snapshot 2026-05-05): PMT 60 - 20 = 40; FA 20 + 21 = 41.
+    assert (group.pmt.gain, group.file_active.gain) == (40, 41)
+    # Target 260 x 1.00 = 260 PMT, 110 x 1.00 = 110 FA.
+    assert (group.pmt.target, group.file_active.target) == (D(260), D(110))
+    # Attainment 40/260 = 0.1538, 41/110 = 0.3727; the weaker is PMT.
+    assert group.pmt.attainment is not None and group.file_active.attainment is not None
+    assert round_to(group.pmt.attainment, 4) == D("0.1538")
+    assert round_to(group.file_active.attainment, 4) == D("0.3727")
+    assert group.weaker_attainment == group.pmt.attainment
+    # PMT series 0, 20, 40 at t = 0, 60, 120: slope 1/3, exact line, value(730) = 243.3333,
+    # residuals 0 so the band collapses onto the value.
+    pmt = group.pmt.projection
+    assert pmt is not None and pmt.points == 3
+    assert round_to(pmt.value, 4) == D("243.3333")
+    assert pmt.low is not None and round_to(pmt.low, 4) == D("243.3333")
+    # FA series 0, 25, 41: mean t 60, mean y 22, Sxx 7200, Sxy 60*22 + 60*19 = 2460,
+    # slope 2460/7200 = 0.341667, intercept 22 - 20.5 = 1.5, value(730) = 1.5 + 249.416667 = 250.9167.
+    # Residuals -1.5, 3, -1.5 -> SSR 13.5, s² = 13.5/1; SE = sqrt(13.5)*sqrt(1/3 + 670²/7200)
+    # = 3.674235 * 7.917105 = 29.089311 -> band 250.9167 -/+ 58.1786 = [192.7381, 309.0953].
+    fa = group.file_active.projection
+    assert fa is not None and fa.low is not None and fa.high is not None
+    assert round_to(fa.value, 4) == D("250.9167")
+    assert round_to(fa.low, 4) == D("192.7381")
+    assert round_to(fa.high, 4) == D("309.0953")
+    # Projected attainment: PMT 243.3333/260 = 0.9359, FA 250.9167/110 = 2.2811; weaker 0.9359,
+    # which is >= 0.8 (at_risk_min) and < 1.0 (on_track_min): at risk.
+    assert group.weaker_projected_attainment is not None
+    assert round_to(group.weaker_projected_attainment, 4) == D("0.9359")
+    assert group.status is Status.AT_RISK
+
+
+def test_members_negative_gain_shares_and_gain_per_hours() -> None:
+    figures = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    # Member targets are the group's x the contracted share: A 260*0.6 = 156 / 110*0.6 = 66;
+    # B 260*0.4 = 104 / 110*0.4 = 44.
+    assert (a.progress.pmt.target, a.progress.file_active.target) == (D(156), D(66))
+    assert (b.progress.pmt.target, b.progress.file_active.target) == (D(104), D(44))
+    # B lost 20 PMT: attainment -20/104 = -0.1923; projected slope -1/6 -> -121.6667 at day 730,
+    # i.e. -1.1699 of its target: missed if the trend holds.
+    assert b.progress.pmt.gain == -20
+    assert b.progress.pmt.attainment is not None
+    assert round_to(b.progress.pmt.attainment, 4) == D("-0.1923")
+    assert b.progress.pmt.projection is not None
+    assert round_to(b.progress.pmt.projection.value, 4) == D("-121.6667")
+    assert b.progress.status is Status.MISSED
+    # A: PMT slope 0.5 -> 365 at day 730 = 2.3397 of 156; FA 0,10,20 -> 121.6667 = 1.8434 of 66.
+    assert a.progress.status is Status.ON_TRACK
+    # Share of the group's gain: PMT A 60/40 = 1.5, B -20/40 = -0.5; FA A 20/41 = 0.4878, B 0.5122.
+    assert a.share_of_gain_pmt == D("1.5") and b.share_of_gain_pmt == D("-0.5")
+    assert a.share_of_gain_fa is not None and b.share_of_gain_fa is not None
+    assert round_to(a.share_of_gain_fa, 4) == D("0.4878")
+    assert round_to(b.share_of_gain_fa, 4) == D("0.5122")
+    # Hours received since the start (weeks up to 31 May): A 1260 (Feb) + 1260*3 + 1000 = 6040 min,
+    # B 0 (Feb) + 840*4 = 3360 min; total 9400: A 6040/9400 = 0.6426, B 3360/9400 = 0.3574.
+    assert (a.cumulative_delivered_minutes, b.cumulative_delivered_minutes) == (6040, 3360)
+    assert a.share_of_hours is not None and b.share_of_hours is not None
+    assert round_to(a.share_of_hours, 4) == D("0.6426")
+    assert round_to(b.share_of_hours, 4) == D("0.3574")
+    # Gain per 100 h: A 60 PMT / 100.6667 h * 100 = 59.60; 20 FA -> 19.87;
+    # B -20 / 56 h * 100 = -35.71 PMT; 21 / 56 * 100 = 37.50 FA.
+    assert a.gain_pmt_per_100h is not None and a.gain_fa_per_100h is not None
+    assert round_to(a.gain_pmt_per_100h, 2) == D("59.60")
+    assert round_to(a.gain_fa_per_100h, 2) == D("19.87")
+    assert b.gain_pmt_per_100h is not None and b.gain_fa_per_100h is not None
+    assert round_to(b.gain_pmt_per_100h, 2) == D("-35.71")
+    assert round_to(b.gain_fa_per_100h, 2) == D("37.50")
+    # Doctors: the member's target split equally (one doctor each: the whole member target).
+    assert a.doctors[0].progress.pmt.target == D(156)
+    assert a.doctors[0].baseline_date == date(2026, 1, 5)
+
+
+def test_hours_contracted_planned_delivered_in_the_period() -> None:
+    figures = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    # Mondays of May 2026: 4, 11, 18, 25. Contracted per week: A 2100*0.6 = 1260, B 840.
+    assert [w.week_start.day for w in a.weeks] == [4, 11, 18, 25]
+    assert (a.contracted_minutes, a.planned_minutes, a.delivered_minutes) == (5040, 5040, 4780)
+    assert (b.contracted_minutes, b.planned_minutes, b.delivered_minutes) == (3360, 3360, 3360)
+    assert figures.contracted_minutes == 8400 and figures.delivered_minutes == 8140
+
+
+def test_aid_and_net_cost_by_share_while_projected() -> None:
+    figures = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31))
+    y1, y2, y3, y4, y5 = figures.aid_years
+    # Years 1 and 2 are never proratised: 38,000 and 28,000 x 1.00 ETP.
+    assert (y1.aid, y2.aid) == (D("38000.00"), D("28000.00"))
+    assert y1.proration_basis == "none"
+    # From year 3: 22,000 x min(1, 0.935897) = 20,589.74 (projected weaker attainment).
+    assert y3.proration_basis == "projected"
+    assert y3.aid == D("20589.74") and y4.aid == y3.aid and y5.aid == y3.aid
+    # Net cost Y1 = 50,000 - 38,000 = 12,000: A 60 % = 7,200, B 4,800.
+    assert y1.net_cost == D("12000.00")
+    assert y1.member_parts == ((1, D("7200.00")), (2, D("4800.00")))
+    # Y3 net = 50,000 - 20,589.74 = 29,410.26: A 60 % = 17,646.156 and B 11,764.104 -> cents by
+    # largest remainder: A 17,646.16, B 11,764.10 (sum 29,410.26).
+    assert y3.net_cost == D("29410.26")
+    assert y3.member_parts == ((1, D("17646.16")), (2, D("11764.10")))
+    assert (y3.start, y3.end) == (date(2028, 1, 5), date(2029, 1, 5))
+
+
+def test_year_three_aid_proratised_at_60_percent_after_the_deadline() -> None:
+    # Doctor 11 alone: baseline 1000/1000 on 2026-01-05; 1156/1110 on 2027-12-31 (the value at the
+    # deadline 2028-01-05); 1200/1200 on 2028-02-01 (after it: not counted for the target).
+    # Gain at the deadline: PMT 156/260 = 0.60, FA 110/110 = 1.00 -> weaker 0.60.
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"),),
+        share_plans=(SharePlanInput(START, ((1, 10000),)),),
+        doctors=(
+            _doctor(
+                11,
+                1,
+                [
+                    (date(2026, 1, 5), 1000, 1000),
+                    (date(2027, 12, 31), 1156, 1110),
+                    (date(2028, 2, 1), 1200, 1200),
+                ],
+            ),
+        ),
+        ledger=(),
+    )
+    figures = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29))
+    group = figures.progress
+    assert group.pmt.projection is not None and group.pmt.projection.reached
+    assert group.pmt.projected_attainment == D("0.6")
+    assert group.file_active.projected_attainment == D(1)
+    # Current gain (at 2028-02-29): 200 PMT -> 200/260 = 0.7692; but the deadline is past and the
+    # target was missed at the deadline: status missed.
+    assert group.pmt.gain == 200 and group.status is Status.MISSED
+    y1, y2, y3, y4, y5 = figures.aid_years
+    assert (y1.aid, y2.aid) == (D("38000.00"), D("28000.00"))
+    # Year 3: 22,000 x 0.60 = 13,200; net 50,000 - 13,200 = 36,800, all to the single member.
+    assert y3.proration_factor == D("0.6") and y3.proration_basis == "reached"
+    assert y3.aid == D("13200.00") and y5.aid == D("13200.00")
+    assert y3.net_cost == D("36800.00") and y3.member_parts == ((1, D("36800.00")),)
+
+
+@pytest.mark.parametrize(
+    ("proration", "aid"),
+    [
+        # Mean of the two indicators: (0.6 + 1.0) / 2 = 0.8 -> 22,000 x 0.8 = 17,600.
+        ("mean_indicators", D("17600.00")),
+        # No proration: 22,000.
+        ("none", D("22000.00")),
+    ],
+)
+def test_proration_rule_is_configurable(proration: str, aid: Decimal) -> None:
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"),),
+        share_plans=(SharePlanInput(START, ((1, 10000),)),),
+        doctors=(
+            _doctor(11, 1, [(date(2026, 1, 5), 1000, 1000), (date(2027, 12, 31), 1156, 1110)]),
+        ),
+        policy=PolicyParams.from_parameters({"proration": proration}),
+    )
+    figures = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29))
+    assert figures.aid_years[2].aid == aid
+
+
+def test_member_joining_mid_year_gets_its_own_baseline_and_share_days() -> None:
+    # Plan 1 from 2026-01-05: A 100 %; plan 2 from 2026-07-06: A 60 %, C 40 %.
+    # C's doctor 33: 900/1500 on 2026-07-01 (its baseline: at or before the join date 2026-07-06),
+    # 950/1530 on 2026-10-01 -> gain 50 PMT, 30 FA since it joined.
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(3, "c", "Cabinet C")),
+        share_plans=(
+            SharePlanInput(START, ((1, 10000),)),
+            SharePlanInput(date(2026, 7, 6), ((1, 6000), (3, 4000))),
+        ),
+        doctors=(
+            _doctor(11, 1, [(date(2026, 1, 5), 1000, 2000), (date(2026, 10, 1), 1030, 2010)]),
+            _doctor(
+                33,
+                3,
+                [
+                    (date(2026, 1, 1), 880, 1490),
+                    (date(2026, 7, 1), 900, 1500),
+                    (date(2026, 10, 1), 950, 1530),
+                ],
+            ),
+        ),
+        ledger=(),
+    )
+    figures = contract_figures(contract, date(2026, 6, 29), date(2026, 7, 12))
+    a, c = figures.members
+    assert c.joined_on == date(2026, 7, 6) and c.doctors[0].baseline_date == date(2026, 7, 1)
+    # Weeks of 29 June (plan 1: C 0 %) and 6 July (plan 2: C 2100 * 0.4 = 840 min).
+    assert [(w.week_start, w.contracted_minutes) for w in c.weeks] == [
+        (date(2026, 6, 29), 0),
+        (date(2026, 7, 6), 840),
+    ]
+    assert [w.contracted_minutes for w in a.weeks] == [2100, 1260]
+    later = contract_figures(contract, date(2026, 10, 1), date(2026, 10, 31))
+    a, c = later.members
+    assert (c.progress.pmt.gain, c.progress.file_active.gain) == (50, 30)
+    # Group: A 30 + C 50 = 80 PMT; 10 + 30 = 40 FA.
+    assert (later.progress.pmt.gain, later.progress.file_active.gain) == (80, 40)
+    # Year 1 [2026-01-05, 2027-01-05) = 365 days: plan 1 for 182 days, plan 2 for 183.
+    # Weights: A 10000*182 + 6000*183 = 2,918,000; C 4000*183 = 732,000 (sum 3,650,000).
+    # Net 12,000: A 9,593.4246..., C 2,406.5753... -> cents 959342.47 / 240657.53: the spare
+    # cent goes to C (remainder .53 > .47): A 9,593.42, C 2,406.58.
+    y1 = later.aid_years[0]
+    assert y1.member_parts == ((1, D("9593.42")), (3, D("2406.58")))
+    assert sum(part for _, part in y1.member_parts) == y1.net_cost
+
+
+def test_absence_over_three_months_suspends_the_clock() -> None:
+    # Unreplaced absence 2026-02-02 -> 2026-06-01 = 28 + 31 + 30 + 30 = 119 days > 91: suspended.
+    # A replaced absence and a short (60-day) one do not count.
+    absences = (
+        AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),
+        AbsenceInput(1, date(2026, 9, 1), date(2026, 12, 31), replaced=True),
+        AbsenceInput(1, date(2027, 3, 1), date(2027, 4, 30), replaced=False),
+        AbsenceInput(99, date(2026, 1, 1), date(2026, 12, 31), replaced=False),  # another assistant
+    )
+    contract = replace(base_contract(), absences=absences)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.suspensions == ((date(2026, 2, 2), date(2026, 6, 1)),)
+    # Deadline 2028-01-05 + 119 days = 2028-05-03 (26 days to 31 Jan, +29 Feb, +31 Mar, +30 Apr,
+    # +3 May = 119).
+    assert figures.suspended_days == 119
+    assert (figures.base_deadline, figures.deadline) == (date(2028, 1, 5), date(2028, 5, 3))
+    # Year 1 aid is reduced by the suspended share: 38,000 x 246/365 = 25,610.96.
+    assert figures.aid_years[0].suspended_days == 119
+    assert figures.aid_years[0].aid == D("25610.96")
+    # The projection now runs to day 730 + 119 = 849: PMT 849/3 = 283 -> 283/260 = 1.0885.
+    pmt = figures.progress.pmt.projection
+    assert pmt is not None and round_to(pmt.value, 4) == D("283.0000")
+    assert figures.progress.status is Status.ON_TRACK
+
+
+def test_touching_absences_merge_into_one_spell() -> None:
+    # 60 days of sickness then 40 days of leave, back to back: one 100-day spell > 91.
+    spells = suspension_spells(
+        [
+            AbsenceInput(1, date(2026, 3, 1), date(2026, 4, 30), replaced=False),
+            AbsenceInput(1, date(2026, 4, 30), date(2026, 6, 9), replaced=False),
+        ],
+        [1],
+        91,
+    )
+    assert spells == ((date(2026, 3, 1), date(2026, 6, 9)),)
+
+
+def test_cost_split_by_hours_delivered_in_the_year() -> None:
+    # Year 1 hours delivered: A 6040 min, B 3360 (see the ledger). Net 12,000 x 6040/9400 =
+    # 7,710.6383 -> A 7,710.64; B 12,000 x 3360/9400 = 4,289.3617 -> 4,289.36 (sum 12,000.00).
+    contract = replace(base_contract(), cost_split="by_hours")
+    y1, y2, *_ = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31)).aid_years
+    assert y1.split_basis == "by_hours"
+    assert y1.member_parts == ((1, D("7710.64")), (2, D("4289.36")))
+    # Year 2 has no hours delivered yet: split by share (60/40 of 22,000 = 50,000 - 28,000).
+    assert y2.split_basis == "by_share"
+    assert y2.member_parts == ((1, D("13200.00")), (2, D("8800.00")))
+
+
+def test_newly_installed_doctor_gets_the_p50_target() -> None:
+    # Doctor 11 installed 2025-06-01, less than 12 months before the 2026-01-05 start: its own
+    # target is P50 - baseline = 1045 - 1000 = 45 PMT and 1514 - 2000 -> 0 FA, within 3 years.
+    doctor = replace(base_contract().doctors[0], installed_on=date(2025, 6, 1))
+    contract = replace(base_contract(), doctors=(doctor, base_contract().doctors[1]))
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    doc = figures.members[0].doctors[0]
+    assert doc.newly_installed
+    assert (doc.progress.pmt.target, doc.progress.file_active.target) == (D(45), D(0))
+    assert doc.progress.deadline == date(2029, 1, 5)
+
+
+def test_individual_policy_uses_percentile_bands() -> None:
+    # Individual rule: doctor 11 PMT 1000 is in P30-P50 (775..1045): +20 % -> 200 PMT, 400 FA;
+    # doctor 22 PMT 800: also P30-P50 -> 160 PMT, 240 FA. Group: 360 PMT, 640 FA.
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    contract = replace(base_contract(), policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert (figures.progress.pmt.target, figures.progress.file_active.target) == (D(360), D(640))
+    assert figures.members[0].progress.pmt.target == D(200)
+
+
+def test_split_cents_adds_up() -> None:
+    # 100.00 in thirds: 3333.33... cents each; the spare cent goes to the first key on a tie.
+    assert split_cents(D(100), [(1, D(1)), (2, D(1)), (3, D(1))]) == (
+        (1, D("33.34")),
+        (2, D("33.33")),
+        (3, D("33.33")),
+    )
+
+
+def test_policy_from_shipped_parameters() -> None:
+    params = PolicyParams.from_parameters(
+        {
+            "target_per_etp": {"pmt": 260, "file_active": 110},
+            "aid_per_etp_eur": [38000, 28000, 22000],
+            "status": {"on_track_min": 0.95, "at_risk_min": 0.7},
+        },
+        code="collective-2026",
+    )
+    assert params.target_mode == "per_etp" and params.on_track_min == D("0.95")
+    assert params.aid_per_etp_eur == (D(38000), D(28000), D(22000))

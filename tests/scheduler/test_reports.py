@@ -1,0 +1,404 @@
+"""Allocation reports (scheduler/reports.py): loading, access rules, JSON/CSV/PDF, digest,
+reproducibility, periods and the national export.
+
+The database holds the hand-worked case of test_contribution.py (contract `pool-a`, start
+2026-01-05, 1.00 ETP, 35 h a week, Tilleuls 60 % / Parc 40 %, one doctor each), so the figures
+checked here are the ones worked out there: for May 2026, group gains 40 PMT and 41 FA, attainment
+0.1538 / 0.3727, status at risk, hours 84 h / 56 h contracted, year-3 aid 20,589.74 EUR.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from scheduler import models
+from scheduler.demo import ensure_policies
+from scheduler.errors import Forbidden, InvalidPeriod, NotFound
+from scheduler.reports import (
+    build_report,
+    fr_euros,
+    fr_number,
+    national_export_lines,
+    parse_period,
+    render_csv,
+    render_json,
+    render_pdf,
+    report_digest,
+    report_for,
+    verify_json,
+    write_report,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass
+class Scenario:
+    """The rows a test needs."""
+
+    contract: models.PooledContract
+    tilleuls: models.Cabinet
+    parc: models.Cabinet
+    assistant: models.Assistant
+    rota: models.Rota
+    users: dict[str, models.User]
+
+
+def _cabinet(
+    session: Session, groupement: models.Groupement, code: str, name: str
+) -> models.Cabinet:
+    cabinet = models.Cabinet(
+        groupement_id=groupement.id,
+        code=code,
+        name=name,
+        address="1 rue de la Gare",
+        postcode="54700",
+        city="Pont-à-Mousson",
+        department="54",
+        latitude=Decimal("48.9"),
+        longitude=Decimal("6.05"),
+    )
+    session.add(cabinet)
+    session.flush()
+    return cabinet
+
+
+def _user(
+    session: Session, groupement: models.Groupement, email: str, role: models.Role, **kw: int
+) -> models.User:
+    user = models.User(
+        groupement_id=groupement.id,
+        email=email,
+        full_name=email,
+        password_hash="x",
+        role=role,
+        **kw,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@pytest.fixture
+def scenario(session: Session) -> Scenario:
+    """The hand-worked case in the database, with a published rota behind the ledger."""
+    policy = ensure_policies(session)["collective-2026"]
+    groupement = models.Groupement(slug="ge-test", name="GE Santé Test", timezone="Europe/Paris")
+    other = models.Groupement(slug="ge-autre", name="GE Autre", timezone="Europe/Paris")
+    session.add_all([groupement, other])
+    session.flush()
+    tilleuls = _cabinet(session, groupement, "tilleuls", "Cabinet des Tilleuls")
+    parc = _cabinet(session, groupement, "parc", "Cabinet médical du Parc")
+    assistant = models.Assistant(
+        groupement_id=groupement.id,
+        code="julie",
+        first_name="Julie",
+        last_name="Martin",
+        email=None,
+    )
+    session.add(assistant)
+    session.flush()
+    contract = models.PooledContract(
+        groupement_id=groupement.id,
+        code="pool-a",
+        name="Contrat mutualisé des Tilleuls et du Parc",
+        kind=models.ContractKind.COLLECTIVE,
+        start_date=date(2026, 1, 5),
+        funded_etp=Decimal("1.00"),
+        target_policy=policy,
+        cost_split=models.CostSplit.BY_SHARE,
+        annual_employer_cost_eur=Decimal(50000),
+        assistants=[models.ContractAssistant(assistant=assistant, weekly_minutes=2100)],
+        share_plans=[
+            models.SharePlan(
+                valid_from=date(2026, 1, 5),
+                shares=[
+                    models.Share(cabinet=tilleuls, share_bp=6000),
+                    models.Share(cabinet=parc, share_bp=4000),
+                ],
+            )
+        ],
+    )
+    session.add(contract)
+    session.flush()
+    rows = {
+        (tilleuls, "10198864158", "Hélène", "Lambert"): [(1000, 2000), (1030, 2010), (1060, 2020)],
+        (parc, "10830776943", "Pierre", "Girard"): [(800, 1200), (790, 1215), (780, 1221)],
+    }
+    for (cabinet, rpps, first, last), values in rows.items():
+        doctor = models.Doctor(
+            cabinet=cabinet,
+            rpps=rpps,
+            first_name=first,
+            last_name=last,
+            installed_on=date(2010, 1, 1),
+        )
+        session.add(doctor)
+        session.flush()
+        for day, (pmt, fa) in zip(
+            (date(2026, 1, 5), date(2026, 3, 6), date(2026, 5, 5)), values, strict=True
+        ):
+            session.add(
+                models.PatienteleSnapshot(
+                    doctor_id=doctor.id,
+                    snapshot_date=day,
+                    pmt=pmt,
+                    file_active=fa,
+                    source="relevé CPAM",
+                    recorded_at=datetime(2026, 5, 10, 9, 0, tzinfo=PARIS),
+                )
+            )
+    rota = models.Rota(
+        groupement_id=groupement.id,
+        period_start=date(2026, 5, 4),
+        period_days=28,
+        revision=2,
+        status=models.RotaStatus.PUBLISHED,
+        solver_status="optimal",
+    )
+    session.add(rota)
+    session.flush()
+    stamp = datetime(2026, 6, 1, 8, 0, tzinfo=PARIS)
+    ledger = [(tilleuls, date(2026, 2, 2), 1260, 1260), (parc, date(2026, 2, 2), 840, 0)]
+    for week in (date(2026, 5, 4), date(2026, 5, 11), date(2026, 5, 18), date(2026, 5, 25)):
+        ledger.append((tilleuls, week, 1260, 1000 if week.day == 18 else 1260))
+        ledger.append((parc, week, 840, 840))
+    for cabinet, week, planned, delivered in ledger:
+        session.add(
+            models.LedgerEntry(
+                contract_id=contract.id,
+                cabinet_id=cabinet.id,
+                assistant_id=assistant.id,
+                week_start=week,
+                planned_minutes=planned,
+                delivered_minutes=delivered,
+                rota_id=rota.id if week.month == 5 else None,
+                updated_at=stamp,
+            )
+        )
+    users = {
+        "coordinator": _user(session, groupement, "coord@test.fr", models.Role.COORDINATOR),
+        "tilleuls": _user(
+            session, groupement, "tilleuls@test.fr", models.Role.CABINET, cabinet_id=tilleuls.id
+        ),
+        "auditor": _user(session, groupement, "cpam@test.fr", models.Role.AUDITOR),
+        "auditor_other": _user(session, groupement, "cpam2@test.fr", models.Role.AUDITOR),
+        "assistant": _user(
+            session, groupement, "julie@test.fr", models.Role.ASSISTANT, assistant_id=assistant.id
+        ),
+        "outsider": _user(session, other, "coord@autre.fr", models.Role.COORDINATOR),
+    }
+    session.add(models.AuditorGrant(user_id=users["auditor"].id, contract_id=contract.id))
+    session.flush()
+    return Scenario(contract, tilleuls, parc, assistant, rota, users)
+
+
+def _flat(text: str) -> str:
+    """Text without any kind of space, to compare numbers printed with French spacing."""
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "\u202f\u00a0")
+
+
+def test_parse_period_forms() -> None:
+    start = date(2026, 3, 2)
+    assert parse_period("2026-11").start == date(2026, 11, 1)
+    assert parse_period("2026-11").end == date(2026, 11, 30)
+    assert (parse_period("2026-Q4").start, parse_period("2026-Q4").end) == (
+        date(2026, 10, 1),
+        date(2026, 12, 31),
+    )
+    assert parse_period("2026-T1").end == date(2026, 3, 31)
+    y2 = parse_period("Y2", contract_start=start, duration_years=5)
+    assert (y2.start, y2.end) == (date(2027, 3, 2), date(2028, 3, 1))
+    assert parse_period("2026-Y").end == date(2026, 12, 31)
+    for bad in ("2026-13", "2026-Q5", "novembre", "Y0"):
+        with pytest.raises(InvalidPeriod):
+            parse_period(bad, contract_start=start, duration_years=5)
+    with pytest.raises(InvalidPeriod, match="5 années"):
+        parse_period("Y6", contract_start=start, duration_years=5)
+    with pytest.raises(InvalidPeriod, match="demande un contrat"):
+        parse_period("Y1")
+
+
+def test_report_json_carries_the_hand_worked_figures(session: Session, scenario: Scenario) -> None:
+    body = write_report(session, "pool-a", "2026-05", "json")
+    doc = json.loads(body)
+    figures = doc["figures"]
+    group = figures["progress"]
+    # Gains 60 - 20 = 40 PMT and 20 + 21 = 41 FA; targets 260 / 110; attainment 0.1538 / 0.3727.
+    assert (group["pmt"]["gain"], group["file_active"]["gain"]) == (40, 41)
+    assert (group["pmt"]["target"], group["file_active"]["target"]) == ("260.00", "110.00")
+    assert (group["pmt"]["attainment"], group["file_active"]["attainment"]) == ("0.1538", "0.3727")
+    assert group["pmt"]["projection"]["value"] == "243.3333" and group["status"] == "at_risk"
+    parc, tilleuls = figures["members"]  # sorted by cabinet code
+    # Hours of May: Tilleuls 5040 / 5040 / 4780 min, Parc 3360 / 3360 / 3360.
+    assert (
+        tilleuls["contracted_minutes"],
+        tilleuls["planned_minutes"],
+        tilleuls["delivered_minutes"],
+    ) == (5040, 5040, 4780)
+    assert (parc["contracted_minutes"], parc["delivered_minutes"]) == (3360, 3360)
+    assert parc["progress"]["pmt"]["gain"] == -20  # the negative gain
+    assert tilleuls["share_of_hours"] == "0.6426"  # 6040 / 9400
+    # Year 3: 22,000 x 0.935897 = 20,589.74; net 29,410.26 split 17,646.16 / 11,764.10.
+    y3 = figures["aid_years"][2]
+    assert (y3["aid"], y3["net_cost"]) == ("20589.74", "29410.26")
+    assert y3["member_parts"] == [
+        [scenario.tilleuls.id, "17646.16"],
+        [scenario.parc.id, "11764.10"],
+    ]
+    assert doc["rota_versions"] == [
+        {
+            "period_start": "2026-05-04",
+            "revision": 2,
+            "rota_id": scenario.rota.id,
+            "status": "published",
+        }
+    ]
+    assert doc["data_as_of"] == "2026-06-01T06:00:00Z"
+    assert verify_json(body)
+    doc["figures"]["progress"]["pmt"]["gain"] = 41
+    assert not verify_json(json.dumps(doc).encode())
+
+
+def test_report_csv_rows(session: Session, scenario: Scenario) -> None:
+    body = write_report(session, scenario.contract.id, "2026-05", "csv")
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    header = rows[0]
+    by_kind = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    weeks = [r for r in by_kind if r["ligne"] == "semaine"]
+    assert len(weeks) == 8  # 2 members x 4 Mondays of May
+    tilleuls = next(r for r in by_kind if r["ligne"] == "membre" and r["cabinet"] == "tilleuls")
+    # 5040 min = 84.00 h contracted; 4780 min = 79.67 h delivered; gain 60 PMT / 59.60 per 100 h.
+    assert (tilleuls["heures_contractuelles"], tilleuls["heures_realisees"]) == ("84.00", "79.67")
+    assert (tilleuls["gain_pmt"], tilleuls["gain_pmt_100h"], tilleuls["statut"]) == (
+        "60",
+        "59.60",
+        "on_track",
+    )
+    group = next(r for r in by_kind if r["ligne"] == "groupe")
+    assert (group["heures_contractuelles"], group["heures_realisees"]) == ("140.00", "135.67")
+    assert group["statut"] == "at_risk"
+    assert rows[-1][:2] == [
+        "sha256",
+        report_digest(build_report(session, scenario.contract, parse_period("2026-05"))),
+    ]
+
+
+def test_report_is_reproducible_and_digest_matches(session: Session, scenario: Scenario) -> None:
+    report = build_report(session, scenario.contract, parse_period("2026-05"))
+    digest = report_digest(report)
+    for render in (render_json, render_csv, render_pdf):
+        assert render(report) == render(report)
+    again = build_report(session, scenario.contract, parse_period("2026-05"))
+    assert render_pdf(again) == render_pdf(report)
+    assert json.loads(render_json(report))["sha256"] == digest
+    reader = PdfReader(io.BytesIO(render_pdf(report)))
+    assert reader.metadata is not None
+    assert reader.metadata.get("/CreationDate", "").startswith("D:20260601060000")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert _flat(digest) in _flat(text)
+
+
+def test_pdf_text_in_french(session: Session, scenario: Scenario) -> None:
+    reader = PdfReader(io.BytesIO(write_report(session, "pool-a", "2026-05", "pdf")))
+    text = _flat("".join(page.extract_text() for page in reader.pages))
+    for expected in (
+        "Rapportd’allocation–Contratmutualisédes",
+        "période:mai2026",
+        "CabinetdesTilleuls",
+        "Cabinetmédicaldu",
+        "HélèneLambert",
+        "10198864158",
+        "àrisque",
+        "84,00h",  # Tilleuls contracted hours
+        "−20",  # Parc's negative PMT gain, with a true minus sign
+        "20589,74€",  # year-3 aid, proratised by the projected attainment
+        "17646,16€",
+        "planningn°",
+        "révision2",
+    ):
+        assert _flat(expected) in text, expected
+
+
+def test_french_number_formatting() -> None:
+    assert fr_number(Decimal("1234567.891"), 2) == "1\u202f234\u202f567,89"
+    assert fr_number(-20) == "−20"
+    assert fr_euros(Decimal("20589.74")) == "20\u202f589,74\u00a0€"
+
+
+def test_access_rules(session: Session, scenario: Scenario) -> None:
+    users, cid = scenario.users, scenario.contract.id
+    full = report_for(session, users["coordinator"], cid, "2026-Q2")
+    assert [m.code for m in full.figures.members] == ["parc", "tilleuls"]
+    audited = report_for(session, users["auditor"], cid, "2026-Q2")
+    assert report_digest(audited) == report_digest(full)
+    own = report_for(session, users["tilleuls"], cid, "2026-Q2")
+    assert [m.code for m in own.figures.members] == ["tilleuls"]
+    assert all(len(y.member_parts) == 1 for y in own.figures.aid_years)
+    # The group's totals are still there.
+    assert own.figures.progress.pmt.gain == 40 and own.visible_to_cabinet == scenario.tilleuls.id
+    assert "Cabinet médical du Parc" not in render_json(own).decode()
+    for name in ("auditor_other", "assistant", "outsider"):
+        with pytest.raises(Forbidden):
+            report_for(session, users[name], cid, "2026-Q2")
+    with pytest.raises(NotFound):
+        report_for(session, users["coordinator"], 999_999, "2026-Q2")
+
+
+def test_absence_from_database_suspends_the_clock(session: Session, scenario: Scenario) -> None:
+    # 2 February to 1 June 2026 (Paris midnight to midnight): 119 days > 91, unreplaced.
+    session.add(
+        models.Absence(
+            assistant_id=scenario.assistant.id,
+            kind=models.AbsenceKind.SICKNESS,
+            start_at=datetime(2026, 2, 2, tzinfo=PARIS),
+            end_at=datetime(2026, 6, 1, tzinfo=PARIS),
+        )
+    )
+    session.flush()
+    report = build_report(session, scenario.contract, parse_period("2026-05"))
+    assert report.figures.suspended_days == 119 and report.figures.deadline == date(2028, 5, 3)
+
+
+def test_national_export_streams_one_line_per_member_and_week(
+    session: Session, scenario: Scenario
+) -> None:
+    lines = national_export_lines(session, chunk=1)
+    assert next(lines).startswith("contrat;groupement;cabinet;semaine")
+    rows = [line.rstrip("\n").split(";") for line in lines]
+    ours = [r for r in rows if r[0] == "pool-a"]
+    assert len(ours) == 10  # 2 members x 5 weeks in the ledger
+    # Parc, week of 2 February: 840 min contracted (2100 x 40 %), 840 planned, 0 delivered;
+    # latest gains -20 PMT, +21 FA, last statement 2026-05-05.
+    assert [
+        "pool-a",
+        "ge-test",
+        "parc",
+        "2026-02-02",
+        "840",
+        "840",
+        "0",
+        "-20",
+        "21",
+        "2026-05-05",
+    ] in ours
+
+
+def test_write_report_rejects_unknown_contract_and_format(
+    session: Session, scenario: Scenario
+) -> None:
+    with pytest.raises(NotFound):
+        write_report(session, "pas-un-contrat", "2026-05", "pdf")
+    with pytest.raises(InvalidPeriod):
+        write_report(session, "pool-a", "2026-05", "docx")
