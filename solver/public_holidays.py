@@ -28,7 +28,9 @@ def subdivision(department: str | None) -> str | None:
 
 @lru_cache(maxsize=256)
 def _holidays(year: int, department: str | None) -> dict[date, str]:
-    calendar = holidays.country_holidays("FR", years=year, subdiv=subdivision(department), language="fr")
+    calendar = holidays.country_holidays(
+        "FR", years=year, subdiv=subdivision(department), language="fr"
+    )
     return dict(calendar.items())
 
 
@@ -41,4 +43,9 @@ def is_known_department(department: str) -> bool:
     """True for a metropolitan (01-95, 2A, 2B) or overseas (971-976) département code."""
     if department in {"2A", "2B"} or department in _OVERSEAS:
         return True
-    return len(department) == 2 and department.isdigit() and 1 <= int(department) <= 95 and department != "20"
+    return (
+        len(department) == 2
+        and department.isdigit()
+        and 1 <= int(department) <= 95
+        and department != "20"
+    )

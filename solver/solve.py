@@ -1,0 +1,621 @@
+"""Plan a rota with CP-SAT: decompose, build the block model, solve each part, merge.
+
+Rules encoded: every hard rule and soft goal of docs/rules.md, through the registry of
+`solver.constraints` (one function per rule and per term). This module adds the decomposition into
+independent parts (assistants and cabinets connected by contracts: union-find), the re-plan inputs
+(pinned assignments, the protected window, leave-hit published assignments removed and reported),
+warm starts, progress reporting and the read-back of the rota. No time limit is set here: callers
+pass `time_limit_s`.
+
+Planner-side choices that are not rules of docs/rules.md (the checker does not know them):
+
+- every assignment piece (a block, or each part of a block around its break) lasts at least
+  `blocks.MIN_PIECE_MINUTES` (60 min), so that rotas hold no 15-minute fragments; pinned or
+  protected pieces that are shorter lower that day's minimum to theirs;
+- session and request coverage is modelled with one-sided presence literals per (block, slot)
+  (`soft._uncovered`), tight in the relaxation; the reported terms are recomputed exactly from the
+  rota (`soft.exact_presence`), equal to the solver's at any optimum;
+- a re-plan is hinted with the published rota when no other hint is given.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from ortools.sat.python import cp_model
+
+from solver.constraints import HARD_RULES, SOFT_TERMS, soft
+from solver.constraints.blocks import Expr, PlanModel, Segment
+from solver.constraints.data import PlanData, at, build, leave_windows
+from solver.constraints.words import fr_clock, fr_date
+from solver.model import (
+    MINUTES_PER_DAY,
+    Assignment,
+    AssistantId,
+    Break,
+    CabinetId,
+    Change,
+    ContractId,
+    Instance,
+    Replan,
+    Rota,
+    Status,
+    TravelLeg,
+)
+
+_WEAKNESS = {
+    Status.INVALID: 0,
+    Status.INFEASIBLE: 1,
+    Status.UNKNOWN: 2,
+    Status.FEASIBLE: 3,
+    Status.OPTIMAL: 4,
+}
+_SEED = 20261130
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A new best rota of one part: its objective, the bound, elapsed seconds, which part."""
+
+    best_objective: float
+    bound: float
+    elapsed_s: float
+    part_index: int
+    part_count: int
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Tiny solution callback: forwards objective, bound and time."""
+
+    def __init__(
+        self, progress: Callable[[Progress], None], part: int, parts: int, started: float
+    ) -> None:
+        super().__init__()
+        self._progress = progress
+        self._part = part
+        self._parts = parts
+        self._started = started
+        self.first_solution_s: float | None = None
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.perf_counter() - self._started
+        if self.first_solution_s is None:
+            self.first_solution_s = elapsed
+        self._progress(
+            Progress(
+                self.objective_value, self.best_objective_bound, elapsed, self._part, self._parts
+            )
+        )
+
+
+# --- decomposition --------------------------------------------------------------------------------
+
+
+def split_parts(instance: Instance) -> list[Instance]:
+    """Independent sub-instances: assistants and cabinets linked by contracts (union-find)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(x: str, y: str) -> None:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+
+    for a in instance.assistants:
+        find("a:" + a.id)
+    for c in instance.cabinets:
+        find("c:" + c.id)
+    for k in instance.contracts:
+        for cid in k.shares:
+            union("a:" + k.assistant, "c:" + cid)
+    groups: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for a in instance.assistants:
+        groups[find("a:" + a.id)][0].add(a.id)
+    for c in instance.cabinets:
+        groups[find("c:" + c.id)][1].add(c.id)
+    parts: list[Instance] = []
+    for root in sorted(groups):
+        assistants, cabinets = groups[root]
+        parts.append(
+            replace(
+                instance,
+                assistants=tuple(a for a in instance.assistants if a.id in assistants),
+                cabinets=tuple(c for c in instance.cabinets if c.id in cabinets),
+                contracts=tuple(k for k in instance.contracts if k.assistant in assistants),
+                travel_minutes={
+                    p: t
+                    for p, t in instance.travel_minutes.items()
+                    if p[0] in cabinets and p[1] in cabinets
+                },
+                replan=Replan(
+                    published=tuple(
+                        p for p in instance.replan.published if p.assistant in assistants
+                    ),
+                    pinned=tuple(p for p in instance.replan.pinned if p.assistant in assistants),
+                    protected_until=instance.replan.protected_until,
+                ),
+            )
+        )
+    return parts
+
+
+# --- re-plan inputs -------------------------------------------------------------------------------
+
+
+def _located(data: PlanData, a: Assignment) -> tuple[int, int, int] | None:
+    start = a.start.astimezone(data.tz)
+    end = a.end.astimezone(data.tz)
+    d = (start.date() - data.instance.start).days
+    if not 0 <= d < len(data.dates):
+        return None
+    lo = start.hour * 60 + start.minute
+    hi = MINUTES_PER_DAY if end.date() != start.date() else end.hour * 60 + end.minute
+    return d, lo, hi
+
+
+def _overlaps_leave(data: PlanData, a: Assignment) -> bool:
+    assistant = next((x for x in data.assistants if x.id == a.assistant), None)
+    if assistant is None:
+        return False
+    return any(a.start < lv.end and lv.start < a.end for lv in assistant.leave)
+
+
+def segments_of(
+    data: PlanData, assignments: Sequence[Assignment], pinned: set[Assignment]
+) -> dict[tuple[AssistantId, int], list[Segment]]:
+    """Group assignments into blocks: same contract and cabinet split by one break are one block."""
+    by_day: dict[tuple[AssistantId, int], list[tuple[int, int, Assignment]]] = defaultdict(list)
+    for a in assignments:
+        loc = _located(data, a)
+        if loc is not None:
+            by_day[(a.assistant, loc[0])].append((loc[1], loc[2], a))
+    rules = data.instance.rules
+    out: dict[tuple[AssistantId, int], list[Segment]] = {}
+    for key in sorted(by_day):
+        items = sorted(by_day[key], key=lambda t: (t[0], t[1]))
+        segs: list[Segment] = []
+        for lo, hi, a in items:
+            prev = segs[-1] if segs else None
+            if (
+                prev is not None
+                and prev.break_length == 0
+                and prev.contract == a.contract
+                and prev.cabinet == a.cabinet
+                and rules.break_minutes <= lo - prev.end <= data.break_length
+            ):
+                segs[-1] = Segment(
+                    a.contract,
+                    a.cabinet,
+                    prev.start,
+                    hi,
+                    prev.end,
+                    lo - prev.end,
+                    (*prev.sources, a),
+                    prev.pinned or a in pinned,
+                )
+            else:
+                segs.append(Segment(a.contract, a.cabinet, lo, hi, lo, 0, (a,), a in pinned))
+        out[key] = segs
+    return out
+
+
+def _fixed(data: PlanData) -> tuple[dict[tuple[AssistantId, int], list[Segment]], list[Assignment]]:
+    """Segments to keep (pinned, protected published) and protected ones removed for leave."""
+    replan = data.instance.replan
+    keep: list[Assignment] = list(dict.fromkeys(replan.pinned))
+    removed: list[Assignment] = []
+    if replan.protected_until is not None:
+        for p in replan.published:
+            if p.start >= replan.protected_until or p in keep:
+                continue
+            if _overlaps_leave(data, p):
+                removed.append(p)
+            else:
+                keep.append(p)
+    return segments_of(data, keep, set(replan.pinned)), removed
+
+
+# --- model ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Built:
+    """A part's model, ready to solve."""
+
+    pm: PlanModel
+    counts: dict[str, Expr]
+    removed: list[Assignment] = field(default_factory=list)
+
+
+def build_model(instance: Instance, *, explain: bool = False, hint: Rota | None = None) -> Built:
+    """Build the CP-SAT model of one part from the rule registry."""
+    data = build(instance)
+    fixed, removed = _fixed(data)
+    pm = PlanModel(data, explain=explain, fixed=fixed)
+    for rule in HARD_RULES:
+        rule.add(pm)
+    counts: dict[str, Expr] = {}
+    if not explain:
+        weights = instance.weights
+        objective: Expr = 0
+        for term in SOFT_TERMS:
+            counts[term.name] = term.count(pm)
+            objective += getattr(weights, term.name) * counts[term.name]
+        soft.link_presence(pm)
+        pm.model.minimize(objective)
+        if hint is not None:
+            _add_hint(pm, hint)
+        elif instance.replan.published:
+            # A re-plan starts from the published rota: stability is then found at once.
+            _add_hint(pm, Rota(Status.FEASIBLE, assignments=instance.replan.published))
+    return Built(pm, counts, removed)
+
+
+def _add_hint(pm: PlanModel, hint: Rota) -> None:
+    """Hint every block variable from a previous rota (full hints help CP-SAT most)."""
+    segs = segments_of(pm.data, list(hint.assignments), set())
+    m = pm.model
+    for key, day in pm.days.items():
+        mine = segs.get(key, [])
+        if len(mine) > len(day.blocks):
+            continue
+        last = mine[-1].end if mine else None
+        for k, b in enumerate(day.blocks):
+            if k < len(mine):
+                s = mine[k]
+                chosen = next(
+                    (
+                        x
+                        for o, x, _ in b.options
+                        if o.contract == s.contract
+                        and o.cabinet == s.cabinet
+                        and o.start <= s.start
+                        and s.end <= o.end
+                    ),
+                    None,
+                )
+                if chosen is None:
+                    return
+                m.add_hint(b.present, 1)
+                m.add_hint(b.start, s.start)
+                m.add_hint(b.end, s.end)
+                m.add_hint(b.has_break, 1 if s.break_length else 0)
+                m.add_hint(b.break_length, s.break_length)
+                m.add_hint(b.break_start, s.break_start if s.break_length else s.start)
+                for _, x, _ in b.options:
+                    m.add_hint(x, 1 if x is chosen else 0)
+            else:
+                m.add_hint(b.present, 0)
+                for _, x, _ in b.options:
+                    m.add_hint(x, 0)
+                if last is not None:
+                    m.add_hint(b.start, last)
+                    m.add_hint(b.end, last)
+
+
+# --- read back ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PartResult:
+    """What one part gives back."""
+
+    status: Status
+    assignments: list[Assignment] = field(default_factory=list)
+    travel: list[TravelLeg] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)
+    objective: int = 0
+    bound: int = 0
+    terms: dict[str, int] = field(default_factory=dict)
+    explanation: list[str] = field(default_factory=list)
+    removed: list[Assignment] = field(default_factory=list)
+    first_solution_s: float | None = None
+
+
+def _read(built: Built, solver: cp_model.CpSolver) -> PartResult:
+    pm = built.pm
+    data = pm.data
+    tz = data.tz
+    out = PartResult(Status.FEASIBLE)
+    for (a, d), day in pm.days.items():
+        on = data.dates[d]
+        for k, b in enumerate(day.blocks):
+            if not solver.boolean_value(b.present):
+                continue
+            option = next(o for o, x, _ in b.options if solver.boolean_value(x))
+            s, e = solver.value(b.start), solver.value(b.end)
+            pieces = [(s, e)]
+            if solver.boolean_value(b.has_break):
+                bs, bl = solver.value(b.break_start), solver.value(b.break_length)
+                pieces = [(s, bs), (bs + bl, e)]
+                out.breaks.append(Break(a, at(on, bs, tz), at(on, bs + bl, tz)))
+            for lo, hi in pieces:
+                out.assignments.append(
+                    Assignment(a, option.contract, option.cabinet, at(on, lo, tz), at(on, hi, tz))
+                )
+            if k >= 1:
+                for (c0, c1), z in day.gaps[k - 1].legs.items():
+                    if solver.boolean_value(z):
+                        road = data.instance.travel(c0, c1) or 0
+                        out.travel.append(TravelLeg(a, c0, c1, at(on, s - road, tz), at(on, s, tz)))
+    weights = data.instance.weights
+    for name, expr in built.counts.items():
+        out.terms[name] = getattr(weights, name) * int(solver.value(expr))
+    # Presence terms are modelled one-sided (see soft._uncovered): read their exact value.
+    sessions, requests = soft.exact_presence(pm, out.assignments)
+    if "session_uncovered" in out.terms:
+        out.terms["session_uncovered"] = weights.session_uncovered * sessions
+    if "request_uncovered" in out.terms:
+        out.terms["request_uncovered"] = weights.request_uncovered * requests
+    out.objective = sum(out.terms.values())
+    return out
+
+
+def _params(solver: cp_model.CpSolver, budget: float, workers: int, deterministic: bool) -> None:
+    p = solver.parameters
+    p.num_workers = max(1, workers)
+    p.random_seed = _SEED
+    if deterministic:
+        p.num_workers = 1
+        p.max_deterministic_time = max(budget, 0.05)
+        # A generous wall-clock safety net; the deterministic limit is the one that bites (even on
+        # a loaded shared machine, where a tight net made deterministic runs stop early).
+        p.max_time_in_seconds = 10 * max(budget, 1.0) + 20
+    else:
+        p.max_time_in_seconds = max(budget, 0.05)
+
+
+def solve_part(
+    instance: Instance,
+    *,
+    budget: float,
+    workers: int,
+    deterministic: bool,
+    part: int = 0,
+    parts: int = 1,
+    progress: Callable[[Progress], None] | None = None,
+    hint: Rota | None = None,
+    started: float | None = None,
+) -> PartResult:
+    """Solve one independent part; infeasible parts come back with their explanation."""
+    from solver import explain
+
+    reasons = explain.precheck(instance)
+    if reasons:
+        return PartResult(Status.INFEASIBLE, explanation=reasons)
+    built = build_model(instance, hint=hint)
+    solver = cp_model.CpSolver()
+    _params(solver, budget, workers, deterministic)
+    reporter = None
+    if progress is not None:
+        reporter = _Reporter(progress, part, parts, started or time.perf_counter())
+        status = solver.solve(built.pm.model, reporter)
+    else:
+        status = solver.solve(built.pm.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        result = _read(built, solver)
+        result.status = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
+        result.bound = (
+            int(round(solver.best_objective_bound))
+            if status == cp_model.FEASIBLE
+            else result.objective
+        )
+        result.bound = min(result.bound, result.objective)
+        result.removed = built.removed
+        result.first_solution_s = reporter.first_solution_s if reporter else None
+        return result
+    if status == cp_model.INFEASIBLE:
+        return PartResult(
+            Status.INFEASIBLE, explanation=explain.explain(instance, budget=min(budget, 10.0))
+        )
+    if status == cp_model.MODEL_INVALID:
+        return PartResult(
+            Status.INVALID,
+            explanation=["Le modèle de planification est invalide : " + built.pm.model.validate()],
+        )
+    return PartResult(
+        Status.UNKNOWN,
+        explanation=["Aucun planning trouvé dans le temps imparti : augmentez le temps de calcul."],
+    )
+
+
+def _size(instance: Instance) -> int:
+    return 1 + sum(1 for k in instance.contracts for _ in k.shares) * instance.days
+
+
+# --- changes --------------------------------------------------------------------------------------
+
+
+def _describe(instance: Instance, data: PlanData, a: Assignment) -> str:
+    cab = next((c.name for c in instance.cabinets if c.id == a.cabinet), a.cabinet)
+    start, end = a.start.astimezone(data.tz), a.end.astimezone(data.tz)
+    lo = start.hour * 60 + start.minute
+    hi = MINUTES_PER_DAY if end.date() != start.date() else end.hour * 60 + end.minute
+    return f"{cab} {fr_clock(lo)}–{fr_clock(hi)}"
+
+
+def changes(
+    instance: Instance, rota_assignments: Sequence[Assignment], removed: Sequence[Assignment]
+) -> list[Change]:
+    """What differs from the published rota, per assistant and day, in French."""
+    published = instance.replan.published
+    if not published and not removed:
+        return []
+    data = build(replace(instance, assistants=instance.assistants, contracts=()))
+    names = {a.id: a.name for a in instance.assistants}
+    out: list[Change] = []
+    for p in removed:
+        d = p.start.astimezone(data.tz).date()
+        out.append(
+            Change(
+                p.assistant,
+                (p.cabinet,),
+                p,
+                None,
+                f"{names.get(p.assistant, p.assistant)} : {fr_date(d)}, {_describe(instance, data, p)} "
+                "retiré (congé)",
+            )
+        )
+    removed_set = set(removed)
+    by_key_old: dict[tuple[AssistantId, date], list[Assignment]] = defaultdict(list)
+    by_key_new: dict[tuple[AssistantId, date], list[Assignment]] = defaultdict(list)
+    for p in published:
+        if p not in removed_set:
+            by_key_old[(p.assistant, p.start.astimezone(data.tz).date())].append(p)
+    for a in rota_assignments:
+        by_key_new[(a.assistant, a.start.astimezone(data.tz).date())].append(a)
+    first, last = (
+        instance.start,
+        instance.start + __import__("datetime").timedelta(days=instance.days - 1),
+    )
+    for key in sorted(set(by_key_old) | set(by_key_new)):
+        who, on = key
+        if not first <= on <= last:
+            continue
+        old = sorted(
+            set(by_key_old.get(key, [])) - set(by_key_new.get(key, [])), key=lambda x: x.start
+        )
+        new = sorted(
+            set(by_key_new.get(key, [])) - set(by_key_old.get(key, [])), key=lambda x: x.start
+        )
+        name = names.get(who, who)
+        for i in range(max(len(old), len(new))):
+            before = old[i] if i < len(old) else None
+            after = new[i] if i < len(new) else None
+            if before and after:
+                text = f"{_describe(instance, data, before)} remplacé par {_describe(instance, data, after)}"
+            elif before:
+                text = f"{_describe(instance, data, before)} supprimé"
+            else:
+                assert after is not None
+                text = f"{_describe(instance, data, after)} ajouté"
+            cabs = tuple(dict.fromkeys(x.cabinet for x in (before, after) if x is not None))
+            out.append(Change(who, cabs, before, after, f"{name} : {fr_date(on)}, {text}"))
+    return out
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit_s: float,
+    deterministic: bool = False,
+    workers: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    hint: Rota | None = None,
+) -> Rota:
+    """Plan the rota of an instance.
+
+    Parameters:
+        instance: the planning problem.
+        time_limit_s: the whole solve's budget, shared between the independent parts in proportion
+            to their size (deterministic time units in deterministic mode).
+        deterministic: one worker, a fixed seed and a deterministic time limit: the same instance
+            gives the same rota.
+        workers: CP-SAT workers (default: the machine's cores); with many parts, parts run side by
+            side on one worker each.
+        progress: called on each new best rota of a part.
+        hint: a previous rota to start from (warm start).
+
+    Returns:
+        The rota; `status` is `optimal` only when proven, `infeasible` with `explanation` when some
+        part cannot be planned, `unknown` when no rota was found in time (never an empty success).
+    """
+    started = time.perf_counter()
+    n_workers = 1 if deterministic else max(1, workers or os.cpu_count() or 1)
+    parts = split_parts(instance)
+    sizes = [_size(p) for p in parts]
+    total = sum(sizes)
+    results: list[PartResult | None] = [None] * len(parts)
+    lock = threading.Lock()
+
+    def run(i: int, budget: float, w: int) -> None:
+        res = solve_part(
+            parts[i],
+            budget=budget,
+            workers=w,
+            deterministic=deterministic,
+            part=i,
+            parts=len(parts),
+            progress=progress,
+            hint=hint,
+            started=started,
+        )
+        with lock:
+            results[i] = res
+
+    if deterministic or n_workers == 1 or len(parts) < 2 * n_workers:
+        spent = 0.0
+        for i in range(len(parts)):
+            if deterministic:
+                budget = time_limit_s * sizes[i] / total
+            else:
+                left = max(time_limit_s - (time.perf_counter() - started), 0.05)
+                budget = left * sizes[i] / max(1, sum(sizes[i:]))
+            run(i, budget, n_workers)
+            spent += budget
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            futures = [
+                pool.submit(run, i, time_limit_s * n_workers * sizes[i] / total, 1)
+                for i in range(len(parts))
+            ]
+            for f in futures:
+                f.result()
+    done = [r for r in results if r is not None]
+    return _merge(instance, done, time.perf_counter() - started)
+
+
+def _merge(instance: Instance, results: list[PartResult], seconds: float) -> Rota:
+    status = min((r.status for r in results), key=lambda s: _WEAKNESS[s], default=Status.OPTIMAL)
+    explanation = tuple(s for r in results for s in r.explanation)
+    if status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return Rota(status=status, solve_seconds=seconds, explanation=explanation)
+    assignments = tuple(
+        sorted((a for r in results for a in r.assignments), key=lambda a: (a.assistant, a.start))
+    )
+    terms: dict[str, int] = defaultdict(int)
+    for r in results:
+        for name, value in r.terms.items():
+            terms[name] += value
+    minutes: dict[ContractId, dict[CabinetId, int]] = {
+        k.id: dict.fromkeys(sorted(k.shares), 0) for k in instance.contracts
+    }
+    for a in assignments:
+        minutes.setdefault(a.contract, {}).setdefault(a.cabinet, 0)
+        minutes[a.contract][a.cabinet] += a.minutes
+    removed = [p for r in results for p in r.removed]
+    return Rota(
+        status=status,
+        assignments=assignments,
+        travel=tuple(
+            sorted((t for r in results for t in r.travel), key=lambda t: (t.assistant, t.start))
+        ),
+        breaks=tuple(
+            sorted((b for r in results for b in r.breaks), key=lambda b: (b.assistant, b.start))
+        ),
+        objective=sum(r.objective for r in results),
+        objective_terms=dict(terms),
+        bound=sum(r.bound for r in results),
+        solve_seconds=seconds,
+        minutes=minutes,
+        changes=tuple(changes(instance, assignments, removed)),
+    )
+
+
+_ = leave_windows

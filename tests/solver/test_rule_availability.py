@@ -1,0 +1,70 @@
+"""Rule under test: availability — every assignment and travel leg lies inside the assistant's windows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules, Status
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def test_rota_stays_inside_availability() -> None:
+    julie = make_assistant(availability=windows("08:00", "13:00"))
+    rota = solve_checked(
+        make_instance(assistants=[julie], contracts=[make_contract(weekly_minutes=20 * 60)])
+    )
+    assert rota.status == Status.OPTIMAL
+    assert all(
+        a.start.hour >= 8 and (a.end.hour, a.end.minute) <= (13, 0) for a in rota.assignments
+    )
+
+
+def test_too_little_availability_is_infeasible() -> None:
+    julie = make_assistant(availability=[window(0, "08:00", "12:00")])
+    rota = solve_checked(
+        make_instance(assistants=[julie], contracts=[make_contract(weekly_minutes=16 * 60)])
+    )
+    assert rota.status == Status.INFEASIBLE
+    assert "disponibilités" in explanation_text(rota)

@@ -1,0 +1,67 @@
+"""Rule under test: break — no run of work and travel longer than break_after_minutes without a pause."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules, Status
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def test_long_days_get_a_break() -> None:
+    julie = make_assistant(availability=windows("08:00", "19:00", range(4)))
+    rota = solve_checked(
+        make_instance(assistants=[julie], contracts=[make_contract(weekly_minutes=36 * 60)])
+    )
+    assert rota.status == Status.OPTIMAL
+    assert rota.breaks or all(a.minutes <= 360 for a in rota.assignments)
+
+
+def test_six_and_a_half_hours_without_room_for_a_pause_is_infeasible() -> None:
+    cab = make_cabinet(TILLEULS, opening=windows("08:00", "14:30"))
+    contract = make_contract(weekly_minutes=390 * 5, shares={TILLEULS: 10000})
+    rota = solve_checked(make_instance(cabinets=[cab], contracts=[contract], travel={}))
+    assert rota.status == Status.INFEASIBLE
+    assert "pause" in explanation_text(rota)

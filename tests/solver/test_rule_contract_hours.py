@@ -1,0 +1,64 @@
+"""Rule under test: contract hours — each contract's minutes in each week equal its weekly target."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def test_minutes_equal_the_target_each_week() -> None:
+    rota = solve_checked(make_instance(days=14), time_limit_s=3.0)
+    weeks: dict[object, int] = {}
+    for a in rota.assignments:
+        monday = a.start.date().isocalendar()[1]
+        weeks[monday] = weeks.get(monday, 0) + a.minutes
+    assert sorted(weeks.values()) == [35 * 60, 35 * 60]
+
+
+def test_partial_week_target_is_reduced() -> None:
+    rota = solve_checked(make_instance(days=3))
+    assert sum(a.minutes for a in rota.assignments) == 21 * 60

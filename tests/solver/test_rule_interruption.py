@@ -1,0 +1,66 @@
+"""Rule under test: interruption — the gap between two vacations lasts at most max_interruption_minutes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules, Status
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def _lunch_closed(rules: Rules):  # type: ignore[no-untyped-def]
+    cab = make_cabinet(TILLEULS, opening=windows("08:00", "12:00") + windows("14:00", "19:00"))
+    contract = make_contract(weekly_minutes=35 * 60, shares={TILLEULS: 10000})
+    return make_instance(cabinets=[cab], contracts=[contract], travel={}, rules=rules)
+
+
+def test_two_hour_lunch_is_allowed() -> None:
+    assert solve_checked(_lunch_closed(Rules())).status == Status.OPTIMAL
+
+
+def test_one_hour_limit_cannot_bridge_lunch() -> None:
+    rota = solve_checked(_lunch_closed(Rules(max_interruption_minutes=60)))
+    assert rota.status == Status.INFEASIBLE
+    assert "coupure" in explanation_text(rota)

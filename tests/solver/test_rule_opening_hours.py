@@ -1,0 +1,69 @@
+"""Rule under test: opening hours — every assignment lies inside its cabinet's opening windows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules, Status
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def test_rota_stays_inside_opening() -> None:
+    parc = make_cabinet(PARC, opening=windows("09:00", "17:00"))
+    rota = solve_checked(make_instance(cabinets=[make_cabinet(TILLEULS), parc]))
+    at_parc = [a for a in rota.assignments if a.cabinet == PARC]
+    assert at_parc and all(a.start.hour >= 9 and a.end.hour <= 17 for a in at_parc)
+
+
+def test_share_that_cannot_fit_opening_is_explained() -> None:
+    gare = make_cabinet(GARE, opening=[window(2, "08:00", "12:00")])
+    contract = make_contract(shares={GARE: 6000, TILLEULS: 4000})
+    rota = solve_checked(
+        make_instance(cabinets=[make_cabinet(TILLEULS), gare], contracts=[contract])
+    )
+    assert rota.status == Status.INFEASIBLE
+    text = explanation_text(rota)
+    assert "cabinet de la gare n'ouvre que le mercredi de 8 h à 12 h" in text
+    assert "60 % de 35 h (21 h)" in text

@@ -1,0 +1,63 @@
+"""Rule under test: pinned — every pinned assignment is in the rota as it is."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules, Status
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def test_pinned_assignment_is_kept() -> None:
+    pin = assign(day(2), "14:00", "18:00", PARC)
+    rota = solve_checked(make_instance(replan=Replan(pinned=(pin,))))
+    assert pin in rota.assignments
+
+
+def test_pin_outside_availability_is_infeasible() -> None:
+    pin = assign(day(5), "08:00", "12:00", PARC)
+    rota = solve_checked(make_instance(replan=Replan(pinned=(pin,))))
+    assert rota.status == Status.INFEASIBLE
+    assert "imposée" in explanation_text(rota)

@@ -1,0 +1,82 @@
+"""Rule under test: Sunday rest — no work on Sundays (unless the rule is off)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from solver.model import Preferences, Replan, Rules
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+_ = (
+    date,
+    Preferences,
+    Replan,
+    Rules,
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    whole_days,
+    window,
+    windows,
+    explanation_text,
+)
+
+
+def _sunday_open(rules: Rules):  # type: ignore[no-untyped-def]
+    julie = make_assistant(availability=windows("08:00", "19:00", range(7)))
+    cabs = [
+        make_cabinet(TILLEULS, opening=windows("08:00", "19:00", range(7))),
+        make_cabinet(PARC, opening=windows("08:00", "19:00", range(7))),
+    ]
+    prefs_weights = make_instance().weights
+    return make_instance(assistants=[julie], cabinets=cabs, rules=rules, weights=prefs_weights)
+
+
+def test_no_work_on_sunday() -> None:
+    rota = solve_checked(_sunday_open(Rules()))
+    assert all(a.start.weekday() != 6 for a in rota.assignments)
+
+
+def test_sunday_work_is_possible_when_the_rule_is_off() -> None:
+    julie = make_assistant(availability=[window(6, "08:00", "19:00"), window(0, "08:00", "19:00")])
+    cabs = [
+        make_cabinet(TILLEULS, opening=windows("08:00", "19:00", range(7))),
+        make_cabinet(PARC, opening=windows("08:00", "19:00", range(7))),
+    ]
+    rota = solve_checked(
+        make_instance(
+            assistants=[julie],
+            cabinets=cabs,
+            contracts=[make_contract(weekly_minutes=16 * 60)],
+            rules=Rules(sunday_rest=False),
+        )
+    )
+    assert any(a.start.weekday() == 6 for a in rota.assignments)
