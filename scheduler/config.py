@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,23 @@ class Settings(BaseSettings):
         feed_refresh_hours: REFRESH-INTERVAL and X-PUBLISHED-TTL of the feeds.
         public_base_url: base of the subscribe links handed out.
         output_dir: where `partagenda demo` writes its artefacts.
+        plan_day / plan_hour: when `plan-upcoming-week` runs (day of week `mon`..`sun`, local
+            hour in `timezone`); it plans, as drafts, the week about to enter the notice window.
+        plan_on_start: also run `plan-upcoming-week` once when the jobs process starts.
+        auto_publish: enable `publish-reviewed-week` (off by default).
+        review_day / review_hour: the review deadline after which `publish-reviewed-week`
+            publishes the latest valid draft of that week; it must come before the week enters
+            the notice window.
+        worker_poll_s: how often `execute-plan-runs` looks for queued plan runs.
+        solver_deterministic: plan runs use one CP-SAT worker and a fixed seed (reproducible).
+        plan_run_heartbeat_s / plan_run_stale_after_s: a running plan run writes a heartbeat
+            every `plan_run_heartbeat_s`; one silent for `plan_run_stale_after_s` (its process
+            died) is queued again by the next poll.
+        patientele_reminder_days: a contract with no patientèle snapshot for this many days
+            gets a reminder for its coordinators (`remind-patientele`).
+        report_formats: formats written by `snapshot-monthly-reports` under
+            `output_dir/reports`.
+        job_misfire_grace_s: how late a missed trigger may still run (APScheduler).
     """
 
     model_config = SettingsConfigDict(env_prefix="PARTAGENDA_", env_file=".env", extra="ignore")
@@ -38,6 +55,21 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     output_dir: Path = Path("demo-output")
     log_json: bool = True
+
+    # The jobs process (scheduler.jobs).
+    plan_day: str = "mon"
+    plan_hour: int = Field(default=6, ge=0, le=23)
+    plan_on_start: bool = False
+    auto_publish: bool = False
+    review_day: str = "fri"
+    review_hour: int = Field(default=18, ge=0, le=23)
+    worker_poll_s: float = Field(default=5.0, gt=0, le=300)
+    solver_deterministic: bool = False
+    plan_run_heartbeat_s: float = Field(default=2.0, gt=0, le=60)
+    plan_run_stale_after_s: float = Field(default=60.0, gt=0, le=3600)
+    patientele_reminder_days: int = Field(default=90, ge=1, le=730)
+    report_formats: list[str] = Field(default_factory=lambda: ["pdf", "json"])
+    job_misfire_grace_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
 
     @field_validator("database_url")
     @classmethod
@@ -56,6 +88,32 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    @field_validator("plan_day", "review_day")
+    @classmethod
+    def _known_day(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown day {value!r}: one of {', '.join(WEEKDAYS)}")
+        return day
+
+    @field_validator("report_formats")
+    @classmethod
+    def _known_formats(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - {"pdf", "csv", "json"})
+        if unknown:
+            raise ValueError(f"unknown report formats {unknown}: pdf, csv or json")
+        return value
+
+    @model_validator(mode="after")
+    def _heartbeat_before_stale(self) -> Settings:
+        # A live run must get several chances to write its heartbeat before it looks dead.
+        if self.plan_run_stale_after_s < 3 * self.plan_run_heartbeat_s:
+            raise ValueError("plan_run_stale_after_s must be at least 3 x plan_run_heartbeat_s")
+        return self
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @lru_cache

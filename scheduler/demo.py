@@ -219,7 +219,8 @@ def load_demo(session: Session) -> models.Groupement:
             groupement_id=groupement.id,
             email=item["email"],
             full_name=item["full_name"],
-            password_hash=hash_password(item["password"]),
+            # Hashed once when the demo was written: Argon2 is slow by design.
+            password_hash=item.get("password_hash") or hash_password(item["password"]),
             role=models.Role(item["role"]),
             cabinet_id=cabinets[item["cabinet"]].id if "cabinet" in item else None,
             assistant_id=assistants[item["assistant"]].id if "assistant" in item else None,

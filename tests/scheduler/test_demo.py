@@ -29,7 +29,10 @@ def test_demo_loads_a_complete_groupement(session: Session) -> None:
     groupement = load_demo(session)
     assert demo_loaded(session)
     assert groupement.timezone == "Europe/Paris"
-    count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
+
+    def count(model: type[models.Base]) -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
     assert count(models.Assistant) >= 3
     assert count(models.Cabinet) >= 7
     assert count(models.PooledContract) >= 3
@@ -46,7 +49,9 @@ def test_demo_has_a_moselle_cabinet_and_saturday_mornings(session: Session) -> N
     load_demo(session)
     departments = set(session.scalars(select(models.Cabinet.department)))
     assert "57" in departments
-    saturdays = session.scalars(select(models.OpeningWindow).where(models.OpeningWindow.weekday == 5)).all()
+    saturdays = session.scalars(
+        select(models.OpeningWindow).where(models.OpeningWindow.weekday == 5)
+    ).all()
     assert saturdays and all(w.end_minute <= 13 * 60 for w in saturdays)
 
 
@@ -57,10 +62,14 @@ def test_demo_has_a_year_of_monthly_snapshots_per_doctor(session: Session) -> No
     for doctor in doctors:
         assert luhn_valid(doctor.rpps), doctor.rpps
         months = session.scalars(
-            select(models.PatienteleSnapshot.snapshot_date).where(models.PatienteleSnapshot.doctor_id == doctor.id)
+            select(models.PatienteleSnapshot.snapshot_date).where(
+                models.PatienteleSnapshot.doctor_id == doctor.id
+            )
         ).all()
         assert len({(d.year, d.month) for d in months}) >= 12
         pmt = session.scalars(
-            select(models.PatienteleSnapshot.pmt).where(models.PatienteleSnapshot.doctor_id == doctor.id)
+            select(models.PatienteleSnapshot.pmt).where(
+                models.PatienteleSnapshot.doctor_id == doctor.id
+            )
         ).all()
         assert all(500 <= value <= 2500 for value in pmt)

@@ -1,0 +1,402 @@
+"""Plan runs: requested by the API or a job, executed by the jobs process, never in a web worker.
+
+A run is claimed atomically (`queued` -> `running`), reports its progress (best objective, bound,
+elapsed) and a heartbeat while the solver works, and ends `succeeded` with a draft rota, `failed`
+with the error, or `cancelled`. A run whose heartbeat stops (its process was killed) is put back in
+the queue by `recover_stale_runs` and planned again, at most `MAX_ATTEMPTS` times.
+
+Liveness has two signals. The heartbeat (`heartbeat_at`) is written by a thread every few seconds
+whatever the solver does (it reports only on improvements). The executor also holds the run's
+lock (`scheduler.locks`, `plan-run-<id>`), which the server or the kernel drops when the process
+dies; a run is recovered only when its heartbeat is old *and* its lock is free, so a slow but live
+run is never planned twice. On SQLite nothing is written while the solver works: a write from
+another connection would invalidate the planning transaction's snapshot (SQLITE_BUSY_SNAPSHOT),
+so there the lock alone tells a live run from a dead one. A run only ends `succeeded` if it still
+belongs to the attempt that planned it, so at most one draft results.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as clock
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import models
+from scheduler.audit import record_audit
+from scheduler.errors import InvalidField, NotFound, PartagendaError
+from scheduler.locks import job_lock, lock_is_free
+from scheduler.planning import plan_period
+from solver.solve import Progress
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+STALE_AFTER = timedelta(seconds=60)
+HEARTBEAT_EVERY_S = 2.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def request_plan_run(
+    session: Session,
+    groupement_id: int,
+    period_start: date,
+    days: int,
+    *,
+    actor: models.User | None,
+    idempotency_key: str | None = None,
+    based_on_id: int | None = None,
+    acknowledged_reason: str | None = None,
+    time_limit_s: float = 30.0,
+) -> models.PlanRun:
+    """Queue a plan run; the same idempotency key with the same request gives back the same run."""
+    if not 1 <= days <= 56:
+        raise InvalidField("days", "range", "la période compte de 1 à 56 jours")
+    if period_start.weekday() != 0:
+        raise InvalidField("period_start", "monday", "une période commence un lundi")
+    if idempotency_key is not None:
+        existing = session.scalar(
+            select(models.PlanRun).where(models.PlanRun.idempotency_key == idempotency_key)
+        )
+        if existing is not None:
+            same = (
+                existing.groupement_id,
+                existing.period_start,
+                existing.period_days,
+                existing.based_on_id,
+            ) == (
+                groupement_id,
+                period_start,
+                days,
+                based_on_id,
+            )
+            if not same:
+                raise InvalidField(
+                    "Idempotency-Key",
+                    "reused",
+                    "cette clé d'idempotence a déjà servi pour une autre demande",
+                )
+            return existing
+    run = models.PlanRun(
+        groupement_id=groupement_id,
+        period_start=period_start,
+        period_days=days,
+        state=models.RunState.QUEUED,
+        based_on_id=based_on_id,
+        acknowledged_reason=acknowledged_reason,
+        requested_by_id=actor.id if actor is not None else None,
+        idempotency_key=idempotency_key,
+        time_limit_s=time_limit_s,
+    )
+    session.add(run)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=groupement_id,
+        action="request",
+        entity="plan_run",
+        entity_id=run.id,
+        after={"period_start": period_start.isoformat(), "days": days},
+    )
+    return run
+
+
+def get_plan_run(session: Session, run_id: int) -> models.PlanRun:
+    """A plan run by id."""
+    run = session.get(models.PlanRun, run_id)
+    if run is None:
+        raise NotFound("calcul de planning", run_id)
+    return run
+
+
+def cancel_plan_run(session: Session, run_id: int, *, actor: models.User | None) -> models.PlanRun:
+    """Cancel a queued run at once, or ask a running one to stop (its result is then discarded)."""
+    run = get_plan_run(session, run_id)
+    if run.state == models.RunState.QUEUED:
+        run.state = models.RunState.CANCELLED
+        run.finished_at = _now()
+    elif run.state == models.RunState.RUNNING:
+        run.cancel_requested = True
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=run.groupement_id,
+        action="cancel",
+        entity="plan_run",
+        entity_id=run.id,
+    )
+    session.flush()
+    return run
+
+
+def claim_next_run(factory: sessionmaker[Session]) -> int | None:
+    """Atomically move the oldest queued run to `running`; its id, or None when none waits."""
+    with factory() as session:
+        candidates = session.scalars(
+            select(models.PlanRun.id)
+            .where(models.PlanRun.state == models.RunState.QUEUED)
+            .order_by(models.PlanRun.requested_at, models.PlanRun.id)
+            .limit(5)
+        ).all()
+        for run_id in candidates:
+            now = _now()
+            claimed = session.execute(
+                update(models.PlanRun)
+                .where(models.PlanRun.id == run_id, models.PlanRun.state == models.RunState.QUEUED)
+                .values(
+                    state=models.RunState.RUNNING,
+                    started_at=now,
+                    heartbeat_at=now,
+                    attempts=models.PlanRun.attempts + 1,
+                )
+            )
+            session.commit()
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                return run_id
+    return None
+
+
+def run_lock_name(run_id: int) -> str:
+    """The name of the lock an executor holds while it plans run `run_id`."""
+    return f"plan-run-{run_id}"
+
+
+def _engine(factory: sessionmaker[Session]) -> Engine:
+    bind = factory.kw["bind"]
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def recover_stale_runs(
+    factory: sessionmaker[Session],
+    *,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+) -> list[int]:
+    """Requeue runs whose process died (no heartbeat for a while, lock free); fail them after
+    MAX_ATTEMPTS."""
+    now = now or _now()
+    recovered: list[int] = []
+    engine = _engine(factory)
+    with factory() as session:
+        stale = session.scalars(
+            select(models.PlanRun).where(
+                models.PlanRun.state == models.RunState.RUNNING,
+                or_(
+                    models.PlanRun.heartbeat_at.is_(None),
+                    models.PlanRun.heartbeat_at < now - stale_after,
+                ),
+            )
+        ).all()
+        for run in stale:
+            if not lock_is_free(engine, run_lock_name(run.id)):
+                continue  # its executor is alive, only quiet (SQLite) or slow to beat
+            if run.attempts >= MAX_ATTEMPTS:
+                run.state = models.RunState.FAILED
+                run.error = f"abandonné après {run.attempts} tentatives interrompues"
+                run.finished_at = now
+            else:
+                run.state = models.RunState.QUEUED
+            recovered.append(run.id)
+            log.warning(
+                "plan run %s had no heartbeat since %s: %s",
+                run.id,
+                run.heartbeat_at,
+                run.state.value,
+            )
+        session.commit()
+    return recovered
+
+
+def _owned(run_id: int, attempt: int) -> ColumnElement[bool]:
+    return and_(
+        models.PlanRun.id == run_id,
+        models.PlanRun.state == models.RunState.RUNNING,
+        models.PlanRun.attempts == attempt,
+    )
+
+
+class _Reporter:
+    """Keeps the solver's latest figures; a heartbeat thread writes them with the heartbeat."""
+
+    def __init__(self) -> None:
+        self.latest: Progress | None = None
+
+    def __call__(self, progress: Progress) -> None:
+        self.latest = progress
+
+
+class _Heartbeat(threading.Thread):
+    """Writes `heartbeat_at` (and the latest figures) every `every_s` seconds until stopped."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        run_id: int,
+        attempt: int,
+        reporter: _Reporter,
+        every_s: float,
+    ) -> None:
+        super().__init__(name=f"heartbeat-run-{run_id}", daemon=True)
+        self.factory = factory
+        self.run_id = run_id
+        self.attempt = attempt
+        self.reporter = reporter
+        self.every_s = every_s
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every_s):
+            try:
+                self.beat()
+            except Exception:
+                log.warning("heartbeat of plan run %s failed", self.run_id, exc_info=True)
+
+    def beat(self) -> None:
+        """Write one heartbeat, while the run still belongs to this attempt."""
+        values: dict[str, object] = {"heartbeat_at": _now()}
+        progress = self.reporter.latest
+        if progress is not None:
+            values.update(
+                best_objective=round(progress.best_objective),
+                bound=round(progress.bound),
+                elapsed_seconds=round(progress.elapsed_s, 2),
+            )
+        with self.factory() as session:
+            session.execute(
+                update(models.PlanRun).where(_owned(self.run_id, self.attempt)).values(**values)
+            )
+            session.commit()
+
+
+def execute_plan_run(
+    factory: sessionmaker[Session],
+    run_id: int,
+    *,
+    deterministic: bool = False,
+    heartbeat_s: float = HEARTBEAT_EVERY_S,
+) -> models.RunState:
+    """Plan a claimed run; store its draft and final figures in one transaction."""
+    engine = _engine(factory)
+    with job_lock(engine, run_lock_name(run_id)) as acquired:
+        if not acquired:
+            log.warning("plan run %s is already being executed elsewhere", run_id)
+            return models.RunState.RUNNING
+        return _execute(factory, run_id, deterministic=deterministic, heartbeat_s=heartbeat_s)
+
+
+def _execute(
+    factory: sessionmaker[Session], run_id: int, *, deterministic: bool, heartbeat_s: float
+) -> models.RunState:
+    started = clock.monotonic()
+    reporter = _Reporter()
+    with factory() as session:
+        run = get_plan_run(session, run_id)
+        attempt = run.attempts
+        actor = session.get(models.User, run.requested_by_id) if run.requested_by_id else None
+        heartbeat = _Heartbeat(factory, run_id, attempt, reporter, heartbeat_s)
+        if _engine(factory).dialect.name != "sqlite":
+            heartbeat.start()
+        try:
+            rota = plan_period(
+                session,
+                run.groupement_id,
+                run.period_start,
+                run.period_days,
+                time_limit_s=run.time_limit_s,
+                deterministic=deterministic,
+                based_on_id=run.based_on_id,
+                actor=actor,
+                progress=reporter,
+            )
+        except PartagendaError as error:
+            session.rollback()
+            return _finish(
+                factory,
+                run_id,
+                attempt,
+                models.RunState.FAILED,
+                error=str(error),
+                started=started,
+            )
+        except Exception as error:
+            session.rollback()
+            log.exception("plan run %s failed", run_id)
+            return _finish(
+                factory,
+                run_id,
+                attempt,
+                models.RunState.FAILED,
+                error=f"erreur interne : {error}",
+                started=started,
+            )
+        finally:
+            heartbeat.stopped.set()
+            if heartbeat.is_alive():
+                heartbeat.join()
+        cancel_requested = session.scalar(
+            select(models.PlanRun.cancel_requested).where(models.PlanRun.id == run_id)
+        )
+        if cancel_requested:
+            session.rollback()
+            return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
+        # Conditional on ownership, in the draft's own transaction: if the run was recovered
+        # and handed to another attempt meanwhile, this draft is discarded, never doubled.
+        owned = session.execute(
+            update(models.PlanRun)
+            .where(_owned(run_id, attempt))
+            .values(
+                state=models.RunState.SUCCEEDED,
+                rota_id=rota.id,
+                best_objective=rota.objective,
+                bound=rota.bound,
+                elapsed_seconds=round(clock.monotonic() - started, 2),
+                finished_at=_now(),
+                heartbeat_at=_now(),
+            )
+        )
+        if owned.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            log.warning("plan run %s attempt %s lost its claim; draft discarded", run_id, attempt)
+            return models.RunState.CANCELLED
+        session.commit()
+        return models.RunState.SUCCEEDED
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    run_id: int,
+    attempt: int,
+    state: models.RunState,
+    *,
+    started: float,
+    error: str | None = None,
+) -> models.RunState:
+    with factory() as session:
+        session.execute(
+            update(models.PlanRun)
+            .where(_owned(run_id, attempt))
+            .values(
+                state=state,
+                error=error,
+                finished_at=_now(),
+                elapsed_seconds=round(clock.monotonic() - started, 2),
+            )
+        )
+        session.commit()
+    return state
+
+
+def run_pending_inline(factory: sessionmaker[Session], *, deterministic: bool = True) -> list[int]:
+    """Execute every queued run now, in this process (tests and the CLI)."""
+    done: list[int] = []
+    while (run_id := claim_next_run(factory)) is not None:
+        execute_plan_run(factory, run_id, deterministic=deterministic)
+        done.append(run_id)
+    return done

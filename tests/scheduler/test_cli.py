@@ -1,0 +1,185 @@
+"""The command line: `partagenda solve` exits 0 with a rota, 1 when infeasible (explanation on
+stderr and in the JSON), 2 on invalid input with one readable line naming the field, never a
+traceback; the other commands refuse bad options the same way."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from solver.instance_io import parse_instance, parse_rota
+from solver.validation import check_rota
+
+runner = CliRunner()
+
+VALID: dict[str, Any] = {
+    "format": "partagenda-instance/1",
+    "timezone": "Europe/Paris",
+    "start": "2026-11-30",
+    "days": 7,
+    "slot_minutes": 15,
+    "assistants": [
+        {
+            "id": "julie",
+            "name": "Julie Martin",
+            "availability": [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(5)],
+        }
+    ],
+    "cabinets": [
+        {
+            "id": "tilleuls",
+            "name": "Cabinet des Tilleuls",
+            "department": "54",
+            "opening": [{"weekday": d, "start": "08:00", "end": "19:00"} for d in range(5)],
+        },
+        {
+            "id": "parc",
+            "name": "Cabinet du Parc",
+            "department": "57",
+            "opening": [{"weekday": d, "start": "08:00", "end": "19:00"} for d in range(5)],
+        },
+    ],
+    "contracts": [
+        {
+            "id": "pool-1",
+            "assistant": "julie",
+            "weekly_hours": 20,
+            "shares": {"tilleuls": 60, "parc": 40},
+        }
+    ],
+    "travel_minutes": [{"from": "tilleuls", "to": "parc", "minutes": 20}],
+    "rules": {},
+}
+
+
+def _write(tmp_path: Path, document: dict[str, Any] | str) -> Path:
+    path = tmp_path / "instance.json"
+    path.write_text(
+        document if isinstance(document, str) else json.dumps(document), encoding="utf-8"
+    )
+    return path
+
+
+def _variant(change: str) -> dict[str, Any]:
+    doc = copy.deepcopy(VALID)
+    contract, assistant, cabinet = doc["contracts"][0], doc["assistants"][0], doc["cabinets"][0]
+    if change == "shares":
+        contract["shares"] = {"tilleuls": 60, "parc": 30}
+    elif change == "unknown-id":
+        contract["shares"] = {"tilleuls": 60, "gare": 40}
+    elif change == "duplicate-id":
+        doc["cabinets"][1]["id"] = "tilleuls"
+    elif change == "negative-minutes":
+        doc["travel_minutes"][0]["minutes"] = -5
+    elif change == "fractional-minutes":
+        doc["travel_minutes"][0]["minutes"] = 12.5
+    elif change == "malformed-time":
+        cabinet["opening"][0]["start"] = "8h00"
+    elif change == "end-before-start":
+        assistant["availability"][0]["end"] = "07:00"
+    elif change == "weekday":
+        cabinet["opening"][0]["weekday"] = 7
+    elif change == "timezone":
+        doc["timezone"] = "Europe/Nancy"
+    elif change == "grain":
+        doc["slot_minutes"] = 25
+    elif change == "horizon":
+        doc["days"] = 400
+    return doc
+
+
+BAD_INPUTS = {
+    "shares": "contracts[0].shares",
+    "unknown-id": "contracts[0].shares",
+    "duplicate-id": "cabinets[1].id",
+    "negative-minutes": "travel_minutes[0].minutes",
+    "fractional-minutes": "travel_minutes[0].minutes",
+    "malformed-time": "cabinets[0].opening[0].start",
+    "end-before-start": "assistants[0].availability[0]",
+    "weekday": "cabinets[0].opening[0].weekday",
+    "timezone": "timezone",
+    "grain": "slot_minutes",
+    "horizon": "days",
+}
+
+
+@pytest.mark.parametrize(("change", "path"), BAD_INPUTS.items(), ids=list(BAD_INPUTS))
+def test_solve_invalid_input_exits_2_naming_the_field(
+    tmp_path: Path, change: str, path: str
+) -> None:
+    result = runner.invoke(app, ["solve", str(_write(tmp_path, _variant(change)))])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and path in lines[0], result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_solve_malformed_json_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["solve", str(_write(tmp_path, '{"format": "partagenda-instance/1",'))]
+    )
+    assert result.exit_code == 2
+    assert "$" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_solve_missing_file_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["solve", str(tmp_path / "absent.json")])
+    assert result.exit_code == 2 and "INSTANCE.json" in result.stderr
+
+
+def test_solve_valid_instance_writes_a_checked_rota(tmp_path: Path) -> None:
+    output = tmp_path / "rota.json"
+    source = _write(tmp_path, VALID)
+    result = runner.invoke(
+        app, ["solve", str(source), "-o", str(output), "--time-limit", "10", "--deterministic"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(output.read_text(encoding="utf-8"))
+    assert document["format"] == "partagenda-rota/1" and document["status"] in (
+        "optimal",
+        "feasible",
+    )
+    instance = parse_instance(source.read_bytes())
+    assert check_rota(instance, parse_rota(document, instance)) == []
+    assert sum(document["minutes"]["pool-1"].values()) == 20 * 60
+
+
+def test_solve_infeasible_instance_exits_1_with_explanation(tmp_path: Path) -> None:
+    doc = copy.deepcopy(VALID)
+    doc["cabinets"][1]["opening"] = [
+        {"weekday": 2, "start": "08:00", "end": "10:00"}
+    ]  # parc: 2 h a week
+    output = tmp_path / "rota.json"
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            str(_write(tmp_path, doc)),
+            "-o",
+            str(output),
+            "--time-limit",
+            "10",
+            "--deterministic",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    document = json.loads(output.read_text(encoding="utf-8"))
+    assert document["status"] == "infeasible" and document["explanation"]
+    assert "Cabinet du Parc" in result.stderr
+
+
+def test_plan_with_a_malformed_week_exits_2() -> None:
+    result = runner.invoke(app, ["plan", "--week", "2026-49"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("partagenda: --week")
+
+
+def test_report_with_an_unknown_format_exits_2() -> None:
+    result = runner.invoke(app, ["report", "pool-1", "--period", "2026-Q4", "--format", "xls"])
+    assert result.exit_code == 2 and "--format" in result.stderr

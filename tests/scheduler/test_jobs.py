@@ -1,0 +1,304 @@
+"""Rules under test: each scheduled job has its effect once per period key (a second run for the
+same key does nothing); a failed job leaves nothing half-done, is marked failed and retried by the
+next trigger; a job never runs twice at once (its lock); plan runs requested by the jobs or the API
+are executed by `execute-plan-runs`, and a run whose process died is requeued and re-run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from scheduler import jobs, models
+from scheduler.config import Settings
+from scheduler.db import unit_of_work
+from scheduler.demo import load_demo
+from scheduler.errors import RotaNotPublishable
+from scheduler.locks import job_lock
+from scheduler.migrations import upgrade_to_head
+from scheduler.runs import recover_stale_runs, run_lock_name
+from tests.conftest import DATABASES, fresh_database_url
+
+# A Thursday: the notice window (15 days) ends on a Friday, the week planned starts 18 days later.
+NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+WEEK = date(2026, 12, 14)
+
+
+@pytest.fixture(params=DATABASES)
+def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[jobs.JobContext]:
+    """A jobs context on a fresh, migrated database holding the demo groupement."""
+    kind: str = request.param
+    url = fresh_database_url(kind, "jobs", tmp_path)
+    upgrade_to_head(url)
+    settings = Settings(
+        database_url=url,
+        solver_time_limit_s=0.5,
+        output_dir=tmp_path / "out",
+        report_formats=["json"],
+        plan_run_heartbeat_s=0.2,
+        plan_run_stale_after_s=1.0,
+    )
+    context = jobs.JobContext.from_settings(settings)
+    with unit_of_work(context.factory) as session:
+        load_demo(session)
+    yield context
+    context.engine.dispose()
+
+
+def _count(session: Session, entity: Any, *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(entity).where(*where)) or 0)
+
+
+def _job_run(session: Session, job_id: str) -> models.JobRun:
+    return session.scalars(select(models.JobRun).where(models.JobRun.job_id == job_id)).one()
+
+
+def test_upcoming_week_is_the_first_monday_beyond_the_notice_window() -> None:
+    assert jobs.upcoming_week(NOW) == WEEK
+    assert jobs.upcoming_week(datetime(2026, 11, 23, 6, tzinfo=UTC)) == date(2026, 12, 14)
+    assert jobs.week_key(WEEK) == "2026-W51"
+    assert jobs.previous_month(date(2026, 1, 1)) == "2025-12"
+
+
+def test_plan_upcoming_week_queues_one_run_per_groupement_once(ctx: jobs.JobContext) -> None:
+    first = jobs.plan_upcoming_week(ctx, now=NOW)
+    second = jobs.plan_upcoming_week(ctx, now=NOW)
+    assert (first.outcome, second.outcome, first.period_key) == ("succeeded", "done", "2026-W51")
+    with ctx.factory() as session:
+        runs = session.scalars(select(models.PlanRun)).all()
+        assert [(r.period_start, r.period_days, r.state) for r in runs] == [
+            (WEEK, 7, models.RunState.QUEUED)
+        ]
+        job_run = _job_run(session, jobs.PLAN_UPCOMING_WEEK)
+        assert (job_run.state, job_run.attempts) == (models.RunState.SUCCEEDED, 1)
+
+
+def test_execute_plan_runs_turns_a_queued_run_into_a_draft(ctx: jobs.JobContext) -> None:
+    jobs.plan_upcoming_week(ctx, now=NOW)
+    done = jobs.execute_plan_runs(ctx)
+    assert len(done) == 1
+    assert jobs.execute_plan_runs(ctx) == []  # nothing left to claim
+    with ctx.factory() as session:
+        run = session.get(models.PlanRun, done[0])
+        assert run is not None
+        assert (run.state, run.attempts) == (models.RunState.SUCCEEDED, 1)
+        rota = session.get(models.Rota, run.rota_id)
+        assert rota is not None
+        assert (rota.status, rota.period_start) == (models.RotaStatus.DRAFT, WEEK)
+    # The week is planned now: the next week's trigger does not queue it again.
+    assert jobs.plan_upcoming_week(ctx, now=NOW + timedelta(hours=1)).outcome == "done"
+
+
+def test_a_failed_job_stages_nothing_and_the_next_trigger_retries_it(
+    ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.runs import request_plan_run as real
+
+    def broken(session: Session, *args: Any, **kwargs: Any) -> models.PlanRun:
+        real(session, *args, **kwargs)  # stages a run, then fails: it must be rolled back
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(jobs, "request_plan_run", broken)
+    failed = jobs.plan_upcoming_week(ctx, now=NOW)
+    assert failed.outcome == "failed"
+    assert "database hiccup" in failed.errors[0]
+    with ctx.factory() as session:
+        assert _count(session, models.PlanRun) == 0
+        job_run = _job_run(session, jobs.PLAN_UPCOMING_WEEK)
+        assert job_run.state == models.RunState.FAILED
+        assert job_run.error is not None and "database hiccup" in job_run.error
+
+    monkeypatch.setattr(jobs, "request_plan_run", real)
+    assert jobs.plan_upcoming_week(ctx, now=NOW + timedelta(hours=1)).outcome == "succeeded"
+    with ctx.factory() as session:
+        assert _count(session, models.PlanRun) == 1
+        job_run = _job_run(session, jobs.PLAN_UPCOMING_WEEK)
+        assert (job_run.state, job_run.attempts, job_run.error) == (
+            models.RunState.SUCCEEDED,
+            2,
+            None,
+        )
+
+
+def test_a_job_never_runs_twice_at_once(ctx: jobs.JobContext) -> None:
+    inside, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def slow_body(session: Session, errors: list[str]) -> None:
+        inside.set()
+        assert release.wait(20)
+
+    def first() -> None:
+        outcomes.append(jobs.run_job(ctx, "test-job", "k", slow_body).outcome)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(20)
+    try:
+        second = jobs.run_job(ctx, "test-job", "k", _nothing)
+    finally:
+        release.set()
+        thread.join(20)
+    assert (outcomes, second.outcome) == (["succeeded"], "locked")
+    assert jobs.run_job(ctx, "test-job", "k", _nothing).outcome == "done"
+
+
+def _nothing(session: Session, errors: list[str]) -> None:
+    """A job body with nothing to do."""
+
+
+def _absent(module: str, name: str) -> None:
+    return None
+
+
+def _draft(session: Session, groupement_id: int, revision: int) -> models.Rota:
+    rota = models.Rota(
+        groupement_id=groupement_id,
+        period_start=WEEK,
+        period_days=7,
+        revision=revision,
+        status=models.RotaStatus.DRAFT,
+        solver_status="unknown",
+    )
+    session.add(rota)
+    session.flush()
+    return rota
+
+
+def test_publish_reviewed_week_publishes_the_latest_valid_draft_once(
+    ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with unit_of_work(ctx.factory) as session:
+        groupement_id = session.scalars(select(models.Groupement.id)).one()
+        older, newer = _draft(session, groupement_id, 1).id, _draft(session, groupement_id, 2).id
+    tried: list[int] = []
+
+    def publish(session: Session, rota_id: int, **kwargs: Any) -> models.Rota:
+        tried.append(rota_id)
+        rota = session.get(models.Rota, rota_id)
+        assert rota is not None
+        if rota.revision == 2:
+            raise RotaNotPublishable(rota_id, ["breaks a rule"])
+        rota.status = models.RotaStatus.PUBLISHED
+        return rota
+
+    monkeypatch.setattr("scheduler.planning.publish_rota", publish)
+    assert jobs.publish_reviewed_week(ctx, now=NOW).outcome == "succeeded"
+    assert jobs.publish_reviewed_week(ctx, now=NOW).outcome == "done"
+    assert tried == [newer, older]
+    with ctx.factory() as session:
+        statuses = {
+            row.id: row.status
+            for row in session.execute(select(models.Rota.id, models.Rota.status))
+        }
+    assert statuses == {older: models.RotaStatus.PUBLISHED, newer: models.RotaStatus.DRAFT}
+
+
+def test_publish_reviewed_week_leaves_unpublishable_drafts_alone(ctx: jobs.JobContext) -> None:
+    with unit_of_work(ctx.factory) as session:
+        groupement_id = session.scalars(select(models.Groupement.id)).one()
+        _draft(session, groupement_id, 1)
+    assert jobs.publish_reviewed_week(ctx, now=NOW).outcome == "succeeded"
+    with ctx.factory() as session:
+        assert _count(session, models.Rota, models.Rota.status == models.RotaStatus.DRAFT) == 1
+
+
+def test_remind_patientele_records_one_reminder_per_stale_contract_per_week(
+    ctx: jobs.JobContext,
+) -> None:
+    later = datetime(2030, 1, 7, 7, tzinfo=UTC)
+    assert jobs.remind_patientele(ctx, now=NOW).outcome == "succeeded"
+    with ctx.factory() as session:
+        fresh = _count(session, models.AuditLog, models.AuditLog.action == "remind-patientele")
+        contracts = _count(session, models.PooledContract)
+    assert fresh == 0  # the demo's snapshots are recent
+    assert jobs.remind_patientele(ctx, now=later).outcome == "succeeded"
+    assert jobs.remind_patientele(ctx, now=later + timedelta(hours=2)).outcome == "done"
+    with ctx.factory() as session:
+        reminders = session.scalars(
+            select(models.AuditLog).where(models.AuditLog.action == "remind-patientele")
+        ).all()
+    assert len(reminders) == contracts
+    assert all(r.after and r.after["coordinators"] for r in reminders)
+
+
+def test_snapshot_monthly_reports_writes_each_contract_once(ctx: jobs.JobContext) -> None:
+    first = jobs.snapshot_monthly_reports(ctx, now=NOW)
+    assert (first.outcome, first.period_key) == ("succeeded", "2026-10")
+    written = sorted(p.name for p in (ctx.settings.output_dir / "reports" / "2026-10").iterdir())
+    with ctx.factory() as session:
+        codes = sorted(session.scalars(select(models.PooledContract.code)))
+    assert written == [f"{code}-2026-10.json" for code in codes]
+    assert jobs.snapshot_monthly_reports(ctx, now=NOW).outcome == "done"
+
+
+def test_snapshot_monthly_reports_is_skipped_without_the_reports_module(
+    ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "_optional", _absent)
+    assert jobs.snapshot_monthly_reports(ctx, now=NOW).outcome == "skipped"
+    with ctx.factory() as session:
+        assert _count(session, models.JobRun) == 0
+
+
+def test_refresh_feeds_renders_each_groupement_once_a_day(ctx: jobs.JobContext) -> None:
+    assert jobs.refresh_all_feeds(ctx, now=NOW).outcome == "succeeded"
+    with ctx.factory() as session:
+        feeds = _count(session, models.RenderedFeed)
+        session.execute(update(models.RenderedFeed).values(etag="stale"))
+        session.commit()
+    assert feeds > 0
+    assert jobs.refresh_all_feeds(ctx, now=NOW + timedelta(hours=1)).outcome == "done"
+    assert jobs.refresh_all_feeds(ctx, now=NOW + timedelta(days=1)).outcome == "succeeded"
+
+
+def test_a_dead_run_is_requeued_and_a_live_one_is_not(ctx: jobs.JobContext) -> None:
+    jobs.plan_upcoming_week(ctx, now=NOW)
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    with unit_of_work(ctx.factory) as session:
+        session.execute(
+            update(models.PlanRun).values(
+                state=models.RunState.RUNNING, attempts=1, heartbeat_at=old
+            )
+        )
+        run_id = session.scalars(select(models.PlanRun.id)).one()
+    stale_after = timedelta(seconds=1)
+    with job_lock(ctx.engine, run_lock_name(run_id)) as held:
+        assert held  # its executor is alive (quiet, or on SQLite): never planned twice
+        assert recover_stale_runs(ctx.factory, stale_after=stale_after) == []
+    assert jobs.execute_plan_runs(ctx) == [run_id]
+    with ctx.factory() as session:
+        run = session.get(models.PlanRun, run_id)
+        assert run is not None
+        assert (run.state, run.attempts) == (models.RunState.SUCCEEDED, 2)
+        assert _count(session, models.Rota) == 1
+
+
+def test_the_scheduler_registers_every_job_with_publication_paused(
+    ctx: jobs.JobContext,
+) -> None:
+    scheduler = jobs.build_scheduler(ctx, blocking=False)
+    scheduler.start(paused=True)
+    try:
+        found = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(found) == {
+        "plan-upcoming-week",
+        "publish-reviewed-week",
+        "execute-plan-runs",
+        "remind-patientele",
+        "snapshot-monthly-reports",
+        "refresh-feeds",
+    }
+    assert found["publish-reviewed-week"].next_run_time is None
+    assert found["plan-upcoming-week"].next_run_time is not None
+    with ctx.engine.connect() as connection:
+        stored = connection.exec_driver_sql(f"SELECT id FROM {jobs.JOB_TABLE}").scalars().all()
+    assert "execute-plan-runs" in stored
