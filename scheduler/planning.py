@@ -583,7 +583,9 @@ def _rota(session: Session, rota_id: int) -> models.Rota:
     return rota
 
 
-def planning_for(session: Session, rota: models.Rota, *, now: datetime | None = None) -> PlanningInput:
+def planning_for(
+    session: Session, rota: models.Rota, *, now: datetime | None = None
+) -> PlanningInput:
     """The instance a stored rota answers: its period with today's data, its own pins, and the
     period's published rota with the notice window counted from `now`."""
     groupement = session.get(models.Groupement, rota.groupement_id)
@@ -601,7 +603,9 @@ def planning_for(session: Session, rota: models.Rota, *, now: datetime | None = 
     )
 
 
-def check_stored_rota(session: Session, rota_id: int, *, now: datetime | None = None) -> list[Violation]:
+def check_stored_rota(
+    session: Session, rota_id: int, *, now: datetime | None = None
+) -> list[Violation]:
     """Every hard rule the stored rota breaks, from the independent checker.
 
     Changes inside the notice window are not rule breaks here: publication refuses them unless
@@ -1127,16 +1131,15 @@ def record_absence(
     )
     session.add(absence)
     session.flush()
+    overlapping = select(models.Assignment.rota_id).where(
+        models.Assignment.assistant_id == assistant_id,
+        models.Assignment.start_at < end,
+        models.Assignment.end_at > start,
+    )
     affected = session.scalars(
         select(models.Rota)
-        .join(models.Assignment, models.Assignment.rota_id == models.Rota.id)
-        .where(
-            models.Rota.status == models.RotaStatus.PUBLISHED,
-            models.Assignment.assistant_id == assistant_id,
-            models.Assignment.start_at < end,
-            models.Assignment.end_at > start,
-        )
-        .distinct()
+        .where(models.Rota.status == models.RotaStatus.PUBLISHED, models.Rota.id.in_(overlapping))
+        .order_by(models.Rota.id)
     ).all()
     for rota in affected:
         refresh_ledger(session, rota)
