@@ -965,13 +965,13 @@ def _check_contracts(context: _Context) -> None:
         total = sum(got.values())
         if protected_week(context.instance, monday):
             # What the notice window froze stays; hours lost to an absence are not made up here.
-            if total > target:
+            if total > contract.weekly_minutes:
                 context.add(
                     "contract-hours",
                     contract.assistant,
                     monday,
                     f"{name} a {french_duration(total)} au titre du contrat « {contract_id} » "
-                    f"{week} : le contrat en prévoit au plus {french_duration(target)}.",
+                    f"{week} : le contrat en prévoit au plus {french_duration(contract.weekly_minutes)}.",
                 )
             continue
         if total != target:

@@ -298,8 +298,8 @@ def weekly_rest(pm: PlanModel) -> None:
 
 
 def contract_hours(pm: PlanModel) -> None:
-    """Each contract's minutes in each week equal its weekly target (at most it, in a week that
-    starts inside a re-plan's protected window)."""
+    """Each contract's minutes in each week equal its weekly target (at most the contract's weekly
+    minutes, in a week that starts inside a re-plan's protected window)."""
     for k in pm.data.contracts:
         for wk in pm.data.weeks:
             target = pm.data.targets.get((k.id, wk.index))
@@ -314,7 +314,7 @@ def contract_hours(pm: PlanModel) -> None:
             total = sum((pm.credited(k.id, c, wk.days) for c in sorted(k.shares)), start=0)
             if wk.protected:
                 # Frozen by the notice window: hours lost to an absence are not made up here.
-                pm.model.add(total <= target).only_enforce_if(g)
+                pm.model.add(total <= k.weekly_minutes).only_enforce_if(g)
             else:
                 pm.model.add(total == target).only_enforce_if(g)
 
