@@ -1,0 +1,1 @@
+"""The HTTP edge: the REST API (and the web pages)."""

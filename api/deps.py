@@ -1,0 +1,145 @@
+"""Dependencies of the routes, as `Annotated` aliases: settings, session, current user, roles.
+
+The session factory is built once per app from the settings' database URL and kept on
+`app.state`; tests override `get_session` (or `get_settings`) through `app.dependency_overrides`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Path, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import models
+from scheduler.auth import user_from_token
+from scheduler.config import Settings, get_settings
+from scheduler.db import make_engine, make_session_factory
+from scheduler.errors import AuthenticationFailed, Forbidden, PreconditionFailed
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_FACTORY_LOCK = threading.Lock()
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_session_factory(request: Request, settings: SettingsDep) -> sessionmaker[Session]:
+    """The app's session factory, created on first use for the settings' database URL."""
+    state = request.app.state
+    with _FACTORY_LOCK:  # sync routes run in threads: build one engine, not one per thread
+        factory: sessionmaker[Session] | None = getattr(state, "session_factory", None)
+        if factory is None or getattr(state, "session_factory_url", None) != settings.database_url:
+            factory = make_session_factory(make_engine(settings.database_url))
+            state.session_factory = factory
+            state.session_factory_url = settings.database_url
+        return factory
+
+
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+
+
+def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
+    """A session for one request; services commit, anything left over is rolled back."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> models.User:
+    """The signed-in user named by the bearer token (401 otherwise)."""
+    if not token:
+        raise AuthenticationFailed("not authenticated")
+    return user_from_token(session, token, settings)
+
+
+CurrentUser = Annotated[models.User, Depends(get_current_user)]
+
+
+def require_roles(*roles: models.Role) -> Callable[[models.User], models.User]:
+    """A dependency that lets through only users with one of `roles` (403 otherwise)."""
+    allowed = frozenset(roles)
+
+    def check(user: CurrentUser) -> models.User:
+        if user.role not in allowed:
+            raise Forbidden(f"role {user.role.value} cannot do this")
+        return user
+
+    return check
+
+
+Coordinator = Annotated[models.User, Depends(require_roles(models.Role.COORDINATOR))]
+"""A signed-in coordinator (of the user's own groupement: every query is scoped to it)."""
+
+_ETAG = re.compile(r'^\s*"(?P<id>[^"-]+)-(?P<version>\d+)"\s*$')
+
+
+def etag_of(entity_id: object, version: int) -> str:
+    """The strong ETag of a versioned resource: `"<id>-<version>"`."""
+    return f'"{entity_id}-{version}"'
+
+
+def if_match_header(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag read last (`"<id>-<version>"`); required on PATCH and DELETE.',
+        ),
+    ] = None,
+) -> str:
+    """The If-Match header; 428 when missing."""
+    if if_match is None or not if_match.strip():
+        raise HTTPException(status_code=428, detail="If-Match is required: send the ETag you read")
+    return if_match
+
+
+IfMatch = Annotated[str, Depends(if_match_header)]
+
+
+def expected_version(if_match: str, entity: str, entity_id: object) -> int | None:
+    """The version named by an If-Match value for this resource (None for `*`); 412 otherwise."""
+    if if_match.strip() == "*":
+        return None
+    for candidate in if_match.split(","):
+        match = _ETAG.match(candidate)
+        if match and match["id"] == str(entity_id):
+            return int(match["version"])
+    raise PreconditionFailed(entity, entity_id)
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        description="Replays of a request with the same key and body get the same answer.",
+    ),
+]
+
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="Identifier")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
+
+
+def dispose_session_factory(state: Any) -> None:
+    """Close the pooled connections of the app's engine (at shutdown)."""
+    factory: sessionmaker[Session] | None = getattr(state, "session_factory", None)
+    if factory is not None:
+        engine = factory.kw.get("bind")
+        if engine is not None:
+            engine.dispose()
+        state.session_factory = None

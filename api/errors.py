@@ -1,0 +1,253 @@
+"""The one HTTP mapping of errors: RFC 9457 `application/problem+json` for every failure.
+
+Domain exceptions (`scheduler.errors`), `HTTPException`, request validation errors and the
+database's own refusals all end here; the OpenAPI document lists the problem schemas for every
+status a route can answer (see `problem_responses`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from scheduler import errors
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://partagenda.fr/problems/"
+
+
+class FieldProblem(BaseModel):
+    """One invalid field of a request."""
+
+    loc: list[str | int] = Field(
+        description="Path of the field: `body`, `query`, `header`... first."
+    )
+    msg: str
+    type: str = "value_error"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+class ValidationProblem(Problem):
+    """A problem whose request had invalid fields, one entry per field."""
+
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+def _loc_of_field(field: str) -> list[str | int]:
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".") if p]
+    if parts and parts[0] not in ("body", "query", "path", "header"):
+        parts.insert(0, "body")
+    return parts
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    field_errors: Iterable[FieldProblem] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """A problem+json response; `field_errors` adds the `errors` member."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if field_errors is not None:
+        body["errors"] = [item.model_dump() for item in field_errors]
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _loc(parts: Iterable[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in parts]
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.PartagendaError)
+    status = exc.status if 400 <= exc.status < 600 else 400
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    field_errors: list[FieldProblem] | None = None
+    field = getattr(exc, "field", None)
+    if isinstance(field, str):
+        message = str(getattr(exc, "message", exc))
+        rule = str(getattr(exc, "rule", "value_error"))
+        field_errors = [FieldProblem(loc=_loc_of_field(field), msg=message, type=rule)]
+    elif status == 422:
+        field_errors = []
+    extra: dict[str, Any] = {}
+    for attribute in ("violations", "changes", "reasons"):
+        value = getattr(exc, attribute, None)
+        if isinstance(value, list):
+            extra[attribute] = [_jsonable(item) for item in value]
+    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).lower()
+    return problem_response(
+        request,
+        status,
+        str(exc),
+        slug=slug,
+        title=exc.title,
+        field_errors=field_errors,
+        headers=headers,
+        extra=extra,
+    )
+
+
+def _jsonable(item: Any) -> Any:
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json")
+    if hasattr(item, "__dataclass_fields__"):
+        return {
+            k: v if isinstance(v, str | int | float | bool | None) else str(v)
+            for k, v in asdict(item).items()
+        }
+    return item if isinstance(item, str | int | float | bool | dict | None) else str(item)
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette names only the first route matching the path; a resource has one route per method.
+    methods: set[str] = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            methods.add(method)
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(request, exc.status_code, detail, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    field_errors = [
+        FieldProblem(
+            loc=_loc(e.get("loc", ())), msg=str(e.get("msg", "")), type=str(e.get("type", ""))
+        )
+        for e in exc.errors()
+    ]
+    return problem_response(
+        request,
+        422,
+        "the request has invalid fields",
+        slug="validation-error",
+        field_errors=field_errors,
+    )
+
+
+async def _stale(request: Request, _exc: Exception) -> JSONResponse:
+    return problem_response(
+        request,
+        412,
+        "the resource was changed by someone else; read it again",
+        slug="precondition-failed",
+    )
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    # Values the schemas let through but the database refuses (out-of-range numbers...).
+    logger.warning("data error reached the edge: %s", exc)
+    return problem_response(
+        request,
+        422,
+        "a value is out of the range the database accepts",
+        slug="invalid-data",
+        field_errors=[],
+    )
+
+
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    # Services validate first; reaching here means a constraint we did not anticipate.
+    logger.warning("integrity error reached the edge: %s", exc)
+    return problem_response(
+        request, 409, "the change conflicts with existing data", slug="conflict"
+    )
+
+
+async def _operational(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable or busy: %s", exc)
+    return problem_response(
+        request,
+        503,
+        "the database is busy; retry",
+        slug="unavailable",
+        headers={"Retry-After": "1"},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every handler on `app`."""
+    app.add_exception_handler(errors.PartagendaError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StaleDataError, _stale)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _operational)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these statuses, each a problem+json body (422 with `errors`)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        name = "ValidationProblem" if status == 422 else "Problem"
+        entry: dict[str, Any] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+        if status == 401:
+            entry["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+        out[status] = entry
+    return out
+
+
+READ_ERRORS = (400, 401, 403, 404, 422)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 422, 428)
+CREATE_ERRORS = (400, 401, 403, 404, 409, 422)
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The component schemas of the problem bodies, to merge into the OpenAPI document."""
+    _, schema = models_json_schema(
+        [(Problem, "serialization"), (ValidationProblem, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    defs: dict[str, Any] = schema.get("$defs", {})
+    return defs

@@ -1,0 +1,516 @@
+"""The French web pages: sign-in, the coordinator's week grid and contract dashboard, the
+cabinet's page with its calendar subscription, and the auditor's reports.
+
+Thin routes: each reads or writes through one `scheduler` service and renders a template;
+domain errors of a form become a message on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import SessionDep, SettingsDep
+from api.pages import actions, views
+from api.pages.web import (
+    ROLE_HOME,
+    AuditorPage,
+    CabinetPage,
+    CoordinatorPage,
+    CsrfChecked,
+    OptionalUser,
+    render,
+    sign_in,
+    sign_out,
+)
+from scheduler import models, planning, reports
+from scheduler.auth import authenticate
+from scheduler.errors import AuthenticationFailed, NoticeRequired, PartagendaError
+from scheduler.services import resources, workflow
+
+router = APIRouter(include_in_schema=False)
+
+INFO = {
+    "calcul": "Calcul du planning demandé.",
+    "publie": "Planning publié : les agendas des cabinets et des assistantes sont à jour.",
+    "epingle": "Affectation épinglée : un nouveau calcul la gardera.",
+    "desepingle": "Affectation désépinglée.",
+    "deplace": "Affectation déplacée ; le planning a été vérifié.",
+}
+MAX_ROWS = 500
+
+
+def _today(zone: ZoneInfo) -> date:
+    return datetime.now(UTC).astimezone(zone).date()
+
+
+# --- Session --------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(user: OptionalUser) -> RedirectResponse:
+    """The role's page, or the sign-in page."""
+    target = ROLE_HOME.get(user.role, "/connexion") if user is not None else "/connexion"
+    return RedirectResponse(target, status_code=303)
+
+
+def _safe_next(value: str | None) -> str | None:
+    # Only local paths: never an open redirect to another site.
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+@router.get("/connexion")
+def sign_in_page(
+    request: Request, user: OptionalUser, suite: Annotated[str | None, Query(max_length=300)] = None
+) -> Response:
+    """The sign-in form."""
+    if user is not None and user.role in ROLE_HOME:
+        return RedirectResponse(ROLE_HOME[user.role], status_code=303)
+    return render(request, "signin.html", {"suite": _safe_next(suite), "error": None, "email": ""})
+
+
+@router.post("/connexion", dependencies=[CsrfChecked])
+def sign_in_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+    suite: Annotated[str | None, Form(max_length=300)] = None,
+) -> Response:
+    """Check the e-mail and password, open the session and go to the role's page."""
+    try:
+        user = authenticate(session, email, password)
+    except AuthenticationFailed:
+        context = {
+            "suite": _safe_next(suite),
+            "error": "E-mail ou mot de passe incorrect.",
+            "email": email,
+        }
+        return render(request, "signin.html", context, status_code=401)
+    home = ROLE_HOME.get(user.role)
+    if home is None:
+        context = {
+            "suite": None,
+            "error": "Votre rôle n'a pas de page web : abonnez-vous à votre agenda depuis le lien reçu.",
+            "email": email,
+        }
+        return render(request, "signin.html", context, status_code=403)
+    response = RedirectResponse(_safe_next(suite) or home, status_code=303)
+    sign_in(response, request, user, settings)
+    return response
+
+
+@router.post("/deconnexion", dependencies=[CsrfChecked])
+def sign_out_submit() -> RedirectResponse:
+    """Close the session."""
+    response = RedirectResponse("/connexion", status_code=303)
+    sign_out(response)
+    return response
+
+
+# --- Week grid ------------------------------------------------------------------------------------
+
+
+def _zone(session: SessionDep, user: models.User) -> ZoneInfo:
+    return ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+
+
+def _planning_context(
+    session: SessionDep,
+    user: models.User,
+    week: date,
+    rota_id: int | None,
+    zone: ZoneInfo,
+) -> dict[str, Any]:
+    rotas, _ = workflow.list_rotas(session, user, limit=20, offset=0, period_start=week)
+    rota = next((r for r in rotas if r.id == rota_id), None) if rota_id else None
+    rota = rota or (rotas[0] if rotas else None)
+    published = next((r for r in rotas if r.status is models.RotaStatus.PUBLISHED), None)
+    cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
+    assistants = resources.list_assistants(session, user, limit=MAX_ROWS, offset=0).items
+    styles = views.cabinet_styles(cabinets)
+    grid = None
+    balance: list[dict[str, Any]] = []
+    if rota is not None:
+        view = workflow.view_rota(session, user, rota.id)
+        violations = (
+            workflow.check(session, user, rota.id) if rota.status is models.RotaStatus.DRAFT else []
+        )
+        grid = views.week_grid(
+            rota,
+            view.assignments,
+            view.travel_legs,
+            rota.breaks,
+            assistants,
+            styles,
+            violations,
+            zone,
+        )
+        contracts = {
+            c.id: c for c in resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+        }
+        for item in view.cabinet_minutes:
+            style = styles.get(item.cabinet_id)
+            balance.append(
+                {
+                    "contract": contracts[item.contract_id].name
+                    if item.contract_id in contracts
+                    else "",
+                    "cabinet": style.name if style else str(item.cabinet_id),
+                    "share": views.fr_percent(item.share_bp / 10_000),
+                    "planned": views.fr_hours(item.planned_minutes),
+                    "target": views.fr_hours(item.target_minutes),
+                    "gap": item.planned_minutes - item.target_minutes,
+                    "gap_fr": views.fr_hours(abs(item.planned_minutes - item.target_minutes)),
+                }
+            )
+    runs, _ = workflow.list_runs(session, user, limit=1, offset=0)
+    active = (
+        runs[0]
+        if runs and runs[0].state in (models.RunState.QUEUED, models.RunState.RUNNING)
+        else None
+    )
+    return {
+        "week": week,
+        "week_fr": views.fr_day(week),
+        "previous_week": week - timedelta(days=7),
+        "next_week": week + timedelta(days=7),
+        "rota": rota,
+        "rotas": rotas,
+        "published": published,
+        "grid": grid,
+        "balance": balance,
+        "cabinets": sorted(styles.values(), key=lambda s: s.name),
+        "active_run": _run_context(active) if active is not None else None,
+        "views": views,
+    }
+
+
+def _week(semaine: date | None, zone: ZoneInfo) -> date:
+    return views.monday_of(semaine) if semaine is not None else views.next_monday(_today(zone))
+
+
+@router.get("/planning")
+def planning_page(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    semaine: date | None = None,
+    rota: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    info: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """The week grid of the coordinator, with re-plan, edit and publish."""
+    zone = _zone(session, user)
+    context = _planning_context(session, user, _week(semaine, zone), rota, zone)
+    context["info"] = INFO.get(info or "")
+    return render(request, "planning.html", context, user=user)
+
+
+def _planning_error(
+    request: Request,
+    session: SessionDep,
+    user: models.User,
+    rota: models.Rota | None,
+    error: PartagendaError,
+    *,
+    week: date,
+    zone: ZoneInfo,
+    reason: str | None = None,
+) -> HTMLResponse:
+    context = _planning_context(session, user, week, rota.id if rota else None, zone)
+    context["error"] = str(error)
+    context["error_items"] = list(
+        getattr(error, "changes", None) or getattr(error, "reasons", None) or []
+    )
+    context["notice_required"] = isinstance(error, NoticeRequired)
+    context["reason"] = reason or ""
+    status = error.status if 400 <= error.status < 600 else 400
+    return render(request, "planning.html", context, user=user, status_code=status)
+
+
+def _edit_failed(
+    request: Request,
+    session: SessionDep,
+    user: models.User,
+    rota_id: int,
+    error: PartagendaError,
+    zone: ZoneInfo,
+    *,
+    reason: str | None = None,
+) -> HTMLResponse:
+    # The service loads the rota inside its own write transaction; read it again afterwards.
+    session.rollback()
+    rota = workflow.get_rota(session, user, rota_id)
+    return _planning_error(
+        request, session, user, rota, error, week=rota.period_start, zone=zone, reason=reason
+    )
+
+
+def _run_context(run: models.PlanRun) -> dict[str, Any]:
+    active = run.state in (models.RunState.QUEUED, models.RunState.RUNNING)
+    limit = max(run.time_limit_s, 0.1)
+    value = limit if run.state is models.RunState.SUCCEEDED else min(run.elapsed_seconds, limit)
+    gap = None
+    if run.best_objective is not None and run.bound is not None and run.best_objective:
+        gap = abs(run.best_objective - run.bound) / abs(run.best_objective)
+    return {
+        "run": run,
+        "active": active,
+        "state_fr": views.RUN_STATE_FR[run.state],
+        "max": round(limit, 1),
+        "value": round(value, 1) if run.state is not models.RunState.QUEUED else None,
+        "elapsed": views.fr_number(run.elapsed_seconds, 1),
+        "limit": views.fr_number(run.time_limit_s, 0),
+        "objective": views.fr_number(run.best_objective),
+        "bound": views.fr_number(run.bound),
+        "gap": views.fr_percent(gap, 1) if gap is not None else "—",
+        "week": run.period_start,
+    }
+
+
+@router.post("/planning/calculs", dependencies=[CsrfChecked])
+def request_run(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CoordinatorPage,
+    semaine: Annotated[date, Form()],
+    base: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    """Queue a plan run of the week; the page then polls its progress."""
+    zone = _zone(session, user)
+    week = views.monday_of(semaine)
+    try:
+        run = workflow.request_run(
+            session,
+            user,
+            period_start=week,
+            days=7,
+            time_limit_s=settings.solver_time_limit_s,
+            based_on_id=base,
+        )
+    except PartagendaError as error:
+        return _planning_error(request, session, user, None, error, week=week, zone=zone)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "_run_progress.html", {"p": _run_context(run)}, user=user)
+    return RedirectResponse(f"/planning?semaine={week.isoformat()}&info=calcul", status_code=303)
+
+
+@router.get("/planning/calculs/{run_id}")
+def run_progress(
+    request: Request, session: SessionDep, user: CoordinatorPage, run_id: int
+) -> HTMLResponse:
+    """The progress of a plan run (an htmx fragment, polled every second while it runs)."""
+    run = workflow.get_run(session, user, run_id)
+    return render(request, "_run_progress.html", {"p": _run_context(run)}, user=user)
+
+
+def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+@router.post("/planning/{rota_id}/deplacer", dependencies=[CsrfChecked])
+def move_assignment(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    rota_id: int,
+    affectation: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    jour: Annotated[date, Form()],
+    debut: Annotated[time, Form()],
+    fin: Annotated[time, Form()],
+    cabinet: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    """Move an assignment of a draft (other day, times or cabinet)."""
+    zone = _zone(session, user)
+    edit = planning.MoveAssignment(
+        affectation, _at(jour, debut, zone), _at(jour, fin, zone), cabinet
+    )
+    try:
+        rota, _ = workflow.edit(session, user, rota_id, edit, expected=None)
+    except PartagendaError as error:
+        return _edit_failed(request, session, user, rota_id, error, zone)
+    return RedirectResponse(
+        f"/planning?semaine={rota.period_start.isoformat()}&rota={rota_id}&info=deplace",
+        status_code=303,
+    )
+
+
+@router.post("/planning/{rota_id}/epingler", dependencies=[CsrfChecked])
+def pin_assignment(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    rota_id: int,
+    affectation: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    epingle: Annotated[bool, Form()] = True,
+) -> Response:
+    """Pin (or unpin) an assignment of a draft so that re-planning keeps it."""
+    zone = _zone(session, user)
+    try:
+        rota, _ = workflow.edit(
+            session, user, rota_id, planning.PinAssignment(affectation, epingle), expected=None
+        )
+    except PartagendaError as error:
+        return _edit_failed(request, session, user, rota_id, error, zone)
+    info = "epingle" if epingle else "desepingle"
+    return RedirectResponse(
+        f"/planning?semaine={rota.period_start.isoformat()}&rota={rota_id}&info={info}#affectation-{affectation}",
+        status_code=303,
+    )
+
+
+@router.post("/planning/{rota_id}/publier", dependencies=[CsrfChecked])
+def publish(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    rota_id: int,
+    motif: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
+    """Publish a draft; inside the notice window the page asks for the acknowledgement reason."""
+    zone = _zone(session, user)
+    reason = motif.strip() if motif and motif.strip() else None
+    try:
+        workflow.publish(
+            session,
+            user,
+            rota_id,
+            acknowledged_reason=reason,
+            idempotency_key=None,
+            expected=None,
+            render=lambda _rota: {},
+        )
+    except PartagendaError as error:
+        return _edit_failed(request, session, user, rota_id, error, zone, reason=motif)
+    rota = workflow.get_rota(session, user, rota_id)
+    return RedirectResponse(
+        f"/planning?semaine={rota.period_start.isoformat()}&rota={rota_id}&info=publie",
+        status_code=303,
+    )
+
+
+# --- Contract dashboard ---------------------------------------------------------------------------
+
+
+@router.get("/contrats")
+def contracts_page(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    contrat: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> HTMLResponse:
+    """Hours received against shares, and progress towards the pooled target, per contract."""
+    zone = _zone(session, user)
+    today = _today(zone)
+    contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+    chosen = next((c for c in contracts if c.id == contrat), contracts[0] if contracts else None)
+    context: dict[str, Any] = {
+        "contracts": contracts,
+        "chosen": chosen,
+        "views": views,
+        "today": today,
+    }
+    if chosen is not None:
+        period = views.contract_year(chosen, today)
+        report = reports.report_for(session, user, chosen.id, period)
+        cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
+        styles = views.cabinet_styles(cabinets)
+        context.update(
+            report=report,
+            figures=report.figures,
+            period=period,
+            styles=styles,
+            hours_chart=views.hours_chart(report.figures.members, styles, today),
+            progress_chart=views.progress_chart(report.figures.progress),
+        )
+    return render(request, "contracts.html", context, user=user)
+
+
+# --- Cabinet --------------------------------------------------------------------------------------
+
+
+def _cabinet_context(session: SessionDep, user: models.User) -> dict[str, Any]:
+    assert user.cabinet_id is not None
+    cabinet = resources.get_cabinet(session, user, user.cabinet_id)
+    zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    today = _today(zone)
+    contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+    entries = []
+    for contract in contracts:
+        period = views.contract_year(contract, today)
+        report = reports.report_for(session, user, contract.id, period)
+        member = next((m for m in report.figures.members if m.cabinet_id == cabinet.id), None)
+        entries.append({"contract": contract, "report": report, "member": member, "period": period})
+    return {"cabinet": cabinet, "entries": entries, "views": views, "today": today, "links": None}
+
+
+@router.get("/cabinet")
+def cabinet_page(request: Request, session: SessionDep, user: CabinetPage) -> HTMLResponse:
+    """The cabinet's hours, its contribution and its calendar subscription."""
+    return render(request, "cabinet.html", _cabinet_context(session, user), user=user)
+
+
+@router.post("/cabinet/abonnement", dependencies=[CsrfChecked])
+def subscribe(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CabinetPage
+) -> HTMLResponse:
+    """Create a calendar token for the cabinet and show its subscribe links, once."""
+    context = _cabinet_context(session, user)
+    name = f"Assistante médicale — {context['cabinet'].name}"
+    context["links"] = actions.subscribe_cabinet(session, user, settings.public_base_url, name)
+    # The token is in the page: neither caches nor the history may keep it.
+    return render(
+        request, "cabinet.html", context, user=user, headers={"Cache-Control": "no-store"}
+    )
+
+
+# --- Auditor --------------------------------------------------------------------------------------
+
+
+@router.get("/controle")
+def audit_page(request: Request, session: SessionDep, user: AuditorPage) -> HTMLResponse:
+    """The allocation report of each granted contract, with its downloads."""
+    zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    today = _today(zone)
+    entries = []
+    for contract in resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items:
+        period = views.contract_year(contract, today)
+        report = reports.report_for(session, user, contract.id, period)
+        entries.append({"contract": contract, "report": report, "period": period})
+    return render(request, "audit.html", {"entries": entries, "views": views}, user=user)
+
+
+@router.get("/controle/contrats/{contract_id}/rapport.{fmt}")
+def audit_download(
+    session: SessionDep,
+    user: AuditorPage,
+    contract_id: int,
+    fmt: str,
+    periode: Annotated[str, Query(min_length=2, max_length=10)],
+) -> Response:
+    """The report as a PDF or CSV download."""
+    renderers = {
+        "pdf": (reports.render_pdf, "application/pdf"),
+        "csv": (reports.render_csv, "text/csv; charset=utf-8"),
+    }
+    if fmt not in renderers:
+        return Response("format inconnu", status_code=404, media_type="text/plain; charset=utf-8")
+    report = reports.report_for(session, user, contract_id, periode)
+    renderer, media_type = renderers[fmt]
+    name = f"rapport-{report.header.code}-{report.period.label}.{fmt}"
+    return Response(
+        renderer(report),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,388 @@
+"""What the page templates show, built from what the scheduler services return (no queries).
+
+Pure helpers: the week grid (assistants by days, with travel legs, breaks and the checker's
+flags), the cabinet colours, French formats, and the chart data of the contract dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scheduler import models
+from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
+from solver.validation import Violation
+
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+# Pairs (tint, strong): the block's background and its border; text stays #1b1b1b on the tint
+# (contrast above 12:1) and the strong colour is only a second cue after the cabinet's name.
+PALETTE = (
+    ("#dbeafe", "#1d4ed8"),
+    ("#fde2e4", "#b4233c"),
+    ("#dcfce7", "#15803d"),
+    ("#ede9fe", "#6d28d9"),
+    ("#ffedd5", "#c2410c"),
+    ("#cffafe", "#0e7490"),
+    ("#fef9c3", "#a16207"),
+    ("#f3e8ff", "#86198f"),
+)
+RUN_STATE_FR = {
+    models.RunState.QUEUED: "en attente",
+    models.RunState.RUNNING: "en cours",
+    models.RunState.SUCCEEDED: "terminé",
+    models.RunState.FAILED: "échec",
+    models.RunState.CANCELLED: "annulé",
+}
+ROTA_STATUS_FR = {
+    models.RotaStatus.DRAFT: "brouillon",
+    models.RotaStatus.PUBLISHED: "publié",
+    models.RotaStatus.SUPERSEDED: "remplacé",
+}
+SOLVER_STATUS_FR = {
+    "optimal": "optimal",
+    "feasible": "réalisable",
+    "edited": "modifié à la main",
+    "infeasible": "impossible",
+    "unknown": "sans solution",
+}
+TARGET_STATUS_FR = {
+    "on_track": "en bonne voie",
+    "at_risk": "à risque",
+    "missed": "manqué",
+    "unknown": "inconnu",
+}
+
+
+def monday_of(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def next_monday(today: date) -> date:
+    """The Monday of the coming week."""
+    return monday_of(today) + timedelta(days=7)
+
+
+def fr_day(day: date) -> str:
+    """`lundi 23 novembre`."""
+    return f"{WEEKDAYS_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]}"
+
+
+def fr_date(day: date) -> str:
+    """`23 novembre 2026`."""
+    return f"{day.day} {MONTHS_FR[day.month - 1]} {day.year}"
+
+
+def fr_clock(moment: datetime) -> str:
+    """`8 h 30`, the French way (`08:00` reads as `8 h`)."""
+    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+
+
+def fr_hours(minutes: int) -> str:
+    """Minutes as hours with a decimal comma: `12,5 h`."""
+    value = Decimal(minutes) / 60
+    text = f"{value:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text}\u00a0h"
+
+
+def fr_percent(ratio: Decimal | float | None, places: int = 0) -> str:
+    """A ratio as a French percentage, `—` when unknown."""
+    if ratio is None:
+        return "—"
+    text = f"{Decimal(str(ratio)) * 100:.{places}f}".replace(".", ",")
+    return f"{text}\u00a0%"
+
+
+def fr_number(value: Decimal | int | float | None, places: int = 0) -> str:
+    """A number with a decimal comma and narrow spaces between thousands."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(str(value)):,.{places}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+@dataclass(frozen=True)
+class CabinetStyle:
+    """A cabinet's name, short name and colours in the grid and its legend."""
+
+    id: int
+    code: str
+    name: str
+    short: str
+    tint: str
+    strong: str
+
+
+def cabinet_styles(cabinets: Iterable[models.Cabinet]) -> dict[int, CabinetStyle]:
+    """Stable colours by cabinet id order; the short name is what each block shows."""
+    out: dict[int, CabinetStyle] = {}
+    for index, cabinet in enumerate(sorted(cabinets, key=lambda c: c.id)):
+        tint, strong = PALETTE[index % len(PALETTE)]
+        short = cabinet.code.replace("-", " ").title()
+        out[cabinet.id] = CabinetStyle(cabinet.id, cabinet.code, cabinet.name, short, tint, strong)
+    return out
+
+
+@dataclass(frozen=True)
+class Block:
+    """One item of a grid cell: an assignment, a travel leg or a break."""
+
+    kind: str  # "assignment", "travel", "break"
+    start: datetime
+    end: datetime
+    cabinet: CabinetStyle | None = None
+    assignment_id: int | None = None
+    pinned: bool = False
+    origin: CabinetStyle | None = None
+    destination: CabinetStyle | None = None
+
+    @property
+    def minutes(self) -> int:
+        """The block's length in minutes."""
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def times(self) -> str:
+        """`8 h – 12 h 30`."""
+        return f"{fr_clock(self.start)} – {fr_clock(self.end)}"
+
+
+@dataclass
+class GridRow:
+    """One assistant's week: one list of blocks per day, and the flags of the checker."""
+
+    assistant_id: int
+    code: str
+    name: str
+    cells: list[list[Block]]
+    flags: dict[date, list[str]] = field(default_factory=dict)
+    minutes: int = 0
+
+
+@dataclass
+class WeekGrid:
+    """The week grid of one rota."""
+
+    days: list[date]
+    rows: list[GridRow]
+    legend: list[CabinetStyle]
+    general_flags: list[str]
+
+
+def week_grid(
+    rota: models.Rota,
+    assignments: Sequence[models.Assignment],
+    travel_legs: Sequence[models.TravelLeg],
+    breaks: Sequence[models.RotaBreak],
+    assistants: Sequence[models.Assistant],
+    styles: dict[int, CabinetStyle],
+    violations: Sequence[Violation],
+    zone: ZoneInfo,
+) -> WeekGrid:
+    """Lay the rota out as assistants by days, in local time."""
+    days = [rota.period_start + timedelta(days=i) for i in range(rota.period_days)]
+    index = {day: i for i, day in enumerate(days)}
+    rows = {
+        a.id: GridRow(a.id, a.code, f"{a.first_name} {a.last_name}", [[] for _ in days])
+        for a in sorted(assistants, key=lambda a: (a.last_name, a.first_name))
+    }
+
+    def place(assistant_id: int, block: Block) -> None:
+        row = rows.get(assistant_id)
+        slot = index.get(block.start.date())
+        if row is not None and slot is not None:
+            row.cells[slot].append(block)
+
+    for a in assignments:
+        start, end = a.start_at.astimezone(zone), a.end_at.astimezone(zone)
+        place(
+            a.assistant_id,
+            Block("assignment", start, end, styles.get(a.cabinet_id), a.id, a.pinned),
+        )
+        if a.assistant_id in rows:
+            rows[a.assistant_id].minutes += int((end - start).total_seconds() // 60)
+    for leg in travel_legs:
+        place(
+            leg.assistant_id,
+            Block(
+                "travel",
+                leg.start_at.astimezone(zone),
+                leg.end_at.astimezone(zone),
+                origin=styles.get(leg.origin_id),
+                destination=styles.get(leg.destination_id),
+            ),
+        )
+    for item in breaks:
+        place(
+            item.assistant_id,
+            Block("break", item.start_at.astimezone(zone), item.end_at.astimezone(zone)),
+        )
+    for row in rows.values():
+        for cell in row.cells:
+            cell.sort(key=lambda b: (b.start, b.end))
+    by_code = {row.code: row for row in rows.values()}
+    general: list[str] = []
+    for violation in violations:
+        owner = by_code.get(str(violation.assistant)) if violation.assistant is not None else None
+        if owner is not None and violation.day is not None:
+            owner.flags.setdefault(violation.day, []).append(violation.message)
+        else:
+            general.append(violation.message)
+    shown = [d for d in days if d.weekday() < 6 or any(r.cells[index[d]] for r in rows.values())]
+    keep = [index[d] for d in shown]
+    for row in rows.values():
+        row.cells = [row.cells[i] for i in keep]
+    used = {b.cabinet.id for r in rows.values() for c in r.cells for b in c if b.cabinet}
+    legend = [s for s in styles.values() if s.id in used] or list(styles.values())
+    return WeekGrid(shown, list(rows.values()), legend, general)
+
+
+# --- Contract dashboard ---------------------------------------------------------------------------
+
+
+def recent_weeks(weeks: Sequence[WeekHours], today: date, count: int = 12) -> list[WeekHours]:
+    """The last `count` weeks up to four weeks ahead of `today` (the planning horizon)."""
+    horizon = today + timedelta(days=28)
+    return [w for w in weeks if w.week_start <= horizon][-count:]
+
+
+def member_weeks(member: MemberFigures, today: date) -> list[WeekHours]:
+    """A member's weeks shown on the pages."""
+    return recent_weeks(member.weeks, today)
+
+
+def hours_chart(
+    members: Sequence[MemberFigures], styles: dict[int, CabinetStyle], today: date
+) -> dict[str, Any]:
+    """Chart.js data: hours received per member and week (bars) against the contracted share
+    (dashed lines of the same colour)."""
+    weeks = sorted({w.week_start for m in members for w in member_weeks(m, today)})
+    labels = [f"{w.day:02d}/{w.month:02d}" for w in weeks]
+    datasets: list[dict[str, Any]] = []
+    for member in members:
+        style = styles.get(member.cabinet_id)
+        strong = style.strong if style else "#333333"
+        by_week = {w.week_start: w for w in member.weeks}
+        datasets.append(
+            {
+                "type": "bar",
+                "label": f"{member.name} — reçues",
+                "data": [
+                    round(by_week[w].delivered_minutes / 60, 2) if w in by_week else 0
+                    for w in weeks
+                ],
+                "backgroundColor": strong,
+            }
+        )
+        datasets.append(
+            {
+                "type": "line",
+                "label": f"{member.name} — part contractuelle",
+                "data": [
+                    round(by_week[w].contracted_minutes / 60, 2) if w in by_week else 0
+                    for w in weeks
+                ],
+                "borderColor": strong,
+                "borderDash": [6, 4],
+                "pointStyle": "rectRot",
+                "fill": False,
+            }
+        )
+    return {"labels": labels, "datasets": datasets}
+
+
+def _attainment(gain: int, target: Decimal) -> float | None:
+    return round(float(Decimal(gain) / target * 100), 1) if target else None
+
+
+def progress_chart(progress: Progress) -> dict[str, Any]:
+    """Chart.js data: attainment of the pooled target (PMT and file active, in % of the target)
+    over time, with the projection at the deadline and its band."""
+    points = list(progress.series)
+    labels = [f"{d.day:02d}/{d.month:02d}/{d.year}" for d, _, _ in points]
+    deadline = progress.deadline
+    labels.append(f"{deadline.day:02d}/{deadline.month:02d}/{deadline.year} (échéance)")
+    n = len(points)
+    datasets: list[dict[str, Any]] = []
+    for name, indicator, column, colour in (
+        ("PMT", progress.pmt, 1, "#1d4ed8"),
+        ("File active", progress.file_active, 2, "#b4233c"),
+    ):
+        gains = [p[1] if column == 1 else p[2] for p in points]
+        series: list[float | None] = [_attainment(g, indicator.target) for g in gains]
+        datasets.append(
+            {
+                "label": f"{name} — atteinte",
+                "data": [*series, None],
+                "borderColor": colour,
+                "backgroundColor": colour,
+            }
+        )
+        projection = indicator.projection
+        if projection is not None and indicator.target and n:
+            projected = [None] * (n - 1) + [
+                series[-1],
+                _attainment(int(projection.value), indicator.target),
+            ]
+            datasets.append(
+                {
+                    "label": f"{name} — projection",
+                    "data": projected,
+                    "borderColor": colour,
+                    "borderDash": [6, 4],
+                    "backgroundColor": colour,
+                }
+            )
+            if projection.low is not None and projection.high is not None:
+                datasets.append(
+                    {
+                        "type": "bar",
+                        "label": f"{name} — bande de projection",
+                        "data": [None] * n
+                        + [
+                            [
+                                _attainment(int(projection.low), indicator.target),
+                                _attainment(int(projection.high), indicator.target),
+                            ]
+                        ],
+                        "backgroundColor": colour + "55",
+                        "borderColor": colour,
+                        "borderWidth": 1,
+                        "barPercentage": 0.3,
+                    }
+                )
+    datasets.append(
+        {
+            "label": "Objectif (100 %)",
+            "data": [100.0] * (n + 1),
+            "borderColor": "#1b1b1b",
+            "borderDash": [2, 3],
+            "pointRadius": 0,
+        }
+    )
+    return {"labels": labels, "datasets": datasets}
+
+
+def contract_year(contract: models.PooledContract, today: date) -> str:
+    """The contract year (`Y1`...) containing `today`, clamped to the contract's duration."""
+    years = (today.year - contract.start_date.year) - (
+        (today.month, today.day) < (contract.start_date.month, contract.start_date.day)
+    )
+    return f"Y{min(max(years + 1, 1), contract.duration_years)}"
+
+
+def totals(figures: ContractFigures) -> dict[str, str]:
+    """The contract's hour totals, formatted."""
+    return {
+        "contracted": fr_hours(figures.contracted_minutes),
+        "planned": fr_hours(figures.planned_minutes),
+        "delivered": fr_hours(figures.delivered_minutes),
+    }

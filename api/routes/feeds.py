@@ -1,0 +1,145 @@
+"""Calendar subscription feeds: `GET`/`HEAD /feeds/{token}.ics`.
+
+The bytes were rendered at publication (`scheduler.feeds.refresh_feeds`); this route only looks
+the token up and serves them with their validators, answering 304 to a matching `If-None-Match`
+(weak comparison, RFC 9110 §13.1.2) or, without one, to an `If-Modified-Since` not older than
+the feed. The token is a capability: it is never logged and never echoed, not even in a 404 body
+(which is why the 404 is built here rather than by the generic problem handler, whose `instance`
+repeats the path).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from api.deps import get_session_factory
+from api.errors import PROBLEM_MEDIA_TYPE
+from scheduler.config import get_settings
+from scheduler.feeds import FeedCache
+
+router = APIRouter(tags=["feeds"])
+
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+# Short enough that a new publication or a revocation reaches the subscriber soon; revalidation
+# is a cheap 304. Clients poll at their own pace anyway (REFRESH-INTERVAL in the feed).
+CACHE_CONTROL = "private, max-age=900"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+_NOT_FOUND = json.dumps(
+    {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Ce lien d'abonnement n'existe pas ou a été révoqué.",
+    },
+    ensure_ascii=False,
+).encode()
+
+
+@dataclass
+class FeedSource:
+    """Where the feed route reads: a way to open a database connection, and the bytes cache."""
+
+    connect: Callable[[], AbstractContextManager[Connection]]
+    cache: FeedCache = field(default_factory=lambda: FeedCache(max_age_s=1.0))
+
+
+async def get_feed_source(request: Request) -> FeedSource:
+    """The app's feed source, built once on the engine of the app's session factory.
+
+    Async and free of sync sub-dependencies on purpose: each sync dependency costs a thread-pool
+    hop, which dominated the cost of serving a feed (see benchmarks/feed_bench.py). Tests
+    override this dependency.
+    """
+    state = request.app.state
+    source: FeedSource | None = getattr(state, "feed_source", None)
+    if source is None:
+        settings = request.app.dependency_overrides.get(get_settings, get_settings)()
+        engine = get_session_factory(request, settings).kw["bind"]
+        assert isinstance(engine, Engine)
+        source = FeedSource(connect=engine.connect)
+        state.feed_source = source
+    return source
+
+
+FeedSourceDep = Annotated[FeedSource, Depends(get_feed_source)]
+
+
+def _not_found() -> Response:
+    return Response(
+        _NOT_FOUND,
+        status_code=404,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
+    )
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """Weak comparison of `etag` with an If-None-Match list (RFC 9110 §13.1.2)."""
+    if header.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(candidate.strip().removeprefix("W/") == opaque for candidate in header.split(","))
+
+
+def _not_modified_since(header: str, last_modified: datetime) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False  # an unparseable date is ignored (RFC 9110 §13.1.3)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= since
+
+
+@router.api_route(
+    "/feeds/{token}.ics",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "The feed (iCalendar)."},
+        304: {"description": "Not modified since the validators sent."},
+        404: {"description": "Unknown or revoked token.", "content": {PROBLEM_MEDIA_TYPE: {}}},
+    },
+)
+async def read_feed(token: str, request: Request, source: FeedSourceDep) -> Response:
+    """A calendar feed, as rendered at the last publication (subscribe with this URL)."""
+    if not _TOKEN.match(token):
+        return _not_found()
+    # At most one small indexed query per second and token, run inline: cheaper than a
+    # thread-pool hop.
+    feed = source.cache.lookup(source.connect, token)
+    if feed is None:
+        return _not_found()
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": format_datetime(feed.last_modified_at.astimezone(UTC), usegmt=True),
+        "Cache-Control": CACHE_CONTROL,
+        "X-Robots-Tag": "noindex",
+        "Referrer-Policy": "no-referrer",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        fresh = _etag_matches(if_none_match, feed.etag)
+    else:
+        if_modified_since = request.headers.get("if-modified-since")
+        fresh = if_modified_since is not None and _not_modified_since(
+            if_modified_since, feed.last_modified_at
+        )
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    body = bytes(feed.body)
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        return Response(status_code=200, media_type=MEDIA_TYPE, headers=headers)
+    return Response(body, media_type=MEDIA_TYPE, headers=headers)

@@ -1,0 +1,68 @@
+"""Operations endpoints, outside the versioned API: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, Engine
+
+from api.deps import SessionFactoryDep
+from api.errors import problem_response
+from scheduler.migrations import alembic_config
+from scheduler.observability import metrics_payload
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["operations"])
+
+
+@lru_cache
+def script_heads() -> frozenset[str]:
+    """The head revisions of the project's migration scripts."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def database_heads(engine: Engine) -> frozenset[str]:
+    """The revisions the database is stamped with."""
+    with engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+@router.get("/livez", include_in_schema=False)
+def livez() -> dict[str, str]:
+    """The process is up and serving."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False, response_model=None)
+def readyz(request: Request, factory: SessionFactoryDep) -> JSONResponse | dict[str, str]:
+    """Ready when the database answers and its schema is at the migrations' head (else 503)."""
+    bind = factory.kw["bind"]
+    engine: Engine = bind.engine if isinstance(bind, Connection) else bind
+    try:
+        current = database_heads(engine)
+    except Exception as error:
+        log.warning("readiness: database unreachable: %s", type(error).__name__)
+        return problem_response(request, 503, "la base de données ne répond pas", slug="not-ready")
+    expected = script_heads()
+    if current != expected:
+        return problem_response(
+            request,
+            503,
+            "le schéma de la base n'est pas à jour : lancer `partagenda migrate`",
+            slug="not-ready",
+            extra={"current": sorted(current), "expected": sorted(expected)},
+        )
+    return {"status": "ready", "revision": ",".join(sorted(current))}
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    """Prometheus text exposition of the service's metrics."""
+    body, content_type = metrics_payload()
+    return Response(content=body, media_type=content_type)

@@ -1,0 +1,58 @@
+"""Users of the groupement and its audit log (coordinators)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Coordinator, CurrentUser, Limit, Offset, SessionDep
+from api.errors import CREATE_ERRORS, READ_ERRORS, problem_responses
+from api.schemas import AuditEntryPage, UserCreate, UserPage, UserRead
+from scheduler.auth import create_user as create_user_account
+from scheduler.services import resources
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/users", responses=problem_responses(*READ_ERRORS))
+def list_users(
+    session: SessionDep, user: CurrentUser, limit: Limit = 50, offset: Offset = 0
+) -> UserPage:
+    """The groupement's users."""
+    page = resources.list_users(session, user, limit=limit, offset=offset)
+    return UserPage.model_validate(page, from_attributes=True)
+
+
+@router.post("/users", status_code=201, responses=problem_responses(*CREATE_ERRORS))
+def create_user(body: UserCreate, session: SessionDep, user: Coordinator) -> UserRead:
+    """Create a user of the caller's groupement (cabinet and assistant users name their row)."""
+    created = create_user_account(
+        session,
+        resources.get_groupement(session, user, user.groupement_id).slug,
+        body.email,
+        body.full_name,
+        body.password,
+        body.role,
+        cabinet_id=body.cabinet_id,
+        assistant_id=body.assistant_id,
+        granted_contract_ids=body.granted_contract_ids,
+        actor=user,
+    )
+    return UserRead.model_validate(created)
+
+
+@router.get("/audit", responses=problem_responses(*READ_ERRORS))
+def list_audit(
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> AuditEntryPage:
+    """The groupement's audit log, newest first."""
+    page = resources.list_audit(
+        session, user, limit=limit, offset=offset, entity=entity, entity_id=entity_id
+    )
+    return AuditEntryPage.model_validate(page, from_attributes=True)

@@ -1,0 +1,761 @@
+"""Request and response bodies of the API: `<Entity>Create`, `<Entity>Update`, `<Entity>Read`,
+`<Entity>Page`. Updates have every field optional and are applied with `exclude_unset`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from scheduler import models
+
+# PostgreSQL `integer` bounds and NUL-free strings keep every accepted value storable.
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
+StartMinute = Annotated[int, Field(ge=0, le=1439, description="Minutes after midnight")]
+EndMinute = Annotated[int, Field(ge=1, le=1440, description="Minutes after midnight")]
+_NO_NUL = r"^[^\x00]*$"
+
+
+def text(max_length: int, min_length: int = 1) -> Any:
+    """A stripped, bounded, NUL-free string type."""
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=_NO_NUL
+        ),
+    ]
+
+
+Code = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+]
+Name100 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NO_NUL)
+]
+Name200 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NO_NUL)
+]
+Text300 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_NO_NUL)
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_NO_NUL)
+]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+    ),
+]
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list, with the total count of matching items."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReadModel(BaseModel):
+    """Base of read bodies: built from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Window(BaseModel):
+    """A recurring weekly window."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    weekday: Weekday
+    start_minute: StartMinute
+    end_minute: EndMinute
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_minute <= self.start_minute:
+            raise ValueError("end_minute must be after start_minute")
+        return self
+
+
+# --- Auth and users ------------------------------------------------------------------------------
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserCreate(BaseModel):
+    """A new user of the caller's groupement."""
+
+    email: Email
+    full_name: Name200
+    password: Annotated[str, StringConstraints(min_length=8, max_length=200, pattern=_NO_NUL)]
+    role: models.Role
+    cabinet_id: Id | None = None
+    assistant_id: Id | None = None
+    granted_contract_ids: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class UserRead(ReadModel):
+    """A user, without secrets."""
+
+    id: int
+    groupement_id: int
+    email: str
+    full_name: str
+    role: models.Role
+    cabinet_id: int | None
+    assistant_id: int | None
+    is_active: bool
+    created_at: datetime
+
+
+class UserPage(Page[UserRead]):
+    """A page of users."""
+
+
+# --- Groupements ---------------------------------------------------------------------------------
+
+
+class GroupementRead(ReadModel):
+    """A groupement d'employeurs."""
+
+    id: int
+    slug: str
+    name: str
+    timezone: str
+    created_at: datetime
+    version: int
+
+
+class GroupementUpdate(BaseModel):
+    """Changes to a groupement."""
+
+    name: Name200 | None = None
+    timezone: (
+        Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_NUL)] | None
+    ) = None
+
+
+class GroupementPage(Page[GroupementRead]):
+    """A page of groupements."""
+
+
+# --- Assistants ----------------------------------------------------------------------------------
+
+
+class AssistantCreate(BaseModel):
+    """A new assistant, with her weekly availability."""
+
+    code: Code
+    first_name: Name100
+    last_name: Name100
+    email: Email | None = None
+    preferred_days_off: list[Weekday] = Field(default_factory=list, max_length=7)
+    earliest_start_minute: StartMinute | None = None
+    latest_end_minute: EndMinute | None = None
+    availability: list[Window] = Field(default_factory=list, max_length=50)
+
+
+class AssistantUpdate(BaseModel):
+    """Changes to an assistant; `availability`, when given, replaces the windows."""
+
+    code: Code | None = None
+    first_name: Name100 | None = None
+    last_name: Name100 | None = None
+    email: Email | None = None
+    preferred_days_off: list[Weekday] | None = Field(default=None, max_length=7)
+    earliest_start_minute: StartMinute | None = None
+    latest_end_minute: EndMinute | None = None
+    availability: list[Window] | None = Field(default=None, max_length=50)
+
+
+class AssistantRead(ReadModel):
+    """An assistant."""
+
+    id: int
+    groupement_id: int
+    code: str
+    first_name: str
+    last_name: str
+    email: str | None
+    preferred_days_off: list[int]
+    earliest_start_minute: int | None
+    latest_end_minute: int | None
+    availability: list[Window]
+    version: int
+
+
+class AssistantPage(Page[AssistantRead]):
+    """A page of assistants."""
+
+
+# --- Cabinets ------------------------------------------------------------------------------------
+
+Latitude = Annotated[Decimal, Field(ge=-90, le=90, max_digits=9, decimal_places=6)]
+Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_places=6)]
+Postcode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
+Department = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]?$")]
+
+
+class CabinetCreate(BaseModel):
+    """A new member cabinet, with its opening hours."""
+
+    code: Code
+    name: Name200
+    address: Text300
+    postcode: Postcode
+    city: Name100
+    department: Department
+    latitude: Latitude
+    longitude: Longitude
+    places: Annotated[int, Field(ge=1, le=50)] = 1
+    opening: list[Window] = Field(default_factory=list, max_length=50)
+
+
+class CabinetUpdate(BaseModel):
+    """Changes to a cabinet; `opening`, when given, replaces the windows."""
+
+    code: Code | None = None
+    name: Name200 | None = None
+    address: Text300 | None = None
+    postcode: Postcode | None = None
+    city: Name100 | None = None
+    department: Department | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    places: Annotated[int, Field(ge=1, le=50)] | None = None
+    opening: list[Window] | None = Field(default=None, max_length=50)
+
+
+class CabinetRead(ReadModel):
+    """A cabinet."""
+
+    id: int
+    groupement_id: int
+    code: str
+    name: str
+    address: str
+    postcode: str
+    city: str
+    department: str
+    latitude: Decimal
+    longitude: Decimal
+    places: int
+    opening: list[Window]
+    version: int
+
+
+class CabinetPage(Page[CabinetRead]):
+    """A page of cabinets."""
+
+
+# --- Doctors -------------------------------------------------------------------------------------
+
+Rpps = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")]
+
+
+class DoctorCreate(BaseModel):
+    """A doctor of a member cabinet."""
+
+    cabinet_id: Id
+    rpps: Rpps
+    first_name: Name100
+    last_name: Name100
+    specialty: Name100 = "médecine générale"
+    installed_on: date | None = None
+
+
+class DoctorUpdate(BaseModel):
+    """Changes to a doctor."""
+
+    cabinet_id: Id | None = None
+    rpps: Rpps | None = None
+    first_name: Name100 | None = None
+    last_name: Name100 | None = None
+    specialty: Name100 | None = None
+    installed_on: date | None = None
+
+
+class DoctorRead(ReadModel):
+    """A doctor."""
+
+    id: int
+    cabinet_id: int
+    rpps: str
+    first_name: str
+    last_name: str
+    specialty: str
+    installed_on: date | None
+    version: int
+
+
+class DoctorPage(Page[DoctorRead]):
+    """A page of doctors."""
+
+
+# --- Contracts -----------------------------------------------------------------------------------
+
+
+class ContractAssistantItem(ReadModel):
+    """An assistant's weekly minutes under a contract."""
+
+    assistant_id: Id
+    weekly_minutes: Annotated[int, Field(ge=1, le=2880)]
+
+
+class ShareItem(ReadModel):
+    """A member cabinet's share, in basis points (10000 = 100 %)."""
+
+    cabinet_id: Id
+    share_bp: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class SharePlanCreate(BaseModel):
+    """A new share plan of a contract from `valid_from` on; shares must sum to 10000."""
+
+    valid_from: date
+    shares: list[ShareItem] = Field(min_length=1, max_length=60)
+
+
+class SharePlanRead(ReadModel):
+    """A share plan."""
+
+    id: int
+    valid_from: date
+    shares: list[ShareItem]
+
+
+Etp = Annotated[Decimal, Field(gt=0, le=20, max_digits=4, decimal_places=2)]
+Euros = Annotated[Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2)]
+
+
+class ContractCreate(BaseModel):
+    """A pooled contract with its assistants and its first share plan (from `start_date`)."""
+
+    code: Code
+    name: Name200
+    kind: models.ContractKind = models.ContractKind.COLLECTIVE
+    start_date: date
+    duration_years: Annotated[int, Field(ge=1, le=10)] = 5
+    funded_etp: Etp
+    target_policy_code: Code = "collective-2026"
+    cost_split: models.CostSplit = models.CostSplit.BY_SHARE
+    annual_employer_cost_eur: Euros = Decimal("50000")
+    assistants: list[ContractAssistantItem] = Field(min_length=1, max_length=10)
+    shares: list[ShareItem] = Field(min_length=1, max_length=60)
+
+
+class ContractUpdate(BaseModel):
+    """Changes to a contract; `assistants`, when given, replaces the list."""
+
+    name: Name200 | None = None
+    duration_years: Annotated[int, Field(ge=1, le=10)] | None = None
+    funded_etp: Etp | None = None
+    cost_split: models.CostSplit | None = None
+    annual_employer_cost_eur: Euros | None = None
+    assistants: list[ContractAssistantItem] | None = Field(
+        default=None, min_length=1, max_length=10
+    )
+
+
+class ContractRead(ReadModel):
+    """A pooled contract."""
+
+    id: int
+    groupement_id: int
+    code: str
+    name: str
+    kind: models.ContractKind
+    start_date: date
+    duration_years: int
+    funded_etp: Decimal
+    target_policy_id: int
+    cost_split: models.CostSplit
+    annual_employer_cost_eur: Decimal
+    assistants: list[ContractAssistantItem]
+    share_plans: list[SharePlanRead]
+    version: int
+
+
+class ContractPage(Page[ContractRead]):
+    """A page of contracts."""
+
+
+# --- Travel times --------------------------------------------------------------------------------
+
+
+class TravelTimeCreate(BaseModel):
+    """Road minutes between two cabinets (either order)."""
+
+    origin_id: Id
+    destination_id: Id
+    minutes: Annotated[int, Field(ge=1, le=240)]
+
+
+class TravelTimeUpdate(BaseModel):
+    """A confirmed number of minutes (clears `estimated`)."""
+
+    minutes: Annotated[int, Field(ge=1, le=240)] | None = None
+
+
+class TravelTimeRead(ReadModel):
+    """Road minutes between two cabinets; `estimated` until a coordinator confirms them."""
+
+    id: int
+    origin_id: int
+    destination_id: int
+    minutes: int
+    estimated: bool
+    version: int
+
+
+class TravelTimePage(Page[TravelTimeRead]):
+    """A page of travel times."""
+
+
+class TravelEstimateResult(BaseModel):
+    """The pairs that were missing and got an estimate."""
+
+    created: list[TravelTimeRead]
+
+
+# --- Consultation sessions -----------------------------------------------------------------------
+
+
+class ConsultationSessionCreate(Window):
+    """A weekly consultation session of a cabinet's doctors."""
+
+    cabinet_id: Id
+    doctor_id: Id | None = None
+    weight: Annotated[int, Field(ge=0, le=100)] = 1
+
+
+class ConsultationSessionUpdate(BaseModel):
+    """Changes to a consultation session."""
+
+    doctor_id: Id | None = None
+    weekday: Weekday | None = None
+    start_minute: StartMinute | None = None
+    end_minute: EndMinute | None = None
+    weight: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
+class ConsultationSessionRead(ReadModel):
+    """A consultation session; `version` is a digest of its content."""
+
+    id: int
+    cabinet_id: int
+    doctor_id: int | None
+    weekday: int
+    start_minute: int
+    end_minute: int
+    weight: int
+    version: int
+
+
+class ConsultationSessionPage(Page[ConsultationSessionRead]):
+    """A page of consultation sessions."""
+
+
+# --- Absences ------------------------------------------------------------------------------------
+
+Moment = Annotated[AwareDatetime, Field(description="With its UTC offset")]
+
+
+class AbsenceCreate(BaseModel):
+    """An absence of an assistant."""
+
+    assistant_id: Id
+    kind: models.AbsenceKind
+    start_at: Moment
+    end_at: Moment
+    replaced: bool = False
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_at <= self.start_at:
+            raise ValueError("end_at must be after start_at")
+        return self
+
+
+class AbsenceUpdate(BaseModel):
+    """Changes to an absence."""
+
+    kind: models.AbsenceKind | None = None
+    start_at: Moment | None = None
+    end_at: Moment | None = None
+    replaced: bool | None = None
+    reason: Reason | None = None
+
+
+class AbsenceRead(ReadModel):
+    """An absence."""
+
+    id: int
+    assistant_id: int
+    kind: models.AbsenceKind
+    start_at: datetime
+    end_at: datetime
+    replaced: bool
+    reason: str | None
+    recorded_at: datetime
+    version: int
+
+
+class AbsencePage(Page[AbsenceRead]):
+    """A page of absences."""
+
+
+# --- Audit ---------------------------------------------------------------------------------------
+
+
+class AuditEntryRead(ReadModel):
+    """One audit log row."""
+
+    id: int
+    actor_id: int | None
+    actor: str
+    at: datetime
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+
+class AuditEntryPage(Page[AuditEntryRead]):
+    """A page of the audit log."""
+
+
+# --- Planning workflow ---------------------------------------------------------------------------
+
+
+class PlanRunCreate(BaseModel):
+    """Ask for a rota of a period (it starts on a Monday)."""
+
+    period_start: date
+    days: Annotated[int, Field(ge=1, le=56)] = 7
+    based_on_id: Id | None = None
+    acknowledged_reason: Reason | None = None
+    time_limit_s: Annotated[float, Field(gt=0, le=3600)] | None = None
+
+
+class PlanRunRead(ReadModel):
+    """A plan run and its progress."""
+
+    id: int
+    state: models.RunState
+    period_start: date
+    period_days: int
+    based_on_id: int | None
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    best_objective: int | None
+    bound: int | None
+    elapsed_seconds: float
+    time_limit_s: float
+    cancel_requested: bool
+    rota_id: int | None
+    error: str | None
+
+
+class PlanRunPage(Page[PlanRunRead]):
+    """A page of plan runs."""
+
+
+class AssignmentRead(ReadModel):
+    """An assistant at a cabinet under a contract."""
+
+    id: int
+    assistant_id: int
+    contract_id: int
+    cabinet_id: int
+    start_at: datetime
+    end_at: datetime
+    pinned: bool
+    uid: str
+    sequence: int
+
+
+class TravelLegRead(ReadModel):
+    """A trip between two cabinets inside a working day."""
+
+    id: int
+    assistant_id: int
+    origin_id: int
+    destination_id: int
+    start_at: datetime
+    end_at: datetime
+
+
+class CabinetMinutesRead(ReadModel):
+    """A member's planned minutes under a contract against its share."""
+
+    contract_id: int
+    cabinet_id: int
+    share_bp: int
+    planned_minutes: int
+    target_minutes: int
+
+
+class RotaSummary(ReadModel):
+    """A rota version without its rows."""
+
+    id: int
+    period_start: date
+    period_days: int
+    revision: int
+    status: models.RotaStatus
+    solver_status: str
+    objective: int | None
+    bound: int | None
+    based_on_id: int | None
+    created_at: datetime
+    published_at: datetime | None
+    lock_version: int
+
+
+class RotaRead(RotaSummary):
+    """A rota with its objective term by term, its rows and each cabinet's minutes vs share."""
+
+    objective_terms: dict[str, Any]
+    explanation: list[Any]
+    assignments: list[AssignmentRead]
+    travel_legs: list[TravelLegRead]
+    cabinet_minutes: list[CabinetMinutesRead]
+
+
+class RotaPage(Page[RotaSummary]):
+    """A page of rotas."""
+
+
+class ViolationRead(BaseModel):
+    """A hard rule the rota breaks."""
+
+    rule: str
+    assistant: str | None
+    day: date | None
+    message: str
+
+
+class MoveEdit(BaseModel):
+    """Move an assignment to other times (and optionally another cabinet)."""
+
+    op: Literal["move"]
+    assignment_id: Id
+    start: Moment
+    end: Moment
+    cabinet_id: Id | None = None
+
+
+class AddEdit(BaseModel):
+    """Add an assignment."""
+
+    op: Literal["add"]
+    assistant_id: Id
+    contract_id: Id
+    cabinet_id: Id
+    start: Moment
+    end: Moment
+    pinned: bool = False
+
+
+class DeleteEdit(BaseModel):
+    """Remove an assignment."""
+
+    op: Literal["delete"]
+    assignment_id: Id
+
+
+class PinEdit(BaseModel):
+    """Pin or unpin an assignment so that re-planning keeps it."""
+
+    op: Literal["pin"]
+    assignment_id: Id
+    pinned: bool = True
+
+
+RotaEdit = Annotated[MoveEdit | AddEdit | DeleteEdit | PinEdit, Field(discriminator="op")]
+
+
+class RotaEditResult(BaseModel):
+    """The edited rota's new version and the checker's violations."""
+
+    rota_id: int
+    lock_version: int
+    violations: list[ViolationRead]
+
+
+class PublishRequest(BaseModel):
+    """Publish a draft; inside the notice window a reason (the assistant's agreement) is needed."""
+
+    acknowledged_reason: Reason | None = None
+
+
+class ChangeNoticeRead(ReadModel):
+    """A change to a published rota."""
+
+    id: int
+    rota_id: int
+    assistant_id: int
+    cabinet_ids: list[int]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    description: str
+    within_notice: bool
+    acknowledged_reason: str | None
+    created_at: datetime
+
+
+class ChangeNoticePage(Page[ChangeNoticeRead]):
+    """A page of change notices."""
+
+
+class LedgerEntryRead(ReadModel):
+    """Minutes planned and delivered per contract, cabinet, assistant and week."""
+
+    contract_id: int
+    cabinet_id: int
+    assistant_id: int
+    week_start: date
+    planned_minutes: int
+    delivered_minutes: int
+    rota_id: int | None
+
+
+class LedgerWeekTotal(BaseModel):
+    """The group's totals for a week."""
+
+    week_start: date
+    planned_minutes: int
+    delivered_minutes: int
+
+
+class LedgerRead(BaseModel):
+    """The hours ledger the caller may see."""
+
+    entries: list[LedgerEntryRead]
+    totals: list[LedgerWeekTotal]

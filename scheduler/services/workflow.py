@@ -1,0 +1,440 @@
+"""The planning workflow as the API offers it: plan runs, rotas, edits, publication, notices and
+the hours ledger, scoped to what the acting user may see, each use case committing once.
+
+The planning itself lives in `scheduler.planning` and `scheduler.runs`; this module adds access
+rules, If-Match on rotas (`lock_version`), Idempotency-Key replay for publication, and commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from scheduler import models, planning, runs
+from scheduler.errors import (
+    Forbidden,
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
+    NotFound,
+    PreconditionFailed,
+)
+from scheduler.services.resources import begin_write
+from solver.validation import Violation
+
+Role = models.Role
+
+
+def _coordinator(actor: models.User) -> None:
+    if actor.role is not Role.COORDINATOR:
+        raise Forbidden(f"le rôle {actor.role.value} ne peut pas planifier")
+
+
+def _commit(session: Session, entity: str, key: object) -> None:
+    try:
+        session.flush()
+        session.commit()
+    except StaleDataError as error:
+        session.rollback()
+        raise PreconditionFailed(entity, key) from error
+
+
+# --- Plan runs ----------------------------------------------------------------------------------
+
+
+def request_run(
+    session: Session,
+    actor: models.User,
+    *,
+    period_start: date,
+    days: int,
+    time_limit_s: float,
+    idempotency_key: str | None = None,
+    based_on_id: int | None = None,
+    acknowledged_reason: str | None = None,
+) -> models.PlanRun:
+    """Queue a plan run of the actor's groupement (replayed for the same Idempotency-Key)."""
+    _coordinator(actor)
+    begin_write(session)
+    if based_on_id is not None:
+        get_rota(session, actor, based_on_id)
+    run = runs.request_plan_run(
+        session,
+        actor.groupement_id,
+        period_start,
+        days,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        based_on_id=based_on_id,
+        acknowledged_reason=acknowledged_reason,
+        time_limit_s=time_limit_s,
+    )
+    try:
+        _commit(session, "calcul", run.id)
+    except IntegrityError as error:
+        # Two requests raced with the same key: the other one is being recorded.
+        session.rollback()
+        raise IdempotencyInFlight(idempotency_key or "") from error
+    return run
+
+
+def get_run(session: Session, actor: models.User, run_id: int) -> models.PlanRun:
+    """A plan run of the actor's groupement (coordinators)."""
+    _coordinator(actor)
+    run = session.get(models.PlanRun, run_id) if 1 <= run_id <= 2_147_483_647 else None
+    if run is None or run.groupement_id != actor.groupement_id:
+        raise NotFound("calcul de planning", run_id)
+    return run
+
+
+def list_runs(
+    session: Session, actor: models.User, *, limit: int, offset: int
+) -> tuple[list[models.PlanRun], int]:
+    """The groupement's plan runs, newest first."""
+    _coordinator(actor)
+    stmt = select(models.PlanRun).where(models.PlanRun.groupement_id == actor.groupement_id)
+    total = len(session.scalars(stmt.with_only_columns(models.PlanRun.id)).all())
+    items = list(
+        session.scalars(stmt.order_by(models.PlanRun.id.desc()).limit(limit).offset(offset))
+    )
+    return items, total
+
+
+def cancel_run(session: Session, actor: models.User, run_id: int) -> models.PlanRun:
+    """Cancel a queued run, or ask a running one to stop."""
+    begin_write(session)
+    get_run(session, actor, run_id)
+    run = runs.cancel_plan_run(session, run_id, actor=actor)
+    _commit(session, "calcul", run_id)
+    return run
+
+
+# --- Rotas --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CabinetMinutes:
+    """One cabinet's planned minutes under a contract against its contracted share."""
+
+    contract_id: int
+    cabinet_id: int
+    share_bp: int
+    planned_minutes: int
+    target_minutes: int
+
+
+@dataclass(frozen=True)
+class RotaView:
+    """A rota as the actor may see it: its assignments filtered, and the share balance."""
+
+    rota: models.Rota
+    assignments: list[models.Assignment]
+    travel_legs: list[models.TravelLeg]
+    cabinet_minutes: list[CabinetMinutes]
+
+
+def _rota_query() -> Select[models.Rota]:
+    return select(models.Rota).options(
+        selectinload(models.Rota.assignments), selectinload(models.Rota.travel_legs)
+    )
+
+
+def get_rota(session: Session, actor: models.User, rota_id: int) -> models.Rota:
+    """A rota of the actor's groupement (any role of it may read, filtered by `view_rota`)."""
+    rota = (
+        session.scalar(_rota_query().where(models.Rota.id == rota_id))
+        if 1 <= rota_id <= 2_147_483_647
+        else None
+    )
+    if rota is None or rota.groupement_id != actor.groupement_id:
+        raise NotFound("planning", rota_id)
+    if actor.role is Role.AUDITOR:
+        raise Forbidden("les auditeurs lisent les rapports, pas les plannings")
+    if actor.role is not Role.COORDINATOR and rota.status is not models.RotaStatus.PUBLISHED:
+        raise NotFound("planning", rota_id)
+    return rota
+
+
+def list_rotas(
+    session: Session,
+    actor: models.User,
+    *,
+    limit: int,
+    offset: int,
+    period_start: date | None = None,
+    status: models.RotaStatus | None = None,
+) -> tuple[list[models.Rota], int]:
+    """Rotas of the groupement (drafts for coordinators only)."""
+    if actor.role is Role.AUDITOR:
+        raise Forbidden("les auditeurs lisent les rapports, pas les plannings")
+    stmt = select(models.Rota).where(models.Rota.groupement_id == actor.groupement_id)
+    if actor.role is not Role.COORDINATOR:
+        stmt = stmt.where(models.Rota.status == models.RotaStatus.PUBLISHED)
+    if period_start is not None:
+        stmt = stmt.where(models.Rota.period_start == period_start)
+    if status is not None:
+        stmt = stmt.where(models.Rota.status == status)
+    total = len(session.scalars(stmt.with_only_columns(models.Rota.id)).all())
+    items = list(
+        session.scalars(
+            stmt.order_by(models.Rota.period_start.desc(), models.Rota.revision.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    return items, total
+
+
+def _mine(actor: models.User, assistant_id: int, cabinet_ids: set[int]) -> bool:
+    if actor.role is Role.COORDINATOR:
+        return True
+    if actor.role is Role.ASSISTANT:
+        return assistant_id == actor.assistant_id
+    if actor.role is Role.CABINET:
+        return actor.cabinet_id in cabinet_ids
+    return False
+
+
+def cabinet_minutes(session: Session, rota: models.Rota) -> list[CabinetMinutes]:
+    """Each member's planned minutes per contract against its share of the contract's total."""
+    planned: dict[tuple[int, int], int] = defaultdict(int)
+    totals: dict[int, int] = defaultdict(int)
+    for row in rota.assignments:
+        minutes = int((row.end_at - row.start_at).total_seconds() // 60)
+        planned[(row.contract_id, row.cabinet_id)] += minutes
+        totals[row.contract_id] += minutes
+    out: list[CabinetMinutes] = []
+    for contract_id in sorted(totals):
+        contract = session.get(models.PooledContract, contract_id)
+        if contract is None:
+            continue
+        try:
+            plan = planning.share_plan_at(contract, rota.period_start)
+        except Exception:
+            plan = None
+        shares = {s.cabinet_id: s.share_bp for s in plan.shares} if plan is not None else {}
+        for cabinet_id in sorted(set(shares) | {c for (k, c) in planned if k == contract_id}):
+            share = shares.get(cabinet_id, 0)
+            out.append(
+                CabinetMinutes(
+                    contract_id=contract_id,
+                    cabinet_id=cabinet_id,
+                    share_bp=share,
+                    planned_minutes=planned.get((contract_id, cabinet_id), 0),
+                    target_minutes=round(totals[contract_id] * share / models.SHARE_TOTAL_BP),
+                )
+            )
+    return out
+
+
+def view_rota(session: Session, actor: models.User, rota_id: int) -> RotaView:
+    """A rota with only the rows the actor may see (a cabinet: its own; an assistant: hers)."""
+    rota = get_rota(session, actor, rota_id)
+    assignments = [a for a in rota.assignments if _mine(actor, a.assistant_id, {a.cabinet_id})]
+    legs = [
+        leg
+        for leg in rota.travel_legs
+        if _mine(actor, leg.assistant_id, {leg.origin_id, leg.destination_id})
+    ]
+    balance = cabinet_minutes(session, rota)
+    if actor.role is Role.CABINET:
+        balance = [b for b in balance if b.cabinet_id == actor.cabinet_id]
+    elif actor.role is not Role.COORDINATOR:
+        balance = []
+    return RotaView(rota, assignments, legs, balance)
+
+
+def check(session: Session, actor: models.User, rota_id: int) -> list[Violation]:
+    """The hard rules the rota breaks (coordinators)."""
+    _coordinator(actor)
+    get_rota(session, actor, rota_id)
+    return planning.check_stored_rota(session, rota_id)
+
+
+def edit(
+    session: Session,
+    actor: models.User,
+    rota_id: int,
+    change: planning.Edit,
+    *,
+    expected: int | None,
+) -> tuple[models.Rota, list[Violation]]:
+    """Apply one edit to a draft (If-Match on the rota) and answer the checker's violations."""
+    _coordinator(actor)
+    begin_write(session)
+    rota = get_rota(session, actor, rota_id)
+    if expected is not None and rota.lock_version != expected:
+        raise PreconditionFailed("planning", rota_id)
+    _check_edit_scope(session, actor, rota, change)
+    violations = planning.edit_rota(session, rota_id, change, actor=actor)
+    flag_modified(rota, "status")  # every edit makes a new version (lock_version) of the draft
+    _commit(session, "planning", rota_id)
+    return rota, violations
+
+
+def _check_edit_scope(
+    session: Session, actor: models.User, rota: models.Rota, change: planning.Edit
+) -> None:
+    cabinet_id = getattr(change, "cabinet_id", None)
+    for model, key in (
+        (models.Cabinet, cabinet_id),
+        (models.Assistant, getattr(change, "assistant_id", None)),
+        (models.PooledContract, getattr(change, "contract_id", None)),
+    ):
+        if key is None:
+            continue
+        row = session.get(model, key) if 1 <= key <= 2_147_483_647 else None
+        if row is None or getattr(row, "groupement_id", None) != actor.groupement_id:
+            raise NotFound(model.__tablename__, key)
+    assignment_id = getattr(change, "assignment_id", None)
+    if assignment_id is not None and assignment_id not in {a.id for a in rota.assignments}:
+        raise NotFound("affectation", assignment_id)
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def replayed(
+    session: Session, actor: models.User, key: str | None, payload: dict[str, Any]
+) -> tuple[int, dict[str, Any]] | None:
+    """The stored answer to an earlier request with this Idempotency-Key, if any."""
+    if key is None:
+        return None
+    record = session.scalar(
+        select(models.IdempotencyRecord).where(
+            models.IdempotencyRecord.user_id == actor.id, models.IdempotencyRecord.key == key
+        )
+    )
+    if record is None:
+        return None
+    if record.request_fingerprint != _fingerprint(payload):
+        raise IdempotencyKeyReused(key)
+    return record.status_code, record.response_body
+
+
+def publish(
+    session: Session,
+    actor: models.User,
+    rota_id: int,
+    *,
+    acknowledged_reason: str | None,
+    idempotency_key: str | None,
+    expected: int | None,
+    render: Callable[[models.Rota], dict[str, Any]],
+    now: datetime | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Publish a draft; with an Idempotency-Key a replay gets the first answer back."""
+    _coordinator(actor)
+    payload = {"op": "publish", "rota_id": rota_id, "acknowledged_reason": acknowledged_reason}
+    begin_write(session)
+    earlier = replayed(session, actor, idempotency_key, payload)
+    if earlier is not None:
+        return earlier
+    rota = get_rota(session, actor, rota_id)
+    if expected is not None and rota.lock_version != expected:
+        raise PreconditionFailed("planning", rota_id)
+    published = planning.publish_rota(
+        session, rota_id, actor=actor, acknowledged_reason=acknowledged_reason, now=now
+    )
+    body = render(published)
+    if idempotency_key is not None:
+        session.add(
+            models.IdempotencyRecord(
+                key=idempotency_key,
+                user_id=actor.id,
+                request_fingerprint=_fingerprint(payload),
+                status_code=200,
+                response_body=body,
+            )
+        )
+    try:
+        _commit(session, "planning", rota_id)
+    except IntegrityError as error:
+        session.rollback()
+        raise IdempotencyInFlight(idempotency_key or "") from error
+    return 200, body
+
+
+# --- Notices, absences and ledger ---------------------------------------------------------------
+
+
+def change_notices(
+    session: Session, actor: models.User, *, rota_id: int | None = None, limit: int, offset: int
+) -> tuple[list[models.ChangeNotice], int]:
+    """Change notices: an assistant's own, a cabinet's own, all for coordinators."""
+    if actor.role is Role.AUDITOR:
+        raise Forbidden("les auditeurs n'ont pas accès aux avis de changement")
+    stmt = select(models.ChangeNotice).where(
+        models.ChangeNotice.groupement_id == actor.groupement_id
+    )
+    if rota_id is not None:
+        stmt = stmt.where(models.ChangeNotice.rota_id == rota_id)
+    if actor.role is Role.ASSISTANT:
+        stmt = stmt.where(models.ChangeNotice.assistant_id == actor.assistant_id)
+    rows = list(session.scalars(stmt.order_by(models.ChangeNotice.id.desc())))
+    if actor.role is Role.CABINET:
+        rows = [row for row in rows if actor.cabinet_id in (row.cabinet_ids or [])]
+    return rows[offset : offset + limit], len(rows)
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """Ledger rows the actor may see, and the group's totals per week."""
+
+    entries: list[models.LedgerEntry]
+    totals: list[tuple[date, int, int]]
+
+
+def ledger(
+    session: Session,
+    actor: models.User,
+    *,
+    contract_id: int | None = None,
+    cabinet_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> LedgerView:
+    """The hours ledger: a cabinet sees its rows and the group's totals, an assistant hers, an
+    auditor those of granted contracts, a coordinator everything."""
+    rows = planning.ledger(
+        session,
+        actor.groupement_id,
+        contract_id=contract_id,
+        cabinet_id=cabinet_id,
+        since=since,
+        until=until,
+    )
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        totals[row.week_start][0] += row.planned_minutes
+        totals[row.week_start][1] += row.delivered_minutes
+    if actor.role is Role.CABINET:
+        rows = [row for row in rows if row.cabinet_id == actor.cabinet_id]
+    elif actor.role is Role.ASSISTANT:
+        rows = [row for row in rows if row.assistant_id == actor.assistant_id]
+        totals.clear()
+    elif actor.role is Role.AUDITOR:
+        granted = set(
+            session.scalars(
+                select(models.AuditorGrant.contract_id).where(
+                    models.AuditorGrant.user_id == actor.id
+                )
+            )
+        )
+        rows = [row for row in rows if row.contract_id in granted]
+        totals.clear()
+        for row in rows:
+            totals[row.week_start][0] += row.planned_minutes
+            totals[row.week_start][1] += row.delivered_minutes
+    return LedgerView(rows, [(week, p, d) for week, (p, d) in sorted(totals.items())])

@@ -1,0 +1,124 @@
+"""A live Partagenda for the browser tests: uvicorn on 127.0.0.1 and a free port, in a thread, on
+a fresh SQLite file with the demo loaded, with a second thread that executes queued plan runs (the
+jobs process's part); and Debian's headless Chromium driven by Playwright's sync API."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from api.main import create_app
+from api.pages import install_pages
+from scheduler.config import Settings
+from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.demo import load_demo
+from scheduler.migrations import upgrade_to_head
+from scheduler.runs import run_pending_inline
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """Where the app under test answers."""
+
+    base_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with its pages, served by uvicorn, and a worker thread running plan runs."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium): no browser to drive")
+    import uvicorn
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'partagenda.db'}"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        load_demo(session)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        database_url=url,
+        secret_key="browser-test-secret-key-0123456789abcdef",
+        solver_time_limit_s=3.0,
+        public_base_url=base_url,
+        log_json=False,
+    )
+    app = create_app(settings)
+    install_pages(app)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
+        )
+    )
+    serving = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    serving.start()
+    stop = threading.Event()
+
+    def execute_runs() -> None:
+        while not stop.is_set():
+            run_pending_inline(factory)
+            stop.wait(0.3)
+
+    worker = threading.Thread(target=execute_runs, name="plan-runs", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield LiveServer(base_url)
+    stop.set()
+    server.should_exit = True
+    serving.join(timeout=10)
+    worker.join(timeout=60)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, with the flags a closed network needs."""
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip(f"{CHROMIUM} is absent: no browser to drive")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The folder of the page screenshots (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

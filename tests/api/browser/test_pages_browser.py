@@ -1,0 +1,175 @@
+"""The pages in a real browser: a coordinator plans a week (live progress bar), pins an
+assignment and publishes; a cabinet subscribes to its calendar; an auditor downloads a PDF
+report. Each page is photographed at 1280 px and at a 390 px phone width."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.api.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+COORDINATION = ("coordination@val-de-moselle.example.fr", "demo-coordination")
+CABINET = ("tilleuls@val-de-moselle.example.fr", "demo-cabinet")
+AUDIT = ("audit@cpam-54.example.fr", "demo-audit")
+TODAY = datetime.now(UTC).date()
+WEEK = TODAY + timedelta(days=7 - TODAY.weekday())  # next Monday
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _page(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
+    context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(chromium: Browser) -> Iterator[Page]:
+    """A 1280 px wide tab."""
+    yield from _page(chromium, DESKTOP)
+
+
+@pytest.fixture
+def phone(chromium: Browser) -> Iterator[Page]:
+    """A 390 px wide tab (a phone)."""
+    yield from _page(chromium, PHONE)
+
+
+def sign_in(page: Page, server: LiveServer, who: tuple[str, str], path: str = "/") -> None:
+    """Sign in through the form and land on `path`."""
+    page.goto(server.base_url + path)
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    page.get_by_label("Adresse e-mail").fill(who[0])
+    page.get_by_label("Mot de passe").fill(who[1])
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    """A full-page screenshot."""
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_coordinator_plans_and_publishes_a_week(
+    desktop: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = desktop
+    page.goto(live_server.base_url + "/connexion")
+    shoot(page, screenshots, "signin-1280")
+    sign_in(page, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Planning de la semaine")
+    page.get_by_role("button", name="Calculer le planning").click()
+    bar = page.get_by_role("progressbar")
+    expect(bar).to_be_visible()
+    expect(bar).to_have_accessible_name(re.compile(r"Calcul n° \d+"))
+    page.wait_for_timeout(1500)
+    shoot(page, screenshots, "planning-progress-1280")
+    expect(page.get_by_text("Calcul terminé")).to_be_visible(timeout=120_000)
+    shoot(page, screenshots, "planning-run-done-1280")
+    page.get_by_role("link", name="Afficher le nouveau brouillon").click()
+    grid = page.get_by_role("table").first
+    expect(grid).to_be_visible()
+    expect(page.locator(".badge--draft")).to_have_text("brouillon")
+    expect(page.locator(".block").first).to_be_visible()
+    expect(page.locator(".travel").first).to_be_visible()
+    expect(page.locator("#violations")).to_be_visible()
+    shoot(page, screenshots, "planning-draft-1280")
+
+
+def test_coordinator_pins_an_assignment(
+    desktop: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = desktop
+    sign_in(page, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
+    first = page.locator(".block").first
+    block_id = first.get_attribute("id")
+    first.get_by_role("button", name=re.compile("^Épingler")).click()
+    expect(page.get_by_text("Affectation épinglée")).to_be_visible()
+    expect(page.locator(f"#{block_id} .pin")).to_be_visible()
+    shoot(page, screenshots, "planning-pinned-1280")
+
+
+def test_coordinator_publishes_the_draft(
+    desktop: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = desktop
+    sign_in(page, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
+    expect(page.locator(".badge--draft")).to_have_text("brouillon")
+    page.get_by_role("button", name="Publier ce planning").click()
+    expect(page.get_by_text("Planning publié")).to_be_visible(timeout=30_000)
+    expect(page.locator(".badge--published")).to_have_text("publié")
+    shoot(page, screenshots, "planning-published-1280")
+
+
+def test_planning_on_a_phone(phone: Page, live_server: LiveServer, screenshots: Path) -> None:
+    sign_in(phone, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
+    expect(phone.locator(".block").first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"the page scrolls sideways on a phone ({width} px)"
+    shoot(phone, screenshots, "planning-390")
+
+
+def test_contract_dashboard_draws_charts_and_tables(
+    desktop: Page, phone: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    for page, name in ((desktop, "1280"), (phone, "390")):
+        sign_in(page, live_server, COORDINATION, "/contrats")
+        expect(page.locator("#hours-chart")).to_be_visible()
+        expect(page.locator("#hours-table")).to_be_visible()
+        page.wait_for_function(
+            "typeof Chart !== 'undefined' && !!Chart.getChart('hours-chart')"
+            " && !!Chart.getChart('progress-chart')"
+        )
+        shoot(page, screenshots, f"contracts-{name}")
+
+
+def test_cabinet_subscribes_to_its_calendar(
+    desktop: Page, phone: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = desktop
+    sign_in(page, live_server, CABINET)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cabinet des Tilleuls")
+    shoot(page, screenshots, "cabinet-1280")
+    page.get_by_role("button", name="S'abonner à l'agenda du cabinet").click()
+    apple = page.get_by_role("link", name="Ajouter à Apple Calendrier")
+    expect(apple).to_have_attribute(
+        "href", re.compile(r"^webcal://127\.0\.0\.1:\d+/feeds/.+\.ics$")
+    )
+    expect(page.get_by_role("link", name=re.compile("Ajouter à Google Agenda"))).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/")
+    )
+    expect(page.get_by_role("link", name=re.compile("Ajouter à Outlook"))).to_be_visible()
+    ics = page.get_by_label("Lien .ics (pour un autre agenda)").input_value()
+    feed = page.request.get(ics)
+    assert feed.status == 200 and feed.body().startswith(b"BEGIN:VCALENDAR")
+    page.get_by_role("button", name="Copier le lien .ics").click()
+    expect(page.locator("#copy-status")).to_have_text("Lien copié dans le presse-papiers.")
+    shoot(page, screenshots, "cabinet-subscribed-1280")
+    sign_in(phone, live_server, CABINET)
+    shoot(phone, screenshots, "cabinet-390")
+
+
+def test_auditor_downloads_a_pdf_report(
+    desktop: Page, phone: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = desktop
+    sign_in(page, live_server, AUDIT)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rapports d'allocation")
+    shoot(page, screenshots, "audit-1280")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("link", name=re.compile("Télécharger le PDF")).first.click()
+    path = info.value.path()
+    assert Path(path).read_bytes().startswith(b"%PDF")
+    assert info.value.suggested_filename.endswith(".pdf")
+    sign_in(phone, live_server, AUDIT)
+    shoot(phone, screenshots, "audit-390")

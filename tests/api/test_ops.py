@@ -1,0 +1,134 @@
+"""Rules under test: `/livez` answers while the process is up; `/readyz` is 200 only when the
+database answers and is migrated to head (503 problem+json otherwise); `/metrics` exposes the
+request counters by route template; every response echoes a request id; log lines are JSON and
+never carry a feed token or an Authorization value."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.middleware import install_observability
+from scheduler.config import Settings, get_settings
+from scheduler.migrations import downgrade_to, upgrade_to_head
+from scheduler.observability import JsonFormatter, RedactingFilter, redact, request_id_var
+from tests.conftest import DATABASES, fresh_database_url
+
+
+@contextmanager
+def _client(url: str) -> Iterator[TestClient]:
+    app = FastAPI()
+    install_observability(app)
+
+    @app.get("/feeds/{token}")
+    def feed(token: str) -> dict[str, str]:
+        logging.getLogger("test.feed").info("serving /feeds/%s", token)
+        return {"ok": "yes"}
+
+    app.dependency_overrides[get_settings] = lambda: Settings(database_url=url)
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        factory = getattr(app.state, "session_factory", None)
+        if factory is not None:
+            factory.kw["bind"].dispose()  # the app's engine, made on first use
+
+
+@pytest.fixture(params=DATABASES)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    kind: str = request.param
+    return fresh_database_url(kind, "ops", tmp_path)
+
+
+@pytest.fixture
+def client(url: str) -> Iterator[TestClient]:
+    upgrade_to_head(url)
+    with _client(url) as test_client:
+        yield test_client
+
+
+def test_livez_and_readyz_answer_on_a_migrated_database(client: TestClient) -> None:
+    assert client.get("/livez").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+def test_readyz_is_503_when_the_database_is_behind_head(url: str) -> None:
+    upgrade_to_head(url)
+    downgrade_to(url, "base")
+    with _client(url) as client:
+        answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert (body["status"], body["current"]) == (503, [])
+    assert body["expected"]
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    with _client(f"sqlite:///{tmp_path}/missing/dir/x.db") as client:
+        answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["type"].endswith("not-ready")
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/feeds/secret-token-123")
+    text = client.get("/metrics").text
+    assert (
+        'partagenda_http_requests_total{method="GET",route="/feeds/{token}",status="200"}' in text
+    )
+    assert "partagenda_http_request_duration_seconds_bucket" in text
+    assert "secret-token-123" not in text
+
+
+def test_the_request_id_is_echoed_or_made(client: TestClient) -> None:
+    given = client.get("/livez", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = client.get("/livez", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert made.headers["x-request-id"] not in ("", "bad id\twith spaces")
+    assert len(made.headers["x-request-id"]) == 32
+
+
+def test_access_logs_are_json_with_the_request_id_and_no_token(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(RedactingFilter())
+    caplog.handler.setFormatter(JsonFormatter())
+    with caplog.at_level(logging.INFO):
+        client.get(
+            "/feeds/secret-token-123",
+            headers={"X-Request-ID": "req-1", "Authorization": "Bearer eyJsecret"},
+        )
+    lines = [json.loads(line) for line in caplog.text.splitlines()]
+    assert "secret-token-123" not in caplog.text
+    access = [line for line in lines if line["logger"] == "api.access"]
+    assert access[0]["route"] == "/feeds/{token}"
+    assert access[0]["request_id"] == "req-1"
+    assert any(line["message"] == "serving /feeds/[redacted]" for line in lines)
+
+
+def test_redact_removes_tokens_and_credentials() -> None:
+    assert redact("GET /api/v1/feeds/AbC_123.ics?x=1 200") == "GET /api/v1/feeds/[redacted]?x=1 200"
+    assert "s3cr3t" not in redact("headers: {'authorization': 'Bearer s3cr3t'}")
+    assert "s3cr3t" not in redact("Authorization: Basic s3cr3t")
+    assert redact("/login?token=s3cr3t&next=/") == "/login?token=[redacted]&next=/"
+
+
+def test_json_lines_carry_the_bound_request_id() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("you",), None)
+    token = request_id_var.set("rid-9")
+    try:
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id_var.reset(token)
+    assert (line["message"], line["request_id"], line["level"]) == ("hello you", "rid-9", "info")

@@ -1,0 +1,205 @@
+"""The web pages: each renders for its role, sends a signed-out visitor to sign-in, refuses the
+other roles, and every POST form needs the CSRF token of the visitor's cookie."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.deps import get_session
+from api.main import create_app
+from api.pages import install_pages
+from api.pages.web import CSRF_COOKIE, SESSION_COOKIE
+from scheduler import models
+from scheduler.auth import create_access_token
+from tests.api.conftest import SETTINGS
+from tests.api.factories import PASSWORD, World
+
+PAGES = {
+    "/planning": "coordinator",
+    "/contrats": "coordinator",
+    "/cabinet": "cabinet",
+    "/controle": "auditor",
+}
+ROLES = ("coordinator", "cabinet", "auditor", "assistant")
+
+
+@pytest.fixture(scope="module")
+def pages_app() -> FastAPI:
+    """The API's app with the pages installed."""
+    app = create_app(SETTINGS)
+    install_pages(app)
+    return app
+
+
+@pytest.fixture
+def web(pages_app: FastAPI, session: Session) -> Iterator[TestClient]:
+    """A browser-like client (cookies kept, redirects not followed) on the test's session."""
+    pages_app.dependency_overrides[get_session] = lambda: session
+    with TestClient(pages_app, follow_redirects=False) as client:
+        yield client
+    pages_app.dependency_overrides.pop(get_session, None)
+
+
+def sign_in_as(client: TestClient, user: models.User) -> None:
+    """Give the client a page session for `user`."""
+    client.cookies.set(SESSION_COOKIE, create_access_token(user, SETTINGS))
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_page_redirects_to_sign_in_when_signed_out(
+    web: TestClient, world: World, path: str
+) -> None:
+    answer = web.get(path)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/connexion?suite={path}"
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_page_renders_for_its_role(web: TestClient, world: World, path: str) -> None:
+    sign_in_as(web, world.users[PAGES[path]])
+    answer = web.get(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr">' in answer.text
+    assert '<main id="contenu"' in answer.text
+
+
+@pytest.mark.parametrize(
+    ("path", "role"), [(p, r) for p in sorted(PAGES) for r in ROLES if r != PAGES[p]]
+)
+def test_page_refuses_other_roles(web: TestClient, world: World, path: str, role: str) -> None:
+    sign_in_as(web, world.users[role])
+    answer = web.get(path)
+    assert answer.status_code == 403
+    assert "Accès refusé" in answer.text
+
+
+def test_sign_in_page_sets_csrf_cookie_and_form_field(web: TestClient, world: World) -> None:
+    answer = web.get("/connexion")
+    assert answer.status_code == 200
+    token = answer.cookies.get(CSRF_COOKIE)
+    assert token and f'value="{token}"' in answer.text
+    assert "HttpOnly" in answer.headers["set-cookie"]
+
+
+def test_sign_in_opens_an_httponly_lax_session(web: TestClient, world: World) -> None:
+    token = web.get("/connexion").cookies[CSRF_COOKIE]
+    answer = web.post(
+        "/connexion",
+        data={"email": world.users["coordinator"].email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/planning"
+    cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert web.get("/planning").status_code == 200
+
+
+def test_sign_in_refuses_a_wrong_password(web: TestClient, world: World) -> None:
+    token = web.get("/connexion").cookies[CSRF_COOKIE]
+    answer = web.post(
+        "/connexion",
+        data={
+            "email": world.users["coordinator"].email,
+            "password": "wrong-password",
+            "csrf_token": token,
+        },
+    )
+    assert answer.status_code == 401
+    assert "incorrect" in answer.text
+    assert SESSION_COOKIE not in answer.cookies
+
+
+def test_sign_in_without_csrf_token_is_refused(web: TestClient, world: World) -> None:
+    web.get("/connexion")
+    answer = web.post(
+        "/connexion", data={"email": world.users["coordinator"].email, "password": PASSWORD}
+    )
+    assert answer.status_code == 403
+    assert SESSION_COOKIE not in answer.cookies
+
+
+def test_post_form_with_a_foreign_csrf_token_is_refused(web: TestClient, world: World) -> None:
+    sign_in_as(web, world.users["cabinet"])
+    web.get("/cabinet")
+    answer = web.post("/cabinet/abonnement", data={"csrf_token": "x" * 43})
+    assert answer.status_code == 403
+    assert "Formulaire expiré" in answer.text
+
+
+def test_sign_in_ignores_an_offsite_next(web: TestClient, world: World) -> None:
+    token = web.get("/connexion").cookies[CSRF_COOKIE]
+    answer = web.post(
+        "/connexion",
+        data={
+            "email": world.users["auditor"].email,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "suite": "//evil.example/",
+        },
+    )
+    assert answer.headers["location"] == "/controle"
+
+
+def test_sign_out_closes_the_session(web: TestClient, world: World) -> None:
+    token = web.get("/connexion").cookies[CSRF_COOKIE]
+    signed_in = web.post(
+        "/connexion",
+        data={"email": world.users["coordinator"].email, "password": PASSWORD, "csrf_token": token},
+    )
+    token = signed_in.cookies[CSRF_COOKIE]
+    answer = web.post("/deconnexion", data={"csrf_token": token})
+    assert answer.status_code == 303
+    assert web.get("/planning").status_code == 303
+
+
+def test_cabinet_subscription_shows_links_once(web: TestClient, world: World) -> None:
+    sign_in_as(web, world.users["cabinet"])
+    token = web.get("/cabinet").cookies[CSRF_COOKIE]
+    answer = web.post("/cabinet/abonnement", data={"csrf_token": token})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    for needle in (
+        "webcal://",
+        "calendar.google.com",
+        "outlook.live.com",
+        "/feeds/",
+        "Copier le lien .ics",
+    ):
+        assert needle in answer.text
+    assert "webcal://" not in web.get("/cabinet").text
+
+
+def test_auditor_downloads_csv_of_a_granted_contract_only(web: TestClient, world: World) -> None:
+    sign_in_as(web, world.users["auditor"])
+    page = web.get("/controle")
+    granted, other = world.contracts
+    assert f"/controle/contrats/{granted.id}/rapport.pdf" in page.text
+    assert f"/controle/contrats/{other.id}/" not in page.text
+    csv = web.get(f"/controle/contrats/{granted.id}/rapport.csv", params={"periode": "Y1"})
+    assert csv.status_code == 200
+    assert csv.headers["content-disposition"].startswith("attachment;")
+    refused = web.get(f"/controle/contrats/{other.id}/rapport.csv", params={"periode": "Y1"})
+    assert refused.status_code == 403
+
+
+def test_progress_fragment_of_a_queued_run_polls(web: TestClient, world: World) -> None:
+    sign_in_as(web, world.users["coordinator"])
+    token = web.get("/planning").cookies.get(CSRF_COOKIE) or web.cookies[CSRF_COOKIE]
+    answer = web.post(
+        "/planning/calculs",
+        data={"csrf_token": token, "semaine": "2026-11-30"},
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert 'hx-trigger="every 1s"' in answer.text
+    assert "<progress" in answer.text and "en attente" in answer.text

@@ -1,0 +1,68 @@
+"""Allocation reports through the API: an auditor reads the contracts granted to it and nothing
+else, a cabinet its own figures and the group's totals, the coordinator everything; a malformed
+period is a 422 problem naming the field."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from scheduler.reports import verify_json
+from tests.api.conftest import bearer
+from tests.api.factories import World
+
+
+def _url(world: World, index: int = 0, **params: str) -> str:
+    query = "&".join(f"{key}={value}" for key, value in {"period": "Y1", **params}.items())
+    return f"/api/v1/contracts/{world.contracts[index].id}/report?{query}"
+
+
+def test_auditor_downloads_a_granted_contract_report_as_pdf(
+    client: TestClient, world: World
+) -> None:
+    response = client.get(_url(world, format="pdf"), headers=bearer(world.users["auditor"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "attachment" in response.headers["content-disposition"]
+
+
+def test_auditor_cannot_read_a_contract_not_granted(client: TestClient, world: World) -> None:
+    response = client.get(_url(world, 1), headers=bearer(world.users["auditor"]))
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_coordinator_reads_the_report_as_json_with_its_digest(
+    client: TestClient, world: World
+) -> None:
+    response = client.get(_url(world), headers=bearer(world.users["coordinator"]))
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    assert verify_json(response.content)
+    assert len(document["sha256"]) == 64
+
+
+def test_coordinator_of_another_groupement_is_refused(
+    client: TestClient, world: World, other_world: World
+) -> None:
+    response = client.get(_url(world), headers=bearer(other_world.users["coordinator"]))
+    assert response.status_code in (403, 404)
+
+
+def test_assistant_may_not_read_reports(client: TestClient, world: World) -> None:
+    response = client.get(_url(world), headers=bearer(world.users["assistant"]))
+    assert response.status_code == 403
+
+
+def test_malformed_period_is_a_422_problem(client: TestClient, world: World) -> None:
+    response = client.get(_url(world, period="2026-Q7"), headers=bearer(world.users["coordinator"]))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_csv_report_is_utf8_text(client: TestClient, world: World) -> None:
+    response = client.get(_url(world, format="csv"), headers=bearer(world.users["coordinator"]))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    response.content.decode("utf-8")

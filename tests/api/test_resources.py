@@ -1,0 +1,251 @@
+"""CRUD of every resource: create (201 + ETag), read (ETag), list (page + total), PATCH and DELETE
+under If-Match (428 without, 412 stale), and an audit row for each change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import models
+from tests.api.factories import World
+
+API = "/api/v1"
+
+
+def _cabinet_body(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": "Maison de santé du Parc",
+        "address": "3 rue Haute",
+        "postcode": "57070",
+        "city": "Metz",
+        "department": "57",
+        "latitude": "49.100000",
+        "longitude": "6.200000",
+        "opening": [{"weekday": 0, "start_minute": 480, "end_minute": 1140}],
+    }
+
+
+def _bodies(world: World) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Per resource path: a create body and a PATCH body."""
+    a, b = world.cabinets
+    x, y = world.assistants
+    return {
+        "assistants": (
+            {
+                "code": "zoe",
+                "first_name": "Zoé",
+                "last_name": "Klein",
+                "availability": [{"weekday": 1, "start_minute": 480, "end_minute": 1020}],
+            },
+            {"last_name": "Klein-Muller", "availability": []},
+        ),
+        "cabinets": (_cabinet_body("parc"), {"name": "MSP du Parc", "places": 2}),
+        "doctors": (
+            {"cabinet_id": a.id, "rpps": "10101010101", "first_name": "Paul", "last_name": "Henry"},
+            {"specialty": "pédiatrie"},
+        ),
+        "contracts": (
+            {
+                "code": "c-new",
+                "name": "Contrat commun",
+                "start_date": "2026-02-02",
+                "funded_etp": "0.50",
+                "assistants": [{"assistant_id": y.id, "weekly_minutes": 1200}],
+                "shares": [
+                    {"cabinet_id": a.id, "share_bp": 5000},
+                    {"cabinet_id": b.id, "share_bp": 5000},
+                ],
+            },
+            {"name": "Contrat commun renommé", "duration_years": 4},
+        ),
+        "consultation-sessions": (
+            {"cabinet_id": b.id, "weekday": 2, "start_minute": 840, "end_minute": 1080},
+            {"weight": 3},
+        ),
+        "absences": (
+            {
+                "assistant_id": y.id,
+                "kind": "training",
+                "start_at": "2026-04-01T08:00:00+02:00",
+                "end_at": "2026-04-01T17:00:00+02:00",
+                "reason": "Formation",
+            },
+            {"replaced": True},
+        ),
+    }
+
+
+RESOURCES = ["assistants", "cabinets", "doctors", "contracts", "consultation-sessions", "absences"]
+
+
+@pytest.mark.parametrize("path", RESOURCES)
+def test_resource_crud_round_trip(
+    path: str, client: TestClient, world: World, coordinator: dict[str, str], session: Session
+) -> None:
+    create, patch = _bodies(world)[path]
+    created = client.post(f"{API}/{path}", json=create, headers=coordinator)
+    assert created.status_code == 201, created.text
+    etag = created.headers["ETag"]
+    key = created.json()["id"]
+    assert created.headers["Location"].endswith(f"/{path}/{key}")
+
+    read = client.get(f"{API}/{path}/{key}", headers=coordinator)
+    assert read.status_code == 200 and read.headers["ETag"] == etag
+
+    listed = client.get(f"{API}/{path}", params={"limit": 1, "offset": 0}, headers=coordinator)
+    assert listed.status_code == 200
+    assert listed.json()["total"] >= 1 and len(listed.json()["items"]) == 1
+
+    missing = client.patch(f"{API}/{path}/{key}", json=patch, headers=coordinator)
+    assert missing.status_code == 428
+    assert missing.headers["content-type"] == "application/problem+json"
+
+    updated = client.patch(
+        f"{API}/{path}/{key}", json=patch, headers={**coordinator, "If-Match": etag}
+    )
+    assert updated.status_code == 200, updated.text
+    for name, value in patch.items():
+        assert updated.json()[name] == value
+    new_etag = updated.headers["ETag"]
+    assert new_etag != etag
+
+    stale = client.patch(
+        f"{API}/{path}/{key}", json=patch, headers={**coordinator, "If-Match": etag}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["status"] == 412
+
+    assert (
+        client.delete(f"{API}/{path}/{key}", headers={**coordinator, "If-Match": etag}).status_code
+        == 412
+    )
+    assert (
+        client.delete(
+            f"{API}/{path}/{key}", headers={**coordinator, "If-Match": new_etag}
+        ).status_code
+        == 204
+    )
+    assert client.get(f"{API}/{path}/{key}", headers=coordinator).status_code == 404
+
+    actions = session.scalars(
+        select(models.AuditLog.action)
+        .where(models.AuditLog.entity_id == str(key))
+        .order_by(models.AuditLog.id)
+    ).all()
+    assert actions[-3:] == ["create", "update", "delete"]
+
+
+def test_contract_shares_not_summing_to_100_percent_are_named(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    body, _ = _bodies(world)["contracts"]
+    body["shares"][0]["share_bp"] = 4000
+    response = client.post(f"{API}/contracts", json=body, headers=coordinator)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"][0]["loc"] == ["body", "shares"]
+    assert "9000" in problem["errors"][0]["msg"]
+
+
+def test_contract_new_share_plan_from_a_date(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    contract = world.contracts[0]
+    a, b = world.cabinets
+    etag = client.get(f"{API}/contracts/{contract.id}", headers=coordinator).headers["ETag"]
+    plan = {
+        "valid_from": "2026-06-01",
+        "shares": [{"cabinet_id": a.id, "share_bp": 3000}, {"cabinet_id": b.id, "share_bp": 7000}],
+    }
+    response = client.post(
+        f"{API}/contracts/{contract.id}/share-plans",
+        json=plan,
+        headers={**coordinator, "If-Match": etag},
+    )
+    assert response.status_code == 201, response.text
+    assert [p["valid_from"] for p in response.json()["share_plans"]] == ["2026-01-05", "2026-06-01"]
+    again = client.post(
+        f"{API}/contracts/{contract.id}/share-plans",
+        json=plan,
+        headers={**coordinator, "If-Match": etag},
+    )
+    assert again.status_code == 412
+
+
+def test_travel_times_estimated_then_confirmed(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    created = client.post(f"{API}/cabinets", json=_cabinet_body("loin"), headers=coordinator)
+    assert created.status_code == 201
+    estimate = client.post(f"{API}/travel-times-estimates", headers=coordinator)
+    assert estimate.status_code == 201, estimate.text
+    rows = estimate.json()["created"]
+    assert len(rows) == 2 and all(row["estimated"] for row in rows)
+    assert all(1 <= row["minutes"] <= 240 for row in rows)
+    assert client.post(f"{API}/travel-times-estimates", headers=coordinator).json()["created"] == []
+    first = rows[0]
+    etag = client.get(f"{API}/travel-times/{first['id']}", headers=coordinator).headers["ETag"]
+    confirmed = client.patch(
+        f"{API}/travel-times/{first['id']}",
+        json={"minutes": 22},
+        headers={**coordinator, "If-Match": etag},
+    )
+    assert confirmed.status_code == 200
+    assert confirmed.json() | {"version": 0} == first | {
+        "minutes": 22,
+        "estimated": False,
+        "version": 0,
+    }
+    listed = client.get(
+        f"{API}/travel-times", params={"estimated": True}, headers=coordinator
+    ).json()
+    assert listed["total"] == 1
+
+
+def test_travel_time_duplicate_pair_conflicts(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    a, b = world.cabinets
+    response = client.post(
+        f"{API}/travel-times",
+        json={"origin_id": b.id, "destination_id": a.id, "minutes": 12},
+        headers=coordinator,
+    )
+    assert response.status_code == 409
+
+
+def test_groupement_read_and_rename(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    gid = world.groupement.id
+    read = client.get(f"{API}/groupements/{gid}", headers=coordinator)
+    assert read.status_code == 200
+    renamed = client.patch(
+        f"{API}/groupements/{gid}",
+        json={"name": "GE Moselle"},
+        headers={**coordinator, "If-Match": read.headers["ETag"]},
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "GE Moselle"
+    assert client.get(f"{API}/groupements", headers=coordinator).json()["total"] == 1
+
+
+def test_delete_assistant_in_a_contract_conflicts(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    x = world.assistants[0]
+    etag = client.get(f"{API}/assistants/{x.id}", headers=coordinator).headers["ETag"]
+    response = client.delete(f"{API}/assistants/{x.id}", headers={**coordinator, "If-Match": etag})
+    assert response.status_code == 409
+    assert client.get(f"{API}/assistants/{x.id}", headers=coordinator).status_code == 200
+
+
+def test_duplicate_code_conflicts(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    body = _cabinet_body(world.cabinets[0].code)
+    assert client.post(f"{API}/cabinets", json=body, headers=coordinator).status_code == 409
