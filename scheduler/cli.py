@@ -137,6 +137,21 @@ def load_demo_command() -> None:
         out.print(f"Groupement de démonstration chargé : {groupement.name}")
 
 
+@app.command("create-groupement")
+def create_groupement_command(
+    slug: Annotated[str, typer.Option(help="Short identifier, e.g. val-de-moselle.")],
+    name: Annotated[str, typer.Option(help="Full name of the groupement.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Europe/Paris",
+) -> None:
+    """Create a groupement (the tenant); then create its first coordinator."""
+    from scheduler.services.resources import create_groupement
+
+    settings = get_settings()
+    with _session(settings) as session:
+        groupement = create_groupement(session, slug, name, timezone)
+        out.print(f"Groupement créé : {groupement.slug}")
+
+
 @app.command("create-coordinator")
 def create_coordinator(
     groupement: Annotated[str, typer.Option(help="Slug of the groupement.")],
@@ -288,6 +303,26 @@ def report(
         sys.stdout.buffer.write(body)
     else:
         output.write_bytes(body)
+
+
+@app.command("export-national")
+def export_national(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="CSV file (else stdout).")
+    ] = None,
+) -> None:
+    """Stream the national CSV for the Assurance maladie: every contract, member and week."""
+    from scheduler.reports import national_export_lines
+
+    settings = get_settings()
+    with _session(settings) as session:
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            for line in national_export_lines(session):
+                target.write(line)
+        finally:
+            if output:
+                target.close()
 
 
 # --- Processes ---------------------------------------------------------------------------------

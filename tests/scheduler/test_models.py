@@ -26,20 +26,34 @@ def _groupement(session: Session, slug: str = "g") -> models.Groupement:
 
 def _cabinet(session: Session, groupement: models.Groupement, code: str) -> models.Cabinet:
     cabinet = models.Cabinet(
-        groupement_id=groupement.id, code=code, name=f"Cabinet {code}", address="1 rue", postcode="54000",
-        city="Nancy", department="54", latitude=Decimal("48.69"), longitude=Decimal("6.18"),
+        groupement_id=groupement.id,
+        code=code,
+        name=f"Cabinet {code}",
+        address="1 rue",
+        postcode="54000",
+        city="Nancy",
+        department="54",
+        latitude=Decimal("48.69"),
+        longitude=Decimal("6.18"),
     )
     session.add(cabinet)
     session.flush()
     return cabinet
 
 
-def _contract(session: Session, groupement: models.Groupement, shares: dict[models.Cabinet, int]) -> None:
+def _contract(
+    session: Session, groupement: models.Groupement, shares: dict[models.Cabinet, int]
+) -> None:
     policy = ensure_policies(session)["collective-2026"]
     session.add(
         models.PooledContract(
-            groupement_id=groupement.id, code="c", name="Contrat", kind=models.ContractKind.COLLECTIVE,
-            start_date=date(2026, 3, 2), funded_etp=Decimal("1.00"), target_policy=policy,
+            groupement_id=groupement.id,
+            code="c",
+            name="Contrat",
+            kind=models.ContractKind.COLLECTIVE,
+            start_date=date(2026, 3, 2),
+            funded_etp=Decimal("1.00"),
+            target_policy=policy,
             share_plans=[
                 models.SharePlan(
                     valid_from=date(2026, 3, 2),
@@ -90,14 +104,18 @@ def test_share_plan_not_summing_to_100_is_refused_at_commit(committing: Session)
 )
 def test_opening_window_out_of_range_is_refused(session: Session, start: int, end: int) -> None:
     cabinet = _cabinet(session, _groupement(session), "a")
-    session.add(models.OpeningWindow(cabinet_id=cabinet.id, weekday=0, start_minute=start, end_minute=end))
+    session.add(
+        models.OpeningWindow(cabinet_id=cabinet.id, weekday=0, start_minute=start, end_minute=end)
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 
 
 def test_weekday_out_of_range_is_refused(session: Session) -> None:
     cabinet = _cabinet(session, _groupement(session), "a")
-    session.add(models.OpeningWindow(cabinet_id=cabinet.id, weekday=7, start_minute=480, end_minute=720))
+    session.add(
+        models.OpeningWindow(cabinet_id=cabinet.id, weekday=7, start_minute=480, end_minute=720)
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 
@@ -125,7 +143,11 @@ def test_same_cabinet_code_in_two_groupements_is_allowed(session: Session) -> No
 def test_travel_pair_is_stored_once_lower_id_first(session: Session) -> None:
     groupement = _groupement(session)
     a, b = _cabinet(session, groupement, "a"), _cabinet(session, groupement, "b")
-    session.add(models.TravelTime(groupement_id=groupement.id, origin_id=b.id, destination_id=a.id, minutes=10))
+    session.add(
+        models.TravelTime(
+            groupement_id=groupement.id, origin_id=b.id, destination_id=a.id, minutes=10
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 
@@ -147,19 +169,30 @@ def test_published_rota_refuses_new_assignments(session: Session) -> None:
     groupement = _groupement(session)
     cabinet = _cabinet(session, groupement, "a")
     _contract(session, groupement, {cabinet: 10_000})
-    assistant = models.Assistant(groupement_id=groupement.id, code="julie", first_name="Julie", last_name="Martin")
+    assistant = models.Assistant(
+        groupement_id=groupement.id, code="julie", first_name="Julie", last_name="Martin"
+    )
     session.add(assistant)
     rota = models.Rota(
-        groupement_id=groupement.id, period_start=date(2026, 11, 30), period_days=7, revision=1,
-        status=models.RotaStatus.PUBLISHED, solver_status="optimal",
+        groupement_id=groupement.id,
+        period_start=date(2026, 11, 30),
+        period_days=7,
+        revision=1,
+        status=models.RotaStatus.PUBLISHED,
+        solver_status="optimal",
     )
     session.add(rota)
     session.flush()
     contract = session.scalars(select(models.PooledContract)).one()
     session.add(
         models.Assignment(
-            rota_id=rota.id, assistant_id=assistant.id, contract_id=contract.id, cabinet_id=cabinet.id,
-            start_at=datetime(2026, 11, 30, 8, tzinfo=UTC), end_at=datetime(2026, 11, 30, 12, tzinfo=UTC), uid="u1",
+            rota_id=rota.id,
+            assistant_id=assistant.id,
+            contract_id=contract.id,
+            cabinet_id=cabinet.id,
+            start_at=datetime(2026, 11, 30, 8, tzinfo=UTC),
+            end_at=datetime(2026, 11, 30, 12, tzinfo=UTC),
+            uid="u1",
         )
     )
     with pytest.raises(DBAPIError):
@@ -167,13 +200,17 @@ def test_published_rota_refuses_new_assignments(session: Session) -> None:
 
 
 def test_naive_datetime_is_refused_before_reaching_the_database(session: Session) -> None:
-    assistant = models.Assistant(groupement_id=_groupement(session).id, code="a", first_name="A", last_name="B")
+    assistant = models.Assistant(
+        groupement_id=_groupement(session).id, code="a", first_name="A", last_name="B"
+    )
     session.add(assistant)
     session.flush()
     session.add(
         models.Absence(
-            assistant_id=assistant.id, kind=models.AbsenceKind.LEAVE,
-            start_at=datetime(2026, 12, 1), end_at=datetime(2026, 12, 2),  # noqa: DTZ001  (the point)
+            assistant_id=assistant.id,
+            kind=models.AbsenceKind.LEAVE,
+            start_at=datetime(2026, 12, 1),
+            end_at=datetime(2026, 12, 2),  # noqa: DTZ001  (the point)
         )
     )
     with pytest.raises(Exception, match="naive"):
@@ -181,13 +218,17 @@ def test_naive_datetime_is_refused_before_reaching_the_database(session: Session
 
 
 def test_datetimes_come_back_aware_in_utc(session: Session) -> None:
-    assistant = models.Assistant(groupement_id=_groupement(session).id, code="a", first_name="A", last_name="B")
+    assistant = models.Assistant(
+        groupement_id=_groupement(session).id, code="a", first_name="A", last_name="B"
+    )
     session.add(assistant)
     session.flush()
     start = datetime(2026, 12, 1, 9, tzinfo=UTC)
     session.add(
         models.Absence(
-            assistant_id=assistant.id, kind=models.AbsenceKind.LEAVE, start_at=start,
+            assistant_id=assistant.id,
+            kind=models.AbsenceKind.LEAVE,
+            start_at=start,
             end_at=datetime(2026, 12, 2, tzinfo=UTC),
         )
     )
