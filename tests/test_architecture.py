@@ -10,8 +10,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_SOLVER = {
-    "sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "uvicorn", "httpx", "apscheduler",
-    "icalendar", "jinja2", "weasyprint", "scheduler", "api",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httpx",
+    "apscheduler",
+    "icalendar",
+    "jinja2",
+    "weasyprint",
+    "scheduler",
+    "api",
 }
 FORBIDDEN_IN_SCHEDULER = {"api", "fastapi", "starlette"}
 
@@ -45,5 +56,8 @@ def test_scheduler_does_not_import_the_web_edge(path: Path) -> None:
 
 def test_imported_roots_sees_every_import_form(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("import sqlalchemy.orm\nfrom fastapi import FastAPI\nfrom . import local\n", encoding="utf-8")
+    sample.write_text(
+        "import sqlalchemy.orm\nfrom fastapi import FastAPI\nfrom . import local\n",
+        encoding="utf-8",
+    )
     assert imported_roots(sample) == {"sqlalchemy", "fastapi"}

@@ -209,8 +209,8 @@ def test_naive_datetime_is_refused_before_reaching_the_database(session: Session
         models.Absence(
             assistant_id=assistant.id,
             kind=models.AbsenceKind.LEAVE,
-            start_at=datetime(2026, 12, 1),
-            end_at=datetime(2026, 12, 2),  # noqa: DTZ001  (the point)
+            start_at=datetime(2026, 12, 1),  # noqa: DTZ001  (naive on purpose)
+            end_at=datetime(2026, 12, 2),  # noqa: DTZ001  (naive on purpose)
         )
     )
     with pytest.raises(Exception, match="naive"):
