@@ -1102,6 +1102,26 @@ def refresh_ledger(session: Session, rota: models.Rota) -> None:
     session.flush()
 
 
+def refresh_ledger_around(
+    session: Session, assistant_id: int, start: datetime, end: datetime
+) -> None:
+    """Rewrite the ledger of the published rotas where the assistant works between `start` and
+    `end` (an absence was recorded, moved or withdrawn there)."""
+    session.flush()
+    overlapping = select(models.Assignment.rota_id).where(
+        models.Assignment.assistant_id == assistant_id,
+        models.Assignment.start_at < end,
+        models.Assignment.end_at > start,
+    )
+    affected = session.scalars(
+        select(models.Rota)
+        .where(models.Rota.status == models.RotaStatus.PUBLISHED, models.Rota.id.in_(overlapping))
+        .order_by(models.Rota.id)
+    ).all()
+    for rota in affected:
+        refresh_ledger(session, rota)
+
+
 def record_absence(
     session: Session,
     assistant_id: int,
@@ -1131,18 +1151,7 @@ def record_absence(
     )
     session.add(absence)
     session.flush()
-    overlapping = select(models.Assignment.rota_id).where(
-        models.Assignment.assistant_id == assistant_id,
-        models.Assignment.start_at < end,
-        models.Assignment.end_at > start,
-    )
-    affected = session.scalars(
-        select(models.Rota)
-        .where(models.Rota.status == models.RotaStatus.PUBLISHED, models.Rota.id.in_(overlapping))
-        .order_by(models.Rota.id)
-    ).all()
-    for rota in affected:
-        refresh_ledger(session, rota)
+    refresh_ledger_around(session, assistant_id, start, end)
     record_audit(
         session,
         actor=actor,

@@ -27,6 +27,7 @@ from api.deps import get_session_factory
 from api.errors import PROBLEM_MEDIA_TYPE
 from scheduler.config import get_settings
 from scheduler.feeds import FeedCache
+from scheduler.observability import record_feed_hit
 
 router = APIRouter(tags=["feeds"])
 
@@ -114,6 +115,12 @@ def _not_modified_since(header: str, last_modified: datetime) -> bool:
 )
 async def read_feed(token: str, request: Request, source: FeedSourceDep) -> Response:
     """A calendar feed, as rendered at the last publication (subscribe with this URL)."""
+    response = _answer(token, request, source)
+    record_feed_hit(response.status_code)
+    return response
+
+
+def _answer(token: str, request: Request, source: FeedSource) -> Response:
     if not _TOKEN.match(token):
         return _not_found()
     # At most one small indexed query per second and token, run inline: cheaper than a

@@ -262,9 +262,11 @@ def _update(
     *,
     children: dict[str, list[str]] | None = None,
     apply: Callable[[], None] | None = None,
+    after: Callable[[], None] | None = None,
     reason: str | None = None,
 ) -> None:
-    """Apply `changes` (and `apply`) to a versioned row under If-Match, audit, commit."""
+    """Apply `changes` (and `apply`) to a versioned row under If-Match, run `after` once the
+    change is flushed, audit, commit."""
     _check_version(obj.version, expected, entity, obj.id)
     columns = inspect(type(obj)).columns
     for name, value in changes.items():
@@ -279,6 +281,8 @@ def _update(
             # A change only to child rows still bumps the version of the resource.
             flag_modified(obj, "id")
         session.flush()
+        if after is not None:
+            after()
         _audit(
             session,
             actor,
@@ -298,13 +302,17 @@ def _delete(
     entity: str,
     expected: int | None,
     children: dict[str, list[str]] | None = None,
+    after: Callable[[], None] | None = None,
 ) -> None:
+    """Delete a versioned row under If-Match, run `after` once it is gone, audit, commit."""
     _check_version(obj.version, expected, entity, obj.id)
     before = snapshot(obj, children=children)
     key = obj.id
     with _committing(session, entity, key):
         session.delete(obj)
         session.flush()
+        if after is not None:
+            after()
         _audit(session, actor, "delete", entity, key, before, None)
 
 
@@ -1244,7 +1252,14 @@ def update_absence(
     changes = {k: v for k, v in changes.items() if v is not None or k == "reason"}
     if changes.get("end_at", row.end_at) <= changes.get("start_at", row.start_at):
         raise InvalidField("end_at", "ordered", "doit suivre start_at")
-    _update(session, actor, row, "absence", expected, changes)
+    before = (row.start_at, row.end_at)
+
+    def refresh_delivered() -> None:
+        # What was delivered changes over the old span and the new one.
+        for start, end in (before, (row.start_at, row.end_at)):
+            planning.refresh_ledger_around(session, row.assistant_id, start, end)
+
+    _update(session, actor, row, "absence", expected, changes, after=refresh_delivered)
     return row
 
 
@@ -1255,7 +1270,15 @@ def delete_absence(
     _require_coordinator(actor)
     begin_write(session)
     row = get_absence(session, actor, absence_id)
-    _delete(session, actor, row, "absence", expected)
+    assistant_id, start, end = row.assistant_id, row.start_at, row.end_at
+    _delete(
+        session,
+        actor,
+        row,
+        "absence",
+        expected,
+        after=lambda: planning.refresh_ledger_around(session, assistant_id, start, end),
+    )
 
 
 # --- Users and audit ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from scheduler.feeds import (
     refresh_feeds,
     revoke_feed_token,
 )
+from scheduler.observability import FEED_HITS
 from tests.scheduler.feed_factories import DemoIds, demo_ids, publish_week, week_specs
 
 PREFIX = ""  # api.main mounts the feeds at the root: /feeds/<token>.ics
@@ -190,3 +191,14 @@ def test_feed_route_serves_new_bytes_after_a_publication(
     assert response.content != subscribed.body
     assert response.headers["etag"] != subscribed.etag
     assert parsedate_to_datetime(response.headers["last-modified"]) > subscribed.last_modified
+
+
+def test_feed_hits_are_counted_by_status(client: TestClient, subscribed: Subscribed) -> None:
+    def hits(status: int) -> float:
+        return FEED_HITS.labels(status=str(status))._value.get()  # type: ignore[no-any-return]
+
+    before_ok, before_missing = hits(200), hits(404)
+    client.get(subscribed.url)
+    client.get(f"{PREFIX}/feeds/{'x' * 43}.ics")
+    assert hits(200) == before_ok + 1
+    assert hits(404) == before_missing + 1
