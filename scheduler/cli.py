@@ -64,7 +64,7 @@ def parse_week(value: str) -> date:
     try:
         return date.fromisocalendar(int(value[:4]), int(value.split("W", 1)[1]), 1)
     except (ValueError, IndexError):
-        fail(f"--week: {value!r} is not an ISO week such as 2026-W49")
+        fail(f"--week : « {value} » n'est pas une semaine ISO comme 2026-W49")
 
 
 def _groupement(session: Session, slug: str | None) -> models.Groupement:
@@ -74,9 +74,9 @@ def _groupement(session: Session, slug: str | None) -> models.Groupement:
     groupement = session.scalars(query).first()
     if groupement is None:
         fail(
-            f"--groupement: no groupement {slug!r} in the database"
+            f"--groupement : aucun groupement « {slug} » dans la base"
             if slug
-            else "no groupement: run load-demo"
+            else "aucun groupement dans la base : lancez partagenda load-demo"
         )
     return groupement
 
@@ -191,7 +191,7 @@ def solve_command(
     try:
         raw = instance_path.read_bytes()
     except OSError as error:
-        fail(f"INSTANCE.json: cannot read {instance_path}: {error.strerror}")
+        fail(f"INSTANCE.json : lecture impossible de {instance_path} : {error.strerror}")
     try:
         instance = parse_instance(raw)
     except InvalidInstance as error:
@@ -210,7 +210,7 @@ def solve_command(
             err.print(line, markup=False, highlight=False)
         raise typer.Exit(1)
     if rota.status not in (sm.Status.OPTIMAL, sm.Status.FEASIBLE):
-        fail(f"no rota found within {time_limit:g} s (status {rota.status.value})", code=1)
+        fail(f"aucun planning trouvé en {time_limit:g} s (statut {rota.status.value})", code=1)
 
 
 @app.command()
@@ -277,7 +277,7 @@ def publish(
             .order_by(models.Rota.revision.desc())
         ).first()
         if draft is None:
-            fail(f"--week: no draft for {week}: run plan first")
+            fail(f"--week : aucun brouillon pour {week} : lancez d'abord partagenda plan")
         rota = publish_rota(session, draft.id, actor=None, acknowledged_reason=reason)
         out.print(f"Planning {week} publié (révision {rota.revision}).")
 
@@ -295,7 +295,7 @@ def report(
     from scheduler.reports import write_report
 
     if fmt not in ("pdf", "csv", "json"):
-        fail(f"--format: {fmt!r} is not one of pdf, csv, json")
+        fail(f"--format : « {fmt} » n'est pas pdf, csv ou json")
     settings = get_settings()
     with _session(settings) as session:
         body = write_report(session, contract, period, fmt)

@@ -177,7 +177,7 @@ def test_solve_infeasible_instance_exits_1_with_explanation(tmp_path: Path) -> N
 def test_plan_with_a_malformed_week_exits_2() -> None:
     result = runner.invoke(app, ["plan", "--week", "2026-49"])
     assert result.exit_code == 2
-    assert result.stderr.strip().startswith("partagenda: --week")
+    assert result.stderr.strip().startswith("partagenda: --week :")
 
 
 def test_report_with_an_unknown_format_exits_2() -> None:
