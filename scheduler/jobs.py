@@ -11,7 +11,7 @@ Jobs (kebab-case ids, registered with `replace_existing=True` at every start):
 - `remind-patientele`: record an audit reminder for the coordinators of each contract without a
   patientèle snapshot in the last `patientele_reminder_days`.
 - `snapshot-monthly-reports`: write last month's report of each contract under
-  `output_dir/reports` (skipped with a log line while `scheduler.reports.write_report` is absent).
+  `output_dir/reports`.
 - `refresh-feeds`: re-render every groupement's feeds so past cancelled events drop out.
 
 Idempotency: a periodic job runs once per period key (ISO week, month or day) — one `JobRun` row
@@ -26,7 +26,6 @@ an item that fails is rolled back alone and makes the run `failed`, so the retry
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import time as clock
@@ -47,8 +46,10 @@ from scheduler.audit import record_audit
 from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory
 from scheduler.errors import PartagendaError
+from scheduler.feeds import refresh_feeds
 from scheduler.locks import job_lock
 from scheduler.observability import JOB_RUNS, PLAN_RUNS, SOLVE_SECONDS, configure_logging
+from scheduler.reports import write_report
 from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
 from solver import model as sm
 
@@ -403,13 +404,6 @@ def snapshot_monthly_reports(ctx: JobContext, *, now: datetime | None = None) ->
     """Write last month's report of every contract, in each configured format."""
     local = _local_now(ctx, now)
     period = previous_month(local.date())
-    write_report = _optional("scheduler.reports", "write_report")
-    if write_report is None:
-        log.warning(
-            "job %s skipped: scheduler.reports.write_report is not available",
-            SNAPSHOT_MONTHLY_REPORTS,
-        )
-        return _counted(SNAPSHOT_MONTHLY_REPORTS, JobOutcome("skipped", period))
     directory = ctx.settings.output_dir / "reports" / period
 
     def body(session: Session, errors: list[str]) -> None:
@@ -437,24 +431,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-def _optional(module: str, name: str) -> Any:
-    try:
-        loaded = importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name != module:
-            raise
-        return None
-    return getattr(loaded, name, None)
-
-
 def refresh_all_feeds(ctx: JobContext, *, now: datetime | None = None) -> JobOutcome:
     """Re-render each groupement's feeds, so that past cancelled events drop out."""
     local = _local_now(ctx, now)
     moment = local.astimezone(UTC)
-    refresh_feeds = _optional("scheduler.feeds", "refresh_feeds")
-    if refresh_feeds is None:
-        log.warning("job %s skipped: scheduler.feeds.refresh_feeds is not available", REFRESH_FEEDS)
-        return _counted(REFRESH_FEEDS, JobOutcome("skipped", local.date().isoformat()))
 
     def body(session: Session, errors: list[str]) -> None:
         _each(session, errors, _groupements(session), _slug, lambda g: refresh(session, g))

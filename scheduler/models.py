@@ -747,11 +747,13 @@ class PlanRun(Base):
     time_limit_s: Mapped[float] = mapped_column(default=30.0)
     rota_id: Mapped[int | None] = mapped_column(ForeignKey("rota.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # An Idempotency-Key is the caller's: unique within its groupement only.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
 
     __table_args__ = (
         CheckConstraint("period_days >= 1 AND period_days <= 56", "period_days"),
         CheckConstraint("attempts >= 0", "attempts"),
+        UniqueConstraint("groupement_id", "idempotency_key"),
     )
 
 

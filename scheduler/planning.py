@@ -934,7 +934,8 @@ def publish_rota(
     notice_days = sm.Rules().notice_days
     cutoff = now + timedelta(days=notice_days)
     changes = _diff(session, previous, rota, zone) if previous is not None else []
-    urgent = [c for c in changes if c.earliest < cutoff and c.earliest >= now]
+    # Everything that starts before the end of the notice window, past hours included.
+    urgent = [c for c in changes if c.earliest < cutoff]
     if urgent and not (acknowledged_reason and acknowledged_reason.strip()):
         raise NoticeRequired([c.description for c in urgent], notice_days)
 

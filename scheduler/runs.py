@@ -62,7 +62,10 @@ def request_plan_run(
         raise InvalidField("period_start", "monday", "une période commence un lundi")
     if idempotency_key is not None:
         existing = session.scalar(
-            select(models.PlanRun).where(models.PlanRun.idempotency_key == idempotency_key)
+            select(models.PlanRun).where(
+                models.PlanRun.groupement_id == groupement_id,
+                models.PlanRun.idempotency_key == idempotency_key,
+            )
         )
         if existing is not None:
             same = (
@@ -325,7 +328,7 @@ def _execute(
                 error=str(error),
                 started=started,
             )
-        except Exception as error:
+        except Exception:
             session.rollback()
             log.exception("plan run %s failed", run_id)
             return _finish(
@@ -333,7 +336,7 @@ def _execute(
                 run_id,
                 attempt,
                 models.RunState.FAILED,
-                error=f"erreur interne : {error}",
+                error="erreur interne : le calcul a échoué, voir le journal du serveur",
                 started=started,
             )
         finally:

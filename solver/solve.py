@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
@@ -483,7 +483,7 @@ def changes(
         by_key_new[(a.assistant, a.start.astimezone(data.tz).date())].append(a)
     first, last = (
         instance.start,
-        instance.start + __import__("datetime").timedelta(days=instance.days - 1),
+        instance.start + timedelta(days=instance.days - 1),
     )
     for key in sorted(set(by_key_old) | set(by_key_new)):
         who, on = key

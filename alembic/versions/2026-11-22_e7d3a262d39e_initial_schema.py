@@ -1249,7 +1249,11 @@ def upgrade() -> None:
             ["rota_id"], ["rota.id"], name=op.f("fk_plan_run_rota_id_rota"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_run")),
-        sa.UniqueConstraint("idempotency_key", name=op.f("uq_plan_run_idempotency_key")),
+        sa.UniqueConstraint(
+            "groupement_id",
+            "idempotency_key",
+            name=op.f("uq_plan_run_groupement_id_idempotency_key"),
+        ),
     )
     with op.batch_alter_table("plan_run", schema=None) as batch_op:
         batch_op.create_index(

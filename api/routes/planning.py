@@ -67,10 +67,10 @@ def _rota_body(view: workflow.RotaView) -> RotaRead:
             "created_at",
             "published_at",
             "lock_version",
-            "objective_terms",
-            "explanation",
         )
     }
+    data["objective_terms"] = view.objective_terms
+    data["explanation"] = view.explanation
     data["assignments"] = view.assignments
     data["travel_legs"] = view.travel_legs
     data["cabinet_minutes"] = view.cabinet_minutes

@@ -141,6 +141,9 @@ class RotaView:
     assignments: list[models.Assignment]
     travel_legs: list[models.TravelLeg]
     cabinet_minutes: list[CabinetMinutes]
+    # The solver's figures and explanation name every assistant: coordinators only.
+    objective_terms: dict[str, Any]
+    explanation: list[Any]
 
 
 def _rota_query() -> Select[models.Rota]:
@@ -251,7 +254,9 @@ def view_rota(session: Session, actor: models.User, rota_id: int) -> RotaView:
         balance = [b for b in balance if b.cabinet_id == actor.cabinet_id]
     elif actor.role is not Role.COORDINATOR:
         balance = []
-    return RotaView(rota, assignments, legs, balance)
+    if actor.role is Role.COORDINATOR:
+        return RotaView(rota, assignments, legs, balance, rota.objective_terms, rota.explanation)
+    return RotaView(rota, assignments, legs, balance, {}, [])
 
 
 def check(session: Session, actor: models.User, rota_id: int) -> list[Violation]:

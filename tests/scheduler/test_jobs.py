@@ -153,10 +153,6 @@ def _nothing(session: Session, errors: list[str]) -> None:
     """A job body with nothing to do."""
 
 
-def _absent(module: str, name: str) -> None:
-    return None
-
-
 def _draft(session: Session, groupement_id: int, revision: int) -> models.Rota:
     rota = models.Rota(
         groupement_id=groupement_id,
@@ -236,15 +232,6 @@ def test_snapshot_monthly_reports_writes_each_contract_once(ctx: jobs.JobContext
         codes = sorted(session.scalars(select(models.PooledContract.code)))
     assert written == [f"{code}-2026-10.json" for code in codes]
     assert jobs.snapshot_monthly_reports(ctx, now=NOW).outcome == "done"
-
-
-def test_snapshot_monthly_reports_is_skipped_without_the_reports_module(
-    ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(jobs, "_optional", _absent)
-    assert jobs.snapshot_monthly_reports(ctx, now=NOW).outcome == "skipped"
-    with ctx.factory() as session:
-        assert _count(session, models.JobRun) == 0
 
 
 def test_refresh_feeds_renders_each_groupement_once_a_day(ctx: jobs.JobContext) -> None:

@@ -119,4 +119,5 @@ def instances(draw: st.DrawFn) -> Instance:
 @given(instances())
 def test_every_rota_passes_the_checker(instance: Instance) -> None:
     rota = solve_checked(instance, time_limit_s=1.0)
-    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE, Status.UNKNOWN)
+    # solve_checked re-checks every rota; a valid instance is never answered `invalid`.
+    assert rota.status is not Status.INVALID

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from solver.model import Preferences, Replan, Rules, Status
+from solver.model import Assignment, Preferences, Replan, Rules, Status
 from tests.solver.builders import (
     GARE,
     JULIE,
@@ -56,7 +56,17 @@ def test_long_days_get_a_break() -> None:
         make_instance(assistants=[julie], contracts=[make_contract(weekly_minutes=36 * 60)])
     )
     assert rota.status == Status.OPTIMAL
-    assert rota.breaks or all(a.minutes <= 360 for a in rota.assignments)
+    days: dict[object, list[Assignment]] = {}
+    for a in rota.assignments:
+        days.setdefault(a.start.date(), []).append(a)
+    long_days = [pieces for pieces in days.values() if sum(p.minutes for p in pieces) > 360]
+    assert long_days, "36 h over four days makes days longer than 6 h"
+    for pieces in long_days:
+        pieces.sort(key=lambda p: p.start)
+        gaps = [
+            (b.start - a.end).total_seconds() / 60 for a, b in zip(pieces, pieces[1:], strict=False)
+        ]
+        assert any(gap >= 20 for gap in gaps), "a day over 6 h holds a pause of 20 min or more"
 
 
 def test_six_and_a_half_hours_without_room_for_a_pause_is_infeasible() -> None:
