@@ -105,6 +105,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         message = str(getattr(exc, "message", exc))
         rule = str(getattr(exc, "rule", "value_error"))
         field_errors = [FieldProblem(loc=_loc_of_field(field), msg=message, type=rule)]
+    elif isinstance(exc, errors.ImportRejected):
+        # One entry per bad line of an import: where it is, which rule, what to fix.
+        field_errors = [
+            FieldProblem(loc=["body", f"ligne {line}", column], msg=message, type=rule)
+            for line, column, rule, message in exc.errors
+        ]
     elif status == 422:
         field_errors = []
     extra: dict[str, Any] = {}

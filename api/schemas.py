@@ -26,16 +26,6 @@ EndMinute = Annotated[int, Field(ge=1, le=1440, description="Minutes after midni
 _NO_NUL = r"^[^\x00]*$"
 
 
-def text(max_length: int, min_length: int = 1) -> Any:
-    """A stripped, bounded, NUL-free string type."""
-    return Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=_NO_NUL
-        ),
-    ]
-
-
 Code = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ]
@@ -759,3 +749,66 @@ class LedgerRead(BaseModel):
 
     entries: list[LedgerEntryRead]
     totals: list[LedgerWeekTotal]
+
+
+class SubscriptionCreate(BaseModel):
+    """A request for a calendar subscription: which feed, for whom."""
+
+    kind: models.FeedKind
+    target_id: Id = Field(description="The cabinet, assistant or groupement whose feed it is")
+    subscriber: Name200 = Field(description="Who will use the link (shown in the list)")
+
+
+class SubscribeLinks(BaseModel):
+    """The ways to subscribe to one feed; they carry the token and are shown once."""
+
+    ics: str
+    webcal: str
+    google: str
+    outlook: str
+
+
+class SubscriptionCreated(BaseModel):
+    """A new subscription: its id (to revoke it) and its links."""
+
+    id: int
+    links: SubscribeLinks
+
+
+class SubscriptionRead(ReadModel):
+    """A live subscription (the token itself is never shown again)."""
+
+    id: int
+    kind: models.FeedKind
+    cabinet_id: int | None
+    assistant_id: int | None
+    subscriber: str
+    created_at: datetime
+
+
+class PatienteleSnapshotCreate(BaseModel):
+    """One doctor's patientèle on a date, from a CPAM statement."""
+
+    doctor_id: Id
+    snapshot_date: date
+    pmt: int = Field(ge=0, le=100_000, description="Patientèle médecin traitant")
+    file_active: int = Field(ge=0, le=100_000, description="Distinct patients seen in 12 months")
+    source: Name100 = "relevé CPAM"
+
+
+class PatienteleSnapshotRead(ReadModel):
+    """A recorded patientèle statement."""
+
+    id: int
+    doctor_id: int
+    snapshot_date: date
+    pmt: int
+    file_active: int
+    source: str
+    recorded_at: datetime
+
+
+class ImportResult(BaseModel):
+    """What an all-or-nothing import stored."""
+
+    imported: int

@@ -305,6 +305,29 @@ def report(
         output.write_bytes(body)
 
 
+@app.command("import-patientele")
+def import_patientele(
+    csv_path: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="rpps;date;pmt;file_active;source")
+    ],
+    groupement: Annotated[
+        str | None, typer.Option(help="Slug of the groupement (default: the first).")
+    ] = None,
+) -> None:
+    """Import patientèle statements from a CPAM CSV: every line checked, all stored or none."""
+    from scheduler.services.subscriptions import import_snapshots
+
+    try:
+        data = csv_path.read_bytes()
+    except OSError as error:
+        fail(f"FILE.csv : lecture impossible de {csv_path} : {error.strerror}")
+    settings = get_settings()
+    with _session(settings) as session:
+        target = _groupement(session, groupement)
+        count = import_snapshots(session, None, data, groupement_id=target.id)
+        out.print(f"{count} relevé(s) importé(s).")
+
+
 @app.command("export-national")
 def export_national(
     output: Annotated[

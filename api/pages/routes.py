@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
-from api.pages import actions, views
+from api.pages import views
 from api.pages.web import (
     ROLE_HOME,
     AuditorPage,
@@ -30,7 +30,7 @@ from api.pages.web import (
 from scheduler import models, planning, reports
 from scheduler.auth import authenticate
 from scheduler.errors import AuthenticationFailed, NoticeRequired, PartagendaError
-from scheduler.services import resources, workflow
+from scheduler.services import resources, subscriptions, workflow
 
 router = APIRouter(include_in_schema=False)
 
@@ -465,7 +465,9 @@ def subscribe(
     """Create a calendar token for the cabinet and show its subscribe links, once."""
     context = _cabinet_context(session, user)
     name = f"Assistante médicale — {context['cabinet'].name}"
-    context["links"] = actions.subscribe_cabinet(session, user, settings.public_base_url, name)
+    context["links"] = subscriptions.subscribe_own_cabinet(
+        session, user, base_url=settings.public_base_url, calendar_name=name
+    ).links
     # The token is in the page: neither caches nor the history may keep it.
     return render(
         request, "cabinet.html", context, user=user, headers={"Cache-Control": "no-store"}

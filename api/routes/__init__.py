@@ -13,7 +13,9 @@ from api.routes import (
     contracts,
     doctors,
     groupements,
+    patientele,
     planning,
+    subscriptions,
     travel_times,
     users,
 )
@@ -30,4 +32,6 @@ ROUTERS: list[APIRouter] = [
     consultation_sessions.router,
     absences.router,
     planning.router,
+    subscriptions.router,
+    patientele.router,
 ]

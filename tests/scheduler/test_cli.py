@@ -183,3 +183,23 @@ def test_plan_with_a_malformed_week_exits_2() -> None:
 def test_report_with_an_unknown_format_exits_2() -> None:
     result = runner.invoke(app, ["report", "pool-1", "--period", "2026-Q4", "--format", "xls"])
     assert result.exit_code == 2 and "--format" in result.stderr
+
+
+def test_import_patientele_with_a_bad_line_exits_2_and_imports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.config import get_settings
+
+    monkeypatch.setenv("PARTAGENDA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    try:
+        assert runner.invoke(app, ["load-demo"]).exit_code == 0
+        csv_file = tmp_path / "releves.csv"
+        csv_file.write_text(
+            "rpps;date;pmt;file_active;source\n12345678901;2026-11-01;900;1300;CPAM\n"
+        )
+        result = runner.invoke(app, ["import-patientele", str(csv_file)])
+        assert result.exit_code == 2
+        assert "ligne 2" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    finally:
+        get_settings.cache_clear()

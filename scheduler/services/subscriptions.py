@@ -1,0 +1,205 @@
+"""Calendar subscriptions and patientèle statements: the use cases behind the API, the pages and
+the CLI, each committing once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import feeds, models, patientele
+from scheduler.audit import record_audit
+from scheduler.errors import Forbidden, NotFound
+from scheduler.security import token_digest
+from scheduler.services.resources import begin_write
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A freshly issued feed token: its id and the subscribe links that carry it (shown once)."""
+
+    token_id: int
+    links: feeds.SubscribeLinks
+
+
+def _may_subscribe(actor: models.User, kind: models.FeedKind, target_id: int) -> None:
+    if actor.role is models.Role.COORDINATOR:
+        return
+    if actor.role is models.Role.CABINET and kind is models.FeedKind.CABINET:
+        if actor.cabinet_id == target_id:
+            return
+    if actor.role is models.Role.ASSISTANT and kind is models.FeedKind.ASSISTANT:
+        if actor.assistant_id == target_id:
+            return
+    raise Forbidden("vous ne pouvez vous abonner qu'à votre propre agenda")
+
+
+def _visible_tokens(session: Session, actor: models.User) -> list[models.FeedToken]:
+    tokens = feeds.feed_tokens(session, actor.groupement_id)
+    if actor.role is models.Role.COORDINATOR:
+        return list(tokens)
+    if actor.role is models.Role.CABINET:
+        return [t for t in tokens if t.cabinet_id is not None and t.cabinet_id == actor.cabinet_id]
+    if actor.role is models.Role.ASSISTANT:
+        return [
+            t for t in tokens if t.assistant_id is not None and t.assistant_id == actor.assistant_id
+        ]
+    return []
+
+
+def subscribe(
+    session: Session,
+    actor: models.User,
+    kind: models.FeedKind,
+    target_id: int,
+    subscriber: str,
+    *,
+    base_url: str,
+    calendar_name: str,
+    now: datetime | None = None,
+) -> Subscription:
+    """Issue a token for a feed the actor may read; the same subscriber's older tokens for that
+    feed are revoked, so a link handed out again never leaves a forgotten one alive."""
+    _may_subscribe(actor, kind, target_id)
+    begin_write(session)
+    now = now or datetime.now(UTC)
+    target_column = {
+        models.FeedKind.CABINET: models.FeedToken.cabinet_id,
+        models.FeedKind.ASSISTANT: models.FeedToken.assistant_id,
+        models.FeedKind.GROUPEMENT: models.FeedToken.groupement_id,
+    }[kind]
+    label = subscriber.strip()
+    for old in session.scalars(
+        select(models.FeedToken).where(
+            models.FeedToken.kind == kind,
+            target_column == target_id,
+            models.FeedToken.subscriber == label,
+            models.FeedToken.revoked_at.is_(None),
+        )
+    ):
+        old.revoked_at = now
+    token = feeds.create_feed_token(session, kind, target_id, label)
+    token_row = session.scalars(
+        select(models.FeedToken).where(models.FeedToken.token_hash == token_digest(token))
+    ).one()
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=token_row.groupement_id,
+        action="subscribe",
+        entity="feed_token",
+        entity_id=token_row.id,
+        after={"kind": kind.value, "target_id": target_id, "subscriber": label},
+    )
+    session.commit()
+    return Subscription(token_row.id, feeds.subscribe_links(base_url, token, name=calendar_name))
+
+
+def subscribe_own_cabinet(
+    session: Session, actor: models.User, *, base_url: str, calendar_name: str
+) -> Subscription:
+    """A cabinet user's subscription to its own cabinet's feed (from its web page)."""
+    if actor.role is not models.Role.CABINET or actor.cabinet_id is None:
+        raise Forbidden("seul un cabinet s'abonne à son agenda")
+    return subscribe(
+        session,
+        actor,
+        models.FeedKind.CABINET,
+        actor.cabinet_id,
+        f"page web : {actor.email}",
+        base_url=base_url,
+        calendar_name=calendar_name,
+    )
+
+
+def list_subscriptions(session: Session, actor: models.User) -> Sequence[models.FeedToken]:
+    """The live tokens the actor may manage (digests are never shown)."""
+    return _visible_tokens(session, actor)
+
+
+def revoke(
+    session: Session, actor: models.User, token_id: int, *, now: datetime | None = None
+) -> None:
+    """Revoke a token the actor may manage: its URL answers 404 from now on."""
+    if token_id not in {t.id for t in _visible_tokens(session, actor)}:
+        raise NotFound("abonnement", token_id)
+    begin_write(session)
+    feeds.revoke_feed_token(
+        session, token_id, now=now or datetime.now(UTC), groupement_id=actor.groupement_id
+    )
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=actor.groupement_id,
+        action="revoke",
+        entity="feed_token",
+        entity_id=token_id,
+    )
+    session.commit()
+
+
+def record_snapshot(
+    session: Session,
+    actor: models.User,
+    *,
+    doctor_id: int,
+    snapshot_date: date,
+    pmt: int,
+    file_active: int,
+    source: str,
+) -> models.PatienteleSnapshot:
+    """Enter one doctor's patientèle statement (coordinators)."""
+    if actor.role is not models.Role.COORDINATOR:
+        raise Forbidden("seul le coordinateur saisit les relevés de patientèle")
+    begin_write(session)
+    row = patientele.add_snapshot(
+        session,
+        doctor_id=doctor_id,
+        snapshot_date=snapshot_date,
+        pmt=pmt,
+        file_active=file_active,
+        source=source,
+        groupement_id=actor.groupement_id,
+    )
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=actor.groupement_id,
+        action="create",
+        entity="patientele_snapshot",
+        entity_id=row.id,
+        after={
+            "doctor_id": doctor_id,
+            "date": snapshot_date.isoformat(),
+            "pmt": pmt,
+            "file_active": file_active,
+        },
+    )
+    session.commit()
+    return row
+
+
+def import_snapshots(
+    session: Session, actor: models.User | None, data: bytes | str, *, groupement_id: int
+) -> int:
+    """Import a CSV of statements, all lines or none (`actor` None: the CLI)."""
+    if actor is not None and (
+        actor.role is not models.Role.COORDINATOR or actor.groupement_id != groupement_id
+    ):
+        raise Forbidden("seul le coordinateur importe les relevés de patientèle")
+    begin_write(session)
+    count = patientele.import_snapshots_csv(session, data, groupement_id=groupement_id)
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=groupement_id,
+        action="import",
+        entity="patientele_snapshot",
+        entity_id=f"{count} lignes",
+    )
+    session.commit()
+    return count
