@@ -62,7 +62,7 @@ def get_current_user(
 ) -> models.User:
     """The signed-in user named by the bearer token (401 otherwise)."""
     if not token:
-        raise AuthenticationFailed("not authenticated")
+        raise AuthenticationFailed("authentification requise")
     return user_from_token(session, token, settings)
 
 
@@ -75,7 +75,7 @@ def require_roles(*roles: models.Role) -> Callable[[models.User], models.User]:
 
     def check(user: CurrentUser) -> models.User:
         if user.role not in allowed:
-            raise Forbidden(f"role {user.role.value} cannot do this")
+            raise Forbidden(f"le rôle {user.role.value} ne permet pas cette action")
         return user
 
     return check
@@ -103,7 +103,7 @@ def if_match_header(
 ) -> str:
     """The If-Match header; 428 when missing."""
     if if_match is None or not if_match.strip():
-        raise HTTPException(status_code=428, detail="If-Match is required: send the ETag you read")
+        raise HTTPException(status_code=428, detail="If-Match est requis : renvoyez l'ETag lu")
     return if_match
 
 

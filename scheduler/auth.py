@@ -42,19 +42,21 @@ def create_user(
         raise NotFound("groupement", groupement_slug)
     email = email.strip().lower()
     if "@" not in email:
-        raise InvalidField("email", "value", "not an e-mail address")
+        raise InvalidField("email", "value", "ce n'est pas une adresse e-mail")
     if len(password) < 8:
-        raise InvalidField("password", "value", "at least 8 characters")
+        raise InvalidField("password", "value", "au moins 8 caractères")
     if role is models.Role.CABINET:
         cabinet = session.get(models.Cabinet, cabinet_id) if cabinet_id is not None else None
         if cabinet is None or cabinet.groupement_id != groupement.id:
-            raise InvalidField("cabinet_id", "value", "a cabinet of this groupement")
+            raise InvalidField("cabinet_id", "value", "un cabinet de ce groupement est attendu")
     if role is models.Role.ASSISTANT:
         assistant = (
             session.get(models.Assistant, assistant_id) if assistant_id is not None else None
         )
         if assistant is None or assistant.groupement_id != groupement.id:
-            raise InvalidField("assistant_id", "value", "an assistant of this groupement")
+            raise InvalidField(
+                "assistant_id", "value", "une assistante de ce groupement est attendue"
+            )
     exists = session.scalar(select(func.count()).where(func.lower(models.User.email) == email))
     if exists:
         raise DuplicateResource("user", f"e-mail {email}")
@@ -72,7 +74,7 @@ def create_user(
     for contract_id in granted_contract_ids or []:
         contract = session.get(models.PooledContract, contract_id)
         if contract is None or contract.groupement_id != groupement.id:
-            raise InvalidField("granted_contract_ids", "value", f"unknown contract {contract_id}")
+            raise InvalidField("granted_contract_ids", "value", f"contrat {contract_id} inconnu")
         session.add(models.AuditorGrant(user_id=user.id, contract_id=contract_id))
     after = snapshot(user)
     after.pop("password_hash", None)
@@ -98,9 +100,9 @@ def authenticate(session: Session, email: str, password: str) -> models.User:
     )
     if user is None:
         verify_password(password, _DUMMY_HASH)
-        raise AuthenticationFailed("incorrect e-mail or password")
+        raise AuthenticationFailed("e-mail ou mot de passe incorrect")
     if not verify_password(password, user.password_hash) or not user.is_active:
-        raise AuthenticationFailed("incorrect e-mail or password")
+        raise AuthenticationFailed("e-mail ou mot de passe incorrect")
     return user
 
 
@@ -127,8 +129,8 @@ def user_from_token(session: Session, token: str, settings: Settings) -> models.
         )
         user_id = int(claims["sub"])
     except (jwt.PyJWTError, ValueError, TypeError) as error:
-        raise AuthenticationFailed("invalid or expired token") from error
+        raise AuthenticationFailed("jeton invalide ou expiré") from error
     user = session.get(models.User, user_id)
     if user is None or not user.is_active:
-        raise AuthenticationFailed("invalid or expired token")
+        raise AuthenticationFailed("jeton invalide ou expiré")
     return user

@@ -360,6 +360,14 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
+    if get_settings().secret_key == Settings.model_fields["secret_key"].default:
+        err.print(
+            "partagenda: attention : PARTAGENDA_SECRET_KEY n'est pas défini ; les jetons sont "
+            "signés avec la clé de développement. Définissez-la avant toute mise en service.",
+            markup=False,
+            highlight=False,
+        )
+
     uvicorn.run(
         "api.main:create_app",
         factory=True,

@@ -35,7 +35,8 @@ from scheduler.errors import (
 )
 from solver import model as sm
 from solver.solve import Progress, solve
-from solver.validation import Violation, check_rota
+from solver.validation import Violation as Violation  # re-exported for the web edge
+from solver.validation import check_rota
 
 PUBLISHABLE = {"optimal", "feasible", "edited"}
 MAX_PAUSE_MINUTES = 30

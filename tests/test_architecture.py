@@ -25,6 +25,7 @@ FORBIDDEN_IN_SOLVER = {
     "api",
 }
 FORBIDDEN_IN_SCHEDULER = {"api", "fastapi", "starlette"}
+FORBIDDEN_IN_API = {"solver"}  # the edge goes through the core
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -52,6 +53,11 @@ def test_solver_imports_no_adapter_library(path: Path) -> None:
 @pytest.mark.parametrize("path", modules("scheduler"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_scheduler_does_not_import_the_web_edge(path: Path) -> None:
     assert imported_roots(path) & FORBIDDEN_IN_SCHEDULER == set()
+
+
+@pytest.mark.parametrize("path", modules("api"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_api_goes_through_the_core_not_the_solver(path: Path) -> None:
+    assert imported_roots(path) & FORBIDDEN_IN_API == set()
 
 
 def test_imported_roots_sees_every_import_form(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler import models
 from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
-from solver.validation import Violation
+from scheduler.planning import Violation
 
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS_FR = (

@@ -39,8 +39,8 @@ from api.schemas import (
     ViolationRead,
 )
 from scheduler import models, planning
+from scheduler.planning import Violation
 from scheduler.services import workflow
-from solver.validation import Violation
 
 router = APIRouter(tags=["planning"])
 
