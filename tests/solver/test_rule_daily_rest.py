@@ -2,52 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from solver.model import Preferences, Replan, Rules, Status
+from solver.model import Rules, Status
 from tests.solver.builders import (
-    GARE,
-    JULIE,
-    MARIE,
-    PARC,
     TILLEULS,
-    assign,
-    at,
-    day,
-    leave_period,
     make_assistant,
     make_cabinet,
     make_contract,
     make_instance,
-    whole_days,
     window,
-    windows,
 )
 from tests.solver.solving import explanation_text, solve_checked
-
-_ = (
-    date,
-    Preferences,
-    Replan,
-    Rules,
-    GARE,
-    JULIE,
-    MARIE,
-    PARC,
-    TILLEULS,
-    assign,
-    at,
-    day,
-    leave_period,
-    make_assistant,
-    make_cabinet,
-    make_contract,
-    make_instance,
-    whole_days,
-    window,
-    windows,
-    explanation_text,
-)
 
 
 def test_rest_between_days_is_kept() -> None:

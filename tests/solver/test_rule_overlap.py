@@ -2,52 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from solver.model import Preferences, Replan, Rules
 from tests.solver.builders import (
-    GARE,
-    JULIE,
-    MARIE,
-    PARC,
-    TILLEULS,
-    assign,
-    at,
-    day,
-    leave_period,
-    make_assistant,
-    make_cabinet,
     make_contract,
     make_instance,
-    whole_days,
-    window,
-    windows,
 )
-from tests.solver.solving import explanation_text, solve_checked
-
-_ = (
-    date,
-    Preferences,
-    Replan,
-    Rules,
-    GARE,
-    JULIE,
-    MARIE,
-    PARC,
-    TILLEULS,
-    assign,
-    at,
-    day,
-    leave_period,
-    make_assistant,
-    make_cabinet,
-    make_contract,
-    make_instance,
-    whole_days,
-    window,
-    windows,
-    explanation_text,
-)
+from tests.solver.solving import solve_checked
 
 
 def test_pieces_never_overlap() -> None:
