@@ -167,8 +167,7 @@ def _planning_context(
                     "share": views.fr_percent(item.share_bp / 10_000),
                     "planned": views.fr_hours(item.planned_minutes),
                     "target": views.fr_hours(item.target_minutes),
-                    "gap": item.planned_minutes - item.target_minutes,
-                    "gap_fr": views.fr_hours(abs(item.planned_minutes - item.target_minutes)),
+                    "gap_fr": views.fr_signed_hours(item.planned_minutes - item.target_minutes),
                 }
             )
     runs, _ = workflow.list_runs(session, user, limit=1, offset=0)

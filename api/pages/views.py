@@ -93,6 +93,14 @@ def fr_hours(minutes: int) -> str:
     return f"{text}\u00a0h"
 
 
+def fr_signed_hours(minutes: int) -> str:
+    """A difference in hours with its sign, `+1,2 h` or `−0,5 h`; `0 h` when it rounds to zero."""
+    shown = fr_hours(abs(minutes))
+    if shown == fr_hours(0):
+        return shown
+    return ("+" if minutes > 0 else "\u2212") + shown
+
+
 def fr_percent(ratio: Decimal | float | None, places: int = 0) -> str:
     """A ratio as a French percentage, `—` when unknown."""
     if ratio is None:
