@@ -451,6 +451,7 @@ def _write_week(
 ) -> dict[str, Any]:
     from scheduler.planning import planning_for, to_solver_rota
     from solver.instance_io import dump_rota
+    from solver.validation import credited_minutes
 
     planning = planning_for(session, rota)
     solved = to_solver_rota(planning, rota)
@@ -466,7 +467,7 @@ def _write_week(
             objective_terms=rota.objective_terms,
             bound=rota.bound,
             solve_seconds=rota.solve_seconds,
-            minutes=_minutes(solved),
+            minutes=credited_minutes(planning.instance, solved),
             explanation=tuple(rota.explanation),
         ),
         planning.instance,
@@ -474,14 +475,6 @@ def _write_week(
     path = output_dir / f"rota-{label}.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return {"week": label, "rota": rota, "path": path, "minutes": document.get("minutes", {})}
-
-
-def _minutes(rota: sm.Rota) -> dict[sm.ContractId, dict[sm.CabinetId, int]]:
-    totals: dict[sm.ContractId, dict[sm.CabinetId, int]] = {}
-    for item in rota.assignments:
-        per = totals.setdefault(item.contract, {})
-        per[item.cabinet] = per.get(item.cabinet, 0) + item.minutes
-    return totals
 
 
 def _write_feeds(session: Session, groupement: models.Groupement, output_dir: Path) -> list[Path]:

@@ -36,28 +36,12 @@ from sqlalchemy.orm import Session
 from scheduler import models
 from scheduler.config import Settings, get_settings
 from scheduler.errors import InvalidField, NotFound
+from scheduler.french import weekday_date
 from scheduler.ical import EventStatus, FeedEvent, FeedMeta, Organizer, render_feed
 from scheduler.security import new_token, token_digest
 
 UID_DOMAIN = "partagenda"
 FALLBACK_ORGANIZER_EMAIL = "coordination@partagenda.invalid"
-
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 
 # --- Keys, windows, links ------------------------------------------------------------------------
 
@@ -301,7 +285,7 @@ def _clock(moment: datetime) -> str:
 def _hours(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = local_start.date()
-    when = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    when = weekday_date(day, year=True)
     return f"{when}, {_clock(local_start)} – {_clock(local_end)}"
 
 

@@ -33,6 +33,7 @@ from scheduler.errors import (
     RotaNotDraft,
     RotaNotPublishable,
 )
+from scheduler.french import weekday_date
 from solver import model as sm
 from solver.solve import Progress, solve
 from solver.validation import Violation as Violation  # re-exported for the web edge
@@ -828,28 +829,7 @@ def _describe(
     cabinet_id = getattr(row, "cabinet_id", None) or getattr(row, "origin_id", None)
     cabinet = session.get(models.Cabinet, cabinet_id) if cabinet_id is not None else None
     place = cabinet.name if cabinet is not None else "trajet"
-    return f"{_french_day(start.date())}, {place} {start:%H:%M}–{end:%H:%M}"
-
-
-_WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-
-
-def _french_day(day: date) -> str:
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+    return f"{weekday_date(start.date())}, {place} {start:%H:%M}–{end:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -866,7 +846,12 @@ def _diff(session: Session, old: models.Rota, new: models.Rota, zone: ZoneInfo) 
     old_rows = {a.uid: a for a in old.assignments}
     new_rows = {a.uid: a for a in new.assignments}
     changes: list[_Change] = []
-    names = {a.id: a.full_name for a in session.scalars(select(models.Assistant))}
+    names = {
+        a.id: a.full_name
+        for a in session.scalars(
+            select(models.Assistant).where(models.Assistant.groupement_id == new.groupement_id)
+        )
+    }
     for uid in sorted(old_rows.keys() | new_rows.keys()):
         before, after = old_rows.get(uid), new_rows.get(uid)
         if before is not None and after is not None:
@@ -1063,8 +1048,16 @@ def refresh_ledger(session: Session, rota: models.Rota) -> None:
     zone = ZoneInfo(groupement.timezone)
     planned: dict[tuple[int, int, int, date], int] = defaultdict(int)
     delivered: dict[tuple[int, int, int, date], int] = defaultdict(int)
+    period_start = datetime.combine(rota.period_start, time(0), zone)
+    period_end = period_start + timedelta(days=rota.period_days)
     absences: dict[int, list[models.Absence]] = defaultdict(list)
-    for absence in session.scalars(select(models.Absence)):
+    for absence in session.scalars(
+        select(models.Absence).where(
+            models.Absence.assistant_id.in_({a.assistant_id for a in rota.assignments}),
+            models.Absence.start_at < period_end,
+            models.Absence.end_at > period_start,
+        )
+    ):
         absences[absence.assistant_id].append(absence)
     for row in rota.assignments:
         key = (

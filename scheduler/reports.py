@@ -53,6 +53,7 @@ from scheduler.contribution import (
     round_to,
 )
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
+from scheduler.french import MONTHS, long_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
 REPORT_FORMAT_VERSION = 1
@@ -438,9 +439,6 @@ def render_json(report: AllocationReport) -> bytes:
 
 NNBSP = "\u202f"  # narrow no-break space: thousands and before ; : ! ? %
 NBSP = "\u00a0"
-MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-)
 STATUS_FR = {
     Status.ON_TRACK: "en bonne voie",
     Status.AT_RISK: "à risque",
@@ -482,8 +480,7 @@ def fr_hours(minutes: int) -> str:
 
 def fr_date(day: date) -> str:
     """date(2026, 1, 5) -> '5 janvier 2026' (1er for the first)."""
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+    return long_date(day)
 
 
 def fr_period(period: Period) -> str:

@@ -15,13 +15,9 @@ from zoneinfo import ZoneInfo
 
 from scheduler import models
 from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
+from scheduler.french import long_date, weekday_date
 from scheduler.planning import Violation
 
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 # Pairs (tint, strong): the block's background and its border; text stays #1b1b1b on the tint
 # (contrast above 12:1) and the strong colour is only a second cue after the cabinet's name.
 PALETTE = (
@@ -73,12 +69,12 @@ def next_monday(today: date) -> date:
 
 def fr_day(day: date) -> str:
     """`lundi 23 novembre`."""
-    return f"{WEEKDAYS_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]}"
+    return weekday_date(day)
 
 
 def fr_date(day: date) -> str:
     """`23 novembre 2026`."""
-    return f"{day.day} {MONTHS_FR[day.month - 1]} {day.year}"
+    return long_date(day)
 
 
 def fr_clock(moment: datetime) -> str:
