@@ -81,7 +81,7 @@ def _presence(pm: PlanModel, cabinet: CabinetId, d: int, t: int) -> Lit | int:
         p = covers[0]
     else:
         p = pm.model.new_bool_var(key)
-        pm.model.add_bool_or([~p, *covers])
+        pm.model.add(p <= sum(covers))
     pm.cache[key] = p
     return p
 
