@@ -39,6 +39,8 @@ class Settings(BaseSettings):
             gets a reminder for its coordinators (`remind-patientele`).
         report_formats: formats written by `snapshot-monthly-reports` under
             `output_dir/reports`.
+        report_render_interval_s: how often `render-reports` renders ahead the PDFs of the
+            contracts' current periods whose content changed (a publication, a ledger change).
         job_misfire_grace_s: how late a missed trigger may still run (APScheduler).
     """
 
@@ -69,6 +71,7 @@ class Settings(BaseSettings):
     plan_run_stale_after_s: float = Field(default=60.0, gt=0, le=3600)
     patientele_reminder_days: int = Field(default=90, ge=1, le=730)
     report_formats: list[str] = Field(default_factory=lambda: ["pdf", "json"])
+    report_render_interval_s: int = Field(default=300, ge=10, le=24 * 3600)
     job_misfire_grace_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
 
     @field_validator("database_url")

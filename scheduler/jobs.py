@@ -13,6 +13,10 @@ Jobs (kebab-case ids, registered with `replace_existing=True` at every start):
 - `snapshot-monthly-reports`: write last month's report of each contract under
   `output_dir/reports`.
 - `refresh-feeds`: re-render every groupement's feeds so past cancelled events drop out.
+- `render-reports`: every `report_render_interval_s` (and at start), render ahead the PDF of each
+  contract's current periods whose content digest has no stored PDF yet (`scheduler.report_cache`),
+  so that a request after a publication or a ledger change finds its PDF ready. Idempotent by
+  construction (content-addressed): no `JobRun` row, only the job's lock; one commit per contract.
 
 Idempotency: a periodic job runs once per period key (ISO week, month or day) — one `JobRun` row
 per (job id, period key); a key already `succeeded` is a no-op, a `failed` one is retried by the
@@ -49,6 +53,7 @@ from scheduler.errors import PartagendaError
 from scheduler.feeds import refresh_feeds
 from scheduler.locks import job_lock
 from scheduler.observability import JOB_RUNS, PLAN_RUNS, SOLVE_SECONDS, configure_logging
+from scheduler.report_cache import prerender_contract
 from scheduler.reports import write_report
 from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
 from solver import model as sm
@@ -63,6 +68,7 @@ EXECUTE_PLAN_RUNS = "execute-plan-runs"
 REMIND_PATIENTELE = "remind-patientele"
 SNAPSHOT_MONTHLY_REPORTS = "snapshot-monthly-reports"
 REFRESH_FEEDS = "refresh-feeds"
+RENDER_REPORTS = "render-reports"
 
 
 @dataclass
@@ -446,6 +452,39 @@ def refresh_all_feeds(ctx: JobContext, *, now: datetime | None = None) -> JobOut
     return run_job(ctx, REFRESH_FEEDS, local.date().isoformat(), body)
 
 
+def render_reports(ctx: JobContext, *, now: datetime | None = None) -> list[str]:
+    """Render ahead the missing PDFs of every contract's current periods; return what was
+    rendered (`<contract code> <period>`). A contract that fails is logged and skipped."""
+    local = _local_now(ctx, now)
+    rendered: list[str] = []
+    with job_lock(ctx.engine, f"job-{RENDER_REPORTS}") as acquired:
+        if not acquired:
+            log.info("job %s skipped: another process runs it", RENDER_REPORTS)
+            _counted(RENDER_REPORTS, JobOutcome("locked", ""))
+            return rendered
+        with ctx.factory() as session:
+            ids = list(
+                session.scalars(select(models.PooledContract.id).order_by(models.PooledContract.id))
+            )
+        failed = False
+        for contract_id in ids:
+            try:
+                with ctx.factory() as session:
+                    contract = session.get(models.PooledContract, contract_id)
+                    if contract is None:
+                        continue  # deleted meanwhile
+                    labels = prerender_contract(session, contract, today=local.date())
+                    session.commit()
+                    rendered.extend(f"{contract.code} {label}" for label in labels)
+            except Exception:
+                failed = True
+                log.exception("report PDFs of contract %s failed", contract_id)
+    if rendered:
+        log.info("%d report PDF(s) rendered ahead: %s", len(rendered), ", ".join(rendered))
+    _counted(RENDER_REPORTS, JobOutcome("failed" if failed else "succeeded", ""))
+    return rendered
+
+
 # --- The process -----------------------------------------------------------------------------------
 
 _context: JobContext | None = None
@@ -489,6 +528,11 @@ def snapshot_monthly_reports_job() -> None:
 def refresh_feeds_job() -> None:
     """Scheduled `refresh-feeds`."""
     refresh_all_feeds(_ctx())
+
+
+def render_reports_job() -> None:
+    """Scheduled `render-reports`."""
+    render_reports(_ctx())
 
 
 def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
@@ -565,6 +609,14 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         id=REFRESH_FEEDS,
         hour="*",
         minute=45,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        render_reports_job,
+        "interval",
+        id=RENDER_REPORTS,
+        seconds=settings.report_render_interval_s,
+        next_run_time=datetime.now(ctx.zone),
         replace_existing=True,
     )
     if settings.plan_on_start:

@@ -914,6 +914,34 @@ class RenderedFeed(Base):
     last_modified_at: Mapped[datetime]
 
 
+class RenderedReport(Base):
+    """An allocation report's PDF, rendered ahead and keyed by the SHA-256 of the report's content.
+
+    `renderer` fingerprints the template, the rendering code and WeasyPrint: a new release renders
+    again rather than serve a PDF laid out by the old code. One row per contract, period and
+    audience (`cabinet_id` set for a member's restricted version) is kept: storing a rendering
+    removes the stale ones.
+    """
+
+    __tablename__ = "rendered_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("pooled_contract.id", ondelete="CASCADE"), index=True
+    )
+    period_label: Mapped[str] = mapped_column(String(16))
+    cabinet_id: Mapped[int | None] = mapped_column(ForeignKey("cabinet.id", ondelete="CASCADE"))
+    content_digest: Mapped[str] = mapped_column(String(64))
+    renderer: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("content_digest", "renderer"),
+        CheckConstraint("length(content_digest) = 64", "sha256_hex"),
+    )
+
+
 class AuditLog(Base):
     """An append-only record of every change: who, when, what, why (triggers refuse edits)."""
 

@@ -7,6 +7,7 @@ domain errors of a form become a message on the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from api.pages.web import (
     sign_in,
     sign_out,
 )
-from scheduler import models, planning, reports
+from scheduler import models, planning, report_cache, reports
 from scheduler.auth import authenticate
 from scheduler.errors import AuthenticationFailed, NoticeRequired, PartagendaError
 from scheduler.services import resources, subscriptions, workflow
@@ -498,8 +499,9 @@ def audit_download(
     periode: Annotated[str, Query(min_length=2, max_length=10)],
 ) -> Response:
     """The report as a PDF or CSV download."""
-    renderers = {
-        "pdf": (reports.render_pdf, "application/pdf"),
+    renderers: dict[str, tuple[Callable[[reports.AllocationReport], bytes], str]] = {
+        # The PDF rendered ahead, served by content digest.
+        "pdf": (lambda report: report_cache.report_pdf(session, report).body, "application/pdf"),
         "csv": (reports.render_csv, "text/csv; charset=utf-8"),
     }
     if fmt not in renderers:

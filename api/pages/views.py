@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler import models
+from scheduler import models, report_cache
 from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
 from scheduler.french import long_date, weekday_date
 from scheduler.planning import Violation
@@ -377,10 +377,7 @@ def progress_chart(progress: Progress) -> dict[str, Any]:
 
 def contract_year(contract: models.PooledContract, today: date) -> str:
     """The contract year (`Y1`...) containing `today`, clamped to the contract's duration."""
-    years = (today.year - contract.start_date.year) - (
-        (today.month, today.day) < (contract.start_date.month, contract.start_date.day)
-    )
-    return f"Y{min(max(years + 1, 1), contract.duration_years)}"
+    return report_cache.contract_year(contract.start_date, contract.duration_years, today)
 
 
 def totals(figures: ContractFigures) -> dict[str, str]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentUser, IdPath, SessionDep
 from api.errors import READ_ERRORS, problem_responses
+from scheduler.report_cache import report_pdf
 from scheduler.reports import RENDERERS, report_for
 
 router = APIRouter(prefix="/contracts", tags=["reports"])
@@ -57,7 +58,10 @@ def read_report(
     """A contract's allocation report for a period: auditors read granted contracts, a cabinet
     its own figures and the group's totals, the coordinator everything in the groupement."""
     report = report_for(session, user, contract_id, period)
-    body = RENDERERS[format.value](report)
+    if format is ReportFormat.PDF:
+        body = report_pdf(session, report).body  # rendered ahead: served by content digest
+    else:
+        body = RENDERERS[format.value](report)
     filename = f"rapport-{contract_id}-{period}.{format.value}"
     return Response(
         body,

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from scheduler import models
 from scheduler.reports import verify_json
 from tests.api.conftest import bearer
 from tests.api.factories import World
@@ -19,13 +22,17 @@ def _url(world: World, index: int = 0, **params: str) -> str:
 
 
 def test_auditor_downloads_a_granted_contract_report_as_pdf(
-    client: TestClient, world: World
+    client: TestClient, world: World, session: Session
 ) -> None:
     response = client.get(_url(world, format="pdf"), headers=bearer(world.users["auditor"]))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response.headers["content-disposition"]
+    # The second download is the PDF stored by the first, byte for byte.
+    again = client.get(_url(world, format="pdf"), headers=bearer(world.users["auditor"]))
+    assert again.content == response.content
+    assert session.scalar(select(func.count(models.RenderedReport.id))) == 1
 
 
 def test_auditor_cannot_read_a_contract_not_granted(client: TestClient, world: World) -> None:

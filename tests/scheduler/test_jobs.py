@@ -283,9 +283,22 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
         "remind-patientele",
         "snapshot-monthly-reports",
         "refresh-feeds",
+        "render-reports",
     }
     assert found["publish-reviewed-week"].next_run_time is None
     assert found["plan-upcoming-week"].next_run_time is not None
     with ctx.engine.connect() as connection:
         stored = connection.exec_driver_sql(f"SELECT id FROM {jobs.JOB_TABLE}").scalars().all()
     assert "execute-plan-runs" in stored
+
+
+def test_render_reports_renders_each_contract_current_periods_once(ctx: jobs.JobContext) -> None:
+    first = jobs.render_reports(ctx, now=NOW)
+    with ctx.factory() as session:
+        codes = sorted(session.scalars(select(models.PooledContract.code)))
+        assert _count(session, models.RenderedReport) == 2 * len(codes)
+    # The demo's contracts all start in 2026: on 26 November they are in their first year.
+    assert sorted(first) == sorted(
+        f"{code} {label}" for code in codes for label in ("Y1", "2026-Q4")
+    )
+    assert jobs.render_reports(ctx, now=NOW) == []  # nothing changed: nothing rendered again

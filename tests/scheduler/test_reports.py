@@ -1,5 +1,6 @@
 """Allocation reports (scheduler/reports.py): loading, access rules, JSON/CSV/PDF, digest,
-reproducibility, periods and the national export.
+reproducibility, periods and the national export; the PDFs stored by content digest (a hit, a
+miss, a stale digest after the inputs change, a member's own view, the periods rendered ahead).
 
 The database holds the hand-worked case of test_contribution.py (contract `pool-a`, start
 2026-01-05, 1.00 ETP, 35 h a week, Tilleuls 60 % / Parc 40 %, one doctor each), so the figures
@@ -19,11 +20,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import models
 from scheduler.demo import ensure_policies
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
+from scheduler.report_cache import (
+    carries_digest,
+    contract_year,
+    current_periods,
+    prerender_contract,
+    renderer_fingerprint,
+    report_pdf,
+    store_pdf,
+    stored_pdf,
+)
 from scheduler.reports import (
     build_report,
     fr_euros,
@@ -402,3 +414,104 @@ def test_write_report_rejects_unknown_contract_and_format(
         write_report(session, "pas-un-contrat", "2026-05", "pdf")
     with pytest.raises(InvalidPeriod):
         write_report(session, "pool-a", "2026-05", "docx")
+
+
+# --- PDFs stored by content digest (scheduler/report_cache.py) -----------------------------------
+
+
+def _stored(session: Session) -> list[models.RenderedReport]:
+    return list(session.scalars(select(models.RenderedReport).order_by(models.RenderedReport.id)))
+
+
+def test_report_pdf_is_rendered_on_a_miss_then_served_from_the_store(
+    session: Session, scenario: Scenario
+) -> None:
+    report = build_report(session, scenario.contract, parse_period("2026-05"))
+    digest = report_digest(report)
+    assert stored_pdf(session, digest) is None
+    miss = report_pdf(session, report)
+    assert (miss.cached, miss.digest) == (False, digest)
+    [row] = _stored(session)
+    assert (row.contract_id, row.period_label, row.cabinet_id) == (
+        scenario.contract.id,
+        "2026-05",
+        None,
+    )
+    assert (row.content_digest, row.renderer) == (digest, renderer_fingerprint())
+    hit = report_pdf(session, build_report(session, scenario.contract, parse_period("2026-05")))
+    assert (hit.cached, hit.digest) == (True, digest)
+    # Reproducible: the stored bytes are the ones a fresh rendering gives.
+    assert hit.body == miss.body == render_pdf(report)
+    assert carries_digest(hit.body, digest)
+
+
+def test_report_pdf_never_serves_a_stale_digest(session: Session, scenario: Scenario) -> None:
+    period = parse_period("2026-05")
+    before = report_pdf(session, build_report(session, scenario.contract, period))
+    # A delivered-hours correction for Tilleuls changes the report's content, hence its digest.
+    entry = session.scalars(
+        select(models.LedgerEntry).where(
+            models.LedgerEntry.cabinet_id == scenario.tilleuls.id,
+            models.LedgerEntry.week_start == date(2026, 5, 18),
+        )
+    ).one()
+    entry.delivered_minutes = 1260
+    session.flush()
+    report = build_report(session, scenario.contract, period)
+    digest = report_digest(report)
+    assert digest != before.digest
+    assert stored_pdf(session, digest) is None
+    after = report_pdf(session, report)
+    assert (after.cached, after.digest) == (False, digest)
+    assert after.body != before.body and carries_digest(after.body, digest)
+    assert not carries_digest(after.body, before.digest)
+    # The stale rendering of that contract, period and audience was replaced.
+    assert [row.content_digest for row in _stored(session)] == [digest]
+    assert stored_pdf(session, before.digest) is None
+
+
+def test_stored_pdf_refuses_bytes_rendered_for_another_report(
+    session: Session, scenario: Scenario
+) -> None:
+    may = build_report(session, scenario.contract, parse_period("2026-05"))
+    june = build_report(session, scenario.contract, parse_period("2026-06"))
+    with pytest.raises(ValueError, match="not rendered for"):
+        store_pdf(session, may, report_digest(may), render_pdf(june))
+    # A row whose bytes do not carry its digest (tampered, or a bug) is ignored, not served.
+    stored = report_pdf(session, may)
+    [row] = _stored(session)
+    row.body = render_pdf(june)
+    session.flush()
+    assert stored_pdf(session, stored.digest) is None
+    assert report_pdf(session, may).body == stored.body
+
+
+def test_a_member_view_has_its_own_pdf(session: Session, scenario: Scenario) -> None:
+    users, cid = scenario.users, scenario.contract.id
+    full = report_pdf(session, report_for(session, users["coordinator"], cid, "2026-05"))
+    own = report_pdf(session, report_for(session, users["tilleuls"], cid, "2026-05"))
+    assert own.digest != full.digest and own.body != full.body
+    assert sorted((r.cabinet_id or 0, r.content_digest) for r in _stored(session)) == sorted(
+        [(0, full.digest), (scenario.tilleuls.id, own.digest)]
+    )
+    audited = report_pdf(session, report_for(session, users["auditor"], cid, "2026-05"))
+    assert (audited.cached, audited.body) == (True, full.body)
+
+
+def test_prerender_contract_renders_the_current_periods_once(
+    session: Session, scenario: Scenario
+) -> None:
+    today = date(2026, 5, 20)
+    assert current_periods(scenario.contract, today) == ("Y1", "2026-Q2")
+    assert prerender_contract(session, scenario.contract, today=today) == ["Y1", "2026-Q2"]
+    assert prerender_contract(session, scenario.contract, today=today) == []
+    year = parse_period("Y1", contract_start=date(2026, 1, 5), duration_years=5)
+    assert report_pdf(session, build_report(session, scenario.contract, year)).cached
+
+
+def test_contract_year_is_clamped_to_the_contract() -> None:
+    start = date(2026, 3, 2)
+    assert contract_year(start, 5, date(2026, 3, 1)) == "Y1"
+    assert contract_year(start, 5, date(2027, 3, 1)) == "Y1"
+    assert contract_year(start, 5, date(2027, 3, 2)) == "Y2"
+    assert contract_year(start, 5, date(2040, 1, 1)) == "Y5"

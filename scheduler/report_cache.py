@@ -1,0 +1,161 @@
+"""Report PDFs rendered ahead and served by content digest, as the calendar feeds are.
+
+Building a report (the JSON path) takes about ten milliseconds; laying its PDF out with WeasyPrint
+takes about half a second. So a report's PDF is rendered once and stored in `rendered_report`
+under the SHA-256 of the report's content (`reports.report_digest`) and the renderer's
+fingerprint. A request builds the report, computes its digest and serves the stored bytes when
+they match; on a miss it renders, stores and serves (correct, just slower). Whatever changes the
+content (a publication, a ledger edit, a statement, a contract edit, a member's restricted view)
+changes the digest, so a stale PDF is never served. The jobs process (`render-reports`) renders
+each contract's current periods ahead, so that requests normally hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler import models, reports
+from scheduler.reports import AllocationReport, build_report, parse_period, render_pdf
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def renderer_fingerprint() -> str:
+    """SHA-256 (hex) of what lays a PDF out: the template, the report code, WeasyPrint, pydyf.
+
+    Part of the key of a stored PDF: after an upgrade the PDFs are rendered again rather than
+    served as the old code laid them out.
+    """
+    digest = hashlib.sha256()
+    for path in (Path(reports.__file__), reports.TEMPLATES / "allocation.html"):
+        digest.update(path.read_bytes())
+    for distribution in ("weasyprint", "pydyf"):
+        digest.update(f"\n{distribution}=={version(distribution)}".encode())
+    return digest.hexdigest()
+
+
+def carries_digest(body: bytes, digest: str) -> bool:
+    """Whether a PDF was rendered for `digest`: `render_pdf` makes its /ID the digest's first
+    128 bits, written in the trailer at the end of the file."""
+    return f"({digest[:32]})".encode() in body[-2048:]
+
+
+@dataclass(frozen=True)
+class ReportPdf:
+    """A report's PDF, its content digest and whether it came from the store."""
+
+    body: bytes
+    digest: str
+    cached: bool
+
+
+def stored_pdf(session: Session, digest: str) -> bytes | None:
+    """The stored PDF of the report whose content digest is `digest`, if any (reads only)."""
+    body = session.scalar(
+        select(models.RenderedReport.body).where(
+            models.RenderedReport.content_digest == digest,
+            models.RenderedReport.renderer == renderer_fingerprint(),
+        )
+    )
+    if body is None:
+        return None
+    body = bytes(body)
+    if not carries_digest(body, digest):
+        log.error("stored PDF under digest %s was rendered for another report: ignored", digest)
+        return None
+    return body
+
+
+def store_pdf(session: Session, report: AllocationReport, digest: str, body: bytes) -> None:
+    """Stage `body` as the PDF of `report` (whose digest is `digest`), replacing the stale ones
+    of the same contract, period and audience; stages, never commits.
+
+    In its own SAVEPOINT: when another process stored the same digest meanwhile, its row (the
+    same bytes) is kept and this one dropped.
+    """
+    if not carries_digest(body, digest):
+        raise ValueError(f"this PDF was not rendered for the report {digest}")
+    audience = report.visible_to_cabinet
+    stored = models.RenderedReport
+    try:
+        with session.begin_nested():
+            session.execute(
+                delete(stored).where(
+                    stored.contract_id == report.header.contract_id,
+                    stored.period_label == report.period.label,
+                    stored.cabinet_id.is_(None)
+                    if audience is None
+                    else stored.cabinet_id == audience,
+                    or_(stored.content_digest != digest, stored.renderer != renderer_fingerprint()),
+                )
+            )
+            session.add(
+                stored(
+                    contract_id=report.header.contract_id,
+                    period_label=report.period.label,
+                    cabinet_id=audience,
+                    content_digest=digest,
+                    renderer=renderer_fingerprint(),
+                    body=body,
+                )
+            )
+    except IntegrityError:
+        log.info("PDF of report %s stored meanwhile by another process", digest)
+
+
+def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:
+    """The PDF of `report`: the stored one when its content digest matches, else rendered,
+    stored and committed (same inputs, same bytes, so either way the bytes are the same)."""
+    digest = reports.report_digest(report)
+    body = stored_pdf(session, digest)
+    if body is not None:
+        return ReportPdf(body, digest, cached=True)
+    body = render_pdf(report)
+    store_pdf(session, report, digest, body)
+    session.commit()
+    return ReportPdf(body, digest, cached=False)
+
+
+def current_periods(contract: models.PooledContract, today: date) -> tuple[str, ...]:
+    """The periods rendered ahead for `contract` on `today`: the contract year the pages link to,
+    and the calendar quarter."""
+    return (
+        contract_year(contract.start_date, contract.duration_years, today),
+        f"{today.year:04d}-Q{(today.month + 2) // 3}",
+    )
+
+
+def contract_year(start: date, duration_years: int, today: date) -> str:
+    """The contract year (`Y1`...) containing `today`, clamped to the contract's duration."""
+    years = (today.year - start.year) - ((today.month, today.day) < (start.month, start.day))
+    return f"Y{min(max(years + 1, 1), duration_years)}"
+
+
+def prerender_contract(
+    session: Session, contract: models.PooledContract, *, today: date
+) -> list[str]:
+    """Render and stage the missing PDFs of the contract's current periods (full reports); return
+    the period labels rendered. Stages, never commits."""
+    rendered: list[str] = []
+    for label in current_periods(contract, today):
+        period = parse_period(
+            label, contract_start=contract.start_date, duration_years=contract.duration_years
+        )
+        report = build_report(session, contract, period)
+        digest = reports.report_digest(report)
+        if stored_pdf(session, digest) is not None:
+            continue
+        store_pdf(session, report, digest, render_pdf(report))
+        rendered.append(label)
+    return rendered
