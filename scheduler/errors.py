@@ -125,6 +125,16 @@ class InvalidEdit(PartagendaError):
     title = "Modification impossible"
 
 
+class PlanningStopped(PartagendaError):
+    """The solve was stopped on request (its run was cancelled): nothing was planned."""
+
+    status = 409
+    title = "Calcul interrompu"
+
+    def __init__(self) -> None:
+        super().__init__("le calcul a été arrêté à la demande : aucun planning n'a été enregistré")
+
+
 # --- Feeds ---------------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from scheduler.errors import (
     NothingToPlan,
     NoticeRequired,
     PeriodOverlap,
+    PlanningStopped,
     RotaNotDraft,
     RotaNotPublishable,
 )
@@ -441,12 +442,14 @@ def plan_period(
     based_on_id: int | None = None,
     actor: models.User | None = None,
     progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
     now: datetime | None = None,
 ) -> models.Rota:
     """Plan a period and stage the result as a new draft revision.
 
     The published rota of the period, if any, is kept stable (its protected window unchanged);
-    pinned assignments of `based_on_id` (a draft) are kept as they are.
+    pinned assignments of `based_on_id` (a draft) are kept as they are. When `should_stop` stops
+    the solve, nothing is staged and `PlanningStopped` is raised.
     """
     groupement = session.get(models.Groupement, groupement_id)
     if groupement is None:
@@ -475,7 +478,10 @@ def plan_period(
         deterministic=deterministic,
         progress=progress,
         hint=hint,
+        should_stop=should_stop,
     )
+    if result.stopped:
+        raise PlanningStopped()
     rota = store_rota(session, planning, result, based_on=based_on, actor=actor)
     pinned_keys = {(a.assistant_id, a.cabinet_id, a.start_at, a.end_at) for a in pinned}
     for row in rota.assignments:

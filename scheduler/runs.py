@@ -13,6 +13,10 @@ run is never planned twice. On SQLite nothing is written while the solver works:
 another connection would invalidate the planning transaction's snapshot (SQLITE_BUSY_SNAPSHOT),
 so there the lock alone tells a live run from a dead one. A run only ends `succeeded` if it still
 belongs to the attempt that planned it, so at most one draft results.
+
+Cancelling a running run stops its solver: the solver polls `cancel_requested`, read on a
+connection of its own (the planning transaction's snapshot would not see it on SQLite) at most
+every `CANCEL_POLL_S` seconds, and the run ends `cancelled` with nothing staged.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models
 from scheduler.audit import record_audit
-from scheduler.errors import InvalidField, NotFound, PartagendaError
+from scheduler.errors import InvalidField, NotFound, PartagendaError, PlanningStopped
 from scheduler.locks import job_lock, lock_is_free
 from scheduler.planning import plan_period
 from solver.solve import Progress
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY_S = 2.0
+CANCEL_POLL_S = 0.5
 
 
 def _now() -> datetime:
@@ -278,6 +283,42 @@ class _Heartbeat(threading.Thread):
             session.commit()
 
 
+class _CancelWatch:
+    """The solver's `should_stop`: whether the run was asked to stop, read at most every `every_s`
+    seconds on a short connection of its own; once seen, it stays true."""
+
+    def __init__(self, engine: Engine, run_id: int, every_s: float) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.every_s = every_s
+        self.seen = False
+        self._read_at: float | None = None
+        self._lock = threading.Lock()  # parts solved side by side poll from several threads
+
+    def __call__(self, *, fresh: bool = False) -> bool:
+        """Whether the run was asked to stop; `fresh` reads the flag, throttle or not."""
+        with self._lock:
+            now = clock.monotonic()
+            throttled = self._read_at is not None and now - self._read_at < self.every_s
+            if self.seen or (throttled and not fresh):
+                return self.seen
+            self._read_at = now
+            try:
+                with self.engine.connect() as connection:
+                    self.seen = bool(
+                        connection.scalar(
+                            select(models.PlanRun.cancel_requested).where(
+                                models.PlanRun.id == self.run_id
+                            )
+                        )
+                    )
+            except Exception as error:
+                log.warning(
+                    "could not read whether plan run %s is cancelled: %s", self.run_id, error
+                )
+            return self.seen
+
+
 def execute_plan_run(
     factory: sessionmaker[Session],
     run_id: int,
@@ -299,6 +340,7 @@ def _execute(
 ) -> models.RunState:
     started = clock.monotonic()
     reporter = _Reporter()
+    should_stop = _CancelWatch(_engine(factory), run_id, CANCEL_POLL_S)
     with factory() as session:
         run = get_plan_run(session, run_id)
         attempt = run.attempts
@@ -317,7 +359,11 @@ def _execute(
                 based_on_id=run.based_on_id,
                 actor=actor,
                 progress=reporter,
+                should_stop=should_stop,
             )
+        except PlanningStopped:
+            session.rollback()
+            return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
         except PartagendaError as error:
             session.rollback()
             return _finish(
@@ -330,6 +376,10 @@ def _execute(
             )
         except Exception:
             session.rollback()
+            if should_stop(fresh=True):
+                # On SQLite a cancel written while the draft was being saved makes the save fail
+                # on the planning transaction's outdated snapshot: the run was cancelled, not failed.
+                return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
             log.exception("plan run %s failed", run_id)
             return _finish(
                 factory,

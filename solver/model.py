@@ -264,7 +264,8 @@ class Rota:
 
     `objective_terms` holds each soft goal's weighted contribution; `minutes` the minutes credited per
     contract and cabinet over the horizon; `explanation` the coordinator-facing reasons when the
-    instance is infeasible (or invalid).
+    instance is infeasible (or invalid); `stopped` that the caller's `should_stop` cut the search
+    short (the rota, if any, is then only the best found so far).
     """
 
     status: Status
@@ -278,3 +279,4 @@ class Rota:
     minutes: Mapping[ContractId, Mapping[CabinetId, int]] = field(default_factory=dict)
     explanation: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
+    stopped: bool = False

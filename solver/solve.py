@@ -95,6 +95,38 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         )
 
 
+_STOP_POLL_S = 0.1
+_STOPPED = "Calcul arrêté à la demande avant qu'un planning soit trouvé."
+
+
+class _StopWatch(threading.Thread):
+    """Polls `should_stop` while a part is solved and stops the search when it says so.
+
+    CP-SAT calls back only on solutions, so a stop asked before the first or between two would
+    wait for the time limit; this thread polls instead. It asks again until the solve ends, since
+    a `stop_search` that lands before the search has started is lost.
+    """
+
+    def __init__(self, solver: cp_model.CpSolver, should_stop: Callable[[], bool]) -> None:
+        super().__init__(name="solver-stop-watch", daemon=True)
+        self._solver = solver
+        self._should_stop = should_stop
+        self._done = threading.Event()
+        self.fired = False
+
+    def run(self) -> None:
+        while not self._done.wait(_STOP_POLL_S):
+            if self.fired or self._should_stop():
+                self.fired = True
+                self._solver.stop_search()
+
+    def close(self) -> bool:
+        """End the watch once the solve has returned; whether it stopped the search."""
+        self._done.set()
+        self.join()
+        return self.fired
+
+
 # --- decomposition --------------------------------------------------------------------------------
 
 
@@ -323,6 +355,7 @@ class PartResult:
     explanation: list[str] = field(default_factory=list)
     removed: list[Assignment] = field(default_factory=list)
     first_solution_s: float | None = None
+    stopped: bool = False
 
 
 def _read(built: Built, solver: cp_model.CpSolver) -> PartResult:
@@ -402,6 +435,7 @@ def solve_part(
     progress: Callable[[Progress], None] | None = None,
     hint: Rota | None = None,
     started: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PartResult:
     """Solve one independent part; infeasible parts come back with their explanation."""
     from solver import explain
@@ -409,15 +443,23 @@ def solve_part(
     reasons = explain.precheck(instance)
     if reasons:
         return PartResult(Status.INFEASIBLE, explanation=reasons)
+    if should_stop is not None and should_stop():
+        return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
     built = build_model(instance, hint=hint)
     solver = cp_model.CpSolver()
     _params(solver, budget, workers, deterministic)
     reporter = None
-    if progress is not None:
-        reporter = _Reporter(progress, part, parts, started or time.perf_counter())
-        status = solver.solve(built.pm.model, reporter)
-    else:
-        status = solver.solve(built.pm.model)
+    watch = _StopWatch(solver, should_stop) if should_stop is not None else None
+    if watch is not None:
+        watch.start()
+    try:
+        if progress is not None:
+            reporter = _Reporter(progress, part, parts, started or time.perf_counter())
+            status = solver.solve(built.pm.model, reporter)
+        else:
+            status = solver.solve(built.pm.model)
+    finally:
+        stopped = watch.close() if watch is not None else False
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         result = _read(built, solver)
         result.status = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
@@ -429,7 +471,10 @@ def solve_part(
         result.bound = min(result.bound, result.objective)
         result.removed = built.removed
         result.first_solution_s = reporter.first_solution_s if reporter else None
+        result.stopped = stopped
         return result
+    if stopped:
+        return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
     if status == cp_model.INFEASIBLE:
         return PartResult(
             Status.INFEASIBLE, explanation=explain.explain(instance, budget=min(budget, 10.0))
@@ -531,6 +576,7 @@ def solve(
     workers: int | None = None,
     progress: Callable[[Progress], None] | None = None,
     hint: Rota | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Rota:
     """Plan the rota of an instance.
 
@@ -544,10 +590,14 @@ def solve(
             side on one worker each.
         progress: called on each new best rota of a part.
         hint: a previous rota to start from (warm start).
+        should_stop: polled about every 0.1 s while solving (from other threads); once it returns
+            True the search stops and parts not yet started are skipped.
 
     Returns:
         The rota; `status` is `optimal` only when proven, `infeasible` with `explanation` when some
         part cannot be planned, `unknown` when no rota was found in time (never an empty success).
+        `stopped` says `should_stop` cut the search short: the rota is then the best found so far
+        (`feasible`), or none (`unknown`).
     """
     started = time.perf_counter()
     n_workers = 1 if deterministic else max(1, workers or os.cpu_count() or 1)
@@ -568,6 +618,7 @@ def solve(
             progress=progress,
             hint=hint,
             started=started,
+            should_stop=should_stop,
         )
         with lock:
             results[i] = res
@@ -597,8 +648,9 @@ def solve(
 def _merge(instance: Instance, results: list[PartResult], seconds: float) -> Rota:
     status = min((r.status for r in results), key=lambda s: _WEAKNESS[s], default=Status.OPTIMAL)
     explanation = tuple(s for r in results for s in r.explanation)
+    stopped = any(r.stopped for r in results)
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return Rota(status=status, solve_seconds=seconds, explanation=explanation)
+        return Rota(status=status, solve_seconds=seconds, explanation=explanation, stopped=stopped)
     assignments = tuple(
         sorted((a for r in results for a in r.assignments), key=lambda a: (a.assistant, a.start))
     )
@@ -628,6 +680,7 @@ def _merge(instance: Instance, results: list[PartResult], seconds: float) -> Rot
         solve_seconds=seconds,
         minutes=minutes,
         changes=tuple(changes(instance, assignments, removed)),
+        stopped=stopped,
     )
 
 

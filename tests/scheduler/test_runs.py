@@ -1,17 +1,26 @@
 """Plan-run requests are idempotent per groupement: the same key gives back the same run there,
-a different request under that key is refused, and another groupement's use of the key is its own."""
+a different request under that key is refused, and another groupement's use of the key is its own.
+Cancelling a running run stops its solver at once: the run ends cancelled, with no draft."""
 
 from __future__ import annotations
 
+import threading
+import time as clock
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models
+from scheduler import models, runs
+from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.demo import load_demo
 from scheduler.errors import InvalidField
-from scheduler.runs import request_plan_run
+from scheduler.migrations import upgrade_to_head
+from scheduler.runs import cancel_plan_run, claim_next_run, request_plan_run
+from tests.conftest import DATABASES, fresh_database_url
 
 MONDAY = date(2026, 12, 7)
 
@@ -46,3 +55,83 @@ def test_a_period_must_start_on_a_monday(session: Session) -> None:
     with pytest.raises(InvalidField) as refused:
         request_plan_run(session, groupement.id, date(2026, 12, 8), 7, actor=None)
     assert refused.value.field == "period_start"
+
+
+@pytest.fixture(params=DATABASES)
+def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh, migrated database holding the demo groupement."""
+    url = fresh_database_url(request.param, "runs", tmp_path)
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with unit_of_work(sessions) as session:
+        load_demo(session)
+    yield sessions
+    engine.dispose()
+
+
+def test_cancelling_a_running_run_stops_its_solver(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    time_limit_s = 120.0
+    with unit_of_work(factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        run_id = request_plan_run(
+            session, groupement.id, MONDAY, 28, actor=None, time_limit_s=time_limit_s
+        ).id
+    assert claim_next_run(factory) == run_id
+    answers: list[bool] = []
+    polled = threading.Event()
+    ask = runs._CancelWatch.__call__
+
+    def spy(watch: runs._CancelWatch, *, fresh: bool = False) -> bool:
+        answers.append(ask(watch, fresh=fresh))
+        polled.set()
+        return answers[-1]
+
+    monkeypatch.setattr(runs._CancelWatch, "__call__", spy)
+
+    def cancel_once_solving() -> None:
+        assert polled.wait(60), "the solver never polled for a stop"
+        with unit_of_work(factory) as session:
+            cancel_plan_run(session, run_id, actor=None)
+
+    canceller = threading.Thread(target=cancel_once_solving)
+    canceller.start()
+    started = clock.monotonic()
+    state = runs.execute_plan_run(factory, run_id)
+    elapsed = clock.monotonic() - started
+    canceller.join()
+    assert state == models.RunState.CANCELLED
+    assert answers[-1] is True  # the solver saw the request, rather than running out its time
+    assert elapsed < time_limit_s / 2
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert (run.state, run.rota_id, run.cancel_requested) == (
+            models.RunState.CANCELLED,
+            None,
+            True,
+        )
+        assert session.scalar(select(func.count()).select_from(models.Rota)) == 0
+
+
+def test_a_save_that_fails_after_a_cancel_ends_cancelled(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel that lands while the draft is saved (on SQLite the save then fails on the planning
+    transaction's outdated snapshot) ends the run cancelled, not failed."""
+    with unit_of_work(factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        run_id = request_plan_run(session, groupement.id, MONDAY, 7, actor=None).id
+    assert claim_next_run(factory) == run_id
+
+    def cancelled_while_saving(*args: object, **kwargs: object) -> models.Rota:
+        with unit_of_work(factory) as other:
+            cancel_plan_run(other, run_id, actor=None)
+        raise RuntimeError("snapshot outdated while saving the draft")
+
+    monkeypatch.setattr(runs, "plan_period", cancelled_while_saving)
+    assert runs.execute_plan_run(factory, run_id) == models.RunState.CANCELLED
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert (run.state, run.rota_id, run.error) == (models.RunState.CANCELLED, None, None)
