@@ -20,6 +20,7 @@ Planner-side choices that are not rules of docs/rules.md (the checker does not k
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -35,6 +36,7 @@ from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
 from solver.constraints.data import PlanData, at, build, leave_windows
 from solver.constraints.words import fr_clock, fr_date
+from solver.greedy import greedy_rota
 from solver.model import (
     MINUTES_PER_DAY,
     Assignment,
@@ -49,6 +51,7 @@ from solver.model import (
     Status,
     TravelLeg,
 )
+from solver.validation import objective_terms
 
 _WEAKNESS = {
     Status.INVALID: 0,
@@ -445,7 +448,10 @@ def solve_part(
         return PartResult(Status.INFEASIBLE, explanation=reasons)
     if should_stop is not None and should_stop():
         return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
-    built = build_model(instance, hint=hint)
+    # A rota built without search, when the simple construction fits: the search starts from it
+    # and, should it find nothing better in time, it is the answer (it passed the checker).
+    quick = greedy_rota(instance) if hint is None else None
+    built = build_model(instance, hint=hint or quick)
     solver = cp_model.CpSolver()
     _params(solver, budget, workers, deterministic)
     reporter = None
@@ -473,6 +479,8 @@ def solve_part(
         result.first_solution_s = reporter.first_solution_s if reporter else None
         result.stopped = stopped
         return result
+    if quick is not None and status == cp_model.UNKNOWN:
+        return _from_rota(instance, quick, solver, built.removed, stopped)
     if stopped:
         return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
     if status == cp_model.INFEASIBLE:
@@ -487,6 +495,30 @@ def solve_part(
     return PartResult(
         Status.UNKNOWN,
         explanation=["Aucun planning trouvé dans le temps imparti : augmentez le temps de calcul."],
+    )
+
+
+def _from_rota(
+    instance: Instance,
+    rota: Rota,
+    solver: cp_model.CpSolver,
+    removed: list[Assignment],
+    stopped: bool,
+) -> PartResult:
+    """A part's result from a valid rota found outside the search (the greedy warm start)."""
+    terms = objective_terms(instance, rota)
+    objective = sum(terms.values())
+    bound = solver.best_objective_bound
+    return PartResult(
+        Status.FEASIBLE,
+        assignments=list(rota.assignments),
+        travel=list(rota.travel),
+        breaks=list(rota.breaks),
+        objective=objective,
+        bound=min(objective, int(round(bound))) if math.isfinite(bound) else 0,
+        terms=terms,
+        removed=removed,
+        stopped=stopped,
     )
 
 

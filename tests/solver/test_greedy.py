@@ -1,0 +1,127 @@
+"""The greedy warm start: a valid rota built without search, or nothing.
+
+What it must do: give a rota that the independent checker accepts whenever it gives one (contract
+hours exact, shares within the tolerance, breaks where a block passes 6 h, one place per cabinet
+across assistants); give up rather than return a broken rota when the construction does not fit
+(more cabinets than days, a re-plan); and let `solve` answer with that rota when the search finds
+nothing in time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from ortools.sat.python import cp_model
+
+from solver.greedy import greedy_rota
+from solver.model import Replan, Session, Status
+from solver.solve import solve
+from solver.validation import check_rota, objective_total
+from tests.solver.builders import (
+    MARIE,
+    PARC,
+    POOL,
+    TILLEULS,
+    ZONE,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    minutes_of,
+    standard_week,
+)
+
+
+def test_a_pooled_week_gets_a_valid_rota_with_each_share() -> None:
+    instance = make_instance()
+    rota = greedy_rota(instance)
+    assert rota is not None
+    assert check_rota(instance, rota) == []
+    by_cabinet: dict[str, int] = {}
+    for a in rota.assignments:
+        by_cabinet[a.cabinet] = by_cabinet.get(a.cabinet, 0) + a.minutes
+    # 35 h: 60 % is 1,260 minutes at the Tilleuls, 40 % is 840 at the Parc (tolerance 30).
+    assert sum(by_cabinet.values()) == 35 * 60
+    assert abs(by_cabinet["tilleuls"] - 1260) <= 30
+    assert abs(by_cabinet["parc"] - 840) <= 30
+
+
+def test_a_long_block_gets_its_break_and_each_day_one_cabinet() -> None:
+    instance = make_instance()
+    rota = greedy_rota(instance)
+    assert rota is not None
+    days = {(a.start.date(), a.cabinet) for a in rota.assignments}
+    assert len({d for d, _ in days}) == len(days)  # one cabinet a day: no travel needed
+    assert rota.travel == ()
+    # 1,260 minutes at the Tilleuls cannot fit in days of 6 h: some block has a break.
+    assert rota.breaks
+    for pause in rota.breaks:
+        assert pause.end - pause.start >= timedelta(minutes=20)
+
+
+def test_blocks_are_slid_onto_the_consultation_sessions() -> None:
+    afternoon = Session(weekday=0, start=minutes_of("14:00"), end=minutes_of("18:00"), weight=1)
+    cabinets = [make_cabinet("tilleuls"), make_cabinet("parc", sessions=[afternoon])]
+    shares = {"tilleuls": 8500, "parc": 1500}  # 315 minutes at the Parc: one day
+    instance = make_instance(cabinets=cabinets, contracts=[make_contract(shares=shares)])
+    rota = greedy_rota(instance)
+    assert rota is not None and check_rota(instance, rota) == []
+    parc = [a for a in rota.assignments if a.cabinet == "parc"]
+    assert len(parc) == 1 and parc[0].start.weekday() == 0
+    start, end = (t.astimezone(ZONE) for t in (parc[0].start, parc[0].end))
+    assert (start.hour, start.minute) <= (14, 0) and (end.hour, end.minute) >= (18, 0)
+
+
+def test_two_assistants_never_share_a_one_place_cabinet() -> None:
+    both = [make_assistant(), make_assistant(MARIE)]
+    contracts = [
+        make_contract(),
+        make_contract("pool-2", MARIE, 24 * 60, {"tilleuls": 5000, "parc": 5000}),
+    ]
+    instance = make_instance(assistants=both, contracts=contracts)
+    rota = greedy_rota(instance)
+    assert rota is not None
+    assert check_rota(instance, rota) == []
+
+
+def test_more_cabinets_than_days_is_given_up() -> None:
+    ids = ["tilleuls", "parc", "gare", "halles", "pont", "mairie", "eglise"]
+    cabinets = [make_cabinet(c) for c in ids]
+    shares = dict.fromkeys(ids[:-1], 1400) | {ids[-1]: 1600}
+    travel = {(a, b): 15 for i, a in enumerate(ids) for b in ids[i + 1 :]}
+    instance = make_instance(
+        cabinets=cabinets, contracts=[make_contract(shares=shares)], travel=travel
+    )
+    assert greedy_rota(instance) is None  # 7 cabinets, 5 working days
+
+
+def test_a_replan_is_left_to_the_search() -> None:
+    published = standard_week()
+    instance = make_instance(replan=Replan(published=tuple(published)))
+    assert greedy_rota(instance) is None
+
+
+@pytest.fixture
+def search_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """CP-SAT answers `unknown` at once, as when its time runs out before a first rota."""
+
+    real = cp_model.CpSolver.solve
+
+    def unknown(self: cp_model.CpSolver, model: cp_model.CpModel, *args: object) -> object:
+        real(self, cp_model.CpModel())  # a response to read, from an empty model
+        return cp_model.UNKNOWN
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", unknown)
+    yield
+
+
+@pytest.mark.usefixtures("search_finds_nothing")
+def test_solve_answers_with_the_greedy_rota_when_the_search_finds_none() -> None:
+    instance = make_instance()
+    rota = solve(instance, time_limit_s=1.0, deterministic=True)
+    assert rota.status == Status.FEASIBLE
+    assert check_rota(instance, rota) == []
+    assert rota.objective == objective_total(instance, rota)
+    assert rota.minutes[POOL][TILLEULS] + rota.minutes[POOL][PARC] == 35 * 60
