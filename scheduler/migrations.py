@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alembic.config import Config
+from sqlalchemy import text
 
 from alembic import command
 from scheduler.db import make_engine
+from scheduler.locks import advisory_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,12 @@ def _run(url: str, action: Callable[[Config], None]) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two processes migrating at once (an operator beside the compose service) take
+                # turns: the second waits for the first's commit, then finds nothing left to do.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("migrations")}
+                )
             config = alembic_config(url)
             config.attributes["connection"] = connection
             action(config)

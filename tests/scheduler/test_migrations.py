@@ -3,6 +3,8 @@ in the tables, and the migrated schema matches the ORM models (no drift)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,27 @@ def test_migrated_schema_matches_the_models(empty_url: str) -> None:
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_two_migrations_at_once_on_postgresql_take_turns(empty_url: str) -> None:
+    """An operator's `partagenda migrate` beside the compose service's: the second waits for the
+    first (an advisory lock), then has nothing left to do; neither fails."""
+    if not empty_url.startswith("postgresql"):
+        pytest.skip("SQLite deployments have one migrator (the CLI or the demo)")
+    code = (
+        "import sys; from scheduler.migrations import upgrade_to_head; upgrade_to_head(sys.argv[1])"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, empty_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            heads = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert len(heads) == 1
+        assert "rendered_report" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
