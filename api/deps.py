@@ -130,6 +130,39 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+async def json_content_type(request: Request) -> None:
+    """415 when a route that reads a JSON body receives a body in another media type.
+
+    FastAPI would read such a body as bytes and answer "Input should be a valid dictionary",
+    which hides the real mistake. Routes reading a form or a CSV declare their own media type.
+    """
+    route = request.scope.get("route")
+    body_field = getattr(route, "body_field", None)
+    if body_field is None:
+        return
+    expected = getattr(body_field.field_info, "media_type", "application/json")
+    content_type = request.headers.get("content-type")
+    if expected != "application/json" or not content_type or _is_json(content_type):
+        return
+    if await request.body():
+        raise HTTPException(
+            status_code=415,
+            detail=f"Content-Type {content_type.split(';', 1)[0].strip()!r} : "
+            "ce corps de requête s'envoie en application/json",
+        )
+
+
+JsonBody = Depends(json_content_type)
+"""A router dependency: every JSON-body route of the router refuses other media types (415)."""
+
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="Identifier")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]

@@ -58,7 +58,13 @@ class ValidationProblem(Problem):
     errors: list[FieldProblem] = Field(default_factory=list)
 
 
+# Fields the core names by their header (`Idempotency-Key` reused...): they are not in the body.
+_HEADER_FIELDS = frozenset({"Idempotency-Key", "If-Match"})
+
+
 def _loc_of_field(field: str) -> list[str | int]:
+    if field in _HEADER_FIELDS:
+        return ["header", field]
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".") if p]
     if parts and parts[0] not in ("body", "query", "path", "header"):
         parts.insert(0, "body")
@@ -218,8 +224,17 @@ async def _operational(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # A bug, not a bad request: logged with its traceback, answered as a problem all the same.
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request, 500, "an unexpected error occurred; it has been logged", slug="internal-error"
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register every handler on `app`."""
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(errors.PartagendaError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

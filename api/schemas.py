@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
@@ -24,6 +24,17 @@ Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunda
 StartMinute = Annotated[int, Field(ge=0, le=1439, description="Minutes after midnight")]
 EndMinute = Annotated[int, Field(ge=1, le=1440, description="Minutes after midnight")]
 _NO_NUL = r"^[^\x00]*$"
+# Days and moments the application can compute with: far-off years would overflow the date
+# arithmetic of plans, feeds and reports once stored (the CLI keeps to the same years).
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+Moment = Annotated[
+    AwareDatetime,
+    Field(
+        ge=datetime(2000, 1, 1, tzinfo=UTC),
+        le=datetime(2099, 12, 31, tzinfo=UTC),
+        description="With its UTC offset",
+    ),
+]
 
 
 Code = Annotated[
@@ -60,6 +71,12 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+class RequestModel(BaseModel):
+    """Base of request bodies: an unknown field (a typo) is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class ReadModel(BaseModel):
     """Base of read bodies: built from ORM rows."""
 
@@ -69,7 +86,7 @@ class ReadModel(BaseModel):
 class Window(BaseModel):
     """A recurring weekly window."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     weekday: Weekday
     start_minute: StartMinute
@@ -93,7 +110,7 @@ class Token(BaseModel):
     expires_in: int
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     """A new user of the caller's groupement."""
 
     email: Email
@@ -137,7 +154,7 @@ class GroupementRead(ReadModel):
     version: int
 
 
-class GroupementUpdate(BaseModel):
+class GroupementUpdate(RequestModel):
     """Changes to a groupement."""
 
     name: Name200 | None = None
@@ -153,7 +170,7 @@ class GroupementPage(Page[GroupementRead]):
 # --- Assistants ----------------------------------------------------------------------------------
 
 
-class AssistantCreate(BaseModel):
+class AssistantCreate(RequestModel):
     """A new assistant, with her weekly availability."""
 
     code: Code
@@ -166,7 +183,7 @@ class AssistantCreate(BaseModel):
     availability: list[Window] = Field(default_factory=list, max_length=50)
 
 
-class AssistantUpdate(BaseModel):
+class AssistantUpdate(RequestModel):
     """Changes to an assistant; `availability`, when given, replaces the windows."""
 
     code: Code | None = None
@@ -207,7 +224,7 @@ Postcode = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 Department = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9AB][0-9]?$")]
 
 
-class CabinetCreate(BaseModel):
+class CabinetCreate(RequestModel):
     """A new member cabinet, with its opening hours."""
 
     code: Code
@@ -222,7 +239,7 @@ class CabinetCreate(BaseModel):
     opening: list[Window] = Field(default_factory=list, max_length=50)
 
 
-class CabinetUpdate(BaseModel):
+class CabinetUpdate(RequestModel):
     """Changes to a cabinet; `opening`, when given, replaces the windows."""
 
     code: Code | None = None
@@ -264,7 +281,7 @@ class CabinetPage(Page[CabinetRead]):
 Rpps = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")]
 
 
-class DoctorCreate(BaseModel):
+class DoctorCreate(RequestModel):
     """A doctor of a member cabinet."""
 
     cabinet_id: Id
@@ -272,10 +289,10 @@ class DoctorCreate(BaseModel):
     first_name: Name100
     last_name: Name100
     specialty: Name100 = "médecine générale"
-    installed_on: date | None = None
+    installed_on: Day | None = None
 
 
-class DoctorUpdate(BaseModel):
+class DoctorUpdate(RequestModel):
     """Changes to a doctor."""
 
     cabinet_id: Id | None = None
@@ -283,7 +300,7 @@ class DoctorUpdate(BaseModel):
     first_name: Name100 | None = None
     last_name: Name100 | None = None
     specialty: Name100 | None = None
-    installed_on: date | None = None
+    installed_on: Day | None = None
 
 
 class DoctorRead(ReadModel):
@@ -309,6 +326,8 @@ class DoctorPage(Page[DoctorRead]):
 class ContractAssistantItem(ReadModel):
     """An assistant's weekly minutes under a contract."""
 
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
     assistant_id: Id
     weekly_minutes: Annotated[int, Field(ge=1, le=2880)]
 
@@ -316,14 +335,16 @@ class ContractAssistantItem(ReadModel):
 class ShareItem(ReadModel):
     """A member cabinet's share, in basis points (10000 = 100 %)."""
 
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
     cabinet_id: Id
     share_bp: Annotated[int, Field(ge=1, le=10_000)]
 
 
-class SharePlanCreate(BaseModel):
+class SharePlanCreate(RequestModel):
     """A new share plan of a contract from `valid_from` on; shares must sum to 10000."""
 
-    valid_from: date
+    valid_from: Day
     shares: list[ShareItem] = Field(min_length=1, max_length=60)
 
 
@@ -339,13 +360,13 @@ Etp = Annotated[Decimal, Field(gt=0, le=20, max_digits=4, decimal_places=2)]
 Euros = Annotated[Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2)]
 
 
-class ContractCreate(BaseModel):
+class ContractCreate(RequestModel):
     """A pooled contract with its assistants and its first share plan (from `start_date`)."""
 
     code: Code
     name: Name200
     kind: models.ContractKind = models.ContractKind.COLLECTIVE
-    start_date: date
+    start_date: Day
     duration_years: Annotated[int, Field(ge=1, le=10)] = 5
     funded_etp: Etp
     target_policy_code: Code = "collective-2026"
@@ -355,7 +376,7 @@ class ContractCreate(BaseModel):
     shares: list[ShareItem] = Field(min_length=1, max_length=60)
 
 
-class ContractUpdate(BaseModel):
+class ContractUpdate(RequestModel):
     """Changes to a contract; `assistants`, when given, replaces the list."""
 
     name: Name200 | None = None
@@ -394,7 +415,7 @@ class ContractPage(Page[ContractRead]):
 # --- Travel times --------------------------------------------------------------------------------
 
 
-class TravelTimeCreate(BaseModel):
+class TravelTimeCreate(RequestModel):
     """Road minutes between two cabinets (either order)."""
 
     origin_id: Id
@@ -402,7 +423,7 @@ class TravelTimeCreate(BaseModel):
     minutes: Annotated[int, Field(ge=1, le=240)]
 
 
-class TravelTimeUpdate(BaseModel):
+class TravelTimeUpdate(RequestModel):
     """A confirmed number of minutes (clears `estimated`)."""
 
     minutes: Annotated[int, Field(ge=1, le=240)] | None = None
@@ -440,7 +461,7 @@ class ConsultationSessionCreate(Window):
     weight: Annotated[int, Field(ge=0, le=100)] = 1
 
 
-class ConsultationSessionUpdate(BaseModel):
+class ConsultationSessionUpdate(RequestModel):
     """Changes to a consultation session."""
 
     doctor_id: Id | None = None
@@ -469,10 +490,8 @@ class ConsultationSessionPage(Page[ConsultationSessionRead]):
 
 # --- Absences ------------------------------------------------------------------------------------
 
-Moment = Annotated[AwareDatetime, Field(description="With its UTC offset")]
 
-
-class AbsenceCreate(BaseModel):
+class AbsenceCreate(RequestModel):
     """An absence of an assistant."""
 
     assistant_id: Id
@@ -489,7 +508,7 @@ class AbsenceCreate(BaseModel):
         return self
 
 
-class AbsenceUpdate(BaseModel):
+class AbsenceUpdate(RequestModel):
     """Changes to an absence."""
 
     kind: models.AbsenceKind | None = None
@@ -542,10 +561,10 @@ class AuditEntryPage(Page[AuditEntryRead]):
 # --- Planning workflow ---------------------------------------------------------------------------
 
 
-class PlanRunCreate(BaseModel):
+class PlanRunCreate(RequestModel):
     """Ask for a rota of a period (it starts on a Monday)."""
 
-    period_start: date
+    period_start: Day
     days: Annotated[int, Field(ge=1, le=56)] = 7
     based_on_id: Id | None = None
     acknowledged_reason: Reason | None = None
@@ -651,7 +670,7 @@ class ViolationRead(BaseModel):
     message: str
 
 
-class MoveEdit(BaseModel):
+class MoveEdit(RequestModel):
     """Move an assignment to other times (and optionally another cabinet)."""
 
     op: Literal["move"]
@@ -661,7 +680,7 @@ class MoveEdit(BaseModel):
     cabinet_id: Id | None = None
 
 
-class AddEdit(BaseModel):
+class AddEdit(RequestModel):
     """Add an assignment."""
 
     op: Literal["add"]
@@ -673,14 +692,14 @@ class AddEdit(BaseModel):
     pinned: bool = False
 
 
-class DeleteEdit(BaseModel):
+class DeleteEdit(RequestModel):
     """Remove an assignment."""
 
     op: Literal["delete"]
     assignment_id: Id
 
 
-class PinEdit(BaseModel):
+class PinEdit(RequestModel):
     """Pin or unpin an assignment so that re-planning keeps it."""
 
     op: Literal["pin"]
@@ -699,7 +718,7 @@ class RotaEditResult(BaseModel):
     violations: list[ViolationRead]
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(RequestModel):
     """Publish a draft; inside the notice window a reason (the assistant's agreement) is needed."""
 
     acknowledged_reason: Reason | None = None
@@ -751,7 +770,7 @@ class LedgerRead(BaseModel):
     totals: list[LedgerWeekTotal]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(RequestModel):
     """A request for a calendar subscription: which feed, for whom."""
 
     kind: models.FeedKind
@@ -786,11 +805,11 @@ class SubscriptionRead(ReadModel):
     created_at: datetime
 
 
-class PatienteleSnapshotCreate(BaseModel):
+class PatienteleSnapshotCreate(RequestModel):
     """One doctor's patientèle on a date, from a CPAM statement."""
 
     doctor_id: Id
-    snapshot_date: date
+    snapshot_date: Day
     pmt: int = Field(ge=0, le=100_000, description="Patientèle médecin traitant")
     file_active: int = Field(ge=0, le=100_000, description="Distinct patients seen in 12 months")
     source: Name100 = "relevé CPAM"

@@ -7,19 +7,27 @@ instance ends with exit code 1 and its explanation.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session
+from typer._click.core import Context as ClickContext  # typer vendors click
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup
 
 from scheduler import models
 from scheduler.config import Settings, get_settings
@@ -30,12 +38,30 @@ from solver import model as sm
 from solver.errors import InvalidInstance
 from solver.solve import Progress as SolveProgress
 
+# Dates the application stores and computes with (the API's bounds too): far-off years would
+# overflow the date arithmetic of plans and reports.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+MAX_ID = 2_147_483_647
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors (unknown option, bad or missing value) as one line on stderr, exit code 2."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        """Run the command; a usage error becomes one line instead of Rich's framed box."""
+        try:
+            return super().invoke(ctx)
+        except ClickException as error:
+            fail(" ".join(error.format_message().split()), code=error.exit_code)
+
+
 app = typer.Typer(
     name="partagenda",
     help="Plan shared medical assistants' rotas, publish calendar feeds and allocation reports.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_OneLineErrors,
 )
 out = Console()
 err = Console(stderr=True)
@@ -43,28 +69,115 @@ err = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one line on stderr and exit."""
-    err.print(f"partagenda: {message}", highlight=False, markup=False, soft_wrap=True)
+    line = " ".join(message.split())
+    err.print(f"partagenda: {line}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
+def _settings() -> Settings:
+    """The settings, or one line naming the first bad `PARTAGENDA_*` variable."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = (
+            "PARTAGENDA_" + "_".join(str(p) for p in first["loc"]).upper()
+            if first["loc"]
+            else "configuration"
+        )
+        more = f" (et {error.error_count() - 1} autre(s))" if error.error_count() > 1 else ""
+        fail(f"{name} : {first['msg']}{more}")
+
+
+def _engine(settings: Settings, *, migrated: bool = True) -> Engine:
+    """An engine on a database that answers (and, when `migrated`, has the schema)."""
+    try:
+        where = _safe_url(settings.database_url)
+        engine = make_engine(settings.database_url)
+    except (ArgumentError, ValueError) as error:
+        fail(f"PARTAGENDA_DATABASE_URL : URL illisible ({error})")
+    try:
+        with engine.connect() as connection:
+            has_schema = inspect(connection).has_table("alembic_version")
+    except DBAPIError as error:
+        engine.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        fail(
+            f"PARTAGENDA_DATABASE_URL : base de données {where} injoignable ou illisible : {reason}"
+        )
+    if migrated and not has_schema:
+        engine.dispose()
+        fail(
+            f"PARTAGENDA_DATABASE_URL : la base {where} n'a pas de schéma : lancez partagenda migrate"
+        )
+    return engine
+
+
 @contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
+def _session(settings: Settings, fields: Mapping[str, str] | None = None) -> Iterator[Session]:
+    """A unit of work; a domain error ends the command with its message, naming the option
+    (`fields` maps an error's field to the option that carries it)."""
+    engine = _engine(settings)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
             yield session
     except PartagendaError as error:
+        field = getattr(error, "field", None)
+        if fields and isinstance(field, str) and field in fields:
+            fail(f"{fields[field]} : {getattr(error, 'message', error)}")
+        entity = getattr(error, "entity", None)
+        if fields and isinstance(entity, str) and entity in fields:
+            fail(f"{fields[entity]} : {error}")
         fail(str(error))
     finally:
         engine.dispose()
 
 
+_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.IGNORECASE)
+
+
 def parse_week(value: str) -> date:
     """The Monday of an ISO week written `2026-W49`."""
-    try:
-        return date.fromisocalendar(int(value[:4]), int(value.split("W", 1)[1]), 1)
-    except (ValueError, IndexError):
+    match = _WEEK.fullmatch(value.strip())
+    if match is None:
         fail(f"--week : « {value} » n'est pas une semaine ISO comme 2026-W49")
+    year, week = int(match[1]), int(match[2])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        fail(f"--week : « {value} » : année hors de {FIRST_YEAR} à {LAST_YEAR}")
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError:
+        fail(f"--week : « {value} » : l'année {year} n'a pas de semaine {week}")
+
+
+def _check_output(path: Path | None, option: str = "--output") -> None:
+    """Refuse, before any work, an output path that cannot be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        fail(f"{option} : {path} est un dossier, pas un fichier")
+    if not path.parent.is_dir():
+        fail(f"{option} : le dossier {path.parent} n'existe pas")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        fail(f"{option} : pas le droit d'écrire {path}")
+
+
+def _write_file(path: Path, chunks: Iterable[bytes], option: str = "--output") -> None:
+    """Write `path` whole or not at all: into a temporary file beside it, renamed at the end."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except OSError as error:
+        fail(f"{option} : écriture impossible de {path} : {error.strerror or error}")
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def _groupement(session: Session, slug: str | None) -> models.Groupement:
@@ -117,8 +230,8 @@ def _progress_bar(
 @app.command()
 def migrate() -> None:
     """Bring the configured database to the latest schema."""
-    settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    settings = _settings()
+    _migrate(settings)
     out.print(f"Base de données à jour : {_safe_url(settings.database_url)}")
 
 
@@ -127,8 +240,8 @@ def load_demo_command() -> None:
     """Load the demo groupement (once) into the configured database."""
     from scheduler.demo import demo_loaded, load_demo
 
-    settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    settings = _settings()
+    _migrate(settings)
     with _session(settings) as session:
         if demo_loaded(session):
             out.print("Le groupement de démonstration est déjà chargé.")
@@ -146,8 +259,9 @@ def create_groupement_command(
     """Create a groupement (the tenant); then create its first coordinator."""
     from scheduler.services.resources import create_groupement
 
-    settings = get_settings()
-    with _session(settings) as session:
+    settings = _settings()
+    fields = {"slug": "--slug", "name": "--name", "timezone": "--timezone", "groupement": "--slug"}
+    with _session(settings, fields) as session:
         groupement = create_groupement(session, slug, name, timezone)
         out.print(f"Groupement créé : {groupement.slug}")
 
@@ -162,9 +276,24 @@ def create_coordinator(
     """Create the first coordinator of a groupement."""
     from scheduler.auth import create_user
 
-    settings = get_settings()
-    with _session(settings) as session:
-        user = create_user(session, groupement, email, name, password, models.Role.COORDINATOR)
+    email = email.strip()
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        fail(f"--email : « {email} » n'est pas une adresse e-mail comme nom@domaine.fr")
+    if not 1 <= len(name.strip()) <= 200 or any(ord(char) < 32 for char in name):
+        fail("--name : un nom de 1 à 200 caractères, sans caractère de contrôle")
+    if not 8 <= len(password) <= 200:
+        fail("--password : de 8 à 200 caractères")
+    settings = _settings()
+    fields = {
+        "email": "--email",
+        "password": "--password",
+        "groupement": "--groupement",
+        "user": "--email",
+    }
+    with _session(settings, fields) as session:
+        user = create_user(
+            session, groupement, email, name.strip(), password, models.Role.COORDINATOR
+        )
         out.print(f"Coordinateur créé : {user.email}")
 
 
@@ -188,6 +317,7 @@ def solve_command(
     from solver.instance_io import dump_rota, parse_instance
     from solver.solve import solve
 
+    _check_output(output)
     try:
         raw = instance_path.read_bytes()
     except OSError as error:
@@ -204,7 +334,7 @@ def solve_command(
     if output is None:
         sys.stdout.write(document)
     else:
-        output.write_text(document, encoding="utf-8")
+        _write_file(output, [document.encode("utf-8")])
     if rota.status == sm.Status.INFEASIBLE:
         for line in rota.explanation:
             err.print(line, markup=False, highlight=False)
@@ -226,8 +356,8 @@ def plan(
     """Plan a period as a new draft on the configured database."""
     from scheduler.planning import plan_period
 
-    settings = get_settings()
     start = parse_week(week)
+    settings = _settings()
     limit = time_limit or settings.solver_time_limit_s
     with _session(settings) as session, _progress_bar(sys.stderr.isatty(), limit) as progress:
         target = _groupement(session, groupement)
@@ -263,8 +393,8 @@ def publish(
     """Publish the latest draft of a week."""
     from scheduler.planning import publish_rota
 
-    settings = get_settings()
     start = parse_week(week)
+    settings = _settings()
     with _session(settings) as session:
         target = _groupement(session, groupement)
         draft = session.scalars(
@@ -292,17 +422,27 @@ def report(
     ] = None,
 ) -> None:
     """Write a contract's allocation report for a period."""
+    from scheduler.errors import InvalidPeriod
     from scheduler.reports import write_report
 
     if fmt not in ("pdf", "csv", "json"):
         fail(f"--format : « {fmt} » n'est pas pdf, csv ou json")
-    settings = get_settings()
-    with _session(settings) as session:
-        body = write_report(session, contract, period, fmt)
+    if contract.isdigit() and not 1 <= int(contract) <= MAX_ID:
+        fail(f"CONTRACT : contrat {contract} introuvable")
+    year = re.match(r"\s*(\d{4})-", period)
+    if year and not FIRST_YEAR <= int(year[1]) <= LAST_YEAR:
+        fail(f"--period : « {period} » : année hors de {FIRST_YEAR} à {LAST_YEAR}")
+    _check_output(output)
+    settings = _settings()
+    with _session(settings, {"contrat": "CONTRACT"}) as session:
+        try:
+            body = write_report(session, contract, period, fmt)
+        except InvalidPeriod as error:
+            fail(f"--period : {error}")
     if output is None:
         sys.stdout.buffer.write(body)
     else:
-        output.write_bytes(body)
+        _write_file(output, [body])
 
 
 @app.command("import-patientele")
@@ -321,7 +461,7 @@ def import_patientele(
         data = csv_path.read_bytes()
     except OSError as error:
         fail(f"FILE.csv : lecture impossible de {csv_path} : {error.strerror}")
-    settings = get_settings()
+    settings = _settings()
     with _session(settings) as session:
         target = _groupement(session, groupement)
         count = import_snapshots(session, None, data, groupement_id=target.id)
@@ -337,15 +477,15 @@ def export_national(
     """Stream the national CSV for the Assurance maladie: every contract, member and week."""
     from scheduler.reports import national_export_lines
 
-    settings = get_settings()
+    _check_output(output)
+    settings = _settings()
     with _session(settings) as session:
-        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-        try:
-            for line in national_export_lines(session):
-                target.write(line)
-        finally:
-            if output:
-                target.close()
+        lines = national_export_lines(session)
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line)
+        else:
+            _write_file(output, (line.encode("utf-8") for line in lines))
 
 
 # --- Processes ---------------------------------------------------------------------------------
@@ -360,7 +500,7 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
-    if get_settings().secret_key == Settings.model_fields["secret_key"].default:
+    if _settings().secret_key == Settings.model_fields["secret_key"].default:
         err.print(
             "partagenda: attention : PARTAGENDA_SECRET_KEY n'est pas défini ; les jetons sont "
             "signés avec la clé de développement. Définissez-la avant toute mise en service.",
@@ -384,7 +524,9 @@ def scheduler_command() -> None:
     """Run the jobs process (APScheduler): weekly planning, plan runs, feeds, reports."""
     from scheduler.jobs import run_scheduler
 
-    run_scheduler(get_settings())
+    settings = _settings()
+    _engine(settings).dispose()  # one readable line when the database is not there
+    run_scheduler(settings)
 
 
 # --- The main job ------------------------------------------------------------------------------
@@ -401,10 +543,15 @@ def demo(
     from scheduler.demo import demo_loaded, load_demo
     from scheduler.planning import plan_period, publish_rota
 
-    settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    settings = _settings()
+    _migrate(settings)
     output_dir = settings.output_dir
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"PARTAGENDA_OUTPUT_DIR : dossier {output_dir} impossible à créer : {error.strerror}")
+    if not os.access(output_dir, os.W_OK):
+        fail(f"PARTAGENDA_OUTPUT_DIR : pas le droit d'écrire dans {output_dir}")
     today = datetime.now(UTC).date()
     first = today + timedelta(days=7 - today.weekday())
     summary: list[dict[str, Any]] = []
@@ -440,9 +587,15 @@ def demo(
                 session.commit()
             else:
                 rota = published
-            summary.append(_write_week(session, rota, week_label, output_dir))
-        files = _write_feeds(session, groupement, output_dir)
-        files += _write_reports(session, output_dir, first)
+            try:
+                summary.append(_write_week(session, rota, week_label, output_dir))
+            except OSError as error:
+                fail(f"PARTAGENDA_OUTPUT_DIR : écriture impossible sous {output_dir} : {error}")
+        try:
+            files = _write_feeds(session, groupement, output_dir)
+            files += _write_reports(session, output_dir, first)
+        except OSError as error:
+            fail(f"PARTAGENDA_OUTPUT_DIR : écriture impossible sous {output_dir} : {error}")
     _print_summary(summary, files, settings)
 
 
@@ -576,6 +729,15 @@ def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: S
         "Pour démarrer le serveur : .venv/bin/partagenda serve (puis http://127.0.0.1:8000/)",
         highlight=False,
     )
+
+
+def _migrate(settings: Settings) -> None:
+    """Bring the database to the latest schema, once it answers."""
+    _engine(settings, migrated=False).dispose()
+    upgrade_to_head(settings.database_url)
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _safe_url(url: str) -> str:

@@ -179,6 +179,7 @@ class DuplicateResource(PartagendaError):
 
     def __init__(self, entity: str, detail: str) -> None:
         super().__init__(f"{entity} existe déjà : {detail}")
+        self.entity = entity
 
 
 class ResourceInUse(PartagendaError):

@@ -23,6 +23,7 @@ from scheduler.errors import ImportRejected, SnapshotRejected
 
 COLUMNS = ("rpps", "date", "pmt", "file_active", "source")
 MAX_COUNT = 100_000
+SOURCE_MAX = 100  # the column's length
 
 
 def rpps_is_valid(rpps: str) -> bool:
@@ -216,6 +217,15 @@ def import_snapshots_csv(session: Session, data: bytes | str, *, groupement_id: 
         if not source:
             line_errors.append(
                 LineError(number, "source", "required", "source du relevé manquante")
+            )
+        elif len(source) > SOURCE_MAX or any(ord(char) < 32 for char in source):
+            line_errors.append(
+                LineError(
+                    number,
+                    "source",
+                    "format",
+                    f"source de {SOURCE_MAX} caractères au plus, sans caractère de contrôle",
+                )
             )
         if day is not None and len(rpps) == 11:
             key = (rpps, day)

@@ -12,6 +12,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -23,7 +24,7 @@ from api.schemas import AbsenceCreate, AbsencePage, AbsenceRead, AbsenceUpdate
 from scheduler.models import AbsenceKind
 from scheduler.services import resources
 
-router = APIRouter(prefix="/absences", tags=["absences"])
+router = APIRouter(prefix="/absences", tags=["absences"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

@@ -11,6 +11,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -21,7 +22,7 @@ from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_respons
 from api.schemas import AssistantCreate, AssistantPage, AssistantRead, AssistantUpdate
 from scheduler.services import resources
 
-router = APIRouter(prefix="/assistants", tags=["assistants"])
+router = APIRouter(prefix="/assistants", tags=["assistants"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))
@@ -74,7 +75,7 @@ def update_assistant(
         user,
         assistant_id,
         body.model_dump(exclude_unset=True),
-        expected=expected_version(if_match, "assistant", assistant_id),
+        expected=expected_version(if_match, "assistante", assistant_id),
     )
     response.headers["ETag"] = etag_of(row.id, row.version)
     return AssistantRead.model_validate(row)
@@ -86,5 +87,5 @@ def delete_assistant(
 ) -> None:
     """Remove an assistant who is in no contract and no rota (If-Match)."""
     resources.delete_assistant(
-        session, user, assistant_id, expected=expected_version(if_match, "assistant", assistant_id)
+        session, user, assistant_id, expected=expected_version(if_match, "assistante", assistant_id)
     )

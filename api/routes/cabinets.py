@@ -11,6 +11,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -21,7 +22,7 @@ from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_respons
 from api.schemas import CabinetCreate, CabinetPage, CabinetRead, CabinetUpdate
 from scheduler.services import resources
 
-router = APIRouter(prefix="/cabinets", tags=["cabinets"])
+router = APIRouter(prefix="/cabinets", tags=["cabinets"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

@@ -11,6 +11,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -27,7 +28,9 @@ from api.schemas import (
 from scheduler.audit import snapshot
 from scheduler.services import resources
 
-router = APIRouter(prefix="/consultation-sessions", tags=["consultation sessions"])
+router = APIRouter(
+    prefix="/consultation-sessions", tags=["consultation sessions"], dependencies=[JsonBody]
+)
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))
@@ -94,7 +97,7 @@ def update_consultation_session(
         user,
         consultation_session_id,
         body.model_dump(exclude_unset=True),
-        expected=expected_version(if_match, "consultation_session", consultation_session_id),
+        expected=expected_version(if_match, "séance", consultation_session_id),
     )
     response.headers["ETag"] = etag_of(row.id, resources.session_version(row))
     return ConsultationSessionRead.model_validate(
@@ -113,5 +116,5 @@ def delete_consultation_session(
         session,
         user,
         consultation_session_id,
-        expected=expected_version(if_match, "consultation_session", consultation_session_id),
+        expected=expected_version(if_match, "séance", consultation_session_id),
     )

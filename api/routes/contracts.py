@@ -11,6 +11,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -22,7 +23,7 @@ from api.schemas import ContractCreate, ContractPage, ContractRead, ContractUpda
 from scheduler.models import ContractKind
 from scheduler.services import resources
 
-router = APIRouter(prefix="/contracts", tags=["contracts"])
+router = APIRouter(prefix="/contracts", tags=["contracts"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))
@@ -75,7 +76,7 @@ def update_contract(
         user,
         contract_id,
         body.model_dump(exclude_unset=True),
-        expected=expected_version(if_match, "contract", contract_id),
+        expected=expected_version(if_match, "contrat", contract_id),
     )
     response.headers["ETag"] = etag_of(row.id, row.version)
     return ContractRead.model_validate(row)
@@ -87,7 +88,7 @@ def delete_contract(
 ) -> None:
     """Remove a contract no rota refers to (If-Match)."""
     resources.delete_contract(
-        session, user, contract_id, expected=expected_version(if_match, "contract", contract_id)
+        session, user, contract_id, expected=expected_version(if_match, "contrat", contract_id)
     )
 
 
@@ -108,7 +109,7 @@ def add_share_plan(
         user,
         contract_id,
         body.model_dump(),
-        expected=expected_version(if_match, "contract", contract_id),
+        expected=expected_version(if_match, "contrat", contract_id),
     )
     response.headers["ETag"] = etag_of(row.id, row.version)
     return ContractRead.model_validate(row)

@@ -11,6 +11,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -21,7 +22,7 @@ from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_respons
 from api.schemas import DoctorCreate, DoctorPage, DoctorRead, DoctorUpdate
 from scheduler.services import resources
 
-router = APIRouter(prefix="/doctors", tags=["doctors"])
+router = APIRouter(prefix="/doctors", tags=["doctors"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))
@@ -73,7 +74,7 @@ def update_doctor(
         user,
         doctor_id,
         body.model_dump(exclude_unset=True),
-        expected=expected_version(if_match, "doctor", doctor_id),
+        expected=expected_version(if_match, "médecin", doctor_id),
     )
     response.headers["ETag"] = etag_of(row.id, row.version)
     return DoctorRead.model_validate(row)
@@ -85,5 +86,5 @@ def delete_doctor(
 ) -> None:
     """Remove a doctor (If-Match)."""
     resources.delete_doctor(
-        session, user, doctor_id, expected=expected_version(if_match, "doctor", doctor_id)
+        session, user, doctor_id, expected=expected_version(if_match, "médecin", doctor_id)
     )

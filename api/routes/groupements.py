@@ -9,6 +9,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -19,7 +20,7 @@ from api.errors import READ_ERRORS, WRITE_ERRORS, problem_responses
 from api.schemas import GroupementPage, GroupementRead, GroupementUpdate
 from scheduler.services import resources
 
-router = APIRouter(prefix="/groupements", tags=["groupements"])
+router = APIRouter(prefix="/groupements", tags=["groupements"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

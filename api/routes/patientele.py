@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from api.deps import Coordinator, SessionDep
+from api.deps import Coordinator, JsonBody, SessionDep
 from api.errors import CREATE_ERRORS, problem_responses
 from api.schemas import ImportResult, PatienteleSnapshotCreate, PatienteleSnapshotRead
 from scheduler.services import subscriptions
 
-router = APIRouter(prefix="/patientele", tags=["patientele"])
+router = APIRouter(prefix="/patientele", tags=["patientele"], dependencies=[JsonBody])
 
 
 @router.post("/snapshots", status_code=201, responses=problem_responses(*CREATE_ERRORS))

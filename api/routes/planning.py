@@ -12,6 +12,7 @@ from api.deps import (
     CurrentUser,
     IdempotencyKey,
     IdPath,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -42,7 +43,7 @@ from scheduler import models, planning
 from scheduler.planning import Violation
 from scheduler.services import workflow
 
-router = APIRouter(tags=["planning"])
+router = APIRouter(tags=["planning"], dependencies=[JsonBody])
 
 OptionalIfMatch = Annotated[
     str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentUser, IdPath, SessionDep
 from api.errors import READ_ERRORS, problem_responses
+from scheduler.errors import InvalidField, InvalidPeriod
 from scheduler.report_cache import report_pdf
 from scheduler.reports import RENDERERS, report_for
 
@@ -57,7 +59,13 @@ def read_report(
 ) -> Response:
     """A contract's allocation report for a period: auditors read granted contracts, a cabinet
     its own figures and the group's totals, the coordinator everything in the groupement."""
-    report = report_for(session, user, contract_id, period)
+    year = re.match(r"\s*(\d{4})-", period)
+    if year and not 2000 <= int(year[1]) <= 2099:  # the years the application computes with
+        raise InvalidField("query.period", "period_range", "année hors de 2000 à 2099")
+    try:
+        report = report_for(session, user, contract_id, period)
+    except InvalidPeriod as error:
+        raise InvalidField("query.period", "period_format", str(error)) from error
     if format is ReportFormat.PDF:
         body = report_pdf(session, report).body  # rendered ahead: served by content digest
     else:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.deps import CurrentUser, IdPath, SessionDep, SettingsDep
+from api.deps import CurrentUser, IdPath, JsonBody, SessionDep, SettingsDep
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
 from api.schemas import SubscribeLinks, SubscriptionCreate, SubscriptionCreated, SubscriptionRead
 from scheduler.services import subscriptions
 
-router = APIRouter(prefix="/subscriptions", tags=["feeds"])
+router = APIRouter(prefix="/subscriptions", tags=["feeds"], dependencies=[JsonBody])
 
 
 @router.post("", status_code=201, responses=problem_responses(*CREATE_ERRORS))

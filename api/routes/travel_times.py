@@ -11,6 +11,7 @@ from api.deps import (
     CurrentUser,
     IdPath,
     IfMatch,
+    JsonBody,
     Limit,
     Offset,
     SessionDep,
@@ -27,7 +28,7 @@ from api.schemas import (
 )
 from scheduler.services import resources
 
-router = APIRouter(prefix="/travel-times", tags=["travel times"])
+router = APIRouter(prefix="/travel-times", tags=["travel times"], dependencies=[JsonBody])
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))
@@ -89,7 +90,7 @@ def update_travel_time(
         user,
         travel_time_id,
         body.model_dump(exclude_unset=True),
-        expected=expected_version(if_match, "travel_time", travel_time_id),
+        expected=expected_version(if_match, "trajet", travel_time_id),
     )
     response.headers["ETag"] = etag_of(row.id, row.version)
     return TravelTimeRead.model_validate(row)
@@ -104,5 +105,5 @@ def delete_travel_time(
         session,
         user,
         travel_time_id,
-        expected=expected_version(if_match, "travel_time", travel_time_id),
+        expected=expected_version(if_match, "trajet", travel_time_id),
     )

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Coordinator, CurrentUser, Limit, Offset, SessionDep
+from api.deps import Coordinator, CurrentUser, JsonBody, Limit, Offset, SessionDep
 from api.errors import CREATE_ERRORS, READ_ERRORS, problem_responses
 from api.schemas import AuditEntryPage, UserCreate, UserPage, UserRead
 from scheduler.auth import create_user as create_user_account
 from scheduler.services import resources
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], dependencies=[JsonBody])
 
 
 @router.get("/users", responses=problem_responses(*READ_ERRORS))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from scheduler.errors import (
 Role = models.Role
 E = TypeVar("E", bound=models.Base)
 MAX_INT = 2_147_483_647
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 T = TypeVar("T")
@@ -328,6 +330,24 @@ def create_groupement(
     actor: models.User | None = None,
 ) -> models.Groupement:
     """Create a groupement (the bootstrap step: the CLI, not the API, calls this)."""
+    slug, name = slug.strip(), name.strip()
+    if not SLUG.fullmatch(slug):
+        raise InvalidField(
+            "slug",
+            "format",
+            f"« {slug} » : 1 à 64 caractères parmi a-z, 0-9 et « - », en commençant par une "
+            "lettre ou un chiffre",
+        )
+    if not 1 <= len(name) <= 200 or any(ord(char) < 32 for char in name):
+        raise InvalidField(
+            "name", "format", "un nom de 1 à 200 caractères, sans caractère de contrôle"
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidField(
+            "timezone", "zone", f"fuseau horaire « {timezone} » inconnu (ex. Europe/Paris)"
+        ) from error
     if (
         session.scalar(select(models.Groupement.id).where(models.Groupement.slug == slug))
         is not None

@@ -3,6 +3,7 @@ the CLI, each committing once."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import feeds, models, patientele
 from scheduler.audit import record_audit
-from scheduler.errors import Forbidden, NotFound
+from scheduler.errors import Forbidden, ImportRejected, NotFound
 from scheduler.security import token_digest
 from scheduler.services.resources import begin_write
 
@@ -192,7 +193,11 @@ def import_snapshots(
     ):
         raise Forbidden("seul le coordinateur importe les relevés de patientèle")
     begin_write(session)
-    count = patientele.import_snapshots_csv(session, data, groupement_id=groupement_id)
+    try:
+        count = patientele.import_snapshots_csv(session, data, groupement_id=groupement_id)
+    except csv.Error as error:
+        # The csv module refuses some files outright (a cell over its size limit...).
+        raise ImportRejected([(0, "fichier", "csv_format", f"CSV illisible : {error}")]) from error
     record_audit(
         session,
         actor=actor,

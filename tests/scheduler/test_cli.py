@@ -203,3 +203,141 @@ def test_import_patientele_with_a_bad_line_exits_2_and_imports_nothing(
         assert "ligne 2" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     finally:
         get_settings.cache_clear()
+
+
+# --- Bad input on every command: one line naming the option, exit code 2, nothing written ------
+
+
+def _one_line(result: Any, *words: str) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+    return str(lines[0])
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A migrated SQLite database with the demo, as the configured database of the commands."""
+    from scheduler.config import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("PARTAGENDA_DATABASE_URL", url)
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["load-demo"]).exit_code == 0
+    yield url
+    get_settings.cache_clear()
+
+
+def _count(url: str, table: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_usage_error_is_one_line_naming_the_option() -> None:
+    result = runner.invoke(app, ["plan", "--week", "2026-W49", "--weeks", "0"])
+    _one_line(result, "--weeks", "greater than or equal to 1")
+    _one_line(runner.invoke(app, ["solve", "x.json", "--time-limit", "-1"]), "--time-limit")
+
+
+def test_plan_week_outside_the_supported_years_exits_2() -> None:
+    _one_line(runner.invoke(app, ["plan", "--week", "9999-W52"]), "--week", "2000 à 2099")
+    _one_line(runner.invoke(app, ["plan", "--week", "10000-W01"]), "--week", "2026-W49")
+
+
+def test_solve_into_a_missing_directory_exits_2_before_solving(tmp_path: Path) -> None:
+    target = tmp_path / "absent" / "rota.json"
+    result = runner.invoke(app, ["solve", str(_write(tmp_path, VALID)), "-o", str(target)])
+    _one_line(result, "--output", "n'existe pas")
+    assert not target.parent.exists()
+
+
+def test_report_with_a_period_out_of_range_or_an_unknown_contract_exits_2(
+    cli_db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.json"
+    args = ["--format", "json", "-o", str(target)]
+    result = runner.invoke(app, ["report", "pool-corny", "--period", "9999-12", *args])
+    _one_line(result, "--period", "2000 à 2099")
+    result = runner.invoke(app, ["report", "pool-corny", "--period", "2026-Q5", *args])
+    _one_line(result, "--period", "2026-Q5")
+    result = runner.invoke(app, ["report", "nope", "--period", "2026-Q4", *args])
+    _one_line(result, "CONTRACT", "introuvable")
+    result = runner.invoke(app, ["report", "99999999999999999999", "--period", "2026-Q4", *args])
+    _one_line(result, "CONTRACT", "introuvable")
+    assert not target.exists()
+
+
+def test_export_into_a_directory_exits_2(cli_db: str, tmp_path: Path) -> None:
+    _one_line(runner.invoke(app, ["export-national", "-o", str(tmp_path)]), "--output", "dossier")
+
+
+def test_create_groupement_with_bad_values_exits_2_and_stores_nothing(cli_db: str) -> None:
+    before = _count(cli_db, "groupement")
+    result = runner.invoke(app, ["create-groupement", "--slug", "Bad Slug!", "--name", "X"])
+    _one_line(result, "--slug", "a-z")
+    result = runner.invoke(app, ["create-groupement", "--slug", "ok", "--name", "  "])
+    _one_line(result, "--name")
+    result = runner.invoke(
+        app, ["create-groupement", "--slug", "ok", "--name", "X", "--timezone", "Mars/Olympus"]
+    )
+    _one_line(result, "--timezone", "Mars/Olympus")
+    result = runner.invoke(app, ["create-groupement", "--slug", "val-de-moselle", "--name", "X"])
+    _one_line(result, "--slug", "existe déjà")
+    assert _count(cli_db, "groupement") == before
+
+
+def test_create_coordinator_with_bad_values_exits_2_and_stores_nothing(cli_db: str) -> None:
+    before = _count(cli_db, "app_user")
+    base = ["create-coordinator", "--groupement", "val-de-moselle", "--name", "Camille"]
+    result = runner.invoke(app, [*base, "--email", "pas-une-adresse", "--password", "x" * 12])
+    _one_line(result, "--email", "pas-une-adresse")
+    result = runner.invoke(
+        app,
+        ["create-coordinator", "--groupement", "nope", "--name", "C", "--email", "c@d.fr"]
+        + ["--password", "x" * 12],
+    )
+    _one_line(result, "--groupement", "nope")
+    assert _count(cli_db, "app_user") == before
+
+
+def test_import_with_an_overlong_source_or_cell_exits_2_and_imports_nothing(
+    cli_db: str, tmp_path: Path
+) -> None:
+    before = _count(cli_db, "patientele_snapshot")
+    csv_file = tmp_path / "releves.csv"
+    header = "rpps;date;pmt;file_active;source\n"
+    csv_file.write_text(f"{header}10152338389;2026-09-15;900;1300;{'x' * 500}\n")
+    _one_line(runner.invoke(app, ["import-patientele", str(csv_file)]), "ligne 2, source")
+    csv_file.write_text(f'{header}10152338389;2026-09-15;900;1300;"{"x" * 200_000}"\n')
+    _one_line(runner.invoke(app, ["import-patientele", str(csv_file)]), "CSV illisible")
+    assert _count(cli_db, "patientele_snapshot") == before
+
+
+def test_unmigrated_or_unreachable_database_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.config import get_settings
+
+    try:
+        monkeypatch.setenv("PARTAGENDA_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+        get_settings.cache_clear()
+        _one_line(runner.invoke(app, ["export-national"]), "PARTAGENDA_DATABASE_URL", "migrate")
+        monkeypatch.setenv("PARTAGENDA_DATABASE_URL", f"sqlite:///{tmp_path / 'no' / 'x.db'}")
+        get_settings.cache_clear()
+        _one_line(runner.invoke(app, ["migrate"]), "PARTAGENDA_DATABASE_URL", "injoignable")
+        monkeypatch.setenv("PARTAGENDA_SOLVER_TIME_LIMIT_S", "-3")
+        get_settings.cache_clear()
+        _one_line(
+            runner.invoke(app, ["plan", "--week", "2026-W49"]), "PARTAGENDA_SOLVER_TIME_LIMIT_S"
+        )
+    finally:
+        get_settings.cache_clear()
