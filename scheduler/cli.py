@@ -309,9 +309,22 @@ def solve_command(
         Path | None, typer.Option("-o", "--output", help="Write the rota here (else stdout).")
     ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, max=3600, help="Seconds.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            max=3600,
+            help="Seconds (with --deterministic: CP-SAT deterministic time, about seconds on an "
+            "idle machine, longer on a busy one).",
+        ),
     ] = 30.0,
-    deterministic: Annotated[bool, typer.Option(help="One worker and a fixed seed.")] = False,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            help="One worker and a fixed seed: the same rota every time; --time-limit is then "
+            "deterministic time."
+        ),
+    ] = False,
 ) -> None:
     """Solve an instance file: exit 0 with a rota, 1 when infeasible, 2 on invalid input."""
     from solver.instance_io import dump_rota, parse_instance
@@ -351,7 +364,13 @@ def plan(
         str | None, typer.Option(help="Slug of the groupement (default: the first).")
     ] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, max=3600)] = None,
-    deterministic: Annotated[bool, typer.Option(help="One worker and a fixed seed.")] = False,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            help="One worker and a fixed seed: the same rota every time; --time-limit is then "
+            "deterministic time."
+        ),
+    ] = False,
 ) -> None:
     """Plan a period as a new draft on the configured database."""
     from scheduler.planning import plan_period
@@ -536,7 +555,14 @@ def scheduler_command() -> None:
 def demo(
     weeks: Annotated[int, typer.Option(min=1, max=4, help="How many coming weeks to plan.")] = 2,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=1, max=600, help="Seconds per week.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=1,
+            max=600,
+            help="Budget per week, in CP-SAT deterministic time (the demo plans reproducibly): "
+            "about seconds on an idle machine, longer on a busy one.",
+        ),
     ] = 20.0,
 ) -> None:
     """Set up the embedded database, load the demo, plan and publish the coming weeks, write artefacts."""
