@@ -16,4 +16,4 @@ def install_pages(app: FastAPI) -> None:
     app.state.pages_installed = True
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(router)
-    install_page_errors(app)
+    install_page_errors(app, router.routes)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
@@ -179,7 +179,7 @@ def _planning_context(
     )
     return {
         "week": week,
-        "week_fr": views.fr_day(week),
+        "week_fr": views.fr_day(week, year=True),
         "previous_week": week - timedelta(days=7),
         "next_week": week + timedelta(days=7),
         "rota": rota,
@@ -505,7 +505,7 @@ def audit_download(
         "csv": (reports.render_csv, "text/csv; charset=utf-8"),
     }
     if fmt not in renderers:
-        return Response("format inconnu", status_code=404, media_type="text/plain; charset=utf-8")
+        raise HTTPException(status_code=404, detail="format inconnu")
     report = reports.report_for(session, user, contract_id, periode)
     renderer, media_type = renderers[fmt]
     name = f"rapport-{report.header.code}-{report.period.label}.{fmt}"

@@ -67,9 +67,9 @@ def next_monday(today: date) -> date:
     return monday_of(today) + timedelta(days=7)
 
 
-def fr_day(day: date) -> str:
-    """`lundi 23 novembre`."""
-    return weekday_date(day)
+def fr_day(day: date, *, year: bool = False) -> str:
+    """`lundi 23 novembre`, or `lundi 23 novembre 2026` with the year."""
+    return weekday_date(day, year=year)
 
 
 def fr_date(day: date) -> str:
@@ -83,9 +83,9 @@ def fr_clock(moment: datetime) -> str:
 
 
 def fr_hours(minutes: int) -> str:
-    """Minutes as hours with a decimal comma: `12,5 h`."""
+    """Minutes as hours with a decimal comma and grouped thousands: `12,5 h`, `1 484 h`."""
     value = Decimal(minutes) / 60
-    text = f"{value:.1f}".replace(".", ",").removesuffix(",0")
+    text = f"{value:,.1f}".replace(",", "\u202f").replace(".", ",").removesuffix(",0")
     return f"{text}\u00a0h"
 
 

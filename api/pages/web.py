@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from api.deps import SessionDep, SettingsDep
 from scheduler import models
 from scheduler.auth import create_access_token, user_from_token
 from scheduler.config import Settings
-from scheduler.errors import AuthenticationFailed
+from scheduler.errors import AuthenticationFailed, PartagendaError
 
 SESSION_COOKIE = "partagenda_session"
 CSRF_COOKIE = "partagenda_csrf"
@@ -243,8 +246,188 @@ async def _csrf_rejected(request: Request, _exc: Exception) -> Response:
     )
 
 
-def install_page_errors(app: FastAPI) -> None:
-    """Answer the page exceptions with a redirection or an HTML page."""
+# --- HTML answers to errors on the pages ------------------------------------------------------------
+
+# The pages' form and query fields, as their labels name them.
+FIELD_LABELS = {
+    "semaine": "Semaine du",
+    "rota": "Version",
+    "info": "Message",
+    "base": "Brouillon de départ",
+    "affectation": "Affectation",
+    "jour": "Jour",
+    "debut": "Début",
+    "fin": "Fin",
+    "cabinet": "Cabinet",
+    "epingle": "Épingler",
+    "motif": "Motif d'accord",
+    "email": "Adresse e-mail",
+    "password": "Mot de passe",
+    "suite": "Page demandée",
+    "contrat": "Contrat",
+    "periode": "Période",
+    "run_id": "Numéro de calcul",
+    "rota_id": "Planning",
+    "contract_id": "Contrat",
+    "fmt": "Format",
+}
+HTTP_TITLES = {
+    400: "Requête invalide",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Action impossible",
+    409: "Conflit",
+    412: "Modifié entre-temps",
+    422: "Saisie invalide",
+    503: "Service momentanément indisponible",
+}
+API_PREFIXES = ("/api/", "/feeds/", "/static/")
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    """One invalid field of a page's form or address, in French, naming the field's label."""
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    name = loc[-1] if loc else ""
+    label = FIELD_LABELS.get(name, name or "Champ")
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        text = "est obligatoire"
+    elif kind.startswith("date") or kind == "datetime_from_date_parsing":
+        text = "n'est pas une date valide (attendu : une date du calendrier, AAAA-MM-JJ)"
+    elif kind.startswith("time"):
+        text = "n'est pas une heure valide (attendu : HH:MM)"
+    elif kind in ("int_parsing", "int_from_float", "int_type"):
+        text = "doit être un nombre entier"
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        text = "est hors des valeurs permises"
+    elif kind == "string_too_long":
+        text = f"est trop long ({context.get('max_length', '?')} caractères au plus)"
+    elif kind == "string_too_short":
+        text = f"est trop court ({context.get('min_length', '?')} caractères au moins)"
+    elif kind == "bool_parsing":
+        text = "doit valoir oui ou non"
+    else:
+        text = "n'est pas valide"
+    return f"« {label} » {text}."
+
+
+def _is_page_request(request: Request, page_routes: list[BaseRoute]) -> bool:
+    """True for a page of ours, or for a browser asking an unknown address outside the API."""
+    path = request.url.path
+    if path.startswith(API_PREFIXES):
+        return False
+    if any(route.matches(request.scope)[0] is not Match.NONE for route in page_routes):
+        return True
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _back_link(request: Request) -> str | None:
+    # Only a page of this site: the Referer may name any other.
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.startswith(origin + "/"):
+        return referer[len(origin) :]
+    return None
+
+
+def _error_page(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    items: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    title = HTTP_TITLES.get(status, "Erreur" if status < 500 else "Erreur du serveur")
+    return render(
+        request,
+        "error.html",
+        {
+            "title": title,
+            "message": message,
+            "items": items or [],
+            "home": "/",
+            "back": _back_link(request),
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+HttpHandler = Callable[[Request, Exception], Response | Awaitable[Response]]
+
+
+def _html_or(
+    fallback: HttpHandler,
+    page_routes: list[BaseRoute],
+    answer: Callable[[Request, Exception], HTMLResponse] | None,
+) -> HttpHandler:
+    """The API's own handler (problem+json), whose answer a page or a browser receives as a
+    French HTML page: `answer`'s, or one chosen by the status when `answer` is None. The API's
+    handler runs first in every case, so what it logs is still logged."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        response = fallback(request, exc)
+        response = response if isinstance(response, Response) else await response
+        if not _is_page_request(request, page_routes):
+            return response
+        if answer is not None:
+            return answer(request, exc)
+        status = response.status_code
+        message = (
+            "Une erreur inattendue est survenue ; elle a été enregistrée. Réessayez dans un instant."
+            if status >= 500
+            else "La demande n'a pas pu aboutir : rechargez la page et recommencez."
+        )
+        return _error_page(request, status, message)
+
+    return handler
+
+
+def _http_page(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    messages = {
+        404: "Cette adresse ne correspond à aucune page de Partagenda.",
+        405: "Cette page ne s'ouvre pas ainsi : revenez à la page précédente.",
+    }
+    message = messages.get(exc.status_code, "La demande n'a pas pu aboutir.")
+    return _error_page(request, exc.status_code, message, headers=dict(exc.headers or {}))
+
+
+def _validation_page(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = list(dict.fromkeys(_field_message(error) for error in exc.errors()))
+    message = "Une valeur saisie n'est pas valide : corrigez-la et recommencez."
+    return _error_page(request, 422, message, items=items)
+
+
+def _domain_page(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, PartagendaError)
+    status = exc.status if 400 <= exc.status < 600 else 400
+    text = str(exc)
+    return _error_page(
+        request, status, text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    )
+
+
+def install_page_errors(app: FastAPI, page_routes: list[BaseRoute]) -> None:
+    """Answer the page exceptions with a redirection or an HTML page; the API's errors that
+    reach a page (or a browser lost outside the API) become a French HTML page too."""
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    answers: dict[Any, Callable[[Request, Exception], HTMLResponse]] = {
+        StarletteHTTPException: _http_page,
+        RequestValidationError: _validation_page,
+        PartagendaError: _domain_page,
+    }
+    # Every handler the API registered (api/errors.py; all take an HTTP request), the database's
+    # refusals and the catch-all for bugs included.
+    for kind, registered in list(app.exception_handlers.items()):
+        if kind in (SignInRequired, PageForbidden, CsrfRejected, WebSocketRequestValidationError):
+            continue
+        if isinstance(kind, int):
+            continue
+        fallback = cast(HttpHandler, registered)
+        app.add_exception_handler(kind, _html_or(fallback, page_routes, answers.get(kind)))

@@ -12,6 +12,9 @@
     return { title: { display: true, text: title }, beginAtZero: true, ticks: { color: "#333" } };
   }
   document.addEventListener("DOMContentLoaded", function () {
+    if (typeof Chart === "undefined") return;
+    // French numbers on the axes and in the tooltips (1 234,5), whatever the browser's language.
+    Chart.defaults.locale = "fr-FR";
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     Chart.defaults.color = "#1b1b1b";
     Chart.defaults.animation = false;

@@ -1,6 +1,8 @@
 """The pages in a real browser: a coordinator plans a week (live progress bar), pins an
 assignment and publishes; a cabinet subscribes to its calendar; an auditor downloads a PDF
-report. Each page is photographed at 1280 px and at a 390 px phone width."""
+report. Each page is photographed at 1280 px and at a 390 px phone width. The pages load without
+console errors; errors reach a browser as French HTML pages naming the bad field; numbers, dates
+and the wide tables read the French way on a desktop and on a phone."""
 
 from __future__ import annotations
 
@@ -173,3 +175,117 @@ def test_auditor_downloads_a_pdf_report(
     assert info.value.suggested_filename.endswith(".pdf")
     sign_in(phone, live_server, AUDIT)
     shoot(phone, screenshots, "audit-390")
+
+
+def _console_errors(page: Page) -> list[str]:
+    """Collect the page's console errors and uncaught exceptions from now on."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} ({m.location})") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        (COORDINATION, "/planning"),
+        (COORDINATION, "/contrats"),
+        (CABINET, "/cabinet"),
+        (AUDIT, "/controle"),
+    ],
+)
+def test_pages_load_without_console_errors(
+    desktop: Page, live_server: LiveServer, who: tuple[str, str], path: str
+) -> None:
+    errors = _console_errors(desktop)
+    sign_in(desktop, live_server, who, path)
+    desktop.wait_for_load_state("networkidle")
+    assert desktop.locator("html").get_attribute("lang") == "fr"
+    assert errors == [], errors
+
+
+def test_unknown_address_is_a_french_page(
+    desktop: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    sign_in(desktop, live_server, COORDINATION)
+    answer = desktop.goto(live_server.base_url + "/nulle-part")
+    assert answer is not None and answer.status == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    expect(desktop.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    expect(desktop.get_by_role("link", name="Revenir à ma page")).to_have_attribute("href", "/")
+    shoot(desktop, screenshots, "error-404-1280")
+
+
+def test_missing_plan_run_is_a_french_page(desktop: Page, live_server: LiveServer) -> None:
+    sign_in(desktop, live_server, COORDINATION)
+    answer = desktop.goto(live_server.base_url + "/planning/calculs/999999")
+    assert answer is not None and answer.status == 404
+    expect(desktop.locator("main")).to_contain_text("Calcul de planning 999999 introuvable.")
+
+
+def test_bad_week_in_the_address_names_the_field(
+    phone: Page, live_server: LiveServer, screenshots: Path
+) -> None:
+    sign_in(phone, live_server, COORDINATION)
+    phone.goto(
+        live_server.base_url + "/planning?semaine=31-02-2026",
+        referer=live_server.base_url + "/planning",
+    )
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Saisie invalide")
+    expect(phone.locator("main li")).to_have_text(
+        "« Semaine du » n'est pas une date valide (attendu : une date du calendrier, AAAA-MM-JJ)."
+    )
+    # The way back is the page the visitor came from.
+    expect(phone.get_by_role("link", name="Revenir à la page précédente")).to_have_attribute(
+        "href", "/planning"
+    )
+    shoot(phone, screenshots, "error-422-390")
+
+
+def test_unknown_report_format_is_a_french_page(desktop: Page, live_server: LiveServer) -> None:
+    sign_in(desktop, live_server, AUDIT)
+    href = desktop.get_by_role("link", name=re.compile("Télécharger le CSV")).first.get_attribute(
+        "href"
+    )
+    assert href is not None
+    answer = desktop.goto(live_server.base_url + href.replace("rapport.csv", "rapport.xls"))
+    assert answer is not None and answer.status == 404
+    expect(desktop.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+
+
+def test_week_title_and_hour_totals_read_the_french_way(
+    desktop: Page, live_server: LiveServer
+) -> None:
+    sign_in(desktop, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
+    expect(desktop.get_by_role("heading", level=1)).to_contain_text(f" {WEEK.year}")
+    desktop.goto(live_server.base_url + "/contrats")
+    # A contract year holds more than a thousand contracted hours: `1 484 h`, not `1484 h`.
+    totals = desktop.locator(".kpis > div", has_text="Heures contractuelles").locator("dd")
+    expect(totals).to_have_text(re.compile(r"^\d{1,3}\u202f\d{3}(,\d)?\u00a0h / "))
+    expect(desktop.locator("#summary-title")).to_contain_text("(du ")
+    desktop.wait_for_function("typeof Chart !== 'undefined' && !!Chart.getChart('hours-chart')")
+    assert desktop.evaluate("Chart.defaults.locale") == "fr-FR"
+
+
+@pytest.mark.parametrize(("who", "path"), [(AUDIT, "/controle"), (COORDINATION, "/contrats")])
+def test_data_tables_fit_a_phone(
+    phone: Page, live_server: LiveServer, screenshots: Path, who: tuple[str, str], path: str
+) -> None:
+    sign_in(phone, live_server, who, path)
+    tables = phone.locator("table.data--stack")
+    assert tables.count() > 0
+    for i in range(tables.count()):
+        box = tables.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        # Every value is shown after its column's name, inside the screen.
+        last = tables.nth(i).locator("tbody td").last
+        label = last.get_attribute("data-label")
+        assert label, "a stacked cell without its column's name"
+        cell = last.bounding_box()
+        assert cell is not None and cell["x"] + cell["width"] <= PHONE["width"]
+        content = last.evaluate("e => getComputedStyle(e, '::before').content")
+        assert content == f'"{label}"'
+    shoot(phone, screenshots, f"tables{path.replace('/', '-')}-390")
