@@ -443,13 +443,17 @@ def plan_period(
     actor: models.User | None = None,
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    release_reads: bool = False,
     now: datetime | None = None,
 ) -> models.Rota:
     """Plan a period and stage the result as a new draft revision.
 
     The published rota of the period, if any, is kept stable (its protected window unchanged);
     pinned assignments of `based_on_id` (a draft) are kept as they are. When `should_stop` stops
-    the solve, nothing is staged and `PlanningStopped` is raised.
+    the solve, nothing is staged and `PlanningStopped` is raised. With `release_reads` (for a
+    session that holds nothing staged, as a plan run's), the read transaction ends before the solve
+    and the draft is staged in a new one: a solve of minutes then holds no snapshot, which on SQLite
+    any other writer meanwhile (a report rendered, a coordinator's edit) would make unusable.
     """
     groupement = session.get(models.Groupement, groupement_id)
     if groupement is None:
@@ -472,6 +476,8 @@ def plan_period(
         protected_until=now + timedelta(days=notice),
     )
     hint = to_solver_rota(planning, based_on) if based_on is not None else None
+    if release_reads:
+        session.rollback()  # only reads so far; the rows are loaded again when stored
     result = solve(
         planning.instance,
         time_limit_s=time_limit_s,

@@ -9,9 +9,10 @@ Liveness has two signals. The heartbeat (`heartbeat_at`) is written by a thread 
 whatever the solver does (it reports only on improvements). The executor also holds the run's
 lock (`scheduler.locks`, `plan-run-<id>`), which the server or the kernel drops when the process
 dies; a run is recovered only when its heartbeat is old *and* its lock is free, so a slow but live
-run is never planned twice. On SQLite nothing is written while the solver works: a write from
-another connection would invalidate the planning transaction's snapshot (SQLITE_BUSY_SNAPSHOT),
-so there the lock alone tells a live run from a dead one. A run only ends `succeeded` if it still
+run is never planned twice. The planning holds no transaction while the solver works
+(`plan_period(release_reads=True)`), so other writers (the API, the other jobs) go on meanwhile;
+on SQLite the run itself still writes nothing then (no heartbeat: the lock alone tells a live run
+from a dead one), to leave the single writer's slot to them. A run only ends `succeeded` if it still
 belongs to the attempt that planned it, so at most one draft results.
 
 Cancelling a running run stops its solver: the solver polls `cancel_requested`, read on a
@@ -360,6 +361,7 @@ def _execute(
                 actor=actor,
                 progress=reporter,
                 should_stop=should_stop,
+                release_reads=True,
             )
         except PlanningStopped:
             session.rollback()

@@ -135,3 +135,34 @@ def test_a_save_that_fails_after_a_cancel_ends_cancelled(
     with factory() as session:
         run = runs.get_plan_run(session, run_id)
         assert (run.state, run.rota_id, run.error) == (models.RunState.CANCELLED, None, None)
+
+
+def test_a_run_survives_other_writers_during_its_solve(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report rendered or an edit committed while the solver works does not break the run (on
+    SQLite it used to: the planning transaction's snapshot went stale, "database is locked")."""
+    with unit_of_work(factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        run_id = request_plan_run(
+            session, groupement.id, MONDAY, 7, actor=None, time_limit_s=3.0
+        ).id
+    assert claim_next_run(factory) == run_id
+    ask = runs._CancelWatch.__call__
+    wrote: list[str] = []
+
+    def write_meanwhile(watch: runs._CancelWatch, *, fresh: bool = False) -> bool:
+        if not wrote:
+            with unit_of_work(factory) as other:
+                cabinet = other.scalars(select(models.Cabinet).order_by(models.Cabinet.id)).first()
+                assert cabinet is not None
+                cabinet.name = cabinet.name + " (renommé)"
+                wrote.append(cabinet.name)
+        return ask(watch, fresh=fresh)
+
+    monkeypatch.setattr(runs._CancelWatch, "__call__", write_meanwhile)
+    assert runs.execute_plan_run(factory, run_id) == models.RunState.SUCCEEDED
+    assert wrote
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert run.state == models.RunState.SUCCEEDED and run.rota_id is not None
