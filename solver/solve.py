@@ -410,13 +410,14 @@ def _params(solver: cp_model.CpSolver, budget: float, workers: int, deterministi
     p.cp_model_probing_level = 0
     # The lower bound comes from the LP relaxation, and the coverage and share cuts of
     # `soft.link_presence` only reach it at linearization level 2 (the `max_lp` worker): with the
-    # default portfolio the bound of a pooled week stayed at 240 against an optimum of 12,408;
-    # with `max_lp` beside it, 11,492 after 5 s (93 %). `max_lp` alone finds rotas too slowly
-    # (none in 10 s on 4 weeks), so it runs as one more worker beside the default LP search and
-    # the first-solution and LNS workers, which keep finding rotas as fast as before.
-    if workers > 1 and not deterministic:
+    # portfolio of 2 workers the bound of a pooled week stayed at 240 against an optimum of
+    # 12,408; with `max_lp` beside it, 11,532 (93 %). `max_lp` instead of the default LP worker
+    # finds rotas too slowly (none in 10 s on 4 weeks), so below 8 workers, where CP-SAT's
+    # portfolio has no `max_lp`, it is one more worker beside the default ones; from 8 workers
+    # the portfolio holds it already.
+    if workers > 1 and not deterministic and workers < 8:
         p.num_workers = workers + 1
-        p.subsolvers.extend(["default_lp", "max_lp"])
+        p.extra_subsolvers.append("max_lp")
     if deterministic:
         p.num_workers = 1
         p.max_deterministic_time = max(budget, 0.05)
