@@ -53,7 +53,7 @@ from scheduler.errors import PartagendaError
 from scheduler.feeds import refresh_feeds
 from scheduler.locks import job_lock
 from scheduler.observability import JOB_RUNS, PLAN_RUNS, SOLVE_SECONDS, configure_logging
-from scheduler.report_cache import prerender_contract
+from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
 from scheduler.reports import write_report
 from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
 from solver import model as sm
@@ -452,20 +452,32 @@ def refresh_all_feeds(ctx: JobContext, *, now: datetime | None = None) -> JobOut
     return run_job(ctx, REFRESH_FEEDS, local.date().isoformat(), body)
 
 
+_rendered_stamps: dict[str, tuple[object, ...]] = {}
+"""Per database, the day and inputs stamp of the last `render-reports` run that went through."""
+
+
 def render_reports(ctx: JobContext, *, now: datetime | None = None) -> list[str]:
-    """Render ahead the missing PDFs of every contract's current periods; return what was
-    rendered (`<contract code> <period>`). A contract that fails is logged and skipped."""
+    """Render ahead the missing PDFs of the current periods of every contract in its years, and
+    drop those of past periods; return what was rendered (`<contract code> <period>`). A run on
+    the same day with the same inputs stamp as the last one does nothing. A contract that fails
+    is logged and skipped."""
     local = _local_now(ctx, now)
     rendered: list[str] = []
+    key = ctx.engine.url.render_as_string(hide_password=True)
     with job_lock(ctx.engine, f"job-{RENDER_REPORTS}") as acquired:
         if not acquired:
             log.info("job %s skipped: another process runs it", RENDER_REPORTS)
             _counted(RENDER_REPORTS, JobOutcome("locked", ""))
             return rendered
         with ctx.factory() as session:
-            ids = list(
-                session.scalars(select(models.PooledContract.id).order_by(models.PooledContract.id))
-            )
+            stamp = (local.date(), *inputs_stamp(session))
+            if _rendered_stamps.get(key) == stamp:
+                _counted(RENDER_REPORTS, JobOutcome("skipped", ""))
+                return rendered
+            contracts = session.scalars(
+                select(models.PooledContract).order_by(models.PooledContract.id)
+            ).all()
+            ids = [c.id for c in contracts if is_current(c, local.date())]
         failed = False
         for contract_id in ids:
             try:
@@ -473,12 +485,16 @@ def render_reports(ctx: JobContext, *, now: datetime | None = None) -> list[str]
                     contract = session.get(models.PooledContract, contract_id)
                     if contract is None:
                         continue  # deleted meanwhile
-                    labels = prerender_contract(session, contract, today=local.date())
-                    session.commit()
-                    rendered.extend(f"{contract.code} {label}" for label in labels)
+                    code = contract.code
+                    labels = prerender_contract(
+                        session, contract, today=local.date(), release_reads=True
+                    )
+                    rendered.extend(f"{code} {label}" for label in labels)
             except Exception:
                 failed = True
                 log.exception("report PDFs of contract %s failed", contract_id)
+        if not failed:
+            _rendered_stamps[key] = stamp
     if rendered:
         log.info("%d report PDF(s) rendered ahead: %s", len(rendered), ", ".join(rendered))
     _counted(RENDER_REPORTS, JobOutcome("failed" if failed else "succeeded", ""))

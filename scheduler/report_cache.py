@@ -20,11 +20,12 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import models, reports
+from scheduler.contribution import add_years
 from scheduler.reports import AllocationReport, build_report, parse_period, render_pdf
 
 log = logging.getLogger(__name__)
@@ -115,16 +116,32 @@ def store_pdf(session: Session, report: AllocationReport, digest: str, body: byt
 
 
 def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:
-    """The PDF of `report`: the stored one when its content digest matches, else rendered,
-    stored and committed (same inputs, same bytes, so either way the bytes are the same)."""
+    """The PDF of `report`: the stored one when its content digest matches, else rendered, stored
+    and committed (same inputs, same bytes, so either way the bytes are the same).
+
+    A store the database refuses (on SQLite, another writer committed during the half-second
+    render, which leaves this transaction's snapshot stale) is only a missed cache: the PDF is
+    served all the same, and `render-reports` stores it on its next run.
+    """
     digest = reports.report_digest(report)
     body = stored_pdf(session, digest)
     if body is not None:
         return ReportPdf(body, digest, cached=True)
     body = render_pdf(report)
-    store_pdf(session, report, digest, body)
-    session.commit()
+    _store(session, report, digest, body)
     return ReportPdf(body, digest, cached=False)
+
+
+def _store(session: Session, report: AllocationReport, digest: str, body: bytes) -> bool:
+    """Store and commit a PDF; False (logged) when the database refused it. `store_pdf` works in
+    a SAVEPOINT, so a refusal leaves the session's transaction as it was."""
+    try:
+        store_pdf(session, report, digest, body)
+    except DBAPIError as error:
+        log.warning("PDF of report %s not stored: %s", digest, error.orig)
+        return False
+    session.commit()
+    return True
 
 
 def current_periods(contract: models.PooledContract, today: date) -> tuple[str, ...]:
@@ -142,20 +159,60 @@ def contract_year(start: date, duration_years: int, today: date) -> str:
     return f"Y{min(max(years + 1, 1), duration_years)}"
 
 
+def inputs_stamp(session: Session) -> tuple[object, ...]:
+    """A cheap fingerprint of everything a report is built from, deployment-wide: the audit log
+    (every edit, publication and import writes to it), the hours ledger, the statements and the
+    absences, by last id or update and row count (so that a deletion shows too). Equal stamps on
+    the same day mean no report changed."""
+    stamp: list[object] = []
+    for table, column in (
+        (models.AuditLog, models.AuditLog.id),
+        (models.LedgerEntry, models.LedgerEntry.updated_at),
+        (models.PatienteleSnapshot, models.PatienteleSnapshot.id),
+        (models.Absence, models.Absence.id),
+    ):
+        stamp.extend(
+            session.execute(select(func.max(column), func.count()).select_from(table)).one()
+        )
+    return tuple(stamp)
+
+
+def is_current(contract: models.PooledContract, today: date) -> bool:
+    """Whether `today` lies within the contract's years (rendering ahead is for those only)."""
+    return contract.start_date <= today < add_years(contract.start_date, contract.duration_years)
+
+
 def prerender_contract(
-    session: Session, contract: models.PooledContract, *, today: date
+    session: Session, contract: models.PooledContract, *, today: date, release_reads: bool = False
 ) -> list[str]:
-    """Render and stage the missing PDFs of the contract's current periods (full reports); return
-    the period labels rendered. Stages, never commits."""
+    """Render and store the missing PDFs of the contract's current periods (full reports), each
+    committed on its own, and drop the stored PDFs of periods no longer current; return the
+    period labels rendered.
+
+    With `release_reads` (for a session that holds nothing staged, as the job's), the read
+    transaction ends before each half-second render, so that no snapshot is held through it.
+    """
+    labels = current_periods(contract, today)
+    contract_id = contract.id
+    session.execute(
+        delete(models.RenderedReport).where(
+            models.RenderedReport.contract_id == contract_id,
+            models.RenderedReport.period_label.not_in(labels),
+        )
+    )
+    session.commit()
     rendered: list[str] = []
-    for label in current_periods(contract, today):
+    for label in labels:
+        contract = session.get_one(models.PooledContract, contract_id)
         period = parse_period(
             label, contract_start=contract.start_date, duration_years=contract.duration_years
         )
-        report = build_report(session, contract, period)
+        report = build_report(session, contract, period, today=today)
         digest = reports.report_digest(report)
         if stored_pdf(session, digest) is not None:
             continue
-        store_pdf(session, report, digest, render_pdf(report))
-        rendered.append(label)
+        if release_reads:
+            session.rollback()
+        if _store(session, report, digest, render_pdf(report)):
+            rendered.append(label)
     return rendered
