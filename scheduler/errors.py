@@ -125,6 +125,18 @@ class InvalidEdit(PartagendaError):
     title = "Modification impossible"
 
 
+class PlanningInputsChanged(PartagendaError):
+    """What a draft hangs on changed while the solver worked: the plan must be run again."""
+
+    status = 409
+    title = "Données modifiées pendant le calcul"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} a changé pendant le calcul : aucun planning n'a été enregistré, relancez-le"
+        )
+
+
 class PlanningStopped(PartagendaError):
     """The solve was stopped on request (its run was cancelled): nothing was planned."""
 

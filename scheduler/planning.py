@@ -30,6 +30,7 @@ from scheduler.errors import (
     NothingToPlan,
     NoticeRequired,
     PeriodOverlap,
+    PlanningInputsChanged,
     PlanningStopped,
     RotaNotDraft,
     RotaNotPublishable,
@@ -476,8 +477,11 @@ def plan_period(
         protected_until=now + timedelta(days=notice),
     )
     hint = to_solver_rota(planning, based_on) if based_on is not None else None
+    pinned_keys = {(a.assistant_id, a.cabinet_id, a.start_at, a.end_at) for a in pinned}
+    published_id = published.id if published is not None else None
+    based_on_key = based_on.id if based_on is not None else None
     if release_reads:
-        session.rollback()  # only reads so far; the rows are loaded again when stored
+        session.rollback()  # only reads so far
     result = solve(
         planning.instance,
         time_limit_s=time_limit_s,
@@ -488,8 +492,17 @@ def plan_period(
     )
     if result.stopped:
         raise PlanningStopped()
+    if release_reads:
+        # Read again what the draft hangs on: a publication, or the base draft deleted, while
+        # the solver worked would make this draft wrong.
+        _check_overlap(session, groupement_id, period_start, days)
+        now_published = _published_rota(session, groupement_id, period_start)
+        if (now_published.id if now_published is not None else None) != published_id:
+            raise PlanningInputsChanged("le planning publié de la période")
+        based_on = session.get(models.Rota, based_on_key) if based_on_key is not None else None
+        if based_on_key is not None and based_on is None:
+            raise PlanningInputsChanged("le brouillon de départ")
     rota = store_rota(session, planning, result, based_on=based_on, actor=actor)
-    pinned_keys = {(a.assistant_id, a.cabinet_id, a.start_at, a.end_at) for a in pinned}
     for row in rota.assignments:
         row.pinned = (row.assistant_id, row.cabinet_id, row.start_at, row.end_at) in pinned_keys
     record_audit(
@@ -1054,7 +1067,8 @@ def _overlap_minutes(start: datetime, end: datetime, absences: Iterable[models.A
 
 def refresh_ledger(session: Session, rota: models.Rota) -> None:
     """Rewrite the ledger of a published rota's weeks: planned minutes, and delivered ones net of
-    the absences recorded since."""
+    the absences recorded since (for a week still to come, a forecast: the reports count it as
+    delivered once the week is over)."""
     groupement = session.get(models.Groupement, rota.groupement_id)
     assert groupement is not None
     zone = ZoneInfo(groupement.timezone)

@@ -379,8 +379,9 @@ def _execute(
         except Exception:
             session.rollback()
             if should_stop(fresh=True):
-                # On SQLite a cancel written while the draft was being saved makes the save fail
-                # on the planning transaction's outdated snapshot: the run was cancelled, not failed.
+                # A cancel written while the draft was being saved can make the save fail (on
+                # SQLite, on the transaction's outdated snapshot): the run was cancelled.
+                log.warning("plan run %s cancelled while failing", run_id, exc_info=True)
                 return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
             log.exception("plan run %s failed", run_id)
             return _finish(
@@ -405,7 +406,7 @@ def _execute(
         # and handed to another attempt meanwhile, this draft is discarded, never doubled.
         owned = session.execute(
             update(models.PlanRun)
-            .where(_owned(run_id, attempt))
+            .where(_owned(run_id, attempt), models.PlanRun.cancel_requested.is_(False))
             .values(
                 state=models.RunState.SUCCEEDED,
                 rota_id=rota.id,
@@ -418,6 +419,8 @@ def _execute(
         )
         if owned.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
+            if should_stop(fresh=True):  # cancelled between the check above and the update
+                return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
             log.warning("plan run %s attempt %s lost its claim; draft discarded", run_id, attempt)
             return models.RunState.CANCELLED
         session.commit()

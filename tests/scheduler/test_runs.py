@@ -166,3 +166,38 @@ def test_a_run_survives_other_writers_during_its_solve(
     with factory() as session:
         run = runs.get_plan_run(session, run_id)
         assert run.state == models.RunState.SUCCEEDED and run.rota_id is not None
+
+
+def test_a_run_whose_base_draft_goes_during_its_solve_fails_with_the_reason(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft a run starts from is deleted while the solver works: no draft is stored on a
+    base that no longer exists, and the run says why, in French."""
+    with unit_of_work(factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        first = request_plan_run(session, groupement.id, MONDAY, 7, actor=None, time_limit_s=2.0)
+        first_id = first.id
+    assert claim_next_run(factory) == first_id
+    assert runs.execute_plan_run(factory, first_id) == models.RunState.SUCCEEDED
+    with unit_of_work(factory) as session:
+        base_id = runs.get_plan_run(session, first_id).rota_id
+        assert base_id is not None
+        run_id = request_plan_run(
+            session, groupement.id, MONDAY, 7, actor=None, based_on_id=base_id, time_limit_s=2.0
+        ).id
+    assert claim_next_run(factory) == run_id
+    ask = runs._CancelWatch.__call__
+
+    def delete_base_meanwhile(watch: runs._CancelWatch, *, fresh: bool = False) -> bool:
+        with unit_of_work(factory) as other:
+            base = other.get(models.Rota, base_id)
+            if base is not None:
+                other.delete(base)
+        return ask(watch, fresh=fresh)
+
+    monkeypatch.setattr(runs._CancelWatch, "__call__", delete_base_meanwhile)
+    assert runs.execute_plan_run(factory, run_id) == models.RunState.FAILED
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert run.rota_id is None
+        assert run.error is not None and "le brouillon de départ a changé" in run.error
