@@ -1,18 +1,33 @@
 """The command line: `partagenda solve` exits 0 with a rota, 1 when infeasible (explanation on
 stderr and in the JSON), 2 on invalid input with one readable line naming the field, never a
-traceback; the other commands refuse bad options the same way."""
+traceback; the other commands refuse bad options the same way. Usage errors (missing, unknown or
+badly used options, unknown commands, bad values) and bad `PARTAGENDA_*` settings are one French
+line naming the option or variable; an output file that is replaced keeps its mode."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pytest
+import typer
+from pydantic import AnyUrl, Field, HttpUrl, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 from typer.testing import CliRunner
 
-from scheduler.cli import app
+from scheduler.cli import (
+    _OneLineErrors,
+    _pydantic_rule,
+    _settings_message,
+    _write_file,
+    app,
+)
 from solver.instance_io import parse_instance, parse_rota
 from solver.validation import check_rota
 
@@ -244,7 +259,7 @@ def _count(url: str, table: str) -> int:
 
 def test_usage_error_is_one_line_naming_the_option() -> None:
     result = runner.invoke(app, ["plan", "--week", "2026-W49", "--weeks", "0"])
-    _one_line(result, "--weeks", "greater than or equal to 1")
+    _one_line(result, "--weeks : « 0 » : doit être entre 1 et 8")
     _one_line(runner.invoke(app, ["solve", "x.json", "--time-limit", "-1"]), "--time-limit")
 
 
@@ -341,3 +356,246 @@ def test_unmigrated_or_unreachable_database_exits_2(
         )
     finally:
         get_settings.cache_clear()
+
+
+# --- Usage errors from click and settings errors from pydantic, in French ----------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["plan"], "partagenda: --week : option obligatoire manquante"),
+        (["report", "--period", "2026-Q4"], "partagenda: CONTRACT : argument obligatoire manquant"),
+        (["solve"], "partagenda: INSTANCE.json : argument obligatoire manquant"),
+    ],
+    ids=["option", "argument", "argument-metavar"],
+)
+def test_missing_option_or_argument_is_one_french_line(args: list[str], line: str) -> None:
+    assert _one_line(runner.invoke(app, args)) == line
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["plan", "--wek", "2026-W49"],
+            "partagenda: option inconnue : --wek (vouliez-vous dire --week ou --weeks ?)",
+        ),
+        (["plan", "--week", "2026-W49", "--zzz"], "partagenda: option inconnue : --zzz"),
+        (["--bogus"], "partagenda: option inconnue : --bogus"),
+        (["nosuchcmd"], "partagenda: commande inconnue : nosuchcmd"),
+        (
+            ["pln", "--week", "2026-W49"],
+            "partagenda: commande inconnue : pln (vouliez-vous dire plan ?)",
+        ),
+    ],
+    ids=["suggested", "unknown", "group-option", "command", "command-suggested"],
+)
+def test_unknown_option_or_command_is_one_french_line(args: list[str], line: str) -> None:
+    assert _one_line(runner.invoke(app, args)) == line
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["plan", "--week", "2026-W49", "--time-limit", "abc"],
+            "--time-limit : « abc » n'est pas un nombre",
+        ),
+        (
+            ["plan", "--week", "2026-W49", "--weeks", "1.5"],
+            "--weeks : « 1.5 » n'est pas un nombre entier",
+        ),
+        (
+            ["solve", "x.json", "--time-limit", "9999"],
+            "--time-limit : « 9999 » : doit être entre 0,1 et 3600",
+        ),
+        (["plan", "--week"], "--week : une valeur est attendue"),
+        (
+            ["plan", "--week", "2026-W49", "--deterministic=yes"],
+            "--deterministic : cette option ne prend pas de valeur",
+        ),
+        (["plan", "--week", "2026-W49", "extra"], "argument(s) en trop : extra"),
+    ],
+    ids=["float", "int", "range", "no-value", "flag-value", "extra-argument"],
+)
+def test_bad_value_is_one_french_line_naming_the_option(args: list[str], line: str) -> None:
+    assert _one_line(runner.invoke(app, args)) == f"partagenda: {line}"
+
+
+def test_help_still_works_and_exits_0() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "plan" in result.stdout, result.output
+    result = runner.invoke(app, ["plan", "--help"])
+    assert result.exit_code == 0 and "--week" in result.stdout, result.output
+
+
+class _Format(StrEnum):
+    pdf = "pdf"
+    csv = "csv"
+    json = "json"
+
+
+def _typed_app() -> typer.Typer:
+    """A command with the parameter types the application's commands may come to use."""
+    typed = typer.Typer(cls=_OneLineErrors, add_completion=False, pretty_exceptions_enable=False)
+
+    @typed.command()
+    def run(
+        fmt: Annotated[_Format, typer.Option("--format")] = _Format.pdf,
+        kind: Annotated[Literal["a", "b"], typer.Option()] = "a",
+        day: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+        source: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+        folder: Annotated[Path | None, typer.Option(exists=True, file_okay=False)] = None,
+        text: Annotated[typer.FileText | None, typer.Option()] = None,
+    ) -> None:
+        """Accept everything valid."""
+
+    @typed.command()
+    def other() -> None:
+        """A second command, so that `run` keeps its name."""
+
+    return typed
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--format", "xls"], "--format : « xls » : valeurs possibles : pdf, csv, json"),
+        (["--kind", "c"], "--kind : « c » : valeurs possibles : a, b"),
+        (["--day", "30/11/2026"], "--day : « 30/11/2026 » n'est pas une date comme 2026-11-30"),
+        (["--source", "{tmp}/absent.json"], "--source : fichier introuvable : {tmp}/absent.json"),
+        (["--source", "{tmp}"], "--source : {tmp} est un dossier, pas un fichier"),
+        (["--folder", "{tmp}/f.txt"], "--folder : {tmp}/f.txt est un fichier, pas un dossier"),
+        (
+            ["--text", "{tmp}/absent.txt"],
+            "--text : ouverture impossible de {tmp}/absent.txt : fichier introuvable",
+        ),
+    ],
+    ids=["enum", "literal", "date", "missing-file", "not-a-file", "not-a-dir", "file"],
+)
+def test_choice_date_and_path_errors_are_french(tmp_path: Path, args: list[str], line: str) -> None:
+    (tmp_path / "f.txt").write_text("x")
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    result = runner.invoke(_typed_app(), ["run", *args])
+    assert _one_line(result) == f"partagenda: {line.format(tmp=tmp_path)}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "SOLVER_TIME_LIMIT_S",
+            "abc",
+            "PARTAGENDA_SOLVER_TIME_LIMIT_S : « abc » n'est pas un nombre",
+        ),
+        (
+            "SOLVER_TIME_LIMIT_S",
+            "0",
+            "PARTAGENDA_SOLVER_TIME_LIMIT_S : « 0 » : doit être supérieur à 0 et au plus 3600",
+        ),
+        ("PLAN_HOUR", "25", "PARTAGENDA_PLAN_HOUR : « 25 » : doit être entre 0 et 23"),
+        ("PLAN_HOUR", "six", "PARTAGENDA_PLAN_HOUR : « six » n'est pas un nombre entier"),
+        ("LOG_JSON", "peut-être", "PARTAGENDA_LOG_JSON : « peut-être » n'est pas un booléen"),
+        (
+            "TIMEZONE",
+            "Mars/Olympus",
+            "PARTAGENDA_TIMEZONE : « Mars/Olympus » : fuseau horaire inconnu",
+        ),
+        (
+            "DATABASE_URL",
+            "mysql://x",
+            "PARTAGENDA_DATABASE_URL : « mysql://x » : doit être une URL",
+        ),
+        ("PLAN_DAY", "lundi", "PARTAGENDA_PLAN_DAY : « lundi » : jour inconnu"),
+        (
+            "REPORT_FORMATS",
+            '["xls"]',
+            "PARTAGENDA_REPORT_FORMATS : « ['xls'] » : format de rapport",
+        ),
+        ("REPORT_FORMATS", "pdf", "PARTAGENDA_REPORT_FORMATS : valeur illisible : une liste JSON"),
+        (
+            "PLAN_RUN_STALE_AFTER_S",
+            "1",
+            (
+                "PARTAGENDA_PLAN_RUN_STALE_AFTER_S : doit valoir au moins 3 fois "
+                "PARTAGENDA_PLAN_RUN_HEARTBEAT_S"
+            ),
+        ),
+    ],
+)
+def test_bad_setting_is_one_french_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, line: str
+) -> None:
+    from scheduler.config import get_settings
+
+    monkeypatch.setenv(f"PARTAGENDA_{variable}", value)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["plan", "--week", "2026-W49"])
+    finally:
+        get_settings.cache_clear()
+    assert _one_line(result).startswith(f"partagenda: {line}")
+
+
+def _first_error(adapter: TypeAdapter[Any], value: object) -> ErrorDetails:
+    with pytest.raises(ValidationError) as caught:
+        adapter.validate_python(value)
+    return caught.value.errors()[0]
+
+
+def test_other_pydantic_errors_are_french_or_quoted() -> None:
+    literal = _first_error(TypeAdapter(Literal["pdf", "csv"]), "xls")
+    assert _pydantic_rule(literal) == "« xls » : valeurs possibles : 'pdf' or 'csv'"
+    assert _pydantic_rule(_first_error(TypeAdapter(AnyUrl), "pas une url")) == (
+        "« pas une url » n'est pas une URL valide"
+    )
+    scheme = _pydantic_rule(_first_error(TypeAdapter(HttpUrl), "ftp://x.fr"))
+    assert scheme is not None and scheme.startswith("« ftp://x.fr » : schéma d'URL non admis")
+    below = _first_error(TypeAdapter(Annotated[int, Field(ge=1)]), 0)
+    assert _pydantic_rule(below) == "« 0 » : doit être au moins égal à 1"
+    missing: ErrorDetails = {
+        "type": "missing",
+        "loc": ("secret_key",),
+        "msg": "Field required",
+        "input": None,
+    }
+    assert _settings_message(missing) == "PARTAGENDA_SECRET_KEY : valeur obligatoire manquante"
+    odd: ErrorDetails = {
+        "type": "string_pattern_mismatch",
+        "loc": ("secret_key",),
+        "msg": "String should match pattern '^x'",
+        "input": "y",
+    }
+    assert _settings_message(odd) == (
+        "PARTAGENDA_SECRET_KEY : valeur refusée (String should match pattern '^x')"
+    )
+
+
+# --- Replacing an output file keeps its mode ---------------------------------------------------
+
+
+def test_write_file_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "export.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    _write_file(target, [b"new"])
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    fresh = tmp_path / "fresh.csv"
+    umask = os.umask(0o027)
+    try:
+        _write_file(fresh, [b"x"])
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o640
+
+
+def test_export_over_a_private_file_keeps_it_private(cli_db: str, tmp_path: Path) -> None:
+    target = tmp_path / "national.csv"
+    target.write_text("")
+    target.chmod(0o600)
+    result = runner.invoke(app, ["export-national", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
