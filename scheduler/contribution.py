@@ -38,9 +38,19 @@ Rules and the choices made where the texts are silent:
   (weighted by the days each share plan covers in that year) or by hours delivered in that year
   (`cost_split`); without any hours delivered in the year, by share. Cents are split by largest
   remainder so the parts add up exactly.
+- Reading day (`today`): the figures are read on `min(as_of, today)`, never later: the gains,
+  and whether the deadline is past (a report whose period ends after the deadline, read before
+  it, still projects). Without `today` the whole period is taken as over (a closed period).
 - Hours: a civil week belongs to a period when its Monday is in it. Contracted minutes of a week
   are the contract's weekly minutes x the member's share in the plan in force that Monday (the
-  first plan for the weeks before it). Planned and delivered minutes come from the hours ledger.
+  first plan for the weeks before it). Planned minutes come from the hours ledger. The ledger's
+  `delivered_minutes` are the planned minutes net of the absences recorded so far, written at
+  publication, so for a week still to come they are only a forecast: a week counts as delivered
+  once it is over, i.e. its Monday is before `delivered_before`, the Monday of `today`'s week
+  (without `today`: every week of the period counts).
+  A week not over has no delivered minutes (None), and counts nowhere delivered hours do: the
+  totals, the cumulative hours, the share of hours, the gain per 100 h, the split by hours.
+  `contracted_elapsed_minutes` are the contracted minutes of the weeks over, to compare with.
 """
 
 from __future__ import annotations
@@ -290,12 +300,18 @@ class DoctorFigures:
 
 @dataclass(frozen=True)
 class WeekHours:
-    """Minutes contracted, planned and delivered for one member and week."""
+    """Minutes contracted, planned and delivered for one member and week (delivered: None while
+    the week is not over)."""
 
     week_start: date
     contracted_minutes: int
     planned_minutes: int
-    delivered_minutes: int
+    delivered_minutes: int | None
+
+    @property
+    def elapsed(self) -> bool:
+        """Whether the week is over (its delivered minutes are known)."""
+        return self.delivered_minutes is not None
 
 
 @dataclass(frozen=True)
@@ -312,7 +328,8 @@ class MemberFigures:
     weeks: tuple[WeekHours, ...]
     contracted_minutes: int
     planned_minutes: int
-    delivered_minutes: int
+    delivered_minutes: int  # weeks over only
+    contracted_elapsed_minutes: int  # contracted minutes of the weeks over
     cumulative_delivered_minutes: int
     share_of_hours: Decimal | None
     share_of_gain_pmt: Decimal | None
@@ -361,8 +378,10 @@ class ContractFigures:
     aid_years: tuple[AidYear, ...]
     contracted_minutes: int
     planned_minutes: int
-    delivered_minutes: int
+    delivered_minutes: int  # weeks over only
+    contracted_elapsed_minutes: int
     cumulative_delivered_minutes: int
+    delivered_before: date  # weeks from this Monday on are not over: planned, not delivered
 
 
 # --- Small helpers -------------------------------------------------------------------------------
@@ -636,6 +655,7 @@ def _aid_years(
     group: Progress,
     spells: Sequence[tuple[date, date]],
     ledger: Sequence[LedgerWeek],
+    delivered_before: date,
 ) -> tuple[AidYear, ...]:
     policy = contract.policy
     factor, basis = _proration(policy, group)
@@ -661,7 +681,9 @@ def _aid_years(
                 sum(
                     w.delivered_minutes
                     for w in ledger
-                    if w.cabinet_id == m and start <= w.week_start < end
+                    if w.cabinet_id == m
+                    and start <= w.week_start < end
+                    and w.week_start < delivered_before
                 )
             )
             for m in members
@@ -712,9 +734,15 @@ def _baseline(doctor: DoctorInput, day: date) -> Snapshot | None:
     return _value_at(doctor.snapshots, day)
 
 
-def contract_figures(contract: ContractInput, period_start: date, as_of: date) -> ContractFigures:
-    """The contribution figures of `contract` for the period [period_start, as_of]."""
+def contract_figures(
+    contract: ContractInput, period_start: date, as_of: date, *, today: date | None = None
+) -> ContractFigures:
+    """The contribution figures of `contract` for the period [period_start, as_of], read on
+    `today` (None: the period is over)."""
     policy = contract.policy
+    read_on = as_of if today is None else min(as_of, today)
+    # A week is over once its Sunday is past: on a Sunday, that week is still under way.
+    delivered_before = monday_of(as_of) + timedelta(days=7) if today is None else monday_of(today)
     plans = sorted(contract.share_plans, key=lambda p: p.valid_from)
     start = contract.start_date
     spells = suspension_spells(
@@ -766,7 +794,7 @@ def contract_figures(contract: ContractInput, period_start: date, as_of: date) -
         group_pmt = policy.target_pmt_per_etp * contract.funded_etp
         group_fa = policy.target_fa_per_etp * contract.funded_etp
 
-    kwargs: dict[str, Any] = {"start": start, "as_of": as_of, "policy": policy}
+    kwargs: dict[str, Any] = {"start": start, "as_of": read_on, "policy": policy}
     group = progress(
         all_tracked, target_pmt=group_pmt, target_fa=group_fa, deadline=deadline, **kwargs
     )
@@ -783,7 +811,9 @@ def contract_figures(contract: ContractInput, period_start: date, as_of: date) -
         m.cabinet_id: sum(
             row.delivered_minutes
             for row in contract.ledger
-            if row.cabinet_id == m.cabinet_id and row.week_start <= as_of
+            if row.cabinet_id == m.cabinet_id
+            and row.week_start <= as_of
+            and row.week_start < delivered_before
         )
         for m in contract.members
     }
@@ -838,7 +868,8 @@ def contract_figures(contract: ContractInput, period_start: date, as_of: date) -
             plan = _plan_at(plans, week)
             planned, delivered = ledger_by_key.get((cid, week), (0, 0))
             contracted = contract.weekly_minutes * plan.share_of(cid) // FULL_SHARE_BP
-            weeks.append(WeekHours(week, contracted, planned, delivered))
+            over = week < delivered_before
+            weeks.append(WeekHours(week, contracted, planned, delivered if over else None))
         delivered_cum = Decimal(cumulative[cid])
         hours_cum = delivered_cum / 60
         members.append(
@@ -853,7 +884,8 @@ def contract_figures(contract: ContractInput, period_start: date, as_of: date) -
                 weeks=tuple(weeks),
                 contracted_minutes=sum(w.contracted_minutes for w in weeks),
                 planned_minutes=sum(w.planned_minutes for w in weeks),
-                delivered_minutes=sum(w.delivered_minutes for w in weeks),
+                delivered_minutes=sum(w.delivered_minutes or 0 for w in weeks),
+                contracted_elapsed_minutes=sum(w.contracted_minutes for w in weeks if w.elapsed),
                 cumulative_delivered_minutes=cumulative[cid],
                 share_of_hours=_ratio(delivered_cum, Decimal(total_cumulative)),
                 share_of_gain_pmt=_ratio(Decimal(member_progress.pmt.gain), Decimal(group.pmt.gain))
@@ -880,11 +912,13 @@ def contract_figures(contract: ContractInput, period_start: date, as_of: date) -
         suspensions=spells,
         progress=group,
         members=tuple(members),
-        aid_years=_aid_years(contract, group, spells, contract.ledger),
+        aid_years=_aid_years(contract, group, spells, contract.ledger, delivered_before),
         contracted_minutes=sum(m.contracted_minutes for m in members),
         planned_minutes=sum(m.planned_minutes for m in members),
         delivered_minutes=sum(m.delivered_minutes for m in members),
+        contracted_elapsed_minutes=sum(m.contracted_elapsed_minutes for m in members),
         cumulative_delivered_minutes=total_cumulative,
+        delivered_before=delivered_before,
     )
 
 

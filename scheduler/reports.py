@@ -7,6 +7,10 @@
   whose SHA-256 (`report_digest`, over compact sorted-key UTF-8 JSON) is printed in every format.
 - `render_json`, `render_csv`, `render_pdf`: same inputs, same bytes (the PDF's dates come from
   the data, never from the clock).
+- The one input that is not data is the reading day (`today`, by default the groupement's date
+  now): the ledger's delivered minutes of a week still to come are a forecast, so only the weeks
+  over by then count as delivered (`ContractFigures.delivered_before`, a Monday: the content, and
+  so the digest, changes once a week), and the deadline is only past once it is.
 - `report_for` applies the access rules; `write_report` is the CLI's entry point;
   `national_export_lines` streams the national CSV in constant memory.
 """
@@ -277,12 +281,26 @@ class AllocationReport:
     visible_to_cabinet: int | None = None  # set when other members' figures were removed
 
 
+def local_today(session: Session, groupement_id: int) -> date:
+    """Today's date in the groupement's time zone."""
+    groupement = session.get(models.Groupement, groupement_id)
+    zone = ZoneInfo(groupement.timezone if groupement else "Europe/Paris")
+    return datetime.now(UTC).astimezone(zone).date()
+
+
 def build_report(
-    session: Session, contract: models.PooledContract, period: Period
+    session: Session,
+    contract: models.PooledContract,
+    period: Period,
+    *,
+    today: date | None = None,
 ) -> AllocationReport:
-    """Load `contract` and compute its allocation report for `period` (reads only)."""
+    """Load `contract` and compute its allocation report for `period` as read on `today` (by
+    default the groupement's date now); reads only."""
     data = load_contract_input(session, contract)
-    figures = contract_figures(data, period.start, period.end)
+    if today is None:
+        today = local_today(session, contract.groupement_id)
+    figures = contract_figures(data, period.start, period.end, today=today)
     first_week, last_week = monday_of(period.start), period.end
     rota_rows = session.execute(
         select(models.Rota.id, models.Rota.revision, models.Rota.period_start, models.Rota.status)
@@ -350,10 +368,16 @@ def restrict_to_cabinet(report: AllocationReport, cabinet_id: int) -> Allocation
 
 
 def report_for(
-    session: Session, user: models.User, contract_id: int, period: str
+    session: Session,
+    user: models.User,
+    contract_id: int,
+    period: str,
+    *,
+    today: date | None = None,
 ) -> AllocationReport:
-    """The report `user` may read: auditors their granted contracts, a cabinet its own figures
-    plus the group's totals, the coordinator everything in the groupement."""
+    """The report `user` may read (as read on `today`, by default the groupement's date now):
+    auditors their granted contracts, a cabinet its own figures plus the group's totals, the
+    coordinator everything in the groupement."""
     contract = session.get(models.PooledContract, contract_id)
     if contract is None:
         raise NotFound("contrat", contract_id)
@@ -369,16 +393,18 @@ def report_for(
         )
         if granted is None:
             raise Forbidden("ce contrat ne fait pas partie de vos habilitations de contrôle")
-        return build_report(session, contract, parsed)
+        return build_report(session, contract, parsed, today=today)
     if user.groupement_id != contract.groupement_id:
         raise Forbidden("ce contrat appartient à un autre groupement")
     if user.role is models.Role.COORDINATOR:
-        return build_report(session, contract, parsed)
+        return build_report(session, contract, parsed, today=today)
     if user.role is models.Role.CABINET and user.cabinet_id is not None:
         members = {s.cabinet_id for plan in contract.share_plans for s in plan.shares}
         if user.cabinet_id not in members:
             raise Forbidden("votre cabinet n'est pas membre de ce contrat")
-        return restrict_to_cabinet(build_report(session, contract, parsed), user.cabinet_id)
+        return restrict_to_cabinet(
+            build_report(session, contract, parsed, today=today), user.cabinet_id
+        )
     raise Forbidden("votre rôle ne donne pas accès aux rapports d'allocation")
 
 
@@ -469,6 +495,18 @@ def fr_percent(ratio: Decimal | None, places: int = 1) -> str:
     return "—" if ratio is None else f"{fr_number(ratio * 100, places)}{NNBSP}%"
 
 
+def status_basis(progress: Progress) -> str:
+    """What a status is read from, in French: the weaker indicator's attainment projected at the
+    deadline (reached there, once it is past), never the attainment to date."""
+    ratio = progress.weaker_projected_attainment
+    if ratio is None:
+        return f"sans projection{NBSP}: moins de deux relevés"
+    projection = progress.pmt.projection
+    if projection is not None and projection.reached:
+        return f"atteinte constatée à l’échéance{NBSP}: {fr_percent(ratio)}"
+    return f"projection à l’échéance{NBSP}: {fr_percent(ratio)}"
+
+
 def fr_euros(value: Decimal) -> str:
     """12000 -> '12 000,00 €'."""
     return f"{fr_number(value, 2)}{NBSP}€"
@@ -523,8 +561,9 @@ CSV_COLUMNS = (
 )
 
 
-def _hours(minutes: int) -> str:
-    return f"{round_to(Decimal(minutes) / 60, 2):f}"
+def _hours(minutes: int | None) -> str:
+    """Minutes as hours with two decimals; empty for a week not over (nothing delivered yet)."""
+    return "" if minutes is None else f"{round_to(Decimal(minutes) / 60, 2):f}"
 
 
 def _dec(value: Decimal | None, places: int = 4) -> str:
@@ -546,6 +585,8 @@ def render_csv(report: AllocationReport) -> bytes:
     """One row per member and week, a total per member, the group's total; digest at the end.
 
     Semicolon-separated UTF-8 with a BOM (what French spreadsheets open cleanly), dot decimals.
+    `heures_realisees` counts the weeks over only: empty on a week still to come, whose hours are
+    only in `heures_planifiees`.
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -593,12 +634,18 @@ def _esc(text: str) -> str:
 
 
 def hours_chart(members: Sequence[MemberFigures], width: int = 680, height: int = 230) -> str:
-    """Hours delivered per member and week (solid) against its contracted hours (dashed)."""
+    """Hours delivered per member and week over (solid) against its contracted hours (dashed);
+    the weeks not over show their planned hours (dotted), never as delivered."""
     weeks = [w.week_start for w in members[0].weeks] if members else []
     left, right, top, bottom = 48, 150, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(
-        [1] + [max(w.contracted_minutes, w.delivered_minutes) for m in members for w in m.weeks]
+        [1]
+        + [
+            max(w.contracted_minutes, w.planned_minutes, w.delivered_minutes or 0)
+            for m in members
+            for w in m.weeks
+        ]
     )
     y_max = (peak // 600 + 1) * 600  # a round number of 10 h above the peak
     parts = [
@@ -631,16 +678,36 @@ def hours_chart(members: Sequence[MemberFigures], width: int = 680, height: int 
             )
     for index, member in enumerate(members):
         color = PALETTE[index % len(PALETTE)]
-        for attr, dash in (
-            ("contracted_minutes", ' stroke-dasharray="5,3"'),
-            ("delivered_minutes", ""),
-        ):
-            points = " ".join(
-                f"{x_of(i):.1f},{y_of(getattr(w, attr)):.1f}" for i, w in enumerate(member.weeks)
-            )
-            if len(member.weeks) == 1:
-                x, y = x_of(0), y_of(getattr(member.weeks[0], attr))
+        last_over = max((i for i, w in enumerate(member.weeks) if w.elapsed), default=-1)
+        series: list[tuple[list[tuple[int, int]], str]] = [
+            (
+                [(i, w.contracted_minutes) for i, w in enumerate(member.weeks)],
+                ' stroke-dasharray="5,3"',
+            ),
+            (
+                [
+                    (i, w.delivered_minutes)
+                    for i, w in enumerate(member.weeks)
+                    if w.delivered_minutes is not None
+                ],
+                "",
+            ),
+            # Planned hours of the weeks not over, from the last week over on.
+            (
+                [(i, w.planned_minutes) for i, w in enumerate(member.weeks) if i == last_over]
+                + [(i, w.planned_minutes) for i, w in enumerate(member.weeks) if not w.elapsed]
+                if any(not w.elapsed and w.planned_minutes for w in member.weeks)
+                else [],
+                ' stroke-dasharray="1,2"',
+            ),
+        ]
+        for points_of, dash in series:
+            if not points_of:
+                continue
+            if len(points_of) == 1:
+                x, y = x_of(points_of[0][0]), y_of(points_of[0][1])
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color}"/>')
+            points = " ".join(f"{x_of(i):.1f},{y_of(minutes):.1f}" for i, minutes in points_of)
             parts.append(
                 f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.6"{dash}/>'
             )
@@ -656,7 +723,8 @@ def hours_chart(members: Sequence[MemberFigures], width: int = 680, height: int 
     )
     parts.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="#333">'
-        "semaine (lundi) — trait plein : heures réalisées ; tirets : heures contractuelles</text></svg>"
+        "semaine (lundi) — plein : effectuées ; pointillés : prévues (à venir) ; tirets : contractuelles"
+        "</text></svg>"
     )
     return "".join(parts)
 
@@ -799,6 +867,7 @@ def render_html(report: AllocationReport, *, digest: str | None = None) -> str:
         f=f,
         names=names,
         status_fr=STATUS_FR,
+        status_basis=status_basis,
         period_fr=fr_period(report.period),
         digest=digest or report_digest(report),
         created=report.data_as_of.isoformat().replace("+00:00", "Z"),

@@ -203,3 +203,30 @@ def test_progress_fragment_of_a_queued_run_polls(web: TestClient, world: World) 
     assert answer.status_code == 200, answer.text
     assert 'hx-trigger="every 1s"' in answer.text
     assert "<progress" in answer.text and "en attente" in answer.text
+
+
+def test_contract_dashboard_answers_404_for_a_contract_not_of_the_groupement(
+    web: TestClient, world: World, other_world: World
+) -> None:
+    sign_in_as(web, world.users["coordinator"])
+    for contract_id in (999_999, other_world.contracts[0].id):
+        answer = web.get("/contrats", params={"contrat": contract_id})
+        assert answer.status_code == 404, answer.text
+        assert answer.headers["content-type"].startswith("text/html")
+        assert f"Contrat {contract_id} introuvable." in answer.text
+        assert other_world.contracts[0].name not in answer.text
+    second = world.contracts[1]
+    answer = web.get("/contrats", params={"contrat": second.id})
+    assert answer.status_code == 200
+    assert f'<option value="{second.id}" selected>' in answer.text
+
+
+def test_contract_dashboard_says_what_hours_and_status_are(web: TestClient, world: World) -> None:
+    # No statement yet: no projection, and the status says so; the weeks to come (the dashboard
+    # shows four ahead) have nothing delivered yet.
+    sign_in_as(web, world.users["coordinator"])
+    answer = web.get("/contrats")
+    assert answer.status_code == 200
+    assert "inconnu (sans projection\u00a0: moins de deux relevés)" in answer.text
+    assert '<td class="num" data-label="Effectué">à venir</td>' in answer.text
+    assert "effectuées (semaines terminées)" in answer.text

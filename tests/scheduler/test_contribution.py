@@ -433,3 +433,100 @@ def test_policy_from_shipped_parameters() -> None:
     )
     assert params.target_mode == "per_etp" and params.on_track_min == D("0.95")
     assert params.aid_per_etp_eur == (D(38000), D(28000), D(22000))
+
+
+def test_weeks_not_over_count_as_planned_never_as_delivered() -> None:
+    # Read on Wednesday 20 May 2026: the weeks of 4 and 11 May are over; the week of 18 May is
+    # under way and the week of 25 May to come, so the ledger's delivered minutes for them (a
+    # forecast: planned net of the absences recorded so far) are not counted.
+    figures = contract_figures(
+        base_contract(), date(2026, 5, 1), date(2026, 5, 31), today=date(2026, 5, 20)
+    )
+    a, b = figures.members
+    assert figures.delivered_before == date(2026, 5, 18)
+    assert [w.delivered_minutes for w in a.weeks] == [1260, 1260, None, None]
+    assert [w.elapsed for w in b.weeks] == [True, True, False, False]
+    # Planned and contracted cover the whole period: A 4 x 1260 = 5040; delivered 2 x 1260 = 2520
+    # against 2520 contracted in the weeks over; B 2 x 840 = 1680.
+    assert (a.contracted_minutes, a.planned_minutes, a.delivered_minutes) == (5040, 5040, 2520)
+    assert a.contracted_elapsed_minutes == 2520
+    assert (b.planned_minutes, b.delivered_minutes, b.contracted_elapsed_minutes) == (
+        3360,
+        1680,
+        1680,
+    )
+    assert (figures.planned_minutes, figures.delivered_minutes) == (8400, 4200)
+    assert figures.contracted_elapsed_minutes == 4200
+    # Since the start: A 1260 (Feb) + 1260 + 1260 = 3780 min (63 h), B 0 + 840 + 840 = 1680;
+    # share of hours A 3780 / 5460 = 0.6923, B 0.3077; A's 60 PMT per 100 h: 6000 / 63 = 95.24.
+    assert (a.cumulative_delivered_minutes, b.cumulative_delivered_minutes) == (3780, 1680)
+    assert a.share_of_hours is not None and round_to(a.share_of_hours, 4) == D("0.6923")
+    assert a.gain_pmt_per_100h is not None and round_to(a.gain_pmt_per_100h, 2) == D("95.24")
+    # The gains are read on 20 May: the latest statement (5 May) still gives 40 PMT / 41 FA.
+    assert (figures.progress.pmt.gain, figures.progress.file_active.gain) == (40, 41)
+
+
+def test_a_week_is_over_once_its_sunday_is_past() -> None:
+    # On Sunday 24 May the week of 18 May is still under way; on Monday 25 May it is over:
+    # A delivered 1260 + 1260 + 1000 = 3520 min.
+    on_sunday = contract_figures(
+        base_contract(), date(2026, 5, 1), date(2026, 5, 31), today=date(2026, 5, 24)
+    )
+    assert on_sunday.members[0].delivered_minutes == 2520
+    on_monday = contract_figures(
+        base_contract(), date(2026, 5, 1), date(2026, 5, 31), today=date(2026, 5, 25)
+    )
+    assert on_monday.delivered_before == date(2026, 5, 25)
+    assert [w.delivered_minutes for w in on_monday.members[0].weeks] == [1260, 1260, 1000, None]
+    assert on_monday.members[0].delivered_minutes == 3520
+
+
+def test_cost_split_by_hours_counts_weeks_over_only() -> None:
+    # Read on 20 May: year-1 hours over are A 3780, B 1680 (total 5460). Net 12,000 x 3780/5460
+    # = 8,307.6923 -> 8,307.69; B 12,000 x 1680/5460 = 3,692.3077 -> 3,692.31 (sum 12,000.00).
+    contract = replace(base_contract(), cost_split="by_hours")
+    y1 = contract_figures(
+        contract, date(2026, 5, 1), date(2026, 5, 31), today=date(2026, 5, 20)
+    ).aid_years[0]
+    assert y1.split_basis == "by_hours"
+    assert y1.member_parts == ((1, D("8307.69")), (2, D("3692.31")))
+
+
+def test_status_comes_from_the_projection_not_the_attainment_to_date() -> None:
+    # Member A (target 156 PMT / 66 FA): 60 PMT and 20 FA gained, i.e. 38.46 % and 30.30 % to
+    # date; projected 365 PMT and 121.6667 FA at the deadline, i.e. 234 % and 184.34 %: on track,
+    # though less than a third of the target is reached yet (the documented rule).
+    a = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31)).members[0]
+    assert a.progress.weaker_attainment is not None
+    assert round_to(a.progress.weaker_attainment, 4) == D("0.3030")
+    assert a.progress.weaker_projected_attainment is not None
+    assert round_to(a.progress.weaker_projected_attainment, 4) == D("1.8434")
+    assert a.progress.status is Status.ON_TRACK
+
+
+def test_deadline_inside_the_period_is_not_past_before_it_comes() -> None:
+    # Doctor 11 alone: baseline 1000/1000 on 2026-01-05, 1234/1110 on 2027-12-31 (day 725).
+    # Deadline 2028-01-05 (day 730), in the first quarter of 2028.
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"),),
+        share_plans=(SharePlanInput(START, ((1, 10000),)),),
+        doctors=(
+            _doctor(11, 1, [(date(2026, 1, 5), 1000, 1000), (date(2027, 12, 31), 1234, 1110)]),
+        ),
+        ledger=(),
+    )
+    # Read on 3 January 2028, two days before the deadline: the two points give the slopes
+    # 234/725 and 110/725 -> PMT 234 x 730/725 = 235.6138 (0.9062 of 260), FA 110.7586 (1.0069):
+    # weaker 0.9062, between 0.8 and 1: at risk, projected.
+    before = contract_figures(contract, date(2028, 1, 1), date(2028, 3, 31), today=date(2028, 1, 3))
+    assert before.progress.pmt.projection is not None
+    assert not before.progress.pmt.projection.reached
+    assert before.progress.weaker_projected_attainment is not None
+    assert round_to(before.progress.weaker_projected_attainment, 4) == D("0.9062")
+    assert before.progress.status is Status.AT_RISK
+    # Once the deadline is past, the value reached there decides: 234/260 = 0.9 < 1: missed.
+    after = contract_figures(contract, date(2028, 1, 1), date(2028, 3, 31), today=date(2028, 2, 1))
+    assert after.progress.pmt.projection is not None and after.progress.pmt.projection.reached
+    assert after.progress.weaker_projected_attainment == D("0.9")
+    assert after.progress.status is Status.MISSED

@@ -1,6 +1,7 @@
 """The hours ledger follows absences recorded after publication: recording one lowers what was
 delivered, moving it moves the loss, withdrawing it gives the minutes back; what was planned never
-changes."""
+changes. Delivered minutes are planned ones net of the absences recorded so far: for a week still
+to come a forecast, which the reports count as delivered only once the week is over."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import models
 from scheduler.planning import ledger, record_absence, refresh_ledger
+from scheduler.reports import build_report, parse_period
 from scheduler.services.resources import delete_absence, update_absence
 from tests.scheduler.feed_factories import demo_ids, paris, publish_week
 
@@ -57,3 +59,49 @@ def test_absence_recorded_moved_and_withdrawn_after_publication(session: Session
     delete_absence(session, coordinator, absence.id, expected=absence.version)
     assert _lost(session, ids.groupement_id) == 0
     assert sum(e.planned_minutes for e in ledger(session, ids.groupement_id)) == planned
+
+
+def test_a_published_week_to_come_is_planned_and_not_yet_delivered(session: Session) -> None:
+    # The ledger's reading: `delivered_minutes` is what was planned net of the absences recorded
+    # so far, written at publication, so for a week still to come it is a forecast. The reports
+    # count it as delivered only once the week is over.
+    ids = demo_ids(session)
+    monday = TUESDAY - timedelta(days=1)
+    week = publish_week(session, ids, monday)
+    refresh_ledger(session, week.rota)
+    coordinator = session.scalars(
+        select(models.User).where(models.User.role == models.Role.COORDINATOR)
+    ).one()
+    # Sophie's Tuesday (09:00-12:00 and 14:00-18:00): 420 minutes lost to sickness.
+    record_absence(
+        session,
+        ids.assistants["sophie"],
+        models.AbsenceKind.SICKNESS,
+        paris(TUESDAY, "00:00"),
+        paris(TUESDAY + timedelta(days=1), "00:00"),
+        actor=coordinator,
+    )
+    entries = [e for e in ledger(session, ids.groupement_id) if e.week_start == monday]
+    planned = sum(e.planned_minutes for e in entries)
+    assert planned > 0 and sum(e.delivered_minutes for e in entries) == planned - 420
+
+    def week_hours(today: date) -> tuple[int, list[int | None]]:
+        period = parse_period("2026-12")
+        weeks = [
+            w
+            for contract_id in sorted(ids.contracts.values())
+            for m in build_report(
+                session, session.get_one(models.PooledContract, contract_id), period, today=today
+            ).figures.members
+            for w in m.weeks
+            if w.week_start == monday
+        ]
+        return sum(w.planned_minutes for w in weeks), [w.delivered_minutes for w in weeks]
+
+    # Read on Wednesday 2 December, the week is to come: planned, nothing delivered yet.
+    planned_before, delivered_before = week_hours(date(2026, 12, 2))
+    assert planned_before == planned and set(delivered_before) == {None}
+    # Read on Monday 14 December, the week is over: delivered = planned - 420.
+    planned_after, delivered_after = week_hours(date(2026, 12, 14))
+    assert planned_after == planned
+    assert sum(d or 0 for d in delivered_after) == planned - 420

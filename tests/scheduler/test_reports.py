@@ -47,6 +47,7 @@ from scheduler.reports import (
     render_pdf,
     report_digest,
     report_for,
+    status_basis,
     verify_json,
     write_report,
 )
@@ -506,7 +507,7 @@ def test_prerender_contract_renders_the_current_periods_once(
     assert prerender_contract(session, scenario.contract, today=today) == ["Y1", "2026-Q2"]
     assert prerender_contract(session, scenario.contract, today=today) == []
     year = parse_period("Y1", contract_start=date(2026, 1, 5), duration_years=5)
-    assert report_pdf(session, build_report(session, scenario.contract, year)).cached
+    assert report_pdf(session, build_report(session, scenario.contract, year, today=today)).cached
 
 
 def test_contract_year_is_clamped_to_the_contract() -> None:
@@ -515,3 +516,65 @@ def test_contract_year_is_clamped_to_the_contract() -> None:
     assert contract_year(start, 5, date(2027, 3, 1)) == "Y1"
     assert contract_year(start, 5, date(2027, 3, 2)) == "Y2"
     assert contract_year(start, 5, date(2040, 1, 1)) == "Y5"
+
+
+def test_report_read_mid_period_counts_weeks_over_as_delivered_only(
+    session: Session, scenario: Scenario
+) -> None:
+    # Read on Wednesday 20 May 2026: the weeks of 4 and 11 May are over, those of 18 and 25 May
+    # are not. Their ledger rows say 1000/1260 (Tilleuls) and 840 (Parc) "delivered": a forecast.
+    report = build_report(
+        session, scenario.contract, parse_period("2026-05"), today=date(2026, 5, 20)
+    )
+    doc = json.loads(render_json(report))
+    figures = doc["figures"]
+    assert figures["delivered_before"] == "2026-05-18"
+    parc, tilleuls = figures["members"]
+    assert [w["delivered_minutes"] for w in tilleuls["weeks"]] == [1260, 1260, None, None]
+    assert [w["planned_minutes"] for w in tilleuls["weeks"]] == [1260] * 4
+    # Tilleuls 2 x 1260 = 2520 min delivered (42 h) against 2520 contracted in the weeks over;
+    # the group 2520 + 2 x 840 = 4200 min (70 h); planned stays 5040 + 3360 = 8400 min (140 h).
+    assert (tilleuls["delivered_minutes"], tilleuls["contracted_elapsed_minutes"]) == (2520, 2520)
+    assert (figures["planned_minutes"], figures["delivered_minutes"]) == (8400, 4200)
+    # Share of hours since the start: Tilleuls 1260 (Feb) + 2520 = 3780 of 3780 + 1680 = 5460.
+    assert tilleuls["share_of_hours"] == "0.6923"
+    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8-sig")), delimiter=";"))
+    by_kind = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    weeks = [
+        (r["semaine"], r["heures_planifiees"], r["heures_realisees"])
+        for r in by_kind
+        if r["ligne"] == "semaine" and r["cabinet"] == "tilleuls"
+    ]
+    assert weeks == [
+        ("2026-05-04", "21.00", "21.00"),
+        ("2026-05-11", "21.00", "21.00"),
+        ("2026-05-18", "21.00", ""),
+        ("2026-05-25", "21.00", ""),
+    ]
+    group = next(r for r in by_kind if r["ligne"] == "groupe")
+    assert (group["heures_planifiees"], group["heures_realisees"]) == ("140.00", "70.00")
+    text = _flat(
+        "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(report))).pages)
+    )
+    assert _flat("Effectué (semaines terminées)") in text
+    assert _flat("commencées avant le 18 mai 2026") in text
+    assert _flat("70,00 h") in text  # the group's delivered hours
+    # Read once the month is over, the same report counts every week (the figures of May above).
+    later = build_report(
+        session, scenario.contract, parse_period("2026-05"), today=date(2026, 6, 1)
+    )
+    assert later.figures.delivered_minutes == 8140
+
+
+def test_report_states_what_the_status_is_read_from(session: Session, scenario: Scenario) -> None:
+    # The group is at risk at 15.38 % reached: its status comes from the projected 93.59 %.
+    report = build_report(session, scenario.contract, parse_period("2026-05"))
+    assert status_basis(report.figures.progress) == "projection à l’échéance\u00a0: 93,6\u202f%"
+    # Tilleuls is on track with 30.3 % of its FA reached: projected 184.3 %.
+    tilleuls = report.figures.members[1]
+    assert status_basis(tilleuls.progress) == "projection à l’échéance\u00a0: 184,3\u202f%"
+    text = _flat(
+        "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(report))).pages)
+    )
+    assert _flat("projection à l’échéance : 93,6 %") in text
+    assert _flat("atteinte à ce jour : 15,4 %") in text
