@@ -1,5 +1,6 @@
 """The French web pages: sign-in, the coordinator's week grid and contract dashboard, the
-cabinet's page with its calendar subscription, and the auditor's reports.
+cabinet's page with its calendar subscription, the assistant's own week and calendar link, and
+the auditor's reports.
 
 Thin routes: each reads or writes through one `scheduler` service and renders a template;
 domain errors of a form become a message on the page.
@@ -19,6 +20,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import views
 from api.pages.web import (
     ROLE_HOME,
+    AssistantPage,
     AuditorPage,
     CabinetPage,
     CoordinatorPage,
@@ -31,7 +33,7 @@ from api.pages.web import (
 from scheduler import models, planning, report_cache, reports
 from scheduler.auth import authenticate
 from scheduler.errors import AuthenticationFailed, NoticeRequired, PartagendaError
-from scheduler.services import resources, subscriptions, workflow
+from scheduler.services import personal, resources, subscriptions, workflow
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,6 +45,7 @@ INFO = {
     "deplace": "Affectation déplacée ; le planning a été vérifié.",
 }
 MAX_ROWS = 500
+ABSENCE_WEEKS = 8  # how far ahead the assistant's page lists her absences
 
 
 def _today(zone: ZoneInfo) -> date:
@@ -411,7 +414,13 @@ def contracts_page(
     zone = _zone(session, user)
     today = _today(zone)
     contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
-    chosen = next((c for c in contracts if c.id == contrat), contracts[0] if contracts else None)
+    # A contract named in the address must be one of the groupement's: else a 404 page, never
+    # another contract's figures under its name.
+    chosen = (
+        resources.get_contract(session, user, contrat)
+        if contrat is not None
+        else (contracts[0] if contracts else None)
+    )
     context: dict[str, Any] = {
         "contracts": contracts,
         "chosen": chosen,
@@ -420,7 +429,7 @@ def contracts_page(
     }
     if chosen is not None:
         period = views.contract_year(chosen, today)
-        report = reports.report_for(session, user, chosen.id, period)
+        report = reports.report_for(session, user, chosen.id, period, today=today)
         cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
         styles = views.cabinet_styles(cabinets)
         context.update(
@@ -471,6 +480,101 @@ def subscribe(
     # The token is in the page: neither caches nor the history may keep it.
     return render(
         request, "cabinet.html", context, user=user, headers={"Cache-Control": "no-store"}
+    )
+
+
+# --- Assistant ------------------------------------------------------------------------------------
+
+
+def _my_rota_context(
+    session: SessionDep, user: models.User, semaine: date | None
+) -> dict[str, Any]:
+    zone = _zone(session, user)
+    today = _today(zone)
+    current = views.monday_of(today)
+    week = views.monday_of(semaine) if semaine is not None else current
+    mine = personal.assistant_week(session, user, week)
+    plan = views.assistant_plan(
+        mine.week_start,
+        mine.assignments,
+        mine.travel_legs,
+        mine.breaks,
+        mine.cabinets.values(),
+        mine.absences,
+        zone,
+    )
+    prefix = f"{mine.assistant.full_name} : "
+    notices = [
+        {
+            "notice": notice,
+            "created": views.fr_date(notice.created_at.astimezone(zone).date()),
+            "week": period_start,
+            "week_fr": views.fr_day(period_start, year=True),
+            "text": notice.description.removeprefix(prefix),
+        }
+        for notice, period_start in personal.own_change_notices(session, user)
+    ]
+    absences = [
+        {
+            "kind": views.ABSENCE_KIND_FR[a.kind],
+            "span": views.fr_span(a.start_at, a.end_at, zone),
+            "reason": a.reason or "",
+        }
+        for a in personal.upcoming_absences(session, user, weeks=ABSENCE_WEEKS)
+    ]
+    tokens = subscriptions.list_subscriptions(session, user)
+    return {
+        "week": week,
+        "week_fr": views.fr_day(week, year=True),
+        "today": today,
+        "current_week": current,
+        "previous_week": week - timedelta(days=7),
+        "next_week": week + timedelta(days=7),
+        "mine": mine,
+        "plan": plan,
+        "rota": mine.rotas[-1] if mine.rotas else None,
+        "next_published": mine.next_published_week,
+        "cabinets": mine.cabinets,
+        "absences": absences,
+        "absence_weeks": ABSENCE_WEEKS,
+        "notices": notices,
+        "tokens": tokens,
+        "token_since": views.fr_date(min(t.created_at for t in tokens).astimezone(zone).date())
+        if tokens
+        else None,
+        "links": None,
+        "views": views,
+    }
+
+
+@router.get("/mon-planning")
+def my_rota_page(
+    request: Request, session: SessionDep, user: AssistantPage, semaine: date | None = None
+) -> HTMLResponse:
+    """The assistant's published week, her calendar link, absences and change notices."""
+    return render(request, "my_rota.html", _my_rota_context(session, user, semaine), user=user)
+
+
+@router.post("/mon-planning/abonnement", dependencies=[CsrfChecked])
+def subscribe_assistant(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AssistantPage,
+    semaine: Annotated[date | None, Form()] = None,
+) -> HTMLResponse:
+    """Create (or replace: the old one is revoked) the assistant's calendar link; shown once."""
+    subscription = subscriptions.subscribe_own_assistant(
+        session,
+        user,
+        base_url=settings.public_base_url,
+        calendar_name=f"Mon planning — {user.full_name}",
+    )
+    context = _my_rota_context(session, user, semaine)
+    context["links"] = subscription.links
+    # The token is in the page: neither caches nor the history may keep it.
+    return render(
+        request, "my_rota.html", context, user=user, headers={"Cache-Control": "no-store"}
     )
 
 

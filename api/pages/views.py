@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler import models, report_cache
+from scheduler import models, report_cache, reports
 from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
 from scheduler.french import long_date, weekday_date
 from scheduler.planning import Violation
@@ -266,24 +266,44 @@ def member_weeks(member: MemberFigures, today: date) -> list[WeekHours]:
 def hours_chart(
     members: Sequence[MemberFigures], styles: dict[int, CabinetStyle], today: date
 ) -> dict[str, Any]:
-    """Chart.js data: hours received per member and week (bars) against the contracted share
-    (dashed lines of the same colour)."""
+    """Chart.js data: hours per member and week against the contracted share (dashed lines of
+    the same colour): solid bars for the hours delivered in the weeks over, pale bars for the
+    hours planned in the weeks to come (never shown as delivered)."""
     weeks = sorted({w.week_start for m in members for w in member_weeks(m, today)})
     labels = [f"{w.day:02d}/{w.month:02d}" for w in weeks]
     datasets: list[dict[str, Any]] = []
     for member in members:
         style = styles.get(member.cabinet_id)
         strong = style.strong if style else "#333333"
+        tint = style.tint if style else "#dddddd"
         by_week = {w.week_start: w for w in member.weeks}
+        shown = [by_week.get(w) for w in weeks]
         datasets.append(
             {
                 "type": "bar",
-                "label": f"{member.name} — reçues",
+                "label": f"{member.name} — effectuées",
                 "data": [
-                    round(by_week[w].delivered_minutes / 60, 2) if w in by_week else 0
-                    for w in weeks
+                    round(h.delivered_minutes / 60, 2)
+                    if h is not None and h.delivered_minutes is not None
+                    else None
+                    for h in shown
                 ],
                 "backgroundColor": strong,
+                "skipNull": True,
+            }
+        )
+        datasets.append(
+            {
+                "type": "bar",
+                "label": f"{member.name} — prévues (à venir)",
+                "data": [
+                    round(h.planned_minutes / 60, 2) if h is not None and not h.elapsed else None
+                    for h in shown
+                ],
+                "backgroundColor": tint,
+                "borderColor": strong,
+                "borderWidth": 1,
+                "skipNull": True,
             }
         )
         datasets.append(
@@ -301,6 +321,16 @@ def hours_chart(
             }
         )
     return {"labels": labels, "datasets": datasets}
+
+
+def week_delivered(week: WeekHours) -> str:
+    """A week's delivered hours, or `à venir` while the week is not over."""
+    return "à venir" if week.delivered_minutes is None else fr_hours(week.delivered_minutes)
+
+
+def status_label(progress: Progress) -> str:
+    """The status with what it is read from: `en bonne voie (projection à l'échéance : 240 %)`."""
+    return f"{TARGET_STATUS_FR[progress.status.value]} ({reports.status_basis(progress)})"
 
 
 def _attainment(gain: int, target: Decimal) -> float | None:
@@ -387,3 +417,134 @@ def totals(figures: ContractFigures) -> dict[str, str]:
         "planned": fr_hours(figures.planned_minutes),
         "delivered": fr_hours(figures.delivered_minutes),
     }
+
+
+# --- The assistant's page -------------------------------------------------------------------------
+
+ABSENCE_KIND_FR = {
+    models.AbsenceKind.LEAVE: "Congés",
+    models.AbsenceKind.SICKNESS: "Arrêt maladie",
+    models.AbsenceKind.TRAINING: "Formation",
+    models.AbsenceKind.OTHER: "Autre absence",
+}
+
+
+@dataclass
+class DayPlan:
+    """One day of the assistant's week: her assignments, travel legs and breaks in order."""
+
+    day: date
+    blocks: list[Block] = field(default_factory=list)
+    absences: list[str] = field(default_factory=list)
+
+    @property
+    def work_minutes(self) -> int:
+        """Minutes at the cabinets."""
+        return sum(b.minutes for b in self.blocks if b.kind == "assignment")
+
+    @property
+    def travel_minutes(self) -> int:
+        """Minutes on the road between cabinets (working time)."""
+        return sum(b.minutes for b in self.blocks if b.kind == "travel")
+
+
+@dataclass
+class AssistantPlan:
+    """The assistant's week as her page shows it."""
+
+    days: list[DayPlan]
+    styles: dict[int, CabinetStyle]
+
+    @property
+    def work_minutes(self) -> int:
+        """Minutes at the cabinets in the week."""
+        return sum(d.work_minutes for d in self.days)
+
+    @property
+    def travel_minutes(self) -> int:
+        """Minutes travelling between cabinets in the week."""
+        return sum(d.travel_minutes for d in self.days)
+
+    @property
+    def total_minutes(self) -> int:
+        """Working time of the week: cabinets and travel between them."""
+        return self.work_minutes + self.travel_minutes
+
+    @property
+    def absence_labels(self) -> list[str]:
+        """The kinds of absence recorded in the week, each once."""
+        return list(dict.fromkeys(label for d in self.days for label in d.absences))
+
+    @property
+    def has_work(self) -> bool:
+        """Whether the week holds at least one assignment."""
+        return any(b.kind == "assignment" for d in self.days for b in d.blocks)
+
+
+def _whole_days(start: datetime, end: datetime) -> bool:
+    return start.time() == end.time() == datetime.min.time()
+
+
+def fr_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """An absence's span: `le jeudi 24 décembre 2026`, `du jeudi 24 au … 2026` for whole days,
+    with the hours otherwise."""
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    if _whole_days(start, end):
+        last = end.date() - timedelta(days=1)
+        if last == start.date():
+            return f"le {fr_day(start.date(), year=True)}"
+        return f"du {fr_day(start.date(), year=True)} au {fr_day(last, year=True)}"
+    if start.date() == end.date():
+        return f"le {fr_day(start.date(), year=True)}, de {fr_clock(start)} à {fr_clock(end)}"
+    return (
+        f"du {fr_day(start.date(), year=True)}, {fr_clock(start)}, "
+        f"au {fr_day(end.date(), year=True)}, {fr_clock(end)}"
+    )
+
+
+def assistant_plan(
+    week_start: date,
+    assignments: Sequence[models.Assignment],
+    travel_legs: Sequence[models.TravelLeg],
+    breaks: Sequence[models.RotaBreak],
+    cabinets: Iterable[models.Cabinet],
+    absences: Sequence[models.Absence],
+    zone: ZoneInfo,
+) -> AssistantPlan:
+    """Lay one assistant's week out by day, in local time (Sunday only when she works it)."""
+    styles = cabinet_styles(cabinets)
+    days = {
+        week_start + timedelta(days=i): DayPlan(week_start + timedelta(days=i)) for i in range(7)
+    }
+
+    def place(block: Block) -> None:
+        plan = days.get(block.start.date())
+        if plan is not None:
+            plan.blocks.append(block)
+
+    for a in assignments:
+        start, end = a.start_at.astimezone(zone), a.end_at.astimezone(zone)
+        place(Block("assignment", start, end, styles.get(a.cabinet_id), a.id))
+    for leg in travel_legs:
+        place(
+            Block(
+                "travel",
+                leg.start_at.astimezone(zone),
+                leg.end_at.astimezone(zone),
+                origin=styles.get(leg.origin_id),
+                destination=styles.get(leg.destination_id),
+            )
+        )
+    for item in breaks:
+        place(Block("break", item.start_at.astimezone(zone), item.end_at.astimezone(zone)))
+    for day, plan in days.items():
+        plan.blocks.sort(key=lambda b: (b.start, b.end))
+        opening = datetime.combine(day, datetime.min.time(), zone)
+        closing = opening + timedelta(days=1)
+        plan.absences = [
+            ABSENCE_KIND_FR[a.kind]
+            for a in absences
+            if a.start_at.astimezone(zone) < closing and a.end_at.astimezone(zone) > opening
+        ]
+    shown = [p for d, p in sorted(days.items()) if d.weekday() < 6 or p.blocks]
+    return AssistantPlan(shown, styles)

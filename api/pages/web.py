@@ -41,6 +41,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 ROLE_HOME = {
     models.Role.COORDINATOR: "/planning",
     models.Role.CABINET: "/cabinet",
+    models.Role.ASSISTANT: "/mon-planning",
     models.Role.AUDITOR: "/controle",
 }
 ROLE_FR = {
@@ -178,6 +179,7 @@ def page_role(*roles: models.Role) -> Callable[[models.User], models.User]:
 
 CoordinatorPage = Annotated[models.User, Depends(page_role(models.Role.COORDINATOR))]
 CabinetPage = Annotated[models.User, Depends(page_role(models.Role.CABINET))]
+AssistantPage = Annotated[models.User, Depends(page_role(models.Role.ASSISTANT))]
 AuditorPage = Annotated[models.User, Depends(page_role(models.Role.AUDITOR))]
 
 

@@ -61,9 +61,11 @@ def subscribe(
     base_url: str,
     calendar_name: str,
     now: datetime | None = None,
+    replace_all: bool = False,
 ) -> Subscription:
     """Issue a token for a feed the actor may read; the same subscriber's older tokens for that
-    feed are revoked, so a link handed out again never leaves a forgotten one alive."""
+    feed are revoked, so a link handed out again never leaves a forgotten one alive (with
+    `replace_all`, every live token of that feed is revoked, whoever it was issued to)."""
     _may_subscribe(actor, kind, target_id)
     begin_write(session)
     now = now or datetime.now(UTC)
@@ -73,15 +75,17 @@ def subscribe(
         models.FeedKind.GROUPEMENT: models.FeedToken.groupement_id,
     }[kind]
     label = subscriber.strip()
-    for old in session.scalars(
-        select(models.FeedToken).where(
-            models.FeedToken.kind == kind,
-            target_column == target_id,
-            models.FeedToken.subscriber == label,
-            models.FeedToken.revoked_at.is_(None),
-        )
-    ):
+    stale = select(models.FeedToken).where(
+        models.FeedToken.kind == kind,
+        target_column == target_id,
+        models.FeedToken.revoked_at.is_(None),
+    )
+    if not replace_all:
+        stale = stale.where(models.FeedToken.subscriber == label)
+    revoked: list[int] = []
+    for old in session.scalars(stale):
         old.revoked_at = now
+        revoked.append(old.id)
     token = feeds.create_feed_token(session, kind, target_id, label)
     token_row = session.scalars(
         select(models.FeedToken).where(models.FeedToken.token_hash == token_digest(token))
@@ -93,6 +97,7 @@ def subscribe(
         action="subscribe",
         entity="feed_token",
         entity_id=token_row.id,
+        before={"revoked": revoked} if revoked else None,
         after={"kind": kind.value, "target_id": target_id, "subscriber": label},
     )
     session.commit()
@@ -113,6 +118,25 @@ def subscribe_own_cabinet(
         f"page web : {actor.email}",
         base_url=base_url,
         calendar_name=calendar_name,
+    )
+
+
+def subscribe_own_assistant(
+    session: Session, actor: models.User, *, base_url: str, calendar_name: str
+) -> Subscription:
+    """An assistant's new link to her own feed (from her web page): every link to that feed
+    still live is revoked, so a lost or shared link stops working at once."""
+    if actor.role is not models.Role.ASSISTANT or actor.assistant_id is None:
+        raise Forbidden("seule une assistante s'abonne à son propre agenda")
+    return subscribe(
+        session,
+        actor,
+        models.FeedKind.ASSISTANT,
+        actor.assistant_id,
+        f"page web : {actor.email}",
+        base_url=base_url,
+        calendar_name=calendar_name,
+        replace_all=True,
     )
 
 

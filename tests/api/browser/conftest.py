@@ -41,9 +41,10 @@ pytestmark = pytest.mark.browser
 
 @dataclass(frozen=True)
 class LiveServer:
-    """Where the app under test answers."""
+    """Where the app under test answers, and its database (to stage data the pages read)."""
 
     base_url: str
+    database_url: str = ""
 
 
 def _free_port() -> int:
@@ -98,7 +99,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield LiveServer(base_url)
+    yield LiveServer(base_url, url)
     stop.set()
     server.should_exit = True
     serving.join(timeout=10)

@@ -132,6 +132,18 @@ def test_contract_dashboard_draws_charts_and_tables(
             "typeof Chart !== 'undefined' && !!Chart.getChart('hours-chart')"
             " && !!Chart.getChart('progress-chart')"
         )
+        # The status says it is read from the projection at the deadline; the weeks to come
+        # (the table shows four ahead) are planned, with nothing delivered yet, in the table
+        # and in the chart's "effectuées" bars.
+        expect(page.locator("#group-status")).to_contain_text("projection à l’échéance")
+        expect(
+            page.locator("#hours-table td[data-label='Effectué']", has_text="à venir").first
+        ).to_be_attached()
+        last_delivered = page.evaluate(
+            "(() => { const d = Chart.getChart('hours-chart').data.datasets[0];"
+            " return [d.label, d.data[d.data.length - 1]]; })()"
+        )
+        assert last_delivered[0].endswith("— effectuées") and last_delivered[1] is None
         shoot(page, screenshots, f"contracts-{name}")
 
 
