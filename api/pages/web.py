@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any, cast
 from urllib.parse import quote
@@ -328,9 +329,11 @@ def _back_link(request: Request) -> str | None:
     # Only a page of this site: the Referer may name any other.
     referer = request.headers.get("referer", "")
     origin = f"{request.url.scheme}://{request.url.netloc}"
-    if referer.startswith(origin + "/"):
-        return referer[len(origin) :]
-    return None
+    if not referer.startswith(origin + "/"):
+        return None
+    path = referer[len(origin) :]
+    # "//elsewhere.example/x" (or "/\\elsewhere") would be a link to another site.
+    return None if path.startswith(("//", "/\\")) else path
 
 
 def _error_page(
@@ -377,12 +380,22 @@ def _html_or(
         if answer is not None:
             return answer(request, exc)
         status = response.status_code
-        message = (
-            "Une erreur inattendue est survenue ; elle a été enregistrée. Réessayez dans un instant."
-            if status >= 500
-            else "La demande n'a pas pu aboutir : rechargez la page et recommencez."
-        )
-        return _error_page(request, status, message)
+        if status == 503:
+            message = "Le service est très sollicité en ce moment : réessayez dans un instant."
+        elif status >= 500:
+            message = (
+                "Une erreur inattendue est survenue ; elle a été enregistrée. "
+                "Réessayez dans un instant."
+            )
+        else:
+            message = "La demande n'a pas pu aboutir : rechargez la page et recommencez."
+        # The API's headers (Allow of a 405, Retry-After of a 503...) hold for the page too.
+        kept = {
+            name: value
+            for name, value in response.headers.items()
+            if name.lower() in ("allow", "retry-after", "www-authenticate")
+        }
+        return _error_page(request, status, message, headers=kept)
 
     return handler
 
@@ -393,7 +406,12 @@ def _http_page(request: Request, exc: Exception) -> HTMLResponse:
         404: "Cette adresse ne correspond à aucune page de Partagenda.",
         405: "Cette page ne s'ouvre pas ainsi : revenez à la page précédente.",
     }
-    message = messages.get(exc.status_code, "La demande n'a pas pu aboutir.")
+    # The pages raise HTTPException with a French detail ("format inconnu"): show it, not the
+    # generic sentence; Starlette's own details (English phrases) get the generic one.
+    detail = exc.detail if isinstance(exc.detail, str) else ""
+    own = detail and detail != HTTPStatus(exc.status_code).phrase
+    text = detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".") if own else ""
+    message = text or messages.get(exc.status_code, "La demande n'a pas pu aboutir.")
     return _error_page(request, exc.status_code, message, headers=dict(exc.headers or {}))
 
 

@@ -230,3 +230,25 @@ def test_contract_dashboard_says_what_hours_and_status_are(web: TestClient, worl
     assert "inconnu (sans projection\u00a0: moins de deux relevés)" in answer.text
     assert '<td class="num" data-label="Effectué">à venir</td>' in answer.text
     assert "effectuées (semaines terminées)" in answer.text
+
+
+def test_error_pages_keep_the_page_reason_and_never_link_off_site(
+    web: TestClient, world: World
+) -> None:
+    sign_in_as(web, world.users["auditor"])
+    granted = world.contracts[0]
+    answer = web.get(
+        f"/controle/contrats/{granted.id}/rapport.docx",
+        params={"periode": "Y1"},
+        headers={"accept": "text/html", "referer": "http://testserver//evil.example/x"},
+    )
+    assert answer.status_code == 404
+    assert "Format inconnu." in answer.text  # the page's own reason, not a generic sentence
+    assert "evil.example" not in answer.text  # a Referer of //host is another site
+    back = web.get(
+        "/nulle-part",
+        headers={"accept": "text/html", "referer": "http://testserver/controle"},
+    )
+    assert back.status_code == 404
+    assert 'href="/controle"' in back.text
+    assert "Cette adresse ne correspond à aucune page" in back.text
