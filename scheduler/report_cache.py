@@ -162,14 +162,17 @@ def contract_year(start: date, duration_years: int, today: date) -> str:
 def inputs_stamp(session: Session) -> tuple[object, ...]:
     """A cheap fingerprint of everything a report is built from, deployment-wide: the audit log
     (every edit, publication and import writes to it), the hours ledger, the statements and the
-    absences, by last id or update and row count (so that a deletion shows too). Equal stamps on
-    the same day mean no report changed."""
+    absences, by last id or update and row count (so that a deletion shows too), and the stored
+    PDFs themselves (a database emptied or restored under the same URL differs there). Equal
+    stamps on the same day mean no report changed and nothing stored went away; a run that
+    stores PDFs changes it, so the next run looks once more and finds nothing to do."""
     stamp: list[object] = []
     for table, column in (
         (models.AuditLog, models.AuditLog.id),
         (models.LedgerEntry, models.LedgerEntry.updated_at),
         (models.PatienteleSnapshot, models.PatienteleSnapshot.id),
         (models.Absence, models.Absence.id),
+        (models.RenderedReport, models.RenderedReport.id),
     ):
         stamp.extend(
             session.execute(select(func.max(column), func.count()).select_from(table)).one()
