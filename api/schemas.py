@@ -743,6 +743,13 @@ class ChangeNoticePage(Page[ChangeNoticeRead]):
     """A page of change notices."""
 
 
+DELIVERED = (
+    "Planned minutes net of the absences recorded so far. For a week that is not over (its Monday "
+    "is not before this week's), a forecast: the allocation reports count it as delivered only "
+    "once the week is over."
+)
+
+
 class LedgerEntryRead(ReadModel):
     """Minutes planned and delivered per contract, cabinet, assistant and week."""
 
@@ -751,7 +758,7 @@ class LedgerEntryRead(ReadModel):
     assistant_id: int
     week_start: date
     planned_minutes: int
-    delivered_minutes: int
+    delivered_minutes: int = Field(description=DELIVERED)
     rota_id: int | None
 
 
@@ -760,7 +767,7 @@ class LedgerWeekTotal(BaseModel):
 
     week_start: date
     planned_minutes: int
-    delivered_minutes: int
+    delivered_minutes: int = Field(description=DELIVERED)
 
 
 class LedgerRead(BaseModel):
