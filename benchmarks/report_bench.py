@@ -237,36 +237,36 @@ def main() -> None:
             served_ms = best_of(5, lambda: report_pdf(session, build()))
             rows += [
                 (
-                    "rapport Y1 : JSON (chargement + calcul + JSON)",
+                    "report Y1: JSON (load + compute + JSON)",
                     _ms(json_ms),
                     "200 ms",
                     _ok(json_ms, 200),
                 ),
                 (
-                    "rapport Y1 : PDF servi depuis le stockage (calcul + empreinte + lecture)",
+                    "report Y1: PDF served from the store (compute + digest + read)",
                     _ms(served_ms),
                     "200 ms",
                     _ok(served_ms, 200),
                 ),
                 (
-                    "rapport Y1 : PDF rendu à froid (WeasyPrint seul)",
+                    "report Y1: PDF cold render (WeasyPrint alone)",
                     _ms(render_ms),
                     "200 ms",
                     _ok(render_ms, 200),
                 ),
                 (
-                    "rapport Y1 : PDF absent du stockage (calcul + rendu + stockage)",
+                    "report Y1: PDF not in the store (compute + render + store)",
                     _ms(miss_ms),
                     "—",
                     "",
                 ),
                 (
-                    "rapport Y1 : premier rendu PDF du processus (imports, polices)",
+                    "report Y1: first PDF render of the process (imports, fonts)",
                     _ms(first_ms),
                     "—",
                     "",
                 ),
-                ("rapport Y1 : taille du PDF", f"{len(hit.body) / 1e3:.0f} ko", "—", ""),
+                ("report Y1: PDF size", f"{len(hit.body) / 1e3:.0f} kB", "—", ""),
             ]
         engine.dispose()
 
@@ -288,23 +288,23 @@ def main() -> None:
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         engine.dispose()
         rows.append(
-            ("national : génération des données (3 000 contrats)", f"{setup_s:.1f} s", "—", "")
+            ("national: generating the data (3,000 contracts)", f"{setup_s:.1f} s", "—", "")
         )
         rows.append(
             (
-                f"national : CSV {lines - 1:,} lignes, {size / 1e6:.1f} Mo",
+                f"national: CSV {lines - 1:,} lines, {size / 1e6:.1f} MB",
                 f"{export_s:.1f} s",
                 "30 s",
                 _ok(export_s, 30),
             )
         )
         growth = (rss_after - rss_before) / 1e3
-        rows.append(("national : hausse du pic RSS pendant l'export", f"{growth:.1f} Mo", "—", ""))
+        rows.append(("national: peak RSS growth during the export", f"{growth:.1f} MB", "—", ""))
     width = max(len(r[0]) for r in rows)
-    print(f"{'mesure':<{width}}  {'temps':>10}  {'budget':>7}  ")
+    print(f"{'measure':<{width}}  {'time':>10}  {'budget':>7}  ")
     for name, value, budget, verdict in rows:
         print(f"{name:<{width}}  {value:>10}  {budget:>7}  {verdict}")
-    print(f"sous-ensemble des polices du PDF : {_subsetter()}")
+    print(f"PDF font subsetter: {_subsetter()}")
 
 
 def _ms(value: float) -> str:
@@ -323,7 +323,7 @@ def _subsetter() -> str:
 
 
 def _ok(value: float, budget: float) -> str:
-    return "OK" if value <= budget else "DÉPASSÉ"
+    return "ok" if value <= budget else "OVER"
 
 
 if __name__ == "__main__":
