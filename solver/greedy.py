@@ -1,16 +1,18 @@
 """A quick constructive rota, used to warm-start the CP-SAT search when one is easy to build.
 
 Each working day of an assistant gets at most one block: one contract, one cabinet, no travel. A
-week's share targets are split into such blocks, largest demand first, each piece on the day where
-that cabinet can host the longest block; a block longer than `break_after_minutes` gets one break in
-its middle. Each block is slid over its window to the start that covers the most consultation
-minutes. Nothing here is trusted: the rota is returned only when `solver.validation.check_rota`
-finds no violation, so a hint is always a valid rota; when the construction does not fit (more
-cabinets than days, pinned or protected assignments, tight rules), it gives up and returns None and
-the search starts from scratch, as before.
+week's share targets are cut into such blocks, largest demand first (an excess within the share
+tolerance may go to another cabinet of the contract rather than take a day of its own); each piece
+goes on the free day where it fits longest and, among those, covers the most consultation minutes
+less what the cabinets still waiting for a day would cover there; a block longer than
+`break_after_minutes` gets one break in its middle; each block is slid over its window to the start
+that covers the most sessions. Nothing here is trusted: the rota is returned only when
+`solver.validation.check_rota` finds no violation, so a hint is always a valid rota; when the
+construction does not fit (more cabinets than days, pinned or protected assignments, tight rules),
+it gives up and returns None and the search starts from scratch, as before.
 
-Measured on the benchmark's pooled weeks (1 worker): the search then starts from a valid rota at
-once instead of finding its first one after 0.1-1 s, or not at all within 1 s for some weeks.
+Measured on the benchmark's pooled weeks: it builds a rota for 365 of 400; solved with one worker
+and 1 s, 30 weeks then all get a rota (7 had none before) and their summed objective is 8 % lower.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ def _plan_week(
     False when it does not fit."""
     tolerance = data.instance.rules.share_tolerance_minutes
     longest = _capacity(data, (0, MINUTES_PER_DAY))
+    if longest < MIN_PIECE_MINUTES:
+        return False
     demands = [
         _Demand(minutes, minutes, k.id, cabinet)
         for k in data.contracts_of[assistant]
