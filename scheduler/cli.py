@@ -1043,6 +1043,7 @@ def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: S
     out.print(
         "Pour démarrer le serveur : .venv/bin/partagenda serve (puis http://127.0.0.1:8000/)",
         highlight=False,
+        soft_wrap=True,  # one line to copy, even when the output is not a terminal
     )
 
 
