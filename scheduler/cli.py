@@ -294,6 +294,15 @@ def _usage_message(error: ClickException) -> str:
     return f"utilisation incorrecte ({' '.join(error.format_message().split())})"
 
 
+Deterministic = Annotated[
+    bool,
+    typer.Option(
+        help="One worker and a fixed seed: the same rota every time; --time-limit is then "
+        "deterministic time."
+    ),
+]
+"""The --deterministic flag of `solve` and `plan`."""
+
 app = typer.Typer(
     name="partagenda",
     help="Plan shared medical assistants' rotas, publish calendar feeds and allocation reports.",
@@ -605,13 +614,7 @@ def solve_command(
             "idle machine, longer on a busy one).",
         ),
     ] = 30.0,
-    deterministic: Annotated[
-        bool,
-        typer.Option(
-            help="One worker and a fixed seed: the same rota every time; --time-limit is then "
-            "deterministic time."
-        ),
-    ] = False,
+    deterministic: Deterministic = False,
 ) -> None:
     """Solve an instance file: exit 0 with a rota, 1 when infeasible, 2 on invalid input."""
     from solver.instance_io import dump_rota, parse_instance
@@ -651,13 +654,7 @@ def plan(
         str | None, typer.Option(help="Slug of the groupement (default: the first).")
     ] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, max=3600)] = None,
-    deterministic: Annotated[
-        bool,
-        typer.Option(
-            help="One worker and a fixed seed: the same rota every time; --time-limit is then "
-            "deterministic time."
-        ),
-    ] = False,
+    deterministic: Deterministic = False,
 ) -> None:
     """Plan a period as a new draft on the configured database."""
     from scheduler.planning import plan_period

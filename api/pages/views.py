@@ -6,7 +6,7 @@ flags), the cabinet colours, French formats, and the chart data of the contract 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -181,6 +181,38 @@ class WeekGrid:
     general_flags: list[str]
 
 
+def rota_blocks(
+    assignments: Sequence[models.Assignment],
+    travel_legs: Sequence[models.TravelLeg],
+    breaks: Sequence[models.RotaBreak],
+    styles: dict[int, CabinetStyle],
+    zone: ZoneInfo,
+) -> Iterator[tuple[int, Block]]:
+    """Each assignment, travel leg and break of a rota as (assistant id, block), in local time."""
+    for a in assignments:
+        start, end = a.start_at.astimezone(zone), a.end_at.astimezone(zone)
+        yield (
+            a.assistant_id,
+            Block("assignment", start, end, styles.get(a.cabinet_id), a.id, a.pinned),
+        )
+    for leg in travel_legs:
+        yield (
+            leg.assistant_id,
+            Block(
+                "travel",
+                leg.start_at.astimezone(zone),
+                leg.end_at.astimezone(zone),
+                origin=styles.get(leg.origin_id),
+                destination=styles.get(leg.destination_id),
+            ),
+        )
+    for item in breaks:
+        yield (
+            item.assistant_id,
+            Block("break", item.start_at.astimezone(zone), item.end_at.astimezone(zone)),
+        )
+
+
 def week_grid(
     rota: models.Rota,
     assignments: Sequence[models.Assignment],
@@ -205,30 +237,10 @@ def week_grid(
         if row is not None and slot is not None:
             row.cells[slot].append(block)
 
-    for a in assignments:
-        start, end = a.start_at.astimezone(zone), a.end_at.astimezone(zone)
-        place(
-            a.assistant_id,
-            Block("assignment", start, end, styles.get(a.cabinet_id), a.id, a.pinned),
-        )
-        if a.assistant_id in rows:
-            rows[a.assistant_id].minutes += int((end - start).total_seconds() // 60)
-    for leg in travel_legs:
-        place(
-            leg.assistant_id,
-            Block(
-                "travel",
-                leg.start_at.astimezone(zone),
-                leg.end_at.astimezone(zone),
-                origin=styles.get(leg.origin_id),
-                destination=styles.get(leg.destination_id),
-            ),
-        )
-    for item in breaks:
-        place(
-            item.assistant_id,
-            Block("break", item.start_at.astimezone(zone), item.end_at.astimezone(zone)),
-        )
+    for assistant_id, block in rota_blocks(assignments, travel_legs, breaks, styles, zone):
+        place(assistant_id, block)
+        if block.kind == "assignment" and assistant_id in rows:
+            rows[assistant_id].minutes += block.minutes
     for row in rows.values():
         for cell in row.cells:
             cell.sort(key=lambda b: (b.start, b.end))
@@ -522,21 +534,8 @@ def assistant_plan(
         if plan is not None:
             plan.blocks.append(block)
 
-    for a in assignments:
-        start, end = a.start_at.astimezone(zone), a.end_at.astimezone(zone)
-        place(Block("assignment", start, end, styles.get(a.cabinet_id), a.id))
-    for leg in travel_legs:
-        place(
-            Block(
-                "travel",
-                leg.start_at.astimezone(zone),
-                leg.end_at.astimezone(zone),
-                origin=styles.get(leg.origin_id),
-                destination=styles.get(leg.destination_id),
-            )
-        )
-    for item in breaks:
-        place(Block("break", item.start_at.astimezone(zone), item.end_at.astimezone(zone)))
+    for _, block in rota_blocks(assignments, travel_legs, breaks, styles, zone):
+        place(block)
     for day, plan in days.items():
         plan.blocks.sort(key=lambda b: (b.start, b.end))
         opening = datetime.combine(day, datetime.min.time(), zone)
