@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import get_session
 from api.main import create_app
+from api.pages import install_pages
 from scheduler import models
 from scheduler.auth import create_access_token
 from tests.api.factories import World, api_settings, make_world
@@ -66,3 +67,20 @@ def bearer(user: models.User) -> dict[str, str]:
 def coordinator(world: World) -> dict[str, str]:
     """Headers of the world's coordinator."""
     return bearer(world.users["coordinator"])
+
+
+@pytest.fixture(scope="module")
+def pages_app() -> FastAPI:
+    """The API's app with the pages installed."""
+    app = create_app(SETTINGS)
+    install_pages(app)
+    return app
+
+
+@pytest.fixture
+def web(pages_app: FastAPI, session: Session) -> Iterator[TestClient]:
+    """A browser-like client (cookies kept, redirects not followed) on the test's session."""
+    pages_app.dependency_overrides[get_session] = lambda: session
+    with TestClient(pages_app, follow_redirects=False) as client:
+        yield client
+    pages_app.dependency_overrides.pop(get_session, None)

@@ -5,12 +5,10 @@ notices; her calendar link, whose replacement revokes every older link to her fe
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi import FastAPI
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -18,9 +16,6 @@ with warnings.catch_warnings():
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import get_session
-from api.main import create_app
-from api.pages import install_pages
 from api.pages.web import CSRF_COOKIE, SESSION_COOKIE
 from scheduler import models
 from scheduler.auth import create_access_token
@@ -245,23 +240,6 @@ def test_only_an_assistant_replaces_her_own_link(session: Session, world: World)
 
 
 # --- The page ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pages_app() -> FastAPI:
-    """The API's app with the pages installed."""
-    app = create_app(SETTINGS)
-    install_pages(app)
-    return app
-
-
-@pytest.fixture
-def web(pages_app: FastAPI, session: Session) -> Iterator[TestClient]:
-    """A browser-like client on the test's session, signed in as the world's assistant."""
-    pages_app.dependency_overrides[get_session] = lambda: session
-    with TestClient(pages_app, follow_redirects=False) as client:
-        yield client
-    pages_app.dependency_overrides.pop(get_session, None)
 
 
 def test_page_shows_her_week_in_french(web: TestClient, session: Session, world: World) -> None:

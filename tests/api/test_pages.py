@@ -4,19 +4,13 @@ other roles, and every POST form needs the CSRF token of the visitor's cookie.""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from api.deps import get_session
-from api.main import create_app
-from api.pages import install_pages
 from api.pages.web import CSRF_COOKIE, SESSION_COOKIE
 from scheduler import models
 from scheduler.auth import create_access_token
@@ -30,23 +24,6 @@ PAGES = {
     "/controle": "auditor",
 }
 ROLES = ("coordinator", "cabinet", "auditor", "assistant")
-
-
-@pytest.fixture(scope="module")
-def pages_app() -> FastAPI:
-    """The API's app with the pages installed."""
-    app = create_app(SETTINGS)
-    install_pages(app)
-    return app
-
-
-@pytest.fixture
-def web(pages_app: FastAPI, session: Session) -> Iterator[TestClient]:
-    """A browser-like client (cookies kept, redirects not followed) on the test's session."""
-    pages_app.dependency_overrides[get_session] = lambda: session
-    with TestClient(pages_app, follow_redirects=False) as client:
-        yield client
-    pages_app.dependency_overrides.pop(get_session, None)
 
 
 def sign_in_as(client: TestClient, user: models.User) -> None:

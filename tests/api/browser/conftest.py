@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from api.main import create_app
 from api.pages import install_pages
@@ -123,3 +123,27 @@ def screenshots() -> Path:
     """The folder of the page screenshots (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _page(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
+    context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(chromium: Browser) -> Iterator[Page]:
+    """A 1366 px wide tab."""
+    yield from _page(chromium, DESKTOP)
+
+
+@pytest.fixture
+def phone(chromium: Browser) -> Iterator[Page]:
+    """A 390 px wide tab (a phone)."""
+    yield from _page(chromium, PHONE)

@@ -15,14 +15,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from scheduler import models
 from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.french import weekday_date
 from scheduler.planning import plan_period, publish_rota
-from tests.api.browser.conftest import LiveServer
+from tests.api.browser.conftest import PHONE, LiveServer
 from tests.api.browser.test_pages_browser import shoot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,8 +30,6 @@ pytestmark = pytest.mark.browser
 JULIE = ("julie.martin@example.fr", "demo-assistante")
 COORDINATION = ("coordination@val-de-moselle.example.fr", "demo-coordination")
 PARIS = ZoneInfo("Europe/Paris")
-DESKTOP: ViewportSize = {"width": 1366, "height": 900}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @dataclass(frozen=True)
@@ -122,26 +120,6 @@ def julie_week(live_server: LiveServer) -> Iterator[StagedWeek]:
         )
     yield staged
     engine.dispose()
-
-
-def _page(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
-    context = browser.new_context(viewport=viewport, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def desktop(chromium: Browser) -> Iterator[Page]:
-    """A 1366 px wide tab."""
-    yield from _page(chromium, DESKTOP)
-
-
-@pytest.fixture
-def phone(chromium: Browser) -> Iterator[Page]:
-    """A 390 px wide tab (a phone)."""
-    yield from _page(chromium, PHONE)
 
 
 def test_assistant_lands_on_her_published_week(

@@ -7,14 +7,13 @@ and the wide tables read the French way on a desktop and on a phone."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
-from tests.api.browser.conftest import LiveServer
+from tests.api.browser.conftest import PHONE, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -23,28 +22,6 @@ CABINET = ("tilleuls@val-de-moselle.example.fr", "demo-cabinet")
 AUDIT = ("audit@cpam-54.example.fr", "demo-audit")
 TODAY = datetime.now(UTC).date()
 WEEK = TODAY + timedelta(days=7 - TODAY.weekday())  # next Monday
-DESKTOP: ViewportSize = {"width": 1280, "height": 900}
-PHONE: ViewportSize = {"width": 390, "height": 844}
-
-
-def _page(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
-    context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def desktop(chromium: Browser) -> Iterator[Page]:
-    """A 1280 px wide tab."""
-    yield from _page(chromium, DESKTOP)
-
-
-@pytest.fixture
-def phone(chromium: Browser) -> Iterator[Page]:
-    """A 390 px wide tab (a phone)."""
-    yield from _page(chromium, PHONE)
 
 
 def sign_in(page: Page, server: LiveServer, who: tuple[str, str], path: str = "/") -> None:
