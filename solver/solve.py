@@ -1,4 +1,8 @@
-"""Plan a rota with CP-SAT: decompose, build the block model, solve each part, merge.
+"""Plan a rota with CP-SAT: decompose, solve each part, merge.
+
+A part with one assistant and no re-plan inputs is solved exactly by the day-pattern model
+(`solver.patterns`: every legal day listed, a master picking one a day, reduced-cost fixing on
+its LP relaxation); the other parts, and any part that model steps aside from, by the block model.
 
 Rules encoded: every hard rule and soft goal of docs/rules.md, through the registry of
 `solver.constraints` (one function per rule and per term). This module adds the decomposition into
@@ -32,6 +36,7 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
+from solver import patterns
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
 from solver.constraints.data import PlanData, at, build, leave_windows
@@ -51,7 +56,7 @@ from solver.model import (
     Status,
     TravelLeg,
 )
-from solver.validation import objective_terms
+from solver.validation import check_rota, objective_terms
 
 _WEAKNESS = {
     Status.INVALID: 0,
@@ -449,6 +454,21 @@ def solve_part(
         return PartResult(Status.INFEASIBLE, explanation=reasons)
     if should_stop is not None and should_stop():
         return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
+    began = time.perf_counter()
+    by_days = _solve_by_days(
+        instance,
+        budget=budget,
+        deterministic=deterministic,
+        part=part,
+        parts=parts,
+        progress=progress,
+        started=started,
+        should_stop=should_stop,
+    )
+    if by_days is not None:
+        return by_days
+    if not deterministic:
+        budget = max(budget - (time.perf_counter() - began), 0.05)
     # A rota built without search, when the simple construction fits: the search starts from it
     # and, should it find nothing better in time, it is the answer (it passed the checker).
     quick = greedy_rota(instance) if hint is None else None
@@ -497,6 +517,249 @@ def solve_part(
         Status.UNKNOWN,
         explanation=["Aucun planning trouvé dans le temps imparti : augmentez le temps de calcul."],
     )
+
+
+_PATTERN_START = 0.005
+"""First reduced-cost threshold of the day-pattern master, as a share of its LP bound."""
+_PATTERN_START_MIN = 50.0
+
+
+@dataclass(slots=True)
+class _Fixing:
+    """What a reduced-cost fixing run gives: best objective and columns, and how it ended."""
+
+    best: tuple[int, list[int]] | None = None
+    proven: bool = False
+    infeasible: bool = False
+    stopped: bool = False
+    floor: int | None = None  # the LP bound, rounded up (the objective is an integer)
+
+
+def _fixing(
+    master: patterns.Master,
+    *,
+    deadline: float,
+    deterministic: bool,
+    should_stop: Callable[[], bool] | None,
+    on_best: Callable[[int, int | None], None] | None = None,
+    hint: list[int] | None = None,
+    floor: int | None = None,
+) -> _Fixing:
+    """Solve a day-pattern master exactly by reduced-cost fixing.
+
+    The master's LP relaxation (GLOP) gives a bound and each column's reduced cost; CP-SAT solves
+    the master restricted to the columns within a threshold of the bound. A rota of objective at
+    most bound + threshold is optimal (any rota using a column left out costs more); otherwise the
+    threshold widens (to the gap found, or doubled) and the restricted master is solved again.
+    `floor`, a bound known from elsewhere, also ends the search when reached.
+    """
+    out = _Fixing()
+    everything = list(range(len(master.columns)))
+    relaxed = patterns.reduced_costs(master)
+    lp_bound, reduced = relaxed if relaxed is not None else (-math.inf, [0.0] * len(everything))
+    if math.isfinite(lp_bound):
+        out.floor = math.ceil(lp_bound - 1e-6)
+    known = max((f for f in (out.floor, floor) if f is not None), default=None)
+    threshold = (
+        max(_PATTERN_START_MIN, _PATTERN_START * abs(lp_bound))
+        if math.isfinite(lp_bound)
+        else math.inf
+    )
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return out
+        if should_stop is not None and should_stop():
+            out.stopped = True
+            return out
+        keep = [j for j, r in zip(everything, reduced, strict=True) if r <= threshold + 1e-6]
+        whole = len(keep) == len(everything)
+        model, x = patterns.cp_model_of(master, keep, known)
+        for j in (out.best[1] if out.best is not None else hint) or []:
+            if j in x:
+                model.add_hint(x[j], 1)
+        solver = cp_model.CpSolver()
+        _pattern_params(solver, left, deterministic)
+        watch = _StopWatch(solver, should_stop) if should_stop is not None else None
+        if watch is not None:
+            watch.start()
+        try:
+            status = solver.solve(model)
+        finally:
+            out.stopped = watch.close() if watch is not None else False
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = int(round(solver.objective_value))
+            if out.best is None or value < out.best[0]:
+                out.best = (value, [j for j in keep if solver.boolean_value(x[j])])
+                if on_best is not None:
+                    on_best(value, known)
+        if status == cp_model.OPTIMAL:
+            value = int(round(solver.objective_value))
+            if (
+                whole
+                or value <= lp_bound + threshold + 1e-6
+                or (known is not None and value <= known)
+            ):
+                out.proven = True
+                return out
+            gap = value - lp_bound
+            threshold = gap if gap <= 3 * threshold else 2 * threshold
+            continue
+        if status == cp_model.INFEASIBLE:
+            if whole:
+                # With a floor stated, infeasible may only mean "nothing reaches the floor".
+                out.infeasible = known is None or known == out.floor
+                return out
+            threshold *= 4
+            continue
+        return out  # out of time (or stopped) inside this round
+
+
+def _weekly_floor(
+    data: PlanData,
+    days: list[patterns.DayColumns],
+    master: patterns.Master,
+    *,
+    deadline: float,
+    deterministic: bool,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[int, list[int]] | None:
+    """Each week solved on its own, without what joins weeks: the sum is a lower bound of the
+    horizon's objective, and the union of the weeks' rotas a start (often optimal: weeks alike are
+    planned alike). Weeks with the same columns and targets are solved once. None if a week is
+    not proven in time."""
+    where = {(d, col): j for j, (d, col) in enumerate(master.columns)}
+    solved: dict[tuple[object, ...], tuple[int, list[tuple[int, patterns.Column]]]] = {}
+    total, union = 0, list[int]()
+    for wk in data.weeks:
+        key = (
+            tuple(id(days[d]) for d in wk.days),
+            tuple(sorted((k, v) for (k, w), v in data.targets.items() if w == wk.index)),
+            tuple(
+                sorted((k, c, v) for (k, w, c), v in data.share_targets.items() if w == wk.index)
+            ),
+        )
+        found = solved.get(key)
+        if found is None:
+            sub = patterns.build_master(data, days, weeks=(wk,))
+            run = _fixing(
+                sub, deadline=deadline, deterministic=deterministic, should_stop=should_stop
+            )
+            if not run.proven or run.best is None:
+                return None
+            first = wk.days[0]
+            found = (
+                run.best[0],
+                [(sub.columns[j][0] - first, sub.columns[j][1]) for j in run.best[1]],
+            )
+            solved[key] = found
+        total += found[0]
+        union.extend(where[(wk.days[0] + offset, col)] for offset, col in found[1])
+    return total, union
+
+
+def _solve_by_days(
+    instance: Instance,
+    *,
+    budget: float,
+    deterministic: bool,
+    part: int,
+    parts: int,
+    progress: Callable[[Progress], None] | None,
+    started: float | None,
+    should_stop: Callable[[], bool] | None,
+) -> PartResult | None:
+    """Plan a one-assistant part with the exact day-pattern model (`solver.patterns`).
+
+    Over several weeks, each week is first solved alone (`_weekly_floor`); the whole master then
+    starts from their union with their sum as a floor. None when the model does not apply or
+    found nothing in time: the block model then plans.
+    """
+    from solver import explain
+
+    clock = time.perf_counter()
+    origin = started if started is not None else clock
+    deadline = clock + budget
+    data = build(instance)
+    if patterns.unsuitable(data) is not None:
+        return None
+    days = patterns.all_day_columns(data)
+    master = patterns.build_master(data, days)
+    weekly = None
+    if len(data.weeks) > 1:
+        weekly = _weekly_floor(
+            data,
+            days,
+            master,
+            deadline=clock + budget / 2,
+            deterministic=deterministic,
+            should_stop=should_stop,
+        )
+    first_s: list[float] = []
+
+    def on_best(value: int, known: int | None) -> None:
+        elapsed = time.perf_counter() - origin
+        if not first_s:
+            first_s.append(elapsed)
+        if progress is not None:
+            progress(Progress(value, known if known is not None else value, elapsed, part, parts))
+
+    run = _fixing(
+        master,
+        deadline=deadline,
+        deterministic=deterministic,
+        should_stop=should_stop,
+        on_best=on_best,
+        hint=weekly[1] if weekly else None,
+        floor=weekly[0] if weekly else None,
+    )
+    if run.infeasible:
+        return PartResult(
+            Status.INFEASIBLE, explanation=explain.explain(instance, budget=min(budget, 10.0))
+        )
+    if run.best is None:
+        if run.stopped:
+            return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
+        return None
+    value = run.best[0]
+    read = patterns.read_master(data, master, run.best[1])
+    rota = Rota(
+        Status.OPTIMAL if run.proven else Status.FEASIBLE,
+        tuple(sorted(read.assignments, key=lambda a: a.start)),
+        travel=tuple(read.travel),
+        breaks=tuple(read.breaks),
+    )
+    terms = objective_terms(instance, rota)
+    if check_rota(instance, rota) or sum(terms.values()) != value:
+        return None  # never expected: the block model plans instead
+    floors = [f for f in (run.floor, weekly[0] if weekly else None) if f is not None]
+    return PartResult(
+        rota.status,
+        assignments=list(rota.assignments),
+        travel=list(rota.travel),
+        breaks=list(rota.breaks),
+        objective=value,
+        bound=value if run.proven else min(value, max(floors, default=0)),
+        terms=terms,
+        first_solution_s=first_s[0] if first_s else None,
+        stopped=run.stopped,
+    )
+
+
+def _pattern_params(solver: cp_model.CpSolver, budget: float, deterministic: bool) -> None:
+    """One worker with the LP at level 2, no presolve: measured fastest on the day-pattern master
+    (0.20 s against 1.04 s for the default two workers, a pooled week of 1,032 columns)."""
+    p = solver.parameters
+    p.num_workers = 1
+    p.random_seed = _SEED
+    p.linearization_level = 2
+    p.cp_model_probing_level = 0
+    p.cp_model_presolve = False
+    if deterministic:
+        p.max_deterministic_time = max(budget, 0.05)
+        p.max_time_in_seconds = 10 * max(budget, 1.0) + 20
+    else:
+        p.max_time_in_seconds = max(budget, 0.05)
 
 
 def _from_rota(

@@ -1,0 +1,249 @@
+"""The exact day-pattern model of one-assistant parts (`solver.patterns`).
+
+Rules under test: every rule of a day, as the block model reads them (the day-pattern optimum
+equals the block model's proven optimum on small random instances, varied rules included); every
+column rebuilds into a day the checker accepts at the column's cost; the model steps aside where
+it would not be exact; proofs, infeasibility, stops and deterministic answers through `solve`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from solver import patterns
+from solver.constraints.data import build
+from solver.model import (
+    Assignment,
+    DatedRequest,
+    Instance,
+    Preferences,
+    Replan,
+    Rota,
+    Rules,
+    Session,
+    Status,
+    Weights,
+)
+from solver.solve import solve
+from solver.validation import check_rota, objective_total
+from tests.solver.builders import (
+    JULIE,
+    MARIE,
+    day,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    window,
+)
+from tests.solver.solving import solve_checked
+
+CABS = ("tilleuls", "parc", "gare")
+
+
+def small_instance(seed: int) -> Instance:
+    """Two or three days, one assistant, 2-3 cabinets, one or two contracts, rules varied."""
+    rng = random.Random(seed)
+    n_cab = rng.choice([2, 3])
+    cabs = []
+    for c in CABS[:n_cab]:
+        opening = [
+            window(wd, rng.choice(["08:00", "09:00"]), rng.choice(["14:00", "16:00", "18:00"]))
+            for wd in range(3)
+        ]
+        sessions = [
+            Session(wd, s, s + rng.choice([60, 120, 180]), rng.randint(1, 3))
+            for wd in range(3)
+            for s in rng.sample([480, 540, 600, 780, 840], k=rng.randint(0, 2))
+        ]
+        requests = [DatedRequest(day(rng.randint(0, 1)), 600, 690, 2)] if rng.random() < 0.3 else []
+        cabs.append(make_cabinet(c, opening=opening, sessions=sessions, requests=requests))
+    prefs = Preferences()
+    if rng.random() < 0.3:
+        prefs = Preferences(earliest_start=rng.choice([540, 570]))
+    elif rng.random() < 0.2:
+        prefs = Preferences(latest_end=960)
+    assistant = make_assistant(
+        availability=[window(wd, "08:00", "18:00") for wd in range(3)], preferences=prefs
+    )
+    weekly = rng.choice([8, 10, 12]) * 60
+    if n_cab == 3 and rng.random() < 0.5:
+        contracts = [
+            make_contract("k1", weekly_minutes=weekly, shares={CABS[0]: 5000, CABS[1]: 5000}),
+            make_contract("k2", weekly_minutes=4 * 60, shares={CABS[1]: 5000, CABS[2]: 5000}),
+        ]
+    else:
+        shares = dict.fromkeys(CABS[:n_cab], 10000 // n_cab)
+        shares[CABS[0]] += 10_000 - sum(shares.values())
+        contracts = [make_contract(weekly_minutes=weekly, shares=shares)]
+    travel: dict[tuple[str, str], int] = {(CABS[0], CABS[1]): rng.choice([7, 15, 30])}
+    if n_cab == 3 and rng.random() < 0.7:
+        travel[(CABS[1], CABS[2])] = rng.choice([10, 15])
+    rules = Rules(
+        share_tolerance_minutes=rng.choice([30, 60, 120]),
+        break_after_minutes=rng.choice([240, 360]),
+        max_amplitude_minutes=rng.choice([480, 600]),
+        max_daily_minutes=rng.choice([420, 600]),
+        max_vacations_per_day=rng.choice([1, 2, 2]),
+        min_vacation_minutes=rng.choice([120, 180]),
+        min_weekly_contract_minutes=0,
+    )
+    return make_instance(
+        assistants=[assistant],
+        cabinets=cabs,
+        contracts=contracts,
+        travel=travel,
+        days=3,
+        rules=rules,
+    )
+
+
+def _block_model(monkeypatch: pytest.MonkeyPatch, instance: Instance) -> Rota:
+    """The block model's answer, the day-pattern model set aside."""
+    with monkeypatch.context() as m:
+        m.setattr(patterns, "unsuitable", lambda _data: "set aside for the comparison")
+        return solve(instance, time_limit_s=60, workers=2)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_same_optimum_as_the_block_model(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    instance = small_instance(seed)
+    by_days = solve_checked(instance, time_limit_s=20)
+    by_blocks = _block_model(monkeypatch, instance)
+    assert by_blocks.status == by_days.status
+    if by_blocks.status == Status.OPTIMAL:
+        assert by_days.objective == by_blocks.objective
+    else:
+        assert by_blocks.status == Status.INFEASIBLE
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_column_rebuilds_into_a_legal_day_at_its_cost(seed: int) -> None:
+    instance = replace(small_instance(seed), days=1)
+    instance = replace(
+        instance,
+        rules=replace(instance.rules, min_weekly_contract_minutes=0),
+        contracts=tuple(replace(k, weekly_minutes=0) for k in instance.contracts),
+    )
+    data = build(instance)
+    columns = patterns.day_columns(data, 0)
+    assert columns.columns, "a working day has columns"
+    for column in columns.columns[:: max(1, len(columns.columns) // 60)]:
+        plan = patterns.rebuild_day(data, 0, column)
+        assert plan.cost == column.cost
+        master = patterns.Master([(0, column)], {}, [], columns.constant)
+        read = patterns.read_master(data, master, [0])
+        rota = Rota(
+            Status.FEASIBLE,
+            tuple(read.assignments),
+            travel=tuple(read.travel),
+            breaks=tuple(read.breaks),
+        )
+        minutes = {(k, c): 0 for k, c, _ in column.minutes}
+        for a in read.assignments:
+            minutes[(a.contract, a.cabinet)] += a.minutes
+        assert sorted((k, c, v) for (k, c), v in minutes.items()) == list(column.minutes)
+        assert objective_total(instance, rota) - _share_terms(instance, rota) == (
+            columns.constant + column.cost
+        )
+        day_rules = {v.rule for v in check_rota(instance, rota)}
+        assert day_rules <= {"contract-hours", "share-tolerance"}, day_rules
+
+
+def _share_terms(instance: Instance, rota: Rota) -> int:
+    from solver.validation import objective_terms
+
+    return objective_terms(instance, rota)["share_deviation"]
+
+
+def test_a_pooled_week_is_proven_optimal_by_days() -> None:
+    instance = make_instance(
+        cabinets=[
+            make_cabinet("tilleuls", sessions=[Session(wd, 540, 720, 2) for wd in range(5)]),
+            make_cabinet("parc", sessions=[Session(wd, 840, 1020, 1) for wd in range(5)]),
+        ]
+    )
+    rota = solve_checked(instance, time_limit_s=30)
+    assert rota.status == Status.OPTIMAL
+    assert rota.bound == rota.objective
+
+
+def test_an_impossible_week_is_explained() -> None:
+    instance = make_instance(contracts=[make_contract(weekly_minutes=60 * 60)])
+    instance = replace(instance, rules=replace(instance.rules, max_weekly_minutes=50 * 60))
+    assert patterns.unsuitable(build(instance)) is None
+    rota = solve_checked(instance, time_limit_s=10)
+    assert rota.status == Status.INFEASIBLE
+    assert rota.explanation
+
+
+def test_a_stop_before_any_rota_ends_without_one() -> None:
+    rota = solve(make_instance(), time_limit_s=10, should_stop=lambda: True)
+    assert rota.status == Status.UNKNOWN
+    assert rota.stopped
+
+
+def test_the_same_instance_gives_the_same_rota() -> None:
+    instance = small_instance(3)
+    first = solve(instance, time_limit_s=5, deterministic=True)
+    second = solve(instance, time_limit_s=5, deterministic=True)
+    assert first.assignments == second.assignments
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            lambda i: replace(
+                i,
+                assistants=(*i.assistants, make_assistant(MARIE)),
+                contracts=(*i.contracts, make_contract("k2", assistant=MARIE)),
+            ),
+            "several assistants",
+        ),
+        (lambda i: replace(i, rules=replace(i.rules, max_vacations_per_day=3)), "vacations"),
+        (
+            lambda i: replace(i, replan=Replan(published=(_published(),))),
+            "re-plan",
+        ),
+        (
+            lambda i: replace(
+                i,
+                assistants=(
+                    make_assistant(availability=[window(wd, "06:00", "23:00") for wd in range(6)]),
+                ),
+                cabinets=tuple(
+                    replace(c, opening=tuple(window(wd, "06:00", "23:00") for wd in range(6)))
+                    for c in i.cabinets
+                ),
+            ),
+            "daily rest",
+        ),
+        (
+            lambda i: replace(i, rules=replace(i.rules, min_weekly_rest_minutes=60 * 60)),
+            "weekly rest",
+        ),
+    ],
+)
+def test_the_block_model_plans_where_days_would_not_be_exact(change, reason) -> None:  # type: ignore[no-untyped-def]
+    base = make_instance()
+    assert patterns.unsuitable(build(base)) is None
+    assert reason in (patterns.unsuitable(build(change(base))) or "")
+
+
+def _published() -> Assignment:
+    from tests.solver.builders import at
+
+    return Assignment(JULIE, make_contract().id, CABS[0], at(day(0), "08:00"), at(day(0), "12:00"))  # type: ignore[arg-type]
+
+
+def test_weights_reach_the_columns() -> None:
+    instance = small_instance(5)
+    heavy = replace(instance, weights=Weights(travel_minutes=50, site_changes=500))
+    light = solve_checked(instance, time_limit_s=10)
+    moved = solve_checked(heavy, time_limit_s=10)
+    assert light.status == moved.status == Status.OPTIMAL
+    assert len(moved.travel) <= len(light.travel)
