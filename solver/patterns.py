@@ -363,7 +363,7 @@ def _pair_costs(
                             break
                         y = np.where(ok[:, None], y_rows[:, :, h], INF)
                         best_h = _minplus(x_all[:, :, r], y)
-                        best_h = _mask(best_h, len1, len2, road, 0, shape, f1, f2)
+                        best_h = _mask(best_h, len1, len2, road, 0, shape)
                         np.minimum(best, best_h, out=best)
                 else:
                     reach = (shape.run_min - road - m * g) // g  # per work of block 2
@@ -374,7 +374,7 @@ def _pair_costs(
                     rows = (gathered.min(axis=(1, 2)) < _VALID) & (y.min(axis=1) < _VALID)
                     if rows.any():
                         cand = (gathered[rows] + y[rows][:, None, :]).min(axis=0)
-                        np.minimum(best, _mask(cand, len1, len2, road, 0, shape, f1, f2), out=best)
+                        np.minimum(best, _mask(cand, len1, len2, road, 0, shape), out=best)
             else:
                 x = np.where(
                     (len1 * g >= shape.vacation_min)[None, :], a[:, :, run], INF
@@ -393,13 +393,11 @@ def _pair_costs(
                 for delta in range(max(lo, 1), hi + 1):
                     xs, ys = x[: slots + 1 - delta], y2[delta:]
                     cand = _minplus(xs, ys)
-                    np.minimum(best, _mask(cand, len1, len2, road, delta, shape, f1, f2), out=best)
+                    np.minimum(best, _mask(cand, len1, len2, road, delta, shape), out=best)
     return best
 
 
-def _mask(
-    cost: Ints, len1: Ints, len2: Ints, road: int, gap: int, shape: _Shape, f1: int, f2: int
-) -> Ints:
+def _mask(cost: Ints, len1: Ints, len2: Ints, road: int, gap: int, shape: _Shape) -> Ints:
     """Daily work and amplitude over (work 1, work 2); `gap` slots between block ends and starts."""
     g = shape.grain
     m = np.arange(cost.shape[0], dtype=np.int64)
@@ -409,7 +407,6 @@ def _mask(
     else:
         amplitude = (len1[:, None] + len2[None, :]) * g + road
     ok = (work <= shape.daily_min) & (amplitude <= shape.amplitude_min)
-    del f1, f2
     return np.where(ok, cost, INF)
 
 

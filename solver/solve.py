@@ -551,7 +551,8 @@ def _fixing(
     the master restricted to the columns within a threshold of the bound. A rota of objective at
     most bound + threshold is optimal (any rota using a column left out costs more); otherwise the
     threshold widens (to the gap found, or doubled) and the restricted master is solved again.
-    `floor`, a bound known from elsewhere, also ends the search when reached.
+    `floor`, a bound known from elsewhere, also ends the search when reached. `deadline` is a
+    `time.perf_counter()` instant, or in deterministic mode each round's deterministic budget.
     """
     out = _Fixing()
     everything = list(range(len(master.columns)))
@@ -566,7 +567,9 @@ def _fixing(
         else math.inf
     )
     while True:
-        left = deadline - time.perf_counter()
+        # Deterministic mode: every round gets the same deterministic budget (the rounds are few
+        # and their number depends on the instance alone), never what the wall clock leaves.
+        left = deadline - time.perf_counter() if not deterministic else deadline
         if left <= 0:
             return out
         if should_stop is not None and should_stop():
@@ -691,7 +694,7 @@ def _solve_by_days(
             data,
             days,
             master,
-            deadline=clock + budget / 2,
+            deadline=budget / 2 if deterministic else clock + budget / 2,
             deterministic=deterministic,
             should_stop=should_stop,
         )
@@ -706,7 +709,7 @@ def _solve_by_days(
 
     run = _fixing(
         master,
-        deadline=deadline,
+        deadline=budget if deterministic else deadline,
         deterministic=deterministic,
         should_stop=should_stop,
         on_best=on_best,

@@ -247,3 +247,51 @@ def test_weights_reach_the_columns() -> None:
     moved = solve_checked(heavy, time_limit_s=10)
     assert light.status == moved.status == Status.OPTIMAL
     assert len(moved.travel) <= len(light.travel)
+
+
+def test_weeks_alike_are_proven_through_their_weekly_floor() -> None:
+    from solver.solve import _weekly_floor
+
+    instance = make_instance(
+        days=14,
+        cabinets=[
+            make_cabinet("tilleuls", sessions=[Session(wd, 540, 720, 2) for wd in range(5)]),
+            make_cabinet("parc", sessions=[Session(wd, 840, 1020, 1) for wd in range(5)]),
+        ],
+    )
+    data = build(instance)
+    days = patterns.all_day_columns(data)
+    assert days[0] is days[7], "alike days are listed once"
+    master = patterns.build_master(data, days)
+    weekly = _weekly_floor(data, days, master, deadline=20.0, deterministic=True, should_stop=None)
+    assert weekly is not None
+    rota = solve_checked(instance, time_limit_s=20)
+    assert rota.status == Status.OPTIMAL
+    assert weekly[0] <= rota.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
+    from solver.solve import _weekly_floor
+
+    base = small_instance(seed)
+    instance = replace(
+        base,
+        days=14,
+        cabinets=tuple(
+            replace(c, opening=tuple(window(wd, "08:00", "17:00") for wd in range(5)))
+            for c in base.cabinets
+        ),
+        assistants=tuple(
+            replace(a, availability=tuple(window(wd, "08:00", "18:00") for wd in range(5)))
+            for a in base.assistants
+        ),
+    )
+    data = build(instance)
+    days = patterns.all_day_columns(data)
+    master = patterns.build_master(data, days)
+    weekly = _weekly_floor(data, days, master, deadline=20.0, deterministic=True, should_stop=None)
+    rota = solve_checked(instance, time_limit_s=30)
+    assert rota.status == Status.OPTIMAL
+    assert weekly is not None
+    assert weekly[0] <= rota.objective
