@@ -736,16 +736,23 @@ def _solve_by_days(
     if check_rota(instance, rota) or sum(terms.values()) != value:
         return None  # never expected: the block model plans instead
     floors = [f for f in (run.floor, weekly[0] if weekly else None) if f is not None]
+    result = _part_of(rota, terms, value if run.proven else max(floors, default=0), run.stopped)
+    result.first_solution_s = first_s[0] if first_s else None
+    return result
+
+
+def _part_of(rota: Rota, terms: dict[str, int], bound: float, stopped: bool) -> PartResult:
+    """A part's result from a rota the checker accepted, its terms and a bound of its objective."""
+    objective = sum(terms.values())
     return PartResult(
         rota.status,
         assignments=list(rota.assignments),
         travel=list(rota.travel),
         breaks=list(rota.breaks),
-        objective=value,
-        bound=value if run.proven else min(value, max(floors, default=0)),
+        objective=objective,
+        bound=min(objective, int(round(bound))) if math.isfinite(bound) else 0,
         terms=terms,
-        first_solution_s=first_s[0] if first_s else None,
-        stopped=run.stopped,
+        stopped=stopped,
     )
 
 
@@ -773,20 +780,10 @@ def _from_rota(
     stopped: bool,
 ) -> PartResult:
     """A part's result from a valid rota found outside the search (the greedy warm start)."""
-    terms = objective_terms(instance, rota)
-    objective = sum(terms.values())
-    bound = solver.best_objective_bound
-    return PartResult(
-        Status.FEASIBLE,
-        assignments=list(rota.assignments),
-        travel=list(rota.travel),
-        breaks=list(rota.breaks),
-        objective=objective,
-        bound=min(objective, int(round(bound))) if math.isfinite(bound) else 0,
-        terms=terms,
-        removed=removed,
-        stopped=stopped,
-    )
+    found = replace(rota, status=Status.FEASIBLE)
+    result = _part_of(found, objective_terms(instance, rota), solver.best_objective_bound, stopped)
+    result.removed = removed
+    return result
 
 
 def _size(instance: Instance) -> int:
