@@ -535,6 +535,24 @@ class _Fixing:
     floor: int | None = None  # the LP bound, rounded up (the objective is an integer)
 
 
+class _Found(cp_model.CpSolverSolutionCallback):
+    """Forwards each rota better than `best` found during a round, with the known bound."""
+
+    def __init__(
+        self, on_best: Callable[[int, int | None], None] | None, known: int | None, best: int | None
+    ) -> None:
+        super().__init__()
+        self._on_best = on_best
+        self._known = known
+        self._best = best
+
+    def on_solution_callback(self) -> None:
+        value = int(round(self.objective_value))
+        if self._on_best is not None and (self._best is None or value < self._best):
+            self._best = value
+            self._on_best(value, self._known)
+
+
 def _fixing(
     master: patterns.Master,
     *,
@@ -575,27 +593,31 @@ def _fixing(
         if should_stop is not None and should_stop():
             out.stopped = True
             return out
-        keep = [j for j, r in zip(everything, reduced, strict=True) if r <= threshold + 1e-6]
+        start = (out.best[1] if out.best is not None else hint) or []
+        # The start's columns are kept too, so that it is a rota of the restricted master: the
+        # proof only needs every column left out to cost more than the threshold.
+        keep = sorted(
+            {j for j, r in zip(everything, reduced, strict=True) if r <= threshold + 1e-6}
+            | set(start)
+        )
         whole = len(keep) == len(everything)
         model, x = patterns.cp_model_of(master, keep, known)
-        for j in (out.best[1] if out.best is not None else hint) or []:
-            if j in x:
-                model.add_hint(x[j], 1)
+        for j in start:
+            model.add_hint(x[j], 1)
         solver = cp_model.CpSolver()
         _pattern_params(solver, left, deterministic)
         watch = _StopWatch(solver, should_stop) if should_stop is not None else None
         if watch is not None:
             watch.start()
+        found = _Found(on_best, known, out.best[0] if out.best is not None else None)
         try:
-            status = solver.solve(model)
+            status = solver.solve(model, found)
         finally:
             out.stopped = watch.close() if watch is not None else False
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value = int(round(solver.objective_value))
             if out.best is None or value < out.best[0]:
                 out.best = (value, [j for j in keep if solver.boolean_value(x[j])])
-                if on_best is not None:
-                    on_best(value, known)
         if status == cp_model.OPTIMAL:
             value = int(round(solver.objective_value))
             if (
