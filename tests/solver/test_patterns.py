@@ -267,6 +267,7 @@ def test_weeks_alike_are_proven_through_their_weekly_floor() -> None:
     assert weekly is not None
     rota = solve_checked(instance, time_limit_s=20)
     assert rota.status == Status.OPTIMAL
+    assert rota.objective is not None
     assert weekly[0] <= rota.objective
 
 
@@ -294,4 +295,5 @@ def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
     rota = solve_checked(instance, time_limit_s=30)
     assert rota.status == Status.OPTIMAL
     assert weekly is not None
+    assert rota.objective is not None
     assert weekly[0] <= rota.objective
