@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
 from solver import patterns
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
@@ -425,6 +425,12 @@ def _params(solver: cp_model.CpSolver, budget: float, workers: int, deterministi
         p.extra_subsolvers.append("max_lp")
     if deterministic:
         p.num_workers = 1
+    _limit(p, budget, deterministic)
+
+
+def _limit(p: cp_model_helper.SatParameters, budget: float, deterministic: bool) -> None:
+    """The time limit: deterministic time in deterministic mode, else wall-clock seconds."""
+    if deterministic:
         p.max_deterministic_time = max(budget, 0.05)
         # A generous wall-clock safety net; the deterministic limit is the one that bites (even on
         # a loaded shared machine, where a tight net made deterministic runs stop early).
@@ -787,11 +793,7 @@ def _pattern_params(solver: cp_model.CpSolver, budget: float, deterministic: boo
     p.linearization_level = 2
     p.cp_model_probing_level = 0
     p.cp_model_presolve = False
-    if deterministic:
-        p.max_deterministic_time = max(budget, 0.05)
-        p.max_time_in_seconds = 10 * max(budget, 1.0) + 20
-    else:
-        p.max_time_in_seconds = max(budget, 0.05)
+    _limit(p, budget, deterministic)
 
 
 def _from_rota(
