@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from solver.constraints.words import MONTHS_FR, WEEKDAYS_FR
 
 
 def day_number(day: date) -> str:
@@ -28,10 +14,10 @@ def day_number(day: date) -> str:
 
 def long_date(day: date) -> str:
     """`1er décembre 2026`."""
-    return f"{day_number(day)} {MONTHS[day.month - 1]} {day.year}"
+    return f"{day_number(day)} {MONTHS_FR[day.month - 1]} {day.year}"
 
 
 def weekday_date(day: date, *, year: bool = False) -> str:
     """`mardi 1er décembre`, or `mardi 1er décembre 2026` with the year."""
-    text = f"{WEEKDAYS[day.weekday()]} {day_number(day)} {MONTHS[day.month - 1]}"
+    text = f"{WEEKDAYS_FR[day.weekday()]} {day_number(day)} {MONTHS_FR[day.month - 1]}"
     return f"{text} {day.year}" if year else text

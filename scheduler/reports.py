@@ -58,7 +58,8 @@ from scheduler.contribution import (
     round_to,
 )
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
-from scheduler.french import MONTHS, long_date
+from scheduler.french import long_date
+from solver.constraints.words import MONTHS_FR
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
 REPORT_FORMAT_VERSION = 1
@@ -525,7 +526,7 @@ def fr_date(day: date) -> str:
 def fr_period(period: Period) -> str:
     """A period in words."""
     if period.kind == "month":
-        return f"{MONTHS[period.start.month - 1]} {period.start.year}"
+        return f"{MONTHS_FR[period.start.month - 1]} {period.start.year}"
     if period.kind == "quarter":
         number = (period.start.month + 2) // 3
         return f"{'1er' if number == 1 else f'{number}e'} trimestre {period.start.year}"

@@ -321,11 +321,6 @@ def _tables(blocks: _Blocks, shape: _Shape, slots: int) -> _Tables:
     return _Tables(first, second, single)
 
 
-def _shift_rows(table: Ints, by: int) -> tuple[Ints, Ints]:
-    """Row views (x[r], y[r + by]) of two same-height tables, for a pairing `by` slots apart."""
-    return table[: table.shape[0] - by], table[by:]
-
-
 def _pair_costs(
     t1: _Tables,
     t2: _Tables,
@@ -353,7 +348,7 @@ def _pair_costs(
                 if road % g:
                     continue
                 sh = road // g
-                x_all, _ = _shift_rows(a, sh)
+                x_all = a[: a.shape[0] - sh]  # block 1 ending at e, block 2 starting at e + sh
                 y_rows = b[sh:]
                 ok = starts_ok[sh:]
                 if f2:

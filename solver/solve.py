@@ -703,7 +703,8 @@ def _solve_by_days(
     """Plan a one-assistant part with the exact day-pattern model (`solver.patterns`).
 
     Over several weeks, each week is first solved alone (`_weekly_floor`); the whole master then
-    starts from their union with their sum as a floor. None when the model does not apply or
+    starts from their union with their sum as a floor. A `solve` hint is not needed here (the
+    search is exact and its start comes from the weeks). None when the model does not apply or
     found nothing in time: the block model then plans.
     """
     from solver import explain
