@@ -26,6 +26,7 @@ model plans.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -142,7 +143,38 @@ def _piece(lo: int, hi: int, t: int, grain: int) -> int:
     return max(0, min(hi, t + grain) - max(lo, t))
 
 
-def _day_costs(data: PlanData, d: int) -> _DayCosts:
+def cover_slots(data: PlanData, d: int, cid: CabinetId) -> Ints:
+    """The weighted session and request minutes of each slot of day `d` at a cabinet: what
+    presence there is worth (zero when the cabinet is closed)."""
+    instance = data.instance
+    grain = instance.slot_minutes
+    weights = instance.weights
+    on = data.dates[d]
+    slot = np.zeros(MINUTES_PER_DAY // grain, dtype=np.int64)
+    if (cid, d) in data.closed:
+        return slot
+    cab = data.cabinets[cid]
+    spans = [
+        (s.start, s.end, weights.session_uncovered * s.weight)
+        for s in cab.sessions
+        if s.weekday == on.weekday() and s.end > s.start
+    ] + [
+        (r.start, r.end, weights.request_uncovered * r.weight)
+        for r in cab.requests
+        if r.date == on and r.end > r.start
+    ]
+    for lo, hi, w in spans:
+        for t in range(lo - lo % grain, hi, grain):
+            slot[t // grain] += w * _piece(lo, hi, t, grain)
+    return slot
+
+
+Prices = Mapping[tuple[CabinetId, int], Ints]
+"""Slot values replacing `cover_slots` at some (cabinet, day): how a part with several assistants
+prices the slots they share (`solver.coupled`)."""
+
+
+def _day_costs(data: PlanData, d: int, prices: Prices | None = None) -> _DayCosts:
     instance = data.instance
     grain = instance.slot_minutes
     weights = instance.weights
@@ -150,21 +182,9 @@ def _day_costs(data: PlanData, d: int) -> _DayCosts:
     on = data.dates[d]
     cover: dict[CabinetId, Ints] = {}
     constant = 0
-    for cid, cab in data.cabinets.items():
-        slot = np.zeros(n, dtype=np.int64)
-        if (cid, d) not in data.closed:
-            spans = [
-                (s.start, s.end, weights.session_uncovered * s.weight)
-                for s in cab.sessions
-                if s.weekday == on.weekday() and s.end > s.start
-            ] + [
-                (r.start, r.end, weights.request_uncovered * r.weight)
-                for r in cab.requests
-                if r.date == on and r.end > r.start
-            ]
-            for lo, hi, w in spans:
-                for t in range(lo - lo % grain, hi, grain):
-                    slot[t // grain] += w * _piece(lo, hi, t, grain)
+    for cid in data.cabinets:
+        given = prices.get((cid, d)) if prices is not None else None
+        slot = cover_slots(data, d, cid) if given is None else given
         constant += int(slot.sum())
         cover[cid] = np.concatenate(([0], np.cumsum(slot))).astype(np.int64)
     prefs = data.assistants[0].preferences
@@ -416,10 +436,10 @@ class DayColumns:
     constant: int
 
 
-def day_columns(data: PlanData, d: int) -> DayColumns:
+def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColumns:
     """Every kind of day the assistant may work on day `d`, the cheapest of each kind."""
     a = data.assistants[0].id
-    costs = _day_costs(data, d)
+    costs = _day_costs(data, d, prices)
     options = data.options[(a, d)]
     if not options:
         return DayColumns((), costs.constant)
@@ -467,7 +487,7 @@ def day_columns(data: PlanData, d: int) -> DayColumns:
 # --- rebuilding a day -------------------------------------------------------------------------------
 
 
-def rebuild_day(data: PlanData, d: int, column: Column) -> DayPlan:
+def rebuild_day(data: PlanData, d: int, column: Column, prices: Prices | None = None) -> DayPlan:
     """A day with the column's minutes at the column's cost, found by a flat search of all pairs.
 
     The search re-checks every rule of a day in minutes, independently of the tables above; a
@@ -480,7 +500,7 @@ def rebuild_day(data: PlanData, d: int, column: Column) -> DayPlan:
     options = [o for o in data.options[(a, d)] if (o.contract, o.cabinet) in wanted]
     shape = _shape(data, data.options[(a, d)])
     g = shape.grain
-    costs = _day_costs(data, d)
+    costs = _day_costs(data, d, prices)
     want = {(k, c): v for k, c, v in column.minutes}
     found: DayPlan | None = None
     if len(want) == 1 and column.travel == 0:
@@ -627,13 +647,13 @@ def _pair_of(
     return None
 
 
-def all_day_columns(data: PlanData) -> list[DayColumns]:
+def all_day_columns(data: PlanData, prices: Prices | None = None) -> list[DayColumns]:
     """The columns of every day of the horizon; days alike (same windows and costs) listed once."""
     a = data.assistants[0].id
     seen: dict[tuple[object, ...], DayColumns] = {}
     out: list[DayColumns] = []
     for d in range(len(data.dates)):
-        costs = _day_costs(data, d)
+        costs = _day_costs(data, d, prices)
         key = (
             data.options[(a, d)],
             costs.pref.tobytes(),
@@ -641,7 +661,7 @@ def all_day_columns(data: PlanData) -> list[DayColumns]:
         )
         found = seen.get(key)
         if found is None:
-            found = seen[key] = day_columns(data, d)
+            found = seen[key] = day_columns(data, d, prices)
         out.append(found)
     return out
 
@@ -860,16 +880,20 @@ class PatternRota:
     assignments: list[Assignment] = field(default_factory=list)
     breaks: list[Break] = field(default_factory=list)
     travel: list[TravelLeg] = field(default_factory=list)
+    presence: list[tuple[CabinetId, int, int, int]] = field(default_factory=list)
+    """(cabinet, day, start, end) in day minutes: each assignment's span."""
 
 
-def read_master(data: PlanData, master: Master, chosen: list[int]) -> PatternRota:
+def read_master(
+    data: PlanData, master: Master, chosen: list[int], prices: Prices | None = None
+) -> PatternRota:
     """Rebuild each chosen column into a day, in assignments, breaks and travel legs."""
     a = data.assistants[0].id
     tz = data.tz
     out = PatternRota()
     for j in chosen:
         d, column = master.columns[j]
-        plan = rebuild_day(data, d, column)
+        plan = rebuild_day(data, d, column, prices)
         on = data.dates[d]
         for i, piece in enumerate(plan.blocks):
             o = piece.option
@@ -881,6 +905,7 @@ def read_master(data: PlanData, master: Master, chosen: list[int]) -> PatternRot
                 ]
                 out.breaks.append(Break(a, at(on, piece.break_start, tz), at(on, spans[1][0], tz)))
             for lo, hi in spans:
+                out.presence.append((o.cabinet, d, lo, hi))
                 out.assignments.append(
                     Assignment(a, o.contract, o.cabinet, at(on, lo, tz), at(on, hi, tz))
                 )

@@ -2,7 +2,10 @@
 
 A part with one assistant and no re-plan inputs is solved exactly by the day-pattern model
 (`solver.patterns`: every legal day listed, a master picking one a day, reduced-cost fixing on
-its LP relaxation); the other parts, and any part that model steps aside from, by the block model.
+its LP relaxation). A part with several assistants and no re-plan inputs is decomposed per
+assistant (`solver.coupled`: the slots they share priced by Lagrangian multipliers, each assistant
+planned by the day-pattern model, the best mix of their plans picked exactly). The other parts,
+and any part those step aside from, are planned by the block model.
 
 Rules encoded: every hard rule and soft goal of docs/rules.md, through the registry of
 `solver.constraints` (one function per rule and per term). This module adds the decomposition into
@@ -36,7 +39,7 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from solver import patterns
+from solver import coupled, patterns
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
 from solver.constraints.data import PlanData, at, build, leave_windows
@@ -471,6 +474,17 @@ def solve_part(
         started=started,
         should_stop=should_stop,
     )
+    if by_days is None:
+        by_days = _solve_by_assistants(
+            instance,
+            budget=budget,
+            deterministic=deterministic,
+            part=part,
+            parts=parts,
+            progress=progress,
+            started=started,
+            should_stop=should_stop,
+        )
     if by_days is not None:
         return by_days
     if not deterministic:
@@ -689,6 +703,64 @@ def _weekly_floor(
     return total, union
 
 
+@dataclass(slots=True)
+class _DaySearch:
+    """A day-pattern search of one assistant: its master, how the search ended, the weekly floor."""
+
+    master: patterns.Master
+    run: _Fixing
+    weekly: tuple[int, list[int]] | None
+
+    @property
+    def floor(self) -> int | None:
+        """A proven lower bound of the objective: the optimum once proven, else the best floor."""
+        if self.run.proven and self.run.best is not None:
+            return self.run.best[0]
+        floors = [
+            f for f in (self.run.floor, self.weekly[0] if self.weekly else None) if f is not None
+        ]
+        return max(floors, default=None)
+
+
+def _search_days(
+    data: PlanData,
+    *,
+    budget: float,
+    deterministic: bool,
+    should_stop: Callable[[], bool] | None,
+    on_best: Callable[[int, int | None], None] | None = None,
+    prices: patterns.Prices | None = None,
+) -> _DaySearch:
+    """Search one assistant's rota with the day-pattern model, slots priced by `prices` if given.
+
+    Over several weeks, each week is first solved alone (`_weekly_floor`); the whole master then
+    starts from their union with their sum as a floor.
+    """
+    clock = time.perf_counter()
+    days = patterns.all_day_columns(data, prices)
+    master = patterns.build_master(data, days)
+    weekly = None
+    if len(data.weeks) > 1:
+        weekly = _weekly_floor(
+            data,
+            days,
+            master,
+            deadline=budget / 2 if deterministic else clock + budget / 2,
+            deterministic=deterministic,
+            should_stop=should_stop,
+        )
+    run = _fixing(
+        master,
+        deadline=budget if deterministic else clock + budget,
+        deterministic=deterministic,
+        should_stop=should_stop,
+        on_best=on_best,
+        hint=weekly[1] if weekly else None,
+        floor=weekly[0] if weekly else None,
+    )
+    return _DaySearch(master, run, weekly)
+
+
 def _solve_by_days(
     instance: Instance,
     *,
@@ -702,31 +774,16 @@ def _solve_by_days(
 ) -> PartResult | None:
     """Plan a one-assistant part with the exact day-pattern model (`solver.patterns`).
 
-    Over several weeks, each week is first solved alone (`_weekly_floor`); the whole master then
-    starts from their union with their sum as a floor. A `solve` hint is not needed here (the
-    search is exact and its start comes from the weeks). None when the model does not apply or
-    found nothing in time: the block model then plans.
+    A `solve` hint is not needed here (the search is exact and, over several weeks, starts from
+    the weeks solved alone). None when the model does not apply or found nothing in time: the
+    block model then plans.
     """
     from solver import explain
 
-    clock = time.perf_counter()
-    origin = started if started is not None else clock
-    deadline = clock + budget
+    origin = started if started is not None else time.perf_counter()
     data = build(instance)
     if patterns.unsuitable(data) is not None:
         return None
-    days = patterns.all_day_columns(data)
-    master = patterns.build_master(data, days)
-    weekly = None
-    if len(data.weeks) > 1:
-        weekly = _weekly_floor(
-            data,
-            days,
-            master,
-            deadline=budget / 2 if deterministic else clock + budget / 2,
-            deterministic=deterministic,
-            should_stop=should_stop,
-        )
     first_s: list[float] = []
 
     def on_best(value: int, known: int | None) -> None:
@@ -736,15 +793,10 @@ def _solve_by_days(
         if progress is not None:
             progress(Progress(value, known if known is not None else value, elapsed, part, parts))
 
-    run = _fixing(
-        master,
-        deadline=budget if deterministic else deadline,
-        deterministic=deterministic,
-        should_stop=should_stop,
-        on_best=on_best,
-        hint=weekly[1] if weekly else None,
-        floor=weekly[0] if weekly else None,
+    search = _search_days(
+        data, budget=budget, deterministic=deterministic, should_stop=should_stop, on_best=on_best
     )
+    run = search.run
     if run.infeasible:
         return PartResult(
             Status.INFEASIBLE, explanation=explain.explain(instance, budget=min(budget, 10.0))
@@ -754,7 +806,7 @@ def _solve_by_days(
             return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
         return None
     value = run.best[0]
-    read = patterns.read_master(data, master, run.best[1])
+    read = patterns.read_master(data, search.master, run.best[1])
     rota = Rota(
         Status.OPTIMAL if run.proven else Status.FEASIBLE,
         tuple(sorted(read.assignments, key=lambda a: a.start)),
@@ -764,8 +816,196 @@ def _solve_by_days(
     terms = objective_terms(instance, rota)
     if check_rota(instance, rota) or sum(terms.values()) != value:
         return None  # never expected: the block model plans instead
-    floors = [f for f in (run.floor, weekly[0] if weekly else None) if f is not None]
-    result = _part_of(rota, terms, value if run.proven else max(floors, default=0), run.stopped)
+    result = _part_of(rota, terms, search.floor or 0, run.stopped)
+    result.first_solution_s = first_s[0] if first_s else None
+    return result
+
+
+_COUPLED_ROUNDS = 8
+_STEP = 1.0
+"""First step size of the subgradient steps (share of the Polyak step), halved when stalled."""
+_STALL = 3
+"""Rounds without a better bound before the step is halved."""
+
+
+def _solve_by_assistants(
+    instance: Instance,
+    *,
+    budget: float,
+    deterministic: bool,
+    part: int,
+    parts: int,
+    progress: Callable[[Progress], None] | None,
+    started: float | None,
+    should_stop: Callable[[], bool] | None,
+) -> PartResult | None:
+    """Plan a part with several assistants by Lagrangian decomposition (`solver.coupled`), each
+    assistant's plan found exactly by the day-pattern model.
+
+    First the assistants are planned one after another, each leaving aside the slots those before
+    cover and avoiding the places they took: a first rota. Then each round plans every assistant
+    at the current prices of the shared slots, raises the bound, picks the best rota among all
+    plans found (integer master) and moves the multipliers by a projected subgradient step. It
+    ends when the rota meets the bound or time is up (in deterministic mode, after
+    `_COUPLED_ROUNDS` rounds). None when the decomposition does not apply or found no rota: the
+    block model then plans.
+    """
+    clock = time.perf_counter()
+    origin = started if started is not None else clock
+    coupling = coupled.decompose(instance)
+    if coupling is None:
+        return None
+    n = len(coupling.subs)
+    plans: list[coupled.Plan] = []
+    seen: set[tuple[int, frozenset[coupled.SlotKey], int]] = set()
+    best: tuple[int, list[int]] | None = None
+    bound = 0
+    first_s: list[float] = []
+    stopped = False
+
+    def left() -> float:
+        return budget - (time.perf_counter() - clock)
+
+    def share() -> float:
+        if deterministic:
+            return budget / (n * (_COUPLED_ROUNDS + 1))
+        return max(left() / n, 0.05)
+
+    def price(i: int, v: dict[coupled.SlotKey, int]) -> tuple[coupled.Plan, int | None] | None:
+        nonlocal stopped
+        sub = coupling.subs[i]
+        prices = coupling.prices(i, v)
+        search = _search_days(
+            sub.data,
+            budget=share(),
+            deterministic=deterministic,
+            should_stop=should_stop,
+            prices=prices,
+        )
+        stopped = stopped or search.run.stopped
+        if search.run.best is None:
+            return None
+        read = patterns.read_master(sub.data, search.master, search.run.best[1], prices)
+        return coupling.plan(i, read, search.run.best[0], v), search.floor
+
+    def add(plan: coupled.Plan) -> bool:
+        key = (plan.sub, plan.present, plan.base)
+        if key in seen:
+            return False
+        seen.add(key)
+        plans.append(plan)
+        return True
+
+    def pick() -> None:
+        nonlocal best
+        found = coupled.integer_master(
+            coupling,
+            plans,
+            budget=budget / (_COUPLED_ROUNDS + 1) if deterministic else max(left(), 0.05),
+            deterministic=deterministic,
+            seed=_SEED,
+        )
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+            elapsed = time.perf_counter() - origin
+            if not first_s:
+                first_s.append(elapsed)
+            if progress is not None:
+                progress(Progress(found[0], bound, elapsed, part, parts))
+
+    # A first rota: one assistant after another.
+    taken: dict[coupled.SlotKey, int] = defaultdict(int)
+    for i in range(n):
+        v: dict[coupled.SlotKey, int] = {}
+        for key, slot in coupling.shared.items():
+            if i in slot.able:
+                v[key] = (
+                    -coupled.BLOCKED
+                    if taken[key] >= slot.places
+                    else (0 if taken[key] else slot.value)
+                )
+        got = price(i, v)
+        if got is None:
+            return None
+        add(got[0])
+        for key in got[0].present:
+            taken[key] += 1
+    pick()
+    # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective), from
+    # an even split of each slot's value between those who may fill it.
+    cover: dict[coupled.SlotKey, float] = {
+        k: s.value / len(s.able) for k, s in coupling.shared.items() if s.value > 0
+    }
+    crowd: dict[coupled.SlotKey, float] = {}
+    step = _STEP
+    stalled = 0
+    rounds = 0
+    proven = False
+    while not stopped and (rounds < _COUPLED_ROUNDS if deterministic else left() > 0):
+        if should_stop is not None and should_stop():
+            stopped = True
+            break
+        if best is not None and best[0] <= bound:
+            proven = True
+            break
+        rounds += 1
+        mu = {k: round(x) for k, x in cover.items()}
+        rho = {k: round(x) for k, x in crowd.items()}
+        v = {k: mu.get(k, 0) - rho.get(k, 0) for k in mu.keys() | rho.keys()}
+        floors: list[int] | None = []
+        fill: dict[coupled.SlotKey, int] = defaultdict(int)
+        new = 0
+        for i in range(n):
+            got = price(i, v)
+            if got is None:
+                floors = None
+                continue
+            plan, floor = got
+            if floor is None:
+                floors = None
+            elif floors is not None:
+                floors.append(floor)
+            for key in plan.present:
+                fill[key] += 1
+            new += add(plan)
+        if floors is None:
+            continue
+        found = coupled.lagrangian_bound(coupling, floors, mu, rho)
+        if found > bound:
+            bound, stalled = found, 0
+        else:
+            stalled += 1
+            if stalled >= _STALL:
+                step, stalled = step / 2, 0
+        if new:
+            pick()
+        # Subgradient: coverage 1 - fill, places fill - places.
+        grad_cover = {k: 1 - fill[k] for k in cover}
+        grad_crowd = {k: fill[k] - s.places for k, s in coupling.shared.items() if s.crowded}
+        norm = sum(g * g for g in grad_cover.values()) + sum(g * g for g in grad_crowd.values())
+        target = best[0] if best is not None else found + abs(found) * 0.05 + 1
+        if norm == 0 or target <= found:
+            continue
+        t = step * (target - found) / norm
+        for k, g in grad_cover.items():
+            cover[k] = min(max(cover[k] + t * g, 0.0), coupling.shared[k].value)
+        for k, g in grad_crowd.items():
+            crowd[k] = min(max(crowd.get(k, 0.0) + t * g, 0.0), coupling.crowding)
+    if best is None:
+        return None
+    proven = proven or best[0] <= bound
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    chosen = [plans[j] for j in best[1]]
+    rota = Rota(
+        status,
+        tuple(sorted((a for p in chosen for a in p.rota.assignments), key=lambda a: a.start)),
+        travel=tuple(t for p in chosen for t in p.rota.travel),
+        breaks=tuple(b for p in chosen for b in p.rota.breaks),
+    )
+    terms = objective_terms(instance, rota)
+    if check_rota(instance, rota) or sum(terms.values()) != best[0]:
+        return None  # never expected: the block model plans instead
+    result = _part_of(rota, terms, bound, stopped)
     result.first_solution_s = first_s[0] if first_s else None
     return result
 

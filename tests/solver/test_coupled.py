@@ -1,0 +1,190 @@
+"""Parts with several assistants, decomposed per assistant (`solver.coupled`).
+
+Rules under test: the decomposition's bound never exceeds the block model's proven optimum, and
+its rota is never better than that optimum nor worse than its own bound (small random pairs of
+assistants sharing a cabinet, one or two places); the Lagrangian bound holds for any multipliers;
+places are kept when both assistants want the shared cabinet at once; the decomposition steps
+aside where it does not apply, and an impossible part is still explained; deterministic answers.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from solver import coupled
+from solver import solve as solve_module
+from solver.model import Instance, Replan, Rota, Rules, Session, Status
+from solver.solve import PartResult, _search_days, solve
+from solver.validation import check_rota
+from tests.solver.builders import (
+    GARE,
+    JULIE,
+    MARIE,
+    PARC,
+    TILLEULS,
+    at,
+    day,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    windows,
+)
+from tests.solver.solving import solve_checked
+
+
+def pair(seed: int, places: int | None = None) -> Instance:
+    """Two assistants over two days: Julie at Tilleuls and Parc, Marie at Parc and Gare."""
+    rng = random.Random(seed)
+    shared_places = places if places is not None else rng.choice([1, 2])
+
+    def sessions() -> list[Session]:
+        return [
+            Session(wd, s, s + rng.choice([60, 120, 180]), rng.randint(1, 3))
+            for wd in range(2)
+            for s in rng.sample([480, 540, 600, 780, 840], k=rng.randint(1, 2))
+        ]
+
+    cabinets = [
+        make_cabinet(TILLEULS, sessions=sessions()),
+        make_cabinet(PARC, sessions=sessions(), places=shared_places),
+        make_cabinet(GARE, sessions=sessions()),
+    ]
+    hours = [rng.choice([6, 8, 10]) * 60, rng.choice([6, 8, 10]) * 60]
+    contracts = [
+        make_contract("k-julie", JULIE, hours[0], {TILLEULS: 5000, PARC: 5000}),
+        make_contract("k-marie", MARIE, hours[1], {PARC: 4000, GARE: 6000}),
+    ]
+    return make_instance(
+        assistants=[
+            make_assistant(JULIE, availability=windows("08:00", "18:00", range(2))),
+            make_assistant(MARIE, availability=windows("08:00", "18:00", range(2))),
+        ],
+        cabinets=cabinets,
+        contracts=contracts,
+        travel={(TILLEULS, PARC): rng.choice([10, 20]), (PARC, GARE): rng.choice([10, 20])},
+        days=2,
+        rules=Rules(share_tolerance_minutes=60, min_weekly_contract_minutes=0),
+    )
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[PartResult | None]:
+    """Record what the decomposition gives back, to tell it from the block model's answer."""
+    seen: list[PartResult | None] = []
+    original = solve_module._solve_by_assistants
+
+    def spy(*args: object, **kwargs: object) -> PartResult | None:
+        result = original(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(result)
+        return result
+
+    monkeypatch.setattr(solve_module, "_solve_by_assistants", spy)
+    return seen
+
+
+def _block_optimum(monkeypatch: pytest.MonkeyPatch, instance: Instance) -> Rota:
+    with monkeypatch.context() as m:
+        m.setattr(coupled, "unsuitable", lambda _instance: "set aside for the comparison")
+        return solve(instance, time_limit_s=60, workers=2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bound_and_rota_bracket_the_block_models_optimum(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    instance = pair(seed)
+    seen = _spy(monkeypatch)
+    rota = solve_checked(instance, time_limit_s=20)
+    assert seen and seen[0] is not None, "the decomposition planned the part"
+    blocks = _block_optimum(monkeypatch, instance)
+    assert blocks.status == Status.OPTIMAL and blocks.objective is not None
+    assert rota.bound is not None and rota.objective is not None
+    assert rota.bound <= blocks.objective <= rota.objective
+    if rota.status == Status.OPTIMAL:
+        assert rota.objective == blocks.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_lagrangian_bound_holds_for_any_multipliers(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    instance = pair(seed, places=1)
+    optimum = _block_optimum(monkeypatch, instance)
+    assert optimum.status == Status.OPTIMAL and optimum.objective is not None
+    coupling = coupled.decompose(instance)
+    assert coupling is not None and coupling.shared
+    rng = random.Random(seed)
+    for _ in range(3):
+        cover = {k: rng.randint(0, s.value) for k, s in coupling.shared.items() if s.value}
+        crowd = {k: rng.randint(0, 200) for k, s in coupling.shared.items() if s.crowded}
+        v = {k: cover.get(k, 0) - crowd.get(k, 0) for k in coupling.shared}
+        floors = []
+        for i, sub in enumerate(coupling.subs):
+            search = _search_days(
+                sub.data,
+                budget=10,
+                deterministic=True,
+                should_stop=None,
+                prices=coupling.prices(i, v),
+            )
+            assert search.run.proven and search.floor is not None
+            floors.append(search.floor)
+        assert coupled.lagrangian_bound(coupling, floors, cover, crowd) <= optimum.objective
+
+
+def test_one_place_is_never_taken_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    morning = [Session(wd, 480, 720, 3) for wd in range(2)]
+    instance = pair(1, places=1)
+    instance = replace(
+        instance,
+        cabinets=tuple(
+            replace(c, sessions=tuple(morning)) if c.id == PARC else c for c in instance.cabinets
+        ),
+    )
+    seen = _spy(monkeypatch)
+    rota = solve_checked(instance, time_limit_s=20)
+    assert seen and seen[0] is not None
+    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
+    at_parc = sorted((a.start, a.end) for a in rota.assignments if a.cabinet == PARC)
+    assert at_parc, "the shared cabinet is served"
+    for (_, end), (start, _) in zip(at_parc, at_parc[1:], strict=False):
+        assert end <= start, "two assistants at once in a one-place cabinet"
+
+
+def test_where_the_decomposition_does_not_apply() -> None:
+    instance = pair(0)
+    alone = replace(
+        instance,
+        assistants=instance.assistants[:1],
+        contracts=instance.contracts[:1],
+        cabinets=instance.cabinets[:2],
+    )
+    assert coupled.unsuitable(alone) == "one assistant"
+    published = replace(instance, replan=Replan(protected_until=at(day(0), "12:00")))
+    assert coupled.unsuitable(published) == "re-plan inputs"
+    three = replace(instance, rules=replace(instance.rules, max_vacations_per_day=3))
+    assert coupled.unsuitable(three) is None
+    assert coupled.decompose(three) is None, "an assistant the day-pattern model leaves aside"
+
+
+def test_an_impossible_part_is_still_explained() -> None:
+    instance = pair(2)
+    instance = replace(
+        instance,
+        contracts=(replace(instance.contracts[0], weekly_minutes=30 * 60), *instance.contracts[1:]),
+    )
+    rota = solve_checked(instance, time_limit_s=10)
+    assert rota.status == Status.INFEASIBLE
+    assert rota.explanation
+
+
+def test_the_same_part_gives_the_same_rota() -> None:
+    instance = pair(4)
+    first = solve(instance, time_limit_s=5, deterministic=True)
+    second = solve(instance, time_limit_s=5, deterministic=True)
+    assert first.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert first.assignments == second.assignments
+    assert not check_rota(instance, first)
