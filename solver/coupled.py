@@ -20,7 +20,7 @@ assistant alone (the first who may be there), so that each value is counted once
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -76,11 +76,11 @@ class Coupling:
 
     subs: list[Sub]
     shared: dict[SlotKey, Shared]
-    fixed: list[dict[tuple[CabinetId, int], np.ndarray]] = field(default_factory=list)
+    fixed: list[dict[tuple[CabinetId, int], np.ndarray]]
     """Per sub, the slot values at shared cabinets, shared slots set to zero."""
-    crowding: int = 0
-    """Cost per assistant over the places in the linear master: it caps the places multipliers
-    (any cap keeps the bound valid) so that the duals stay within the scale of the objective."""
+    crowding: int
+    """Cap of the places multipliers (any cap keeps the bound valid): the scale of the objective,
+    so that a step cannot throw them far beyond it."""
 
     def prices(self, i: int, v: Mapping[SlotKey, int]) -> patterns.Prices:
         """Sub `i`'s slot values with each shared slot it may fill at its price in `v`."""

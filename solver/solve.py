@@ -485,13 +485,26 @@ def solve_part(
             started=started,
             should_stop=should_stop,
         )
+    earlier: PartResult | None = None
     if by_days is not None:
-        return by_days
+        left = budget - (time.perf_counter() - began)
+        if (
+            by_days.status != Status.FEASIBLE
+            or by_days.stopped
+            or deterministic
+            or left < _HANDOVER_MIN_S
+        ):
+            return by_days
+        # Unproven with time left (the decomposition's steps have shrunk): the block model goes
+        # on from its rota, and the better rota with the higher bound is the answer.
+        earlier = by_days
     if not deterministic:
         budget = max(budget - (time.perf_counter() - began), 0.05)
     # A rota built without search, when the simple construction fits: the search starts from it
     # and, should it find nothing better in time, it is the answer (it passed the checker).
-    quick = greedy_rota(instance) if hint is None else None
+    quick = greedy_rota(instance) if hint is None and earlier is None else None
+    if earlier is not None and hint is None:
+        hint = Rota(Status.FEASIBLE, tuple(earlier.assignments))
     built = build_model(instance, hint=hint or quick)
     solver = cp_model.CpSolver()
     _params(solver, budget, workers, deterministic)
@@ -519,7 +532,10 @@ def solve_part(
         result.removed = built.removed
         result.first_solution_s = reporter.first_solution_s if reporter else None
         result.stopped = stopped
-        return result
+        return _better(result, earlier)
+    if earlier is not None:
+        earlier.stopped = earlier.stopped or stopped
+        return earlier
     if quick is not None and status == cp_model.UNKNOWN:
         return _from_rota(instance, quick, solver, built.removed, stopped)
     if stopped:
@@ -537,6 +553,23 @@ def solve_part(
         Status.UNKNOWN,
         explanation=["Aucun planning trouvé dans le temps imparti : augmentez le temps de calcul."],
     )
+
+
+_HANDOVER_MIN_S = 0.5
+"""Least time left for the block model to go on from an unproven decomposed rota."""
+
+
+def _better(result: PartResult, earlier: PartResult | None) -> PartResult:
+    """The better of two results of one part, with the higher of their bounds."""
+    if earlier is None:
+        return result
+    best = result if result.objective < earlier.objective else earlier
+    best.bound = min(max(result.bound, earlier.bound), best.objective)
+    best.first_solution_s = earlier.first_solution_s or result.first_solution_s
+    best.stopped = result.stopped or earlier.stopped
+    if best.bound == best.objective:
+        best.status = Status.OPTIMAL
+    return best
 
 
 _PATTERN_START = 0.005
@@ -822,10 +855,14 @@ def _solve_by_days(
 
 
 _COUPLED_ROUNDS = 8
+"""Pricing rounds of a part with several assistants in deterministic mode (each assistant's
+search then gets an equal share of the deterministic budget)."""
 _STEP = 1.0
 """First step size of the subgradient steps (share of the Polyak step), halved when stalled."""
 _STALL = 3
 """Rounds without a better bound before the step is halved."""
+_STEP_MIN = _STEP / 16
+"""Below this step the multipliers barely move: the rounds end (the block model may go on)."""
 
 
 def _solve_by_assistants(
@@ -846,8 +883,8 @@ def _solve_by_assistants(
     cover and avoiding the places they took: a first rota. Then each round plans every assistant
     at the current prices of the shared slots, raises the bound, picks the best rota among all
     plans found (integer master) and moves the multipliers by a projected subgradient step. It
-    ends when the rota meets the bound or time is up (in deterministic mode, after
-    `_COUPLED_ROUNDS` rounds). None when the decomposition does not apply or found no rota: the
+    ends when the rota meets the bound, the steps have shrunk below `_STEP_MIN`, or time is up
+    (in deterministic mode, after `_COUPLED_ROUNDS` rounds). None when the decomposition does not apply or found no rota: the
     block model then plans.
     """
     clock = time.perf_counter()
@@ -873,6 +910,9 @@ def _solve_by_assistants(
 
     def price(i: int, v: dict[coupled.SlotKey, int]) -> tuple[coupled.Plan, int | None] | None:
         nonlocal stopped
+        if stopped or (should_stop is not None and should_stop()):
+            stopped = True
+            return None
         sub = coupling.subs[i]
         prices = coupling.prices(i, v)
         search = _search_days(
@@ -926,6 +966,8 @@ def _solve_by_assistants(
                 )
         got = price(i, v)
         if got is None:
+            if stopped:
+                return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
             return None
         add(got[0])
         for key in got[0].present:
@@ -968,8 +1010,10 @@ def _solve_by_assistants(
             for key in plan.present:
                 fill[key] += 1
             new += add(plan)
+        if new:
+            pick()
         if floors is None:
-            continue
+            continue  # an assistant's search ran out of time: no bound, and no step, this round
         found = coupled.lagrangian_bound(coupling, floors, mu, rho)
         if found > bound:
             bound, stalled = found, 0
@@ -977,8 +1021,8 @@ def _solve_by_assistants(
             stalled += 1
             if stalled >= _STALL:
                 step, stalled = step / 2, 0
-        if new:
-            pick()
+                if step < _STEP_MIN:
+                    break
         # Subgradient: coverage 1 - fill, places fill - places.
         grad_cover = {k: 1 - fill[k] for k in cover}
         grad_crowd = {k: fill[k] - s.places for k, s in coupling.shared.items() if s.crowded}

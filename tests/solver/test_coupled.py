@@ -12,12 +12,14 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from solver import coupled
+from solver import coupled, patterns
 from solver import solve as solve_module
+from solver.constraints.data import build
 from solver.model import Instance, Replan, Rota, Rules, Session, Status
-from solver.solve import PartResult, _search_days, solve
+from solver.solve import PartResult, _better, _search_days, solve
 from solver.validation import check_rota
 from tests.solver.builders import (
     GARE,
@@ -118,8 +120,13 @@ def test_the_lagrangian_bound_holds_for_any_multipliers(
     assert coupling is not None and coupling.shared
     rng = random.Random(seed)
     for _ in range(3):
-        cover = {k: rng.randint(0, s.value) for k, s in coupling.shared.items() if s.value}
-        crowd = {k: rng.randint(0, 200) for k, s in coupling.shared.items() if s.crowded}
+        # Beyond the slot values and the places cap too: the bound holds for any multipliers.
+        cover = {k: rng.randint(0, 2 * s.value) for k, s in coupling.shared.items() if s.value}
+        crowd = {
+            k: rng.randint(0, 2 * coupling.crowding)
+            for k, s in coupling.shared.items()
+            if s.crowded
+        }
         v = {k: cover.get(k, 0) - crowd.get(k, 0) for k in coupling.shared}
         floors = []
         for i, sub in enumerate(coupling.subs):
@@ -133,6 +140,44 @@ def test_the_lagrangian_bound_holds_for_any_multipliers(
             assert search.run.proven and search.floor is not None
             floors.append(search.floor)
         assert coupled.lagrangian_bound(coupling, floors, cover, crowd) <= optimum.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_every_slot_value_is_counted_once(seed: int) -> None:
+    instance = pair(seed)
+    coupling = coupled.decompose(instance)
+    assert coupling is not None
+    whole = build(instance)
+    keys = {key for fixed in coupling.fixed for key in fixed}
+    assert keys, "the shared cabinet's days are priced"
+    for c, d in keys:
+        total = np.sum([fixed[(c, d)] for fixed in coupling.fixed if (c, d) in fixed], axis=0)
+        for (sc, sd, t), slot in coupling.shared.items():
+            if (sc, sd) == (c, d):
+                assert total[t] == 0
+                total[t] = slot.value
+        assert np.array_equal(total, patterns.cover_slots(whole, d, c))
+
+
+def test_the_bound_without_multipliers_is_the_sum_of_the_floors() -> None:
+    coupling = coupled.decompose(pair(0))
+    assert coupling is not None
+    assert coupled.lagrangian_bound(coupling, [1200, 345], {}, {}) == 1545
+    key, slot = next((k, s) for k, s in coupling.shared.items() if s.value)
+    # A coverage multiplier mu on one slot: each assistant able to fill it gives mu back, the slot
+    # adds mu (and min(0, value - mu)).
+    mu = slot.value + 7
+    expected = 1545 - mu * len(slot.able) + mu - 7
+    assert coupled.lagrangian_bound(coupling, [1200, 345], {key: mu}, {}) == expected
+
+
+def test_the_better_result_keeps_the_higher_bound() -> None:
+    decomposed = PartResult(Status.FEASIBLE, objective=500, bound=420)
+    blocks = PartResult(Status.FEASIBLE, objective=480, bound=300)
+    best = _better(blocks, decomposed)
+    assert (best.objective, best.bound, best.status) == (480, 420, Status.FEASIBLE)
+    proven = _better(PartResult(Status.FEASIBLE, objective=420, bound=300), decomposed)
+    assert (proven.objective, proven.bound, proven.status) == (420, 420, Status.OPTIMAL)
 
 
 def test_one_place_is_never_taken_twice(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,6 +216,7 @@ def test_where_the_decomposition_does_not_apply() -> None:
 
 
 def test_an_impossible_part_is_still_explained() -> None:
+    """The decomposition leaves it (no rota): the block model's checks explain it."""
     instance = pair(2)
     instance = replace(
         instance,
@@ -181,10 +227,12 @@ def test_an_impossible_part_is_still_explained() -> None:
     assert rota.explanation
 
 
-def test_the_same_part_gives_the_same_rota() -> None:
+def test_the_same_part_gives_the_same_rota(monkeypatch: pytest.MonkeyPatch) -> None:
     instance = pair(4)
+    seen = _spy(monkeypatch)
     first = solve(instance, time_limit_s=5, deterministic=True)
     second = solve(instance, time_limit_s=5, deterministic=True)
     assert first.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert first.assignments == second.assignments
     assert not check_rota(instance, first)
+    assert len(seen) == 2 and all(r is not None for r in seen), "both by the decomposition"
