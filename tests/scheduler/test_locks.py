@@ -102,7 +102,7 @@ def test_advisory_lock_dies_with_its_connection(tmp_path: Path) -> None:
             with engine.connect() as admin:
                 admin.execute(
                     text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                        "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks"
                         " WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
                         " AND database = (SELECT oid FROM pg_database"
                         " WHERE datname = current_database())"
