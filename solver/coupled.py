@@ -20,14 +20,14 @@ assistant alone (the first who may be there), so that each value is counted once
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from solver import patterns
 from solver.constraints.data import PlanData, build
-from solver.model import MINUTES_PER_DAY, AssistantId, CabinetId, Instance, Replan
+from solver.model import MINUTES_PER_DAY, AssistantId, CabinetId, Instance
 
 SlotKey = tuple[CabinetId, int, int]
 """(cabinet, day index, slot index of the grain)."""
@@ -111,16 +111,8 @@ class Coupling:
 
 
 def _sub(instance: Instance, a: AssistantId) -> Instance:
-    contracts = tuple(k for k in instance.contracts if k.assistant == a)
-    mine = {c for k in contracts for c in k.shares}
-    return replace(
-        instance,
-        assistants=tuple(x for x in instance.assistants if x.id == a),
-        cabinets=tuple(c for c in instance.cabinets if c.id in mine),
-        contracts=contracts,
-        travel_minutes={p: t for p, t in instance.travel_minutes.items() if set(p) <= mine},
-        replan=Replan(),
-    )
+    mine = {c for k in instance.contracts if k.assistant == a for c in k.shares}
+    return instance.restricted({a}, mine)
 
 
 def unsuitable(instance: Instance) -> str | None:

@@ -13,7 +13,8 @@ a *break* is a declared pause inside a vacation, which is not effective work.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import NewType
@@ -235,6 +236,26 @@ class Instance:
         if minutes is None:
             minutes = self.travel_minutes.get((destination, origin))
         return minutes
+
+    def restricted(self, assistants: AbstractSet[str], cabinets: AbstractSet[str]) -> Instance:
+        """The same problem for some assistants and cabinets: their contracts, the roads between
+        those cabinets, and the re-plan inputs of those assistants."""
+        return replace(
+            self,
+            assistants=tuple(a for a in self.assistants if a.id in assistants),
+            cabinets=tuple(c for c in self.cabinets if c.id in cabinets),
+            contracts=tuple(k for k in self.contracts if k.assistant in assistants),
+            travel_minutes={
+                p: t
+                for p, t in self.travel_minutes.items()
+                if p[0] in cabinets and p[1] in cabinets
+            },
+            replan=Replan(
+                published=tuple(p for p in self.replan.published if p.assistant in assistants),
+                pinned=tuple(p for p in self.replan.pinned if p.assistant in assistants),
+                protected_until=self.replan.protected_until,
+            ),
+        )
 
 
 class Status(StrEnum):

@@ -54,7 +54,6 @@ from solver.model import (
     Change,
     ContractId,
     Instance,
-    Replan,
     Rota,
     Status,
     TravelLeg,
@@ -169,30 +168,7 @@ def split_parts(instance: Instance) -> list[Instance]:
         groups[find("a:" + a.id)][0].add(a.id)
     for c in instance.cabinets:
         groups[find("c:" + c.id)][1].add(c.id)
-    parts: list[Instance] = []
-    for root in sorted(groups):
-        assistants, cabinets = groups[root]
-        parts.append(
-            replace(
-                instance,
-                assistants=tuple(a for a in instance.assistants if a.id in assistants),
-                cabinets=tuple(c for c in instance.cabinets if c.id in cabinets),
-                contracts=tuple(k for k in instance.contracts if k.assistant in assistants),
-                travel_minutes={
-                    p: t
-                    for p, t in instance.travel_minutes.items()
-                    if p[0] in cabinets and p[1] in cabinets
-                },
-                replan=Replan(
-                    published=tuple(
-                        p for p in instance.replan.published if p.assistant in assistants
-                    ),
-                    pinned=tuple(p for p in instance.replan.pinned if p.assistant in assistants),
-                    protected_until=instance.replan.protected_until,
-                ),
-            )
-        )
-    return parts
+    return [instance.restricted(*groups[root]) for root in sorted(groups)]
 
 
 # --- re-plan inputs -------------------------------------------------------------------------------
@@ -464,18 +440,9 @@ def solve_part(
     if should_stop is not None and should_stop():
         return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
     began = time.perf_counter()
-    by_days = _solve_by_days(
-        instance,
-        budget=budget,
-        deterministic=deterministic,
-        part=part,
-        parts=parts,
-        progress=progress,
-        started=started,
-        should_stop=should_stop,
-    )
-    if by_days is None:
-        by_days = _solve_by_assistants(
+    by_days = None
+    for plan_by in (_solve_by_days, _solve_by_assistants):
+        by_days = plan_by(
             instance,
             budget=budget,
             deterministic=deterministic,
@@ -485,6 +452,8 @@ def solve_part(
             started=started,
             should_stop=should_stop,
         )
+        if by_days is not None:
+            break
     earlier: PartResult | None = None
     if by_days is not None:
         left = budget - (time.perf_counter() - began)
