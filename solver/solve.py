@@ -440,9 +440,9 @@ def solve_part(
     if should_stop is not None and should_stop():
         return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
     began = time.perf_counter()
-    by_days = None
+    planned = None
     for plan_by in (_solve_by_days, _solve_by_assistants):
-        by_days = plan_by(
+        planned = plan_by(
             instance,
             budget=budget,
             deterministic=deterministic,
@@ -452,21 +452,21 @@ def solve_part(
             started=started,
             should_stop=should_stop,
         )
-        if by_days is not None:
+        if planned is not None:
             break
     earlier: PartResult | None = None
-    if by_days is not None:
+    if planned is not None:
         left = budget - (time.perf_counter() - began)
         if (
-            by_days.status != Status.FEASIBLE
-            or by_days.stopped
+            planned.status != Status.FEASIBLE
+            or planned.stopped
             or deterministic
             or left < _HANDOVER_MIN_S
         ):
-            return by_days
+            return planned
         # Unproven with time left (the decomposition's steps have shrunk): the block model goes
         # on from its rota, and the better rota with the higher bound is the answer.
-        earlier = by_days
+        earlier = planned
     if not deterministic:
         budget = max(budget - (time.perf_counter() - began), 0.05)
     # A rota built without search, when the simple construction fits: the search starts from it
