@@ -27,7 +27,7 @@ model plans.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -703,7 +703,10 @@ class Master:
 
 
 def build_master(
-    data: PlanData, days: list[DayColumns], *, weeks: tuple[Week, ...] | None = None
+    data: PlanData,
+    days: list[DayColumns],
+    *,
+    weeks: tuple[Week, ...] | None = None,
 ) -> Master:
     """The master over the days' columns (rules as in `constraints.hard`, terms as in `soft`).
 
@@ -773,10 +776,10 @@ def build_master(
         rows.append(_row(tuple(work(inside)), -inf, span * rules.max_average_weekly_minutes - past))
 
     horizon = tuple(range(len(data.dates)))
+    offsets = horizon_targets(data)
     for k in data.contracts:
         for c in sorted(k.shares):
-            wanted = sum(data.share_targets.get((k.id, wk.index, c), 0) for wk in data.weeks)
-            offset = wanted - k.balance_minutes.get(c, 0)
+            offset = offsets[(k.id, c)]
             name = f"dev|{k.id}|{c}"
             extras[name] = (
                 0,
@@ -802,6 +805,36 @@ def build_master(
                 there = [(j, -1) for j in on_day[then] if c not in columns[j][1].cabinets]
                 rows.append(_row(((name, 1), *here, *there), -1, inf))
     return Master(columns, extras, rows, constant)
+
+
+def horizon_targets(data: PlanData) -> dict[tuple[ContractId, CabinetId], int]:
+    """Minutes each (contract, cabinet) should get over the horizon: its weeks' share targets
+    less the balance carried in (the share deviation is counted from these)."""
+    return {
+        (k.id, c): sum(data.share_targets.get((k.id, wk.index, c), 0) for wk in data.weeks)
+        - k.balance_minutes.get(c, 0)
+        for k in data.contracts
+        for c in sorted(k.shares)
+    }
+
+
+def priced(master: Master, prices: Mapping[tuple[ContractId, CabinetId], int]) -> Master:
+    """The master with each column's cost raised by `prices` per minute it credits to a
+    (contract, cabinet); rows and extras unchanged."""
+    return Master(
+        [
+            (
+                d,
+                replace(
+                    col, cost=col.cost + sum(prices.get((k, c), 0) * m for k, c, m in col.minutes)
+                ),
+            )
+            for d, col in master.columns
+        ],
+        master.extras,
+        master.rows,
+        master.constant,
+    )
 
 
 def cp_model_of(

@@ -42,7 +42,7 @@ from ortools.sat.python import cp_model, cp_model_helper
 from solver import coupled, patterns
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
-from solver.constraints.data import PlanData, at, build, leave_windows
+from solver.constraints.data import PlanData, Week, at, build, leave_windows
 from solver.constraints.words import fr_clock, fr_date
 from solver.greedy import greedy_rota
 from solver.model import (
@@ -662,52 +662,208 @@ def _fixing(
         return out  # out of time (or stopped) inside this round
 
 
-def _weekly_floor(
-    data: PlanData,
-    days: list[patterns.DayColumns],
-    master: patterns.Master,
-    *,
-    deadline: float,
-    deterministic: bool,
-    should_stop: Callable[[], bool] | None,
-) -> tuple[int, list[int]] | None:
-    """Each week solved on its own, without what joins weeks: the sum is a lower bound of the
-    horizon's objective, and the union of the weeks' rotas a start (often optimal: weeks alike are
-    planned alike). Weeks with the same columns and targets are solved once. None if a week is
-    not proven in time."""
-    where = {(d, col): j for j, (d, col) in enumerate(master.columns)}
-    solved: dict[tuple[object, ...], tuple[int, list[tuple[int, patterns.Column]]]] = {}
-    total, union = 0, list[int]()
-    for wk in data.weeks:
-        key = (
-            tuple(id(days[d]) for d in wk.days),
-            tuple(sorted((k, v) for (k, w), v in data.targets.items() if w == wk.index)),
-            tuple(
-                sorted((k, c, v) for (k, w, c), v in data.share_targets.items() if w == wk.index)
-            ),
-        )
-        found = solved.get(key)
-        if found is None:
-            sub = patterns.build_master(data, days, weeks=(wk,))
+_WEEKLY_SHARE = 0.5
+"""Share of a multi-week search's budget that the weeks solved alone may use (they seldom need
+more than a tenth of it)."""
+_HORIZON_SHARE = 0.35
+"""Share of a multi-week search's budget left, when the whole master is not proven, to raise the
+bound by the share multipliers (`_Horizon.raise_floor`)."""
+_HORIZON_ROUNDS = 8
+"""Most rounds of the share multipliers."""
+_HORIZON_BOX = 2.0
+"""First half-width of the box the share multipliers may move in per round (cost per minute)."""
+
+ShareKey = tuple[ContractId, CabinetId]
+
+
+@dataclass(slots=True)
+class _WeekKind:
+    """Weeks with the same columns and targets: their master, and the plans found for them."""
+
+    master: patterns.Master
+    weeks: list[Week]
+    plans: list[tuple[int, dict[ShareKey, int]]] = field(default_factory=list)
+    """(cost, minutes credited per contract and cabinet) of each plan found."""
+
+
+class _Horizon:
+    """The weeks of a one-assistant horizon solved alone: lower bounds of the whole, and a start.
+
+    Each week solved on its own, without what joins weeks, gives a lower bound of what it costs
+    in any rota (`first`). Weeks with the same columns and targets are solved once.
+
+    What mostly joins weeks is the share deviation over the horizon: `share_deviation` per minute
+    off each (contract, cabinet) target. Pricing each credited minute at a multiplier of at most
+    that weight keeps the sum of the weeks' optima, less the multipliers times the targets, a
+    lower bound (Lagrangian relaxation; the other joining terms are left out, which keeps it a
+    bound). `raise_floor` moves the multipliers by a box-step cutting-plane method: each plan
+    found cuts the bound's model, a small LP picks the best multipliers within a box around the
+    best so far (`_horizon_step`), and the box shrinks when they do not raise the bound.
+    """
+
+    def __init__(
+        self,
+        data: PlanData,
+        days: list[patterns.DayColumns],
+        master: patterns.Master,
+        *,
+        deterministic: bool,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        self._where = {(d, col): j for j, (d, col) in enumerate(master.columns)}
+        self._deterministic = deterministic
+        self._should_stop = should_stop
+        kinds: dict[tuple[object, ...], _WeekKind] = {}
+        for wk in data.weeks:
+            key = (
+                tuple(id(days[d]) for d in wk.days),
+                tuple(sorted((k, v) for (k, w), v in data.targets.items() if w == wk.index)),
+                tuple(
+                    sorted(
+                        (k, c, v) for (k, w, c), v in data.share_targets.items() if w == wk.index
+                    )
+                ),
+            )
+            if key not in kinds:
+                kinds[key] = _WeekKind(patterns.build_master(data, days, weeks=(wk,)), [])
+            kinds[key].weeks.append(wk)
+        self._kinds = list(kinds.values())
+        self._targets = patterns.horizon_targets(data)
+        self._cap = data.instance.weights.share_deviation
+        # A contract held to its hours every week credits the same total whatever the split, so
+        # raising all its multipliers alike changes nothing: one of them stays at zero.
+        self._pinned = {
+            (k.id, min(k.shares))
+            for k in data.contracts
+            if k.shares and all((k.id, wk.index) in data.targets for wk in data.weeks)
+        }
+
+    def first(self, *, deadline: float) -> tuple[int, list[int]] | None:
+        """The sum of the weeks' optima and the union of their plans (master columns), or None if
+        the weeks are not proven in time. `deadline` as for `_fixing`."""
+        return self._floor_at({}, deadline, proven=True)
+
+    def raise_floor(self, floor: int, *, deadline: float, best: int) -> int:
+        """A higher lower bound than `floor` (the weeks' sum), by rounds of the share multipliers
+        until `deadline` (as for `_fixing`), `_HORIZON_ROUNDS`, a bound reaching `best`, or no
+        better multipliers in sight."""
+        if self._cap <= 0 or not self._targets:
+            return floor
+        center: dict[ShareKey, int] = {}
+        radius = _HORIZON_BOX
+        tried: set[tuple[tuple[ShareKey, int], ...]] = {()}
+        for _ in range(_HORIZON_ROUNDS):
+            if floor >= best:
+                break
+            if (not self._deterministic and time.perf_counter() >= deadline) or (
+                self._should_stop is not None and self._should_stop()
+            ):
+                break
+            step = _horizon_step(
+                self._kinds, self._targets, self._pinned, center, radius, self._cap
+            )
+            if step is None:
+                break
+            prices, predicted = step
+            seen = tuple(sorted((q, v) for q, v in prices.items() if v))
+            if predicted < floor + 1 or seen in tried:
+                break
+            tried.add(seen)
+            found = self._floor_at(prices, deadline, proven=False)
+            if found is None:
+                break
+            if found[0] > floor:
+                moved = max(abs(prices.get(q, 0) - center.get(q, 0)) for q in self._targets)
+                floor, center = found[0], prices
+                if moved >= radius:
+                    radius *= 2
+            else:
+                radius = max(radius / 2, 1.0)
+        return floor
+
+    def _floor_at(
+        self, prices: dict[ShareKey, int], deadline: float, *, proven: bool
+    ) -> tuple[int, list[int]] | None:
+        """The bound at `prices` and the union of the weeks' plans. A week not proven in time
+        counts its LP floor, or (`proven`) makes the answer None."""
+        total = -sum(prices.get(q, 0) * t for q, t in self._targets.items())
+        union: list[int] = []
+        for kind in self._kinds:
             run = _fixing(
-                sub, deadline=deadline, deterministic=deterministic, should_stop=should_stop
+                patterns.priced(kind.master, prices),
+                deadline=deadline,
+                deterministic=self._deterministic,
+                should_stop=self._should_stop,
             )
-            if not run.proven or run.best is None:
+            if run.best is None or (proven and not run.proven):
                 return None
-            first = wk.days[0]
-            found = (
-                run.best[0],
-                [(sub.columns[j][0] - first, sub.columns[j][1]) for j in run.best[1]],
+            chosen = [kind.master.columns[j] for j in run.best[1]]
+            minutes: dict[ShareKey, int] = defaultdict(int)
+            for _, col in chosen:
+                for k, c, m in col.minutes:
+                    minutes[(k, c)] += m
+            kind.plans.append((kind.master.constant + sum(c.cost for _, c in chosen), minutes))
+            first = kind.weeks[0].days[0]
+            union.extend(
+                self._where[(d - first + wk.days[0], c)] for wk in kind.weeks for d, c in chosen
             )
-            solved[key] = found
-        total += found[0]
-        union.extend(where[(wk.days[0] + offset, col)] for offset, col in found[1])
-    return total, union
+            value = run.best[0] if run.proven else run.floor
+            if value is None:
+                return None
+            total += value * len(kind.weeks)
+        return total, union
+
+
+def _horizon_step(
+    kinds: list[_WeekKind],
+    targets: dict[ShareKey, int],
+    pinned: set[ShareKey],
+    center: dict[ShareKey, int],
+    radius: float,
+    cap: int,
+) -> tuple[dict[ShareKey, int], float] | None:
+    """The next share multipliers: the best of the bound's cutting-plane model within `radius` of
+    `center` (and within `cap`; those `pinned` at zero), rounded, with the model's predicted value.
+    None if the LP fails.
+
+    The model: maximise sum over week kinds of (weeks x theta) - multipliers . targets, where each
+    kind's theta is at most every plan found's cost plus the multipliers times its minutes.
+    """
+    from ortools.linear_solver import pywraplp
+
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None:
+        return None
+    inf = lp.infinity()
+    lam = {
+        q: lp.NumVar(0, 0, "")
+        if q in pinned
+        else lp.NumVar(
+            max(-cap, center.get(q, 0) - radius), min(cap, center.get(q, 0) + radius), ""
+        )
+        for q in targets
+    }
+    objective = lp.Objective()
+    for kind in kinds:
+        theta = lp.NumVar(-inf, inf, "")
+        objective.SetCoefficient(theta, len(kind.weeks))
+        for cost, minutes in kind.plans:
+            row = lp.Constraint(-inf, cost)
+            row.SetCoefficient(theta, 1)
+            for q, var in lam.items():
+                row.SetCoefficient(var, -minutes.get(q, 0))
+    for q, t in targets.items():
+        objective.SetCoefficient(lam[q], -t)
+    objective.SetMaximization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return {q: round(v.solution_value()) for q, v in lam.items()}, objective.Value()
 
 
 @dataclass(slots=True)
 class _DaySearch:
-    """A day-pattern search of one assistant: its master, how the search ended, the weekly floor."""
+    """A day-pattern search of one assistant: its master, how the search ended, and over several
+    weeks the floor from the weeks solved alone (raised by the share multipliers) and its start."""
 
     master: patterns.Master
     run: _Fixing
@@ -735,31 +891,41 @@ def _search_days(
 ) -> _DaySearch:
     """Search one assistant's rota with the day-pattern model, slots priced by `prices` if given.
 
-    Over several weeks, each week is first solved alone (`_weekly_floor`); the whole master then
-    starts from their union with their sum as a floor.
+    Over several weeks, each week is first solved alone (`_Horizon.first`); the whole master then
+    starts from their union with their sum as a floor. When it is not proven, what is left of the
+    budget (`_HORIZON_SHARE`) raises the floor by the share multipliers (`_Horizon.raise_floor`).
     """
     clock = time.perf_counter()
     days = patterns.all_day_columns(data, prices)
     master = patterns.build_master(data, days)
     weekly = None
+    horizon = None
     if len(data.weeks) > 1:
-        weekly = _weekly_floor(
-            data,
-            days,
-            master,
-            deadline=budget / 2 if deterministic else clock + budget / 2,
-            deterministic=deterministic,
-            should_stop=should_stop,
+        horizon = _Horizon(data, days, master, deterministic=deterministic, should_stop=should_stop)
+        weekly = horizon.first(
+            deadline=budget * _WEEKLY_SHARE if deterministic else clock + budget * _WEEKLY_SHARE
         )
+    whole = budget * (1 - _HORIZON_SHARE) if weekly is not None else budget
     run = _fixing(
         master,
-        deadline=budget if deterministic else clock + budget,
+        deadline=whole if deterministic else clock + whole,
         deterministic=deterministic,
         should_stop=should_stop,
         on_best=on_best,
         hint=weekly[1] if weekly else None,
         floor=weekly[0] if weekly else None,
     )
+    if horizon is not None and weekly is not None and run.best is not None and not run.proven:
+        if not run.stopped:
+            floor = horizon.raise_floor(
+                weekly[0],
+                deadline=budget * _HORIZON_SHARE / _HORIZON_ROUNDS
+                if deterministic
+                else clock + budget,
+                best=run.best[0],
+            )
+            weekly = (floor, weekly[1])
+            run.proven = floor >= run.best[0]
     return _DaySearch(master, run, weekly)
 
 
@@ -1156,8 +1322,10 @@ def solve(
 
     Parameters:
         instance: the planning problem.
-        time_limit_s: the whole solve's budget, shared between the independent parts in proportion
-            to their size (deterministic time units in deterministic mode).
+        time_limit_s: the whole solve's budget, shared between the independent parts: smallest
+            first, each in proportion to its size among the parts left, time a part does not use
+            going to those after it (`_Schedule`). In deterministic mode: deterministic time
+            units, in proportion to size.
         deterministic: one worker, a fixed seed and a deterministic time limit: the same instance
             gives the same rota.
         workers: CP-SAT workers (default: the machine's cores); with many parts, parts run side by
@@ -1197,26 +1365,73 @@ def solve(
         with lock:
             results[i] = res
 
-    if deterministic or n_workers == 1 or len(parts) < 2 * n_workers:
-        spent = 0.0
+    if deterministic:
         for i in range(len(parts)):
-            if deterministic:
-                budget = time_limit_s * sizes[i] / total
-            else:
-                left = max(time_limit_s - (time.perf_counter() - started), 0.05)
-                budget = left * sizes[i] / max(1, sum(sizes[i:]))
-            run(i, budget, n_workers)
-            spent += budget
+            run(i, time_limit_s * sizes[i] / total, 1)
     else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            futures = [
-                pool.submit(run, i, time_limit_s * n_workers * sizes[i] / total, 1)
-                for i in range(len(parts))
-            ]
-            for f in futures:
-                f.result()
+        side_by_side = n_workers > 1 and len(parts) >= 2 * n_workers
+        lanes = n_workers if side_by_side else 1
+        schedule = _Schedule(sizes, lanes, started + time_limit_s)
+
+        def lane() -> None:
+            while (i := schedule.next()) is not None:
+                try:
+                    run(i, schedule.start(i), 1 if side_by_side else n_workers)
+                finally:
+                    schedule.finish(i)
+
+        if side_by_side:
+            with ThreadPoolExecutor(max_workers=lanes) as pool:
+                for f in [pool.submit(lane) for _ in range(lanes)]:
+                    f.result()
+        else:
+            lane()
     done = [r for r in results if r is not None]
     return _merge(instance, done, time.perf_counter() - started)
+
+
+class _Schedule:
+    """Wall-clock budgets of the parts, given as each part starts.
+
+    The parts start smallest first. Each gets a share of the capacity left, in proportion to its
+    size among the parts not yet started. The capacity is the time left on every lane, less what
+    the running parts may still use. A part that ends early (one assistant, proven in a fraction
+    of its share) gives its time back to the larger parts after it.
+    """
+
+    def __init__(self, sizes: Sequence[int], lanes: int, deadline: float) -> None:
+        self._sizes = sizes
+        self._lanes = lanes
+        self._deadline = deadline
+        self._waiting = sorted(range(len(sizes)), key=lambda i: (sizes[i], i))
+        self._running: dict[int, float] = {}  # part -> end of its budget
+        self._lock = threading.Lock()
+
+    def next(self) -> int | None:
+        """The next part to start, or None when every part has started."""
+        with self._lock:
+            return self._waiting.pop(0) if self._waiting else None
+
+    def start(self, i: int) -> float:
+        """Part `i`'s budget, in seconds, from now."""
+        with self._lock:
+            now = time.perf_counter()
+            left = max(self._deadline - now, 0.0)
+            busy = sum(max(end - now, 0.0) for end in self._running.values())
+            capacity = max(left * self._lanes - busy, 0.0)
+            pending = self._sizes[i] + sum(self._sizes[j] for j in self._waiting)
+            budget = max(min(left, capacity * self._sizes[i] / pending), _PART_MIN_S)
+            self._running[i] = now + budget
+            return budget
+
+    def finish(self, i: int) -> None:
+        """Part `i` has ended: its time left goes back to the capacity."""
+        with self._lock:
+            self._running.pop(i, None)
+
+
+_PART_MIN_S = 0.05
+"""Least budget of a part, even past the time limit: enough to return the greedy rota."""
 
 
 def _merge(instance: Instance, results: list[PartResult], seconds: float) -> Rota:

@@ -59,3 +59,38 @@ def test_deterministic_mode_repeats_itself() -> None:
     second = solve_checked(instance)
     assert first.assignments == second.assignments
     assert first.travel == second.travel and first.breaks == second.breaks
+
+
+def test_parts_start_smallest_first_and_early_ends_give_time_back() -> None:
+    import time
+
+    from solver.solve import _Schedule
+
+    deadline = time.perf_counter() + 100.0
+    schedule = _Schedule([4, 1, 5], lanes=2, deadline=deadline)
+    first = schedule.next()
+    assert first == 1, "the smallest part starts first"
+    small = schedule.start(first)
+    # 200 s of capacity (two lanes), 1 of 10 size units.
+    assert 19.0 < small <= 20.0
+    second = schedule.next()
+    assert second == 0
+    # The small part still holds its budget: 180 s left for 9 size units.
+    assert 79.0 < schedule.start(second) <= 80.0
+    schedule.finish(first)  # ended at once: its time goes back
+    last = schedule.next()
+    assert last == 2
+    # 200 s less the 80 s the running part may use, all to the last part, within the 100 s left.
+    assert 99.0 < schedule.start(last) <= 100.0
+    assert schedule.next() is None
+
+
+def test_a_part_past_the_deadline_still_gets_a_little_time() -> None:
+    import time
+
+    from solver.solve import _PART_MIN_S, _Schedule
+
+    schedule = _Schedule([1, 1], lanes=1, deadline=time.perf_counter() - 1.0)
+    part = schedule.next()
+    assert part is not None
+    assert schedule.start(part) == _PART_MIN_S
