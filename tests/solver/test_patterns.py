@@ -272,12 +272,10 @@ def test_weeks_alike_are_proven_through_their_weekly_floor() -> None:
     assert weekly[0] <= rota.objective
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
-    from solver.solve import _Horizon
-
+def _two_weeks(seed: int) -> Instance:
+    """`small_instance` over two weeks of five working days (the day-pattern model applies)."""
     base = small_instance(seed)
-    instance = replace(
+    return replace(
         base,
         days=14,
         cabinets=tuple(
@@ -289,6 +287,13 @@ def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
             for a in base.assistants
         ),
     )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
+    from solver.solve import _Horizon
+
+    instance = _two_weeks(seed)
     data = build(instance)
     days = patterns.all_day_columns(data)
     master = patterns.build_master(data, days)
@@ -305,19 +310,7 @@ def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
 def test_share_multipliers_raise_the_weekly_floor_but_never_past_the_optimum(seed: int) -> None:
     from solver.solve import _Horizon
 
-    base = small_instance(seed)
-    instance = replace(
-        base,
-        days=14,
-        cabinets=tuple(
-            replace(c, opening=tuple(window(wd, "08:00", "17:00") for wd in range(5)))
-            for c in base.cabinets
-        ),
-        assistants=tuple(
-            replace(a, availability=tuple(window(wd, "08:00", "18:00") for wd in range(5)))
-            for a in base.assistants
-        ),
-    )
+    instance = _two_weeks(seed)
     data = build(instance)
     days = patterns.all_day_columns(data)
     master = patterns.build_master(data, days)
