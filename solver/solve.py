@@ -915,17 +915,15 @@ def _search_days(
         hint=weekly[1] if weekly else None,
         floor=weekly[0] if weekly else None,
     )
-    if horizon is not None and weekly is not None and run.best is not None and not run.proven:
-        if not run.stopped:
-            floor = horizon.raise_floor(
-                weekly[0],
-                deadline=budget * _HORIZON_SHARE / _HORIZON_ROUNDS
-                if deterministic
-                else clock + budget,
-                best=run.best[0],
-            )
-            weekly = (floor, weekly[1])
-            run.proven = floor >= run.best[0]
+    unproven = run.best is not None and not run.proven and not run.stopped
+    if horizon is not None and weekly is not None and run.best is not None and unproven:
+        floor = horizon.raise_floor(
+            weekly[0],
+            deadline=budget * _HORIZON_SHARE / _HORIZON_ROUNDS if deterministic else clock + budget,
+            best=run.best[0],
+        )
+        weekly = (floor, weekly[1])
+        run.proven = floor >= run.best[0]
     return _DaySearch(master, run, weekly)
 
 

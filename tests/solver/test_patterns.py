@@ -27,7 +27,7 @@ from solver.model import (
     Status,
     Weights,
 )
-from solver.solve import solve
+from solver.solve import _Horizon, solve
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     JULIE,
@@ -250,8 +250,6 @@ def test_weights_reach_the_columns() -> None:
 
 
 def test_weeks_alike_are_proven_through_their_weekly_floor() -> None:
-    from solver.solve import _Horizon
-
     instance = make_instance(
         days=14,
         cabinets=[
@@ -259,12 +257,9 @@ def test_weeks_alike_are_proven_through_their_weekly_floor() -> None:
             make_cabinet("parc", sessions=[Session(wd, 840, 1020, 1) for wd in range(5)]),
         ],
     )
-    data = build(instance)
-    days = patterns.all_day_columns(data)
+    days = patterns.all_day_columns(build(instance))
     assert days[0] is days[7], "alike days are listed once"
-    master = patterns.build_master(data, days)
-    horizon = _Horizon(data, days, master, deterministic=True, should_stop=None)
-    weekly = horizon.first(deadline=20.0)
+    weekly = _horizon(instance).first(deadline=20.0)
     assert weekly is not None
     rota = solve_checked(instance, time_limit_s=20)
     assert rota.status == Status.OPTIMAL
@@ -289,15 +284,19 @@ def _two_weeks(seed: int) -> Instance:
     )
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
-    from solver.solve import _Horizon
-
-    instance = _two_weeks(seed)
+def _horizon(instance: Instance) -> _Horizon:
+    """The weeks of `instance` to be solved alone (deterministic)."""
     data = build(instance)
     days = patterns.all_day_columns(data)
-    master = patterns.build_master(data, days)
-    horizon = _Horizon(data, days, master, deterministic=True, should_stop=None)
+    return _Horizon(
+        data, days, patterns.build_master(data, days), deterministic=True, should_stop=None
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
+    instance = _two_weeks(seed)
+    horizon = _horizon(instance)
     weekly = horizon.first(deadline=20.0)
     rota = solve_checked(instance, time_limit_s=30)
     assert rota.status == Status.OPTIMAL
@@ -308,13 +307,8 @@ def test_the_weekly_floor_never_exceeds_the_optimum(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", [1, 3, 9])
 def test_share_multipliers_raise_the_weekly_floor_but_never_past_the_optimum(seed: int) -> None:
-    from solver.solve import _Horizon
-
     instance = _two_weeks(seed)
-    data = build(instance)
-    days = patterns.all_day_columns(data)
-    master = patterns.build_master(data, days)
-    horizon = _Horizon(data, days, master, deterministic=True, should_stop=None)
+    horizon = _horizon(instance)
     weekly = horizon.first(deadline=20.0)
     assert weekly is not None
     rota = solve_checked(instance, time_limit_s=30)
