@@ -44,6 +44,8 @@ _VALID = INF // 2
 
 MinutesKey = tuple[tuple[ContractId, CabinetId, int], ...]
 """Minutes a day gives each (contract, cabinet), sorted; a column's signature with its work."""
+ShareKey = tuple[ContractId, CabinetId]
+"""A contract's share at one cabinet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -703,10 +705,7 @@ class Master:
 
 
 def build_master(
-    data: PlanData,
-    days: list[DayColumns],
-    *,
-    weeks: tuple[Week, ...] | None = None,
+    data: PlanData, days: list[DayColumns], *, weeks: tuple[Week, ...] | None = None
 ) -> Master:
     """The master over the days' columns (rules as in `constraints.hard`, terms as in `soft`).
 
@@ -807,7 +806,7 @@ def build_master(
     return Master(columns, extras, rows, constant)
 
 
-def horizon_targets(data: PlanData) -> dict[tuple[ContractId, CabinetId], int]:
+def horizon_targets(data: PlanData) -> dict[ShareKey, int]:
     """Minutes each (contract, cabinet) should get over the horizon: its weeks' share targets
     less the balance carried in (the share deviation is counted from these)."""
     return {
@@ -818,7 +817,7 @@ def horizon_targets(data: PlanData) -> dict[tuple[ContractId, CabinetId], int]:
     }
 
 
-def priced(master: Master, prices: Mapping[tuple[ContractId, CabinetId], int]) -> Master:
+def priced(master: Master, prices: Mapping[ShareKey, int]) -> Master:
     """The master with each column's cost raised by `prices` per minute it credits to a
     (contract, cabinet); rows and extras unchanged."""
     return Master(

@@ -58,6 +58,7 @@ from solver.model import (
     Status,
     TravelLeg,
 )
+from solver.patterns import ShareKey
 from solver.validation import check_rota, objective_terms
 
 _WEAKNESS = {
@@ -673,8 +674,6 @@ _HORIZON_ROUNDS = 8
 _HORIZON_BOX = 2.0
 """First half-width of the box the share multipliers may move in per round (cost per minute)."""
 
-ShareKey = tuple[ContractId, CabinetId]
-
 
 @dataclass(slots=True)
 class _WeekKind:
@@ -915,8 +914,7 @@ def _search_days(
         hint=weekly[1] if weekly else None,
         floor=weekly[0] if weekly else None,
     )
-    unproven = run.best is not None and not run.proven and not run.stopped
-    if horizon is not None and weekly is not None and run.best is not None and unproven:
+    if horizon is not None and weekly is not None and run.best is not None and not run.proven:
         floor = horizon.raise_floor(
             weekly[0],
             deadline=budget * _HORIZON_SHARE / _HORIZON_ROUNDS if deterministic else clock + budget,
