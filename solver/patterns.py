@@ -649,10 +649,40 @@ def _pair_of(
     return None
 
 
-def all_day_columns(data: PlanData, prices: Prices | None = None) -> list[DayColumns]:
-    """The columns of every day of the horizon; days alike (same windows and costs) listed once."""
+class DayMemo:
+    """Days listed by one call of `all_day_columns`, kept for the next: an assistant priced again
+    and again (`solver.coupled`) lists anew only the days whose slot prices changed. Only the
+    last call's days are kept, so that it holds at most one horizon's columns."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[object, ...], DayColumns] = {}
+        self._now: dict[tuple[object, ...], DayColumns] = {}
+        self.reused = 0
+
+    def turn(self) -> None:
+        """A new call begins: what the call before listed becomes what may be reused."""
+        if self._now:
+            self._last, self._now = self._now, {}
+
+    def get(self, key: tuple[object, ...]) -> DayColumns | None:
+        found = self._now.get(key)
+        if found is None and (found := self._last.get(key)) is not None:
+            self._now[key] = found
+            self.reused += 1
+        return found
+
+    def put(self, key: tuple[object, ...], days: DayColumns) -> None:
+        self._now[key] = days
+
+
+def all_day_columns(
+    data: PlanData, prices: Prices | None = None, memo: DayMemo | None = None
+) -> list[DayColumns]:
+    """The columns of every day of the horizon; days alike (same windows and costs) listed once,
+    and with `memo` the days alike to those of its last call not listed again."""
     a = data.assistants[0].id
-    seen: dict[tuple[object, ...], DayColumns] = {}
+    seen = memo if memo is not None else DayMemo()
+    seen.turn()
     out: list[DayColumns] = []
     for d in range(len(data.dates)):
         costs = _day_costs(data, d, prices)
@@ -663,7 +693,8 @@ def all_day_columns(data: PlanData, prices: Prices | None = None) -> list[DayCol
         )
         found = seen.get(key)
         if found is None:
-            found = seen[key] = day_columns(data, d, prices)
+            found = day_columns(data, d, prices)
+            seen.put(key, found)
         out.append(found)
     return out
 

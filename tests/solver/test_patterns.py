@@ -334,3 +334,24 @@ def test_priced_columns_pay_per_credited_minute() -> None:
         assert now.cost == col.cost + 3 * credited
     targets = patterns.horizon_targets(data)
     assert set(targets) == {(kk.id, c) for kk in data.contracts for c in kk.shares}
+
+
+def test_days_listed_before_are_kept_for_the_next_pricing() -> None:
+    data = build(small_instance(4))
+    memo = patterns.DayMemo()
+    first = patterns.all_day_columns(data, None, memo)
+    listed = len({id(d) for d in first})
+    assert memo.reused == 0
+    again = patterns.all_day_columns(data, None, memo)
+    assert [id(d) for d in again] == [id(d) for d in first], "nothing listed anew"
+    assert memo.reused == listed
+    # A price on the first day's first cabinet: that day alone is listed anew, equal to a fresh
+    # listing at the same prices.
+    cabinet = next(iter(data.cabinets))
+    slots = patterns.cover_slots(data, 0, cabinet).copy()
+    slots[40] += 1000
+    prices = {(cabinet, 0): slots}
+    priced = patterns.all_day_columns(data, prices, memo)
+    assert priced[0] is not first[0]
+    assert priced[0] == patterns.day_columns(data, 0, prices)
+    assert all(p is f for p, f in zip(priced[1:], first[1:], strict=True))
