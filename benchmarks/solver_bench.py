@@ -16,6 +16,9 @@ doctors' sessions, one Moselle cabinet per pool):
   the instances and checking the rotas are left out); the status column says how many were
   proven optimal, `viol` counts rule breaks plus contracts left without a rota.
 
+`first s` is the planner's first progress report: a valid rota of the whole instance (every
+part has one; `solve` builds a first rota of each part without search before it searches).
+
 Each run happens in a fresh child process (`multiprocessing`, spawn) whose peak RSS is read with
 `resource.getrusage(RUSAGE_CHILDREN)` by a wrapper process, since OR-Tools allocates in C++.
 Every rota (planner's and baseline's) goes through `solver.validation.check_rota`; the `viol`
@@ -320,8 +323,7 @@ def _case(name: str, model: str, limit: float, seed: int, out: mp.Queue) -> None
 
     if model == "planner":
         rota = solve(instance, time_limit_s=limit, progress=progress)
-        first_s = rota.first_solution_s if hasattr(rota, "first_solution_s") else None
-        first_s = first[0] if first else first_s
+        first_s = first[0] if first else None
     else:
         rota, first_s = baseline_solve(instance, limit, 2)
     elapsed = time.perf_counter() - started

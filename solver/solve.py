@@ -73,7 +73,8 @@ _SEED = 20261130
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """A new best rota of one part: its objective, the bound, elapsed seconds, which part."""
+    """A new best rota of the whole instance: its objective and bound (sums over the independent
+    parts), elapsed seconds, and which part just improved."""
 
     best_objective: float
     bound: float
@@ -1350,6 +1351,16 @@ def solve(
     total = sum(sizes)
     results: list[PartResult | None] = [None] * len(parts)
     lock = threading.Lock()
+    tally = _Tally(len(parts), progress, started) if progress is not None else None
+    # A first rota of every part, built without search (`greedy_rota`, where it fits): the whole
+    # instance has a valid rota within milliseconds, reported at once, and a part that finds
+    # nothing better in time (or is stopped first) keeps it.
+    firsts: list[PartResult | None] = [None] * len(parts)
+    if should_stop is None or not should_stop():
+        for i, part in enumerate(parts):
+            firsts[i] = _first_rota(part)
+            if (first := firsts[i]) is not None and tally is not None:
+                tally.report(i, first.objective, first.bound)
 
     def run(i: int, budget: float, w: int) -> None:
         res = solve_part(
@@ -1359,7 +1370,7 @@ def solve(
             deterministic=deterministic,
             part=i,
             parts=len(parts),
-            progress=progress,
+            progress=tally,
             hint=hint,
             started=started,
             should_stop=should_stop,
@@ -1373,7 +1384,7 @@ def solve(
     else:
         side_by_side = n_workers > 1 and len(parts) >= 2 * n_workers
         lanes = n_workers if side_by_side else 1
-        schedule = _Schedule(sizes, lanes, started + time_limit_s)
+        schedule = _Schedule(sizes, lanes, started + time_limit_s, _order(parts, sizes))
 
         def lane() -> None:
             while (i := schedule.next()) is not None:
@@ -1388,24 +1399,91 @@ def solve(
                     f.result()
         else:
             lane()
-    done = [r for r in results if r is not None]
+    done: list[PartResult] = []
+    for result, first in zip(results, firsts, strict=True):
+        if first is not None and (result is None or result.status == Status.UNKNOWN):
+            first.stopped = result is not None and result.stopped
+            result = first
+        if result is not None:
+            done.append(result)
     return _merge(instance, done, time.perf_counter() - started)
+
+
+def _order(parts: Sequence[Instance], sizes: Sequence[int]) -> list[int]:
+    """The order the parts start in: those with one assistant first, smallest first (each is
+    proven in a fraction of its share and gives the rest back), then the others largest first.
+
+    Measured on the benchmark's groupement (two lanes, 60 s): with the largest part started last,
+    it had 25 s before the deadline while the other lane stood idle for the last 9 s; started
+    first, it has 34 s and both lanes work to the end (gap 2.2 % to 1.8 %)."""
+    alone = [i for i, p in enumerate(parts) if len(p.assistants) <= 1]
+    several = [i for i, p in enumerate(parts) if len(p.assistants) > 1]
+    return sorted(alone, key=lambda i: (sizes[i], i)) + sorted(
+        several, key=lambda i: (-sizes[i], i)
+    )
+
+
+def _first_rota(instance: Instance) -> PartResult | None:
+    """A part's rota built without search, checked, with 0 as its bound (every objective term
+    and weight is non-negative), or None when the construction does not fit."""
+    rota = greedy_rota(instance)
+    if rota is None:
+        return None
+    return _part_of(rota, objective_terms(instance, rota), 0, stopped=False)
+
+
+class _Tally:
+    """The whole instance's progress from its parts' reports.
+
+    Each part's best objective and highest bound are kept. Once every part has a rota, each new
+    best of a part is reported for the whole: the sums over the parts."""
+
+    def __init__(self, parts: int, progress: Callable[[Progress], None], started: float) -> None:
+        self._best: list[float | None] = [None] * parts
+        self._bound = [0.0] * parts
+        self._progress = progress
+        self._started = started
+        self._lock = threading.Lock()
+
+    def report(self, part: int, objective: float, bound: float) -> None:
+        with self._lock:
+            best = self._best[part]
+            if best is not None and objective >= best and bound <= self._bound[part]:
+                return
+            self._best[part] = objective if best is None else min(best, objective)
+            self._bound[part] = max(self._bound[part], bound)
+            known = [b for b in self._best if b is not None]
+            if len(known) < len(self._best):
+                return
+            figures = Progress(
+                sum(known),
+                sum(min(b, o) for b, o in zip(self._bound, known, strict=True)),
+                time.perf_counter() - self._started,
+                part,
+                len(self._best),
+            )
+        self._progress(figures)
+
+    def __call__(self, progress: Progress) -> None:
+        self.report(progress.part_index, progress.best_objective, progress.bound)
 
 
 class _Schedule:
     """Wall-clock budgets of the parts, given as each part starts.
 
-    The parts start smallest first. Each gets a share of the capacity left, in proportion to its
-    size among the parts not yet started. The capacity is the time left on every lane, less what
+    The parts start in the order given. Each gets a share of the capacity left, in proportion to
+    its size among the parts not yet started. The capacity is the time left on every lane, less what
     the running parts may still use. A part that ends early (one assistant, proven in a fraction
     of its share) gives its time back to the larger parts after it.
     """
 
-    def __init__(self, sizes: Sequence[int], lanes: int, deadline: float) -> None:
+    def __init__(
+        self, sizes: Sequence[int], lanes: int, deadline: float, order: Sequence[int]
+    ) -> None:
         self._sizes = sizes
         self._lanes = lanes
         self._deadline = deadline
-        self._waiting = sorted(range(len(sizes)), key=lambda i: (sizes[i], i))
+        self._waiting = list(order)
         self._running: dict[int, float] = {}  # part -> end of its budget
         self._lock = threading.Lock()
 

@@ -1,13 +1,19 @@
 """Decomposition and determinism: independent parts are solved apart and merged; same input, same rota.
 
 Rule under test: the merged status is the weakest part's, objective and bound add up, an
-infeasible part makes the whole infeasible with its explanation; deterministic mode repeats itself.
+infeasible part makes the whole infeasible with its explanation; deterministic mode repeats itself;
+progress speaks of the whole instance, from a first rota of every part built without search; the
+parts start one-assistant parts first, then the largest.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+from solver.greedy import greedy_rota
 from solver.model import Status
-from solver.solve import split_parts
+from solver.solve import Progress, solve, split_parts
+from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     GARE,
     JULIE,
@@ -61,15 +67,15 @@ def test_deterministic_mode_repeats_itself() -> None:
     assert first.travel == second.travel and first.breaks == second.breaks
 
 
-def test_parts_start_smallest_first_and_early_ends_give_time_back() -> None:
+def test_parts_start_in_order_and_early_ends_give_time_back() -> None:
     import time
 
     from solver.solve import _Schedule
 
     deadline = time.perf_counter() + 100.0
-    schedule = _Schedule([4, 1, 5], lanes=2, deadline=deadline)
+    schedule = _Schedule([4, 1, 5], lanes=2, deadline=deadline, order=[1, 0, 2])
     first = schedule.next()
-    assert first == 1, "the smallest part starts first"
+    assert first == 1, "the parts start in the order given"
     small = schedule.start(first)
     # 200 s of capacity (two lanes), 1 of 10 size units.
     assert 19.0 < small <= 20.0
@@ -90,7 +96,51 @@ def test_a_part_past_the_deadline_still_gets_a_little_time() -> None:
 
     from solver.solve import _PART_MIN_S, _Schedule
 
-    schedule = _Schedule([1, 1], lanes=1, deadline=time.perf_counter() - 1.0)
+    schedule = _Schedule([1, 1], lanes=1, deadline=time.perf_counter() - 1.0, order=[0, 1])
     part = schedule.next()
     assert part is not None
     assert schedule.start(part) == _PART_MIN_S
+
+
+def test_parts_of_one_assistant_start_first_then_the_largest() -> None:
+    from solver.solve import _order
+
+    alone = make_instance()
+    pair = _two_pools(4)  # two assistants (the order reads only who plans)
+    parts = [pair, alone, pair, alone, pair]
+    assert _order(parts, [5, 3, 9, 1, 7]) == [3, 1, 2, 4, 0]
+
+
+def test_progress_reports_the_whole_instance_from_its_first_rota() -> None:
+    instance = _two_pools(4)
+    found: list[Progress] = []
+    rota = solve(instance, time_limit_s=1.5, deterministic=True, progress=found.append)
+    assert found and all(p.part_count == 2 for p in found)
+    # The first report comes before any search: both parts' rotas built without one, no bound.
+    parts = split_parts(instance)
+    firsts = [objective_total(p, f) for p in parts if (f := greedy_rota(p)) is not None]
+    assert len(firsts) == 2 and found[0].best_objective == sum(firsts)
+    assert found[0].bound == 0
+    for before, after in pairwise(found):
+        assert after.best_objective <= before.best_objective
+        assert after.bound >= before.bound
+    assert all(p.bound <= p.best_objective for p in found)
+    assert rota.objective is not None
+    assert found[-1].best_objective >= rota.objective
+    assert found[-1].bound <= rota.objective
+
+
+def test_a_solve_stopped_after_the_first_report_keeps_a_rota_of_every_part() -> None:
+    instance = _two_pools(4)
+    found: list[Progress] = []
+    rota = solve(
+        instance,
+        time_limit_s=10,
+        deterministic=True,
+        progress=found.append,
+        should_stop=lambda: bool(found),
+    )
+    assert rota.stopped and rota.status == Status.FEASIBLE
+    assert check_rota(instance, rota) == []
+    assert {a.assistant for a in rota.assignments} == {JULIE, MARIE}
+    assert rota.objective == found[0].best_objective
