@@ -1401,9 +1401,12 @@ def solve(
             lane()
     done: list[PartResult] = []
     for result, first in zip(results, firsts, strict=True):
-        if first is not None and (result is None or result.status == Status.UNKNOWN):
-            first.stopped = result is not None and result.stopped
-            result = first
+        if first is not None:
+            if result is None or result.status == Status.UNKNOWN:
+                first.stopped = result is not None and result.stopped
+                result = first
+            elif result.status in (Status.OPTIMAL, Status.FEASIBLE):
+                result = _better(first, result)  # a search cut short may end above it
         if result is not None:
             done.append(result)
     return _merge(instance, done, time.perf_counter() - started)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import pytest
+
 from solver.greedy import greedy_rota
-from solver.model import Status
+from solver.model import Instance, Status
 from solver.solve import Progress, solve, split_parts
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
@@ -144,3 +146,20 @@ def test_a_solve_stopped_after_the_first_report_keeps_a_rota_of_every_part() -> 
     assert check_rota(instance, rota) == []
     assert {a.assistant for a in rota.assignments} == {JULIE, MARIE}
     assert rota.objective == found[0].best_objective
+
+
+def test_a_part_whose_search_finds_nothing_in_time_keeps_its_first_rota(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from solver import solve as solving
+
+    def nothing(instance: Instance, **_: object) -> solving.PartResult:
+        return solving.PartResult(Status.UNKNOWN, explanation=["Aucun planning trouvé."])
+
+    monkeypatch.setattr(solving, "solve_part", nothing)
+    instance = _two_pools(4)
+    rota = solve(instance, time_limit_s=1.5, deterministic=True)
+    assert rota.status == Status.FEASIBLE and not rota.stopped
+    assert check_rota(instance, rota) == []
+    assert {a.assistant for a in rota.assignments} == {JULIE, MARIE}
+    assert rota.bound == 0 and rota.objective == objective_total(instance, rota)
