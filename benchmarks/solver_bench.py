@@ -17,7 +17,8 @@ doctors' sessions, one Moselle cabinet per pool):
   proven optimal, `viol` counts rule breaks plus contracts left without a rota.
 
 `first s` is the planner's first progress report: a valid rota of the whole instance (every
-part has one; `solve` builds a first rota of each part without search before it searches).
+part has one; `solve` builds a first rota of each part without search before it searches, where
+the greedy construction fits).
 
 Each run happens in a fresh child process (`multiprocessing`, spawn) whose peak RSS is read with
 `resource.getrusage(RUSAGE_CHILDREN)` by a wrapper process, since OR-Tools allocates in C++.

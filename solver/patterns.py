@@ -651,17 +651,22 @@ def _pair_of(
 
 class DayMemo:
     """Days listed by one call of `all_day_columns`, kept for the next: an assistant priced again
-    and again (`solver.coupled`) lists anew only the days whose slot prices changed. Only the
-    last call's days are kept, so that it holds at most one horizon's columns."""
+    and again (a part with several assistants, `solver.coupled`) lists anew only the days whose
+    slot prices changed. Only the last call's days are kept, so that it holds at most one
+    horizon's columns; a call for other plan data forgets them (a day's key holds its windows
+    and costs, not the rules or the travel times)."""
 
     def __init__(self) -> None:
+        self._data: PlanData | None = None
         self._last: dict[tuple[object, ...], DayColumns] = {}
         self._now: dict[tuple[object, ...], DayColumns] = {}
         self.reused = 0
 
-    def turn(self) -> None:
-        """A new call begins: what the call before listed becomes what may be reused."""
-        if self._now:
+    def turn(self, data: PlanData) -> None:
+        """A new call for `data` begins: what the call before listed may be reused."""
+        if data is not self._data:
+            self._data, self._last, self._now = data, {}, {}
+        elif self._now:
             self._last, self._now = self._now, {}
 
     def get(self, key: tuple[object, ...]) -> DayColumns | None:
@@ -682,7 +687,7 @@ def all_day_columns(
     and with `memo` the days alike to those of its last call not listed again."""
     a = data.assistants[0].id
     seen = memo if memo is not None else DayMemo()
-    seen.turn()
+    seen.turn(data)
     out: list[DayColumns] = []
     for d in range(len(data.dates)):
         costs = _day_costs(data, d, prices)

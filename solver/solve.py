@@ -73,8 +73,8 @@ _SEED = 20261130
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """A new best rota of the whole instance: its objective and bound (sums over the independent
-    parts), elapsed seconds, and which part just improved."""
+    """A better rota or bound of the whole instance: its objective and bound (sums over the
+    independent parts), elapsed seconds, and which part just improved."""
 
     best_objective: float
     bound: float
@@ -958,7 +958,8 @@ def _solve_by_days(
         if not first_s:
             first_s.append(elapsed)
         if progress is not None:
-            progress(Progress(value, known if known is not None else value, elapsed, part, parts))
+            # Without a floor the only bound known is 0 (no term is below zero).
+            progress(Progress(value, known if known is not None else 0, elapsed, part, parts))
 
     search = _search_days(
         data, budget=budget, deterministic=deterministic, should_stop=should_stop, on_best=on_best
@@ -993,8 +994,9 @@ _COUPLED_ROUNDS = 8
 search then gets an equal share of the deterministic budget)."""
 _STEP = 2.0
 """First step size of the subgradient steps (share of the Polyak step), halved when stalled.
-Measured on the benchmark's groupement: 2 raises the bound faster than 1 (five assistants, 40 s:
-15,386 against 15,209; three assistants, 20 s: 12,501 against 12,214, the rota being 12,596)."""
+2 is the top of Polyak's range; measured on the benchmark's groupement, it raises the bound
+faster than 1 and 1.8 (five assistants, 40 s: 15,386 against 15,209 and 15,312; three
+assistants, 20 s: 12,501 against 12,214 and 12,470, the rota being 12,596)."""
 _STALL = 3
 """Rounds without a better bound before the step is halved."""
 _STEP_MIN = _STEP / 16
@@ -1325,15 +1327,19 @@ def solve(
 
     Parameters:
         instance: the planning problem.
-        time_limit_s: the whole solve's budget, shared between the independent parts: smallest
-            first, each in proportion to its size among the parts left, time a part does not use
+        time_limit_s: the whole solve's budget, shared between the independent parts in the
+            order of `_order` (one-assistant parts smallest first, then the others largest
+            first), each in proportion to its size among the parts left, time a part does not use
             going to those after it (`_Schedule`). In deterministic mode: deterministic time
             units, in proportion to size.
         deterministic: one worker, a fixed seed and a deterministic time limit: the same instance
             gives the same rota.
         workers: CP-SAT workers (default: the machine's cores); with many parts, parts run side by
             side on one worker each.
-        progress: called on each new best rota of a part.
+        progress: called, possibly from the parts' threads, each time a part finds a better rota
+            or a higher bound, with the whole instance's figures (sums over the parts), once
+            every part has a rota: at once when each has a first rota built without search,
+            otherwise from the moment the last part without one finds one.
         hint: a previous rota to start from (warm start).
         should_stop: polled about every 0.1 s while solving (from other threads); once it returns
             True the search stops and parts not yet started are skipped.
@@ -1438,8 +1444,9 @@ def _first_rota(instance: Instance) -> PartResult | None:
 class _Tally:
     """The whole instance's progress from its parts' reports.
 
-    Each part's best objective and highest bound are kept. Once every part has a rota, each new
-    best of a part is reported for the whole: the sums over the parts."""
+    Each part's best objective and highest bound are kept. Once every part has a rota, each
+    better rota or bound of a part is reported for the whole: the sums over the parts. Reports
+    are made under the lock, so that those of parts running side by side arrive in order."""
 
     def __init__(self, parts: int, progress: Callable[[Progress], None], started: float) -> None:
         self._best: list[float | None] = [None] * parts
@@ -1458,14 +1465,15 @@ class _Tally:
             known = [b for b in self._best if b is not None]
             if len(known) < len(self._best):
                 return
-            figures = Progress(
-                sum(known),
-                sum(min(b, o) for b, o in zip(self._bound, known, strict=True)),
-                time.perf_counter() - self._started,
-                part,
-                len(self._best),
+            self._progress(
+                Progress(
+                    sum(known),
+                    sum(min(b, o) for b, o in zip(self._bound, known, strict=True)),
+                    time.perf_counter() - self._started,
+                    part,
+                    len(self._best),
+                )
             )
-        self._progress(figures)
 
     def __call__(self, progress: Progress) -> None:
         self.report(progress.part_index, progress.best_objective, progress.bound)

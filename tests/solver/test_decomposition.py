@@ -163,3 +163,15 @@ def test_a_part_whose_search_finds_nothing_in_time_keeps_its_first_rota(
     assert check_rota(instance, rota) == []
     assert {a.assistant for a in rota.assignments} == {JULIE, MARIE}
     assert rota.bound == 0 and rota.objective == objective_total(instance, rota)
+
+
+def test_the_search_result_is_kept_over_a_first_rota_as_good() -> None:
+    from solver.solve import PartResult, _better
+
+    first = PartResult(Status.FEASIBLE, objective=120, bound=0)
+    search = PartResult(Status.FEASIBLE, objective=120, bound=100)
+    assert _better(first, search) is search
+    assert (search.bound, search.status) == (100, Status.FEASIBLE)
+    worse = PartResult(Status.FEASIBLE, objective=150, bound=110)
+    assert _better(first, worse) is first
+    assert (first.bound, first.status) == (110, Status.FEASIBLE)

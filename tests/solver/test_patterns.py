@@ -355,3 +355,12 @@ def test_days_listed_before_are_kept_for_the_next_pricing() -> None:
     assert priced[0] is not first[0]
     assert priced[0] == patterns.day_columns(data, 0, prices)
     assert all(p is f for p, f in zip(priced[1:], first[1:], strict=True))
+    # Only the last call's days are kept: the unpriced first day is listed anew, and other plan
+    # data forgets them all.
+    reused = memo.reused
+    assert patterns.all_day_columns(data, None, memo)[0] is not first[0]
+    assert memo.reused == reused + listed - 1
+    other = build(small_instance(4))
+    assert all(
+        d is not f for d, f in zip(patterns.all_day_columns(other, None, memo), first, strict=True)
+    )
