@@ -13,7 +13,7 @@ from itertools import pairwise
 import pytest
 
 from solver.greedy import greedy_rota
-from solver.model import Instance, Status
+from solver.model import Instance, Session, Status
 from solver.solve import Progress, solve, split_parts
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
@@ -175,3 +175,26 @@ def test_the_search_result_is_kept_over_a_first_rota_as_good() -> None:
     worse = PartResult(Status.FEASIBLE, objective=150, bound=110)
     assert _better(first, worse) is first
     assert (first.bound, first.status) == (110, Status.FEASIBLE)
+
+
+def test_parts_side_by_side_report_the_whole_in_order() -> None:
+    # Four one-assistant pools on two lanes: reports come from both lanes' threads.
+    sessions = [Session(wd, 540, 720, 2) for wd in range(5)]
+    ids = [f"c{i}" for i in range(8)]
+    instance = make_instance(
+        assistants=[make_assistant(f"a{i}") for i in range(4)],
+        cabinets=[make_cabinet(c, sessions=sessions) for c in ids],
+        contracts=[
+            make_contract(f"k{i}", f"a{i}", 20 * 60, {ids[2 * i]: 5000, ids[2 * i + 1]: 5000})
+            for i in range(4)
+        ],
+    )
+    assert len(split_parts(instance)) == 4
+    found: list[Progress] = []
+    rota = solve(instance, time_limit_s=4.0, workers=2, progress=found.append)
+    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE) and check_rota(instance, rota) == []
+    assert found and {p.part_count for p in found} == {4}
+    for before, after in pairwise(found):
+        assert after.best_objective <= before.best_objective
+        assert after.bound >= before.bound
+    assert rota.objective is not None and found[-1].bound <= rota.objective
