@@ -562,14 +562,41 @@ def create_groupement_command(
         out.print(f"Groupement créé : {groupement.slug}")
 
 
+def _read_password(*, from_stdin: bool) -> str:
+    """The new user's password: the first line of standard input, or asked on the terminal."""
+    if from_stdin:
+        line = sys.stdin.readline(1024)
+        if not line:
+            fail("--password-stdin : l'entrée standard est vide")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        fail(
+            "mot de passe : il se saisit au terminal ; sans terminal, "
+            "passez-le sur l'entrée standard avec --password-stdin"
+        )
+    password: str = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    return password
+
+
 @app.command("create-coordinator")
 def create_coordinator(
     groupement: Annotated[str, typer.Option(help="Slug of the groupement.")],
     email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
     name: Annotated[str, typer.Option(help="Full name.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (scripts); "
+            "otherwise it is asked on the terminal.",
+        ),
+    ] = False,
 ) -> None:
-    """Create the first coordinator of a groupement."""
+    """Create the first coordinator of a groupement.
+
+    The password is never an option: a command line is visible to every user of the machine
+    (`ps`). It is asked on the terminal, hidden and twice, or read from standard input.
+    """
     from scheduler.auth import create_user
 
     email = email.strip()
@@ -577,12 +604,13 @@ def create_coordinator(
         fail(f"--email : « {email} » n'est pas une adresse e-mail comme nom@domaine.fr")
     if not 1 <= len(name.strip()) <= 200 or any(ord(char) < 32 for char in name):
         fail("--name : un nom de 1 à 200 caractères, sans caractère de contrôle")
+    password = _read_password(from_stdin=password_stdin)
     if not 8 <= len(password) <= 200:
-        fail("--password : de 8 à 200 caractères")
+        fail("mot de passe : de 8 à 200 caractères")
     settings = _settings()
     fields = {
         "email": "--email",
-        "password": "--password",
+        "password": "mot de passe",
         "groupement": "--groupement",
         "user": "--email",
     }
@@ -803,7 +831,10 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
-    if _settings().secret_key == Settings.model_fields["secret_key"].default:
+    from scheduler.observability import logging_config
+
+    settings = _settings()
+    if settings.secret_key == Settings.model_fields["secret_key"].default:
         err.print(
             "partagenda: attention : PARTAGENDA_SECRET_KEY n'est pas défini ; les jetons sont "
             "signés avec la clé de développement. Définissez-la avant toute mise en service.",
@@ -819,6 +850,7 @@ def serve(
         workers=workers,
         access_log=False,
         proxy_headers=True,
+        log_config=logging_config(json_lines=settings.log_json),
     )
 
 

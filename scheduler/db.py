@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, a busy timeout and working SAVEPOINTs."""
+    """An engine for `url`; SQLite gets foreign keys, a busy timeout and working SAVEPOINTs.
+
+    Statement parameters are names, e-mail addresses and dates: they are kept out of error
+    messages (`hide_parameters`), and so out of the logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)

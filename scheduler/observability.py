@@ -11,11 +11,12 @@ redacted from every message: a token in a log is a leaked calendar.
 
 from __future__ import annotations
 
-import json
 import logging
+import logging.config
 import os
 import re
-import sys
+import sqlite3
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
+from sqlalchemy.exc import StatementError
 
 HTTP_REQUESTS = Counter(
     "partagenda_http_requests",
@@ -103,6 +106,10 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drops it."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(_scrub(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _scrub(arg) for key, arg in record.args.items()}
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -120,42 +127,112 @@ _STANDARD = frozenset(
 )
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, extras, exception."""
+def describe_database_error(error: BaseException) -> str:
+    """A database error told without its SQL parameters or row data.
 
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as a JSON line."""
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+    A driver's message carries the values it refused (PostgreSQL's `DETAIL: Key (email)=(...)`)
+    and SQLAlchemy's adds the statement: personal data has no place in a log. What is kept is
+    enough to act on: the error's class, the driver's class and SQLSTATE, and the constraint.
+    """
+    if not isinstance(error, StatementError):
+        return type(error).__name__
+    original = getattr(error, "orig", None)
+    parts = [type(error).__name__]
+    if original is not None:
+        parts.append(type(original).__name__)
+        sqlstate = getattr(original, "sqlstate", None)
+        if sqlstate:
+            parts.append(f"sqlstate={sqlstate}")
+        diagnostic = getattr(original, "diag", None)
+        constraint = getattr(diagnostic, "constraint_name", None)
+        if constraint:
+            parts.append(f"constraint={constraint}")
+        elif isinstance(original, sqlite3.Error) and original.args:
+            # SQLite names the columns of the broken constraint, never the values.
+            parts.append(f"reason={str(original.args[0]).split(':', 1)[0]}")
+    return " ".join(parts)
+
+
+def _scrub(value: object) -> object:
+    return describe_database_error(value) if isinstance(value, StatementError) else value
+
+
+class JsonFormatter(_LibraryJsonFormatter):
+    """One JSON object per line: time, level, logger, message, request id, extras, exception.
+
+    Built on python-json-logger; the exception text is redacted and a database error's
+    traceback ends with `describe_database_error` instead of the driver's message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "{message}",
+            style="{",
+            json_default=str,
+            json_ensure_ascii=False,
+            reserved_attrs=sorted(_STANDARD - {"message"}),
+        )
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        """Time, level, logger and request id first, then the message and the extras."""
+        log_data["time"] = datetime.fromtimestamp(record.created, UTC).isoformat(
+            timespec="milliseconds"
+        )
+        log_data["level"] = record.levelname.lower()
+        log_data["logger"] = record.name
         request_id = request_id_var.get()
         if request_id is not None:
-            entry["request_id"] = request_id
-        entry.update(
-            {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
-        )
-        if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            log_data["request_id"] = request_id
+        super().add_fields(log_data, record, message_dict)
+        log_data.pop("exc_info", None)
+        if "exc_info" in message_dict:
+            log_data["exception"] = message_dict["exc_info"]
+        for key in [key for key in log_data if key.startswith("_")]:
+            del log_data[key]
+
+    def formatException(self, ei: Any) -> str:
+        """The traceback, redacted; a database error's last line told without its data."""
+        _kind, error, trace = ei
+        if isinstance(error, StatementError):
+            stack = "".join(traceback.format_tb(trace))
+            text = f"Traceback (most recent call last):\n{stack}{describe_database_error(error)}"
+            return redact(text)
+        # python-json-logger's array form is off (`exc_info_as_array`): this is a string.
+        return redact(str(super().formatException(ei)))
 
 
-def configure_logging(*, json_lines: bool = True, level: int = logging.INFO) -> None:
-    """Send the root logger to stderr, as JSON lines (or plain text), with redaction."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    if json_lines:
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    root = logging.getLogger()
-    for existing in list(root.handlers):
-        if getattr(existing, "_partagenda", False):
-            root.removeHandler(existing)
-    handler._partagenda = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
-    root.setLevel(level)
-    # uvicorn's access log prints raw paths (feed tokens): requests are logged by our middleware.
-    logging.getLogger("uvicorn.access").disabled = True
+def logging_config(*, json_lines: bool = True, level: str = "INFO") -> dict[str, Any]:
+    """The `logging.config.dictConfig` of every process of the service (uvicorn's `log_config`).
+
+    The root logger writes to stderr through the redacting filter, as JSON lines or plain text;
+    uvicorn's loggers pass their records up to it. uvicorn's own access log stays off: it prints
+    raw paths (feed tokens), and the API's middleware logs each request by its route template.
+    """
+    plain = "%(asctime)s %(levelname)s %(name)s %(message)s"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": RedactingFilter}},
+        "formatters": {"json": {"()": JsonFormatter}, "plain": {"format": plain}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "filters": ["redact"],
+                "formatter": "json" if json_lines else "plain",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+        },
+    }
+
+
+def configure_logging(*, json_lines: bool = True, level: str = "INFO") -> None:
+    """Configure this process's logging with `logging_config` (the jobs process, the CLI)."""
+    logging.config.dictConfig(logging_config(json_lines=json_lines, level=level))
