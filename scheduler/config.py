@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         report_render_interval_s: how often `render-reports` renders ahead the PDFs of the
             contracts' current periods whose content changed (a publication, a ledger change).
         job_misfire_grace_s: how late a missed trigger may still run (APScheduler).
+        log_json: log lines as JSON objects (else plain text).
+        metrics_token: the bearer token that `/metrics` asks for (at least 16 characters);
+            unset, `/metrics` answers only clients on the loopback interface.
     """
 
     model_config = SettingsConfigDict(env_prefix="PARTAGENDA_", env_file=".env", extra="ignore")
@@ -57,6 +60,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     output_dir: Path = Path("demo-output")
     log_json: bool = True
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
 
     # The jobs process (scheduler.jobs).
     plan_day: str = "mon"
@@ -82,6 +86,12 @@ class Settings(BaseSettings):
         if not (value.startswith("sqlite") or value.startswith("postgresql+psycopg")):
             raise ValueError("database_url must be a SQLite or a PostgreSQL URL")
         return value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        # docker-compose passes an unset variable on as an empty string.
+        return None if value == "" else value
 
     @field_validator("timezone")
     @classmethod

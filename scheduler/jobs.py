@@ -61,7 +61,7 @@ from solver import model as sm
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-JOB_TABLE = "apscheduler_job"
+JOB_TABLE = models.APSCHEDULER_JOB_TABLE
 PLAN_UPCOMING_WEEK = "plan-upcoming-week"
 PUBLISH_REVIEWED_WEEK = "publish-reviewed-week"
 EXECUTE_PLAN_RUNS = "execute-plan-runs"

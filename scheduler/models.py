@@ -73,6 +73,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+APSCHEDULER_JOB_TABLE = "apscheduler_job"
+"""The table of APScheduler's job store: the library's own, so no model and no migration."""
+
+
 class Base(DeclarativeBase):
     """Declarative base with fixed constraint names."""
 

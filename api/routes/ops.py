@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 from functools import lru_cache
 
@@ -11,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine
 
-from api.deps import SessionFactoryDep
+from api.deps import SessionFactoryDep, SettingsDep
 from api.errors import problem_response
 from scheduler.migrations import alembic_config
 from scheduler.observability import metrics_payload
@@ -61,8 +63,39 @@ def readyz(request: Request, factory: SessionFactoryDep) -> JSONResponse | dict[
     return {"status": "ready", "revision": ",".join(sorted(current))}
 
 
-@router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """Prometheus text exposition of the service's metrics."""
+def _loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@router.get("/metrics", include_in_schema=False, response_model=None)
+def metrics(request: Request, settings: SettingsDep) -> Response:
+    """Prometheus text exposition of the service's metrics, for the scraper alone.
+
+    With `metrics_token` set, the request must carry it as a bearer token; without it, only a
+    client on the loopback interface (a scraper beside the process) is answered. Metrics name
+    routes, volumes and failures: nothing for the open Internet.
+    """
+    expected = settings.metrics_token
+    if expected is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), expected.get_secret_value().encode()
+        ):
+            return problem_response(
+                request,
+                401,
+                "les métriques demandent le jeton de PARTAGENDA_METRICS_TOKEN",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+    elif not _loopback(request):
+        return problem_response(
+            request,
+            403,
+            "les métriques ne sont servies qu'en local, ou avec PARTAGENDA_METRICS_TOKEN",
+        )
     body, content_type = metrics_payload()
     return Response(content=body, media_type=content_type)

@@ -21,9 +21,13 @@ from scheduler.migrations import downgrade_to, upgrade_to_head
 from scheduler.observability import JsonFormatter, RedactingFilter, redact, request_id_var
 from tests.conftest import DATABASES, fresh_database_url
 
+METRICS_TOKEN = "metrics-token-of-the-tests"
+
 
 @contextmanager
-def _client(url: str) -> Iterator[TestClient]:
+def _client(
+    url: str, *, metrics_token: str | None = METRICS_TOKEN, host: str = "testclient"
+) -> Iterator[TestClient]:
     app = FastAPI()
     install_observability(app)
 
@@ -32,9 +36,10 @@ def _client(url: str) -> Iterator[TestClient]:
         logging.getLogger("test.feed").info("serving /feeds/%s", token)
         return {"ok": "yes"}
 
-    app.dependency_overrides[get_settings] = lambda: Settings(database_url=url)
+    settings = Settings(database_url=url, metrics_token=metrics_token)
+    app.dependency_overrides[get_settings] = lambda: settings
     try:
-        with TestClient(app) as client:
+        with TestClient(app, client=(host, 50000)) as client:
             yield client
     finally:
         factory = getattr(app.state, "session_factory", None)
@@ -83,7 +88,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
 
 def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
     client.get("/feeds/secret-token-123")
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     assert (
         'partagenda_http_requests_total{method="GET",route="/feeds/{token}",status="200"}' in text
     )
@@ -132,3 +137,40 @@ def test_json_lines_carry_the_bound_request_id() -> None:
     finally:
         request_id_var.reset(token)
     assert (line["message"], line["request_id"], line["level"]) == ("hello you", "rid-9", "info")
+
+
+def test_metrics_answer_only_the_bearer_of_the_metrics_token(url: str) -> None:
+    upgrade_to_head(url)
+    with _client(url) as client:
+        missing = client.get("/metrics")
+        wrong = client.get("/metrics", headers={"Authorization": "Bearer not-the-token-at-all"})
+        basic = client.get("/metrics", headers={"Authorization": f"Basic {METRICS_TOKEN}"})
+        right = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    for answer in (missing, wrong, basic):
+        assert answer.status_code == 401
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert "partagenda_http_requests" not in answer.text
+    assert right.status_code == 200
+    assert "partagenda_http_requests" in right.text
+
+
+def test_metrics_without_a_token_answer_only_the_loopback_interface(url: str) -> None:
+    upgrade_to_head(url)
+    with _client(url, metrics_token=None, host="203.0.113.7") as client:
+        remote = client.get("/metrics")
+    with _client(url, metrics_token=None, host="127.0.0.1") as client:
+        local = client.get("/metrics")
+    with _client(url, metrics_token=None, host="::1") as client:
+        local_v6 = client.get("/metrics")
+    assert remote.status_code == 403
+    assert remote.headers["content-type"].startswith("application/problem+json")
+    assert "partagenda_http_requests" not in remote.text
+    assert (local.status_code, local_v6.status_code) == (200, 200)
+
+
+def test_a_short_metrics_token_is_refused_and_an_empty_one_is_unset() -> None:
+    with pytest.raises(ValueError, match="metrics_token"):
+        Settings(metrics_token="x" * 15)
+    assert Settings(metrics_token="x" * 16).metrics_token is not None
+    assert Settings(metrics_token="").metrics_token is None

@@ -313,15 +313,54 @@ def test_create_groupement_with_bad_values_exits_2_and_stores_nothing(cli_db: st
 def test_create_coordinator_with_bad_values_exits_2_and_stores_nothing(cli_db: str) -> None:
     before = _count(cli_db, "app_user")
     base = ["create-coordinator", "--groupement", "val-de-moselle", "--name", "Camille"]
-    result = runner.invoke(app, [*base, "--email", "pas-une-adresse", "--password", "x" * 12])
+    result = runner.invoke(
+        app, [*base, "--email", "pas-une-adresse", "--password-stdin"], input="x" * 12 + "\n"
+    )
     _one_line(result, "--email", "pas-une-adresse")
     result = runner.invoke(
         app,
         ["create-coordinator", "--groupement", "nope", "--name", "C", "--email", "c@d.fr"]
-        + ["--password", "x" * 12],
+        + ["--password-stdin"],
+        input="x" * 12 + "\n",
     )
     _one_line(result, "--groupement", "nope")
+    result = runner.invoke(app, [*base, "--email", "c@d.fr", "--password-stdin"], input="court\n")
+    _one_line(result, "mot de passe", "8 à 200")
+    result = runner.invoke(app, [*base, "--email", "c@d.fr", "--password-stdin"], input="")
+    _one_line(result, "--password-stdin", "vide")
     assert _count(cli_db, "app_user") == before
+
+
+def test_create_coordinator_takes_no_password_on_the_command_line(cli_db: str) -> None:
+    # A command line is visible to every user of the machine (`ps`): no --password option.
+    before = _count(cli_db, "app_user")
+    base = ["create-coordinator", "--groupement", "val-de-moselle", "--name", "Camille"]
+    result = runner.invoke(app, [*base, "--email", "c@d.fr", "--password", "x" * 12])
+    _one_line(result, "--password")
+    # Without a terminal and without --password-stdin, nothing is asked and nothing stored.
+    result = runner.invoke(app, [*base, "--email", "c@d.fr"], input="x" * 12 + "\n")
+    _one_line(result, "--password-stdin", "terminal")
+    assert _count(cli_db, "app_user") == before
+
+
+def test_create_coordinator_reads_the_password_from_standard_input(cli_db: str) -> None:
+    from scheduler.auth import authenticate
+    from scheduler.db import make_engine, make_session_factory
+
+    result = runner.invoke(
+        app,
+        ["create-coordinator", "--groupement", "val-de-moselle", "--name", "Camille Roux"]
+        + ["--email", "camille@example.fr", "--password-stdin"],
+        input="un mot de passe sûr\n",
+    )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(cli_db)
+    try:
+        with make_session_factory(engine)() as session:
+            user = authenticate(session, "camille@example.fr", "un mot de passe sûr")
+            assert user.role.value == "coordinator"
+    finally:
+        engine.dispose()
 
 
 def test_import_with_an_overlong_source_or_cell_exits_2_and_imports_nothing(
