@@ -73,7 +73,8 @@ class SignInLimiter:
         except StorageError as error:
             logger.warning("sign-in rate limit storage unavailable: %s", error.storage_error)
             return
-        raise TooManySignInAttempts(math.ceil(reset - time.time()))
+        # The window still holds an attempt made exactly `expiry` seconds ago: one second more.
+        raise TooManySignInAttempts(math.floor(reset - time.time()) + 1)
 
 
 def get_sign_in_limiter(request: Request, settings: SettingsDep) -> SignInLimiter:

@@ -143,7 +143,7 @@ def authenticate(
         select(models.SignInThrottle.locked_until).where(models.SignInThrottle.account_key == key)
     ).one_or_none()
     if known is not None and known.locked_until is not None and known.locked_until > now:
-        session.rollback()
+        session.commit()
         raise AccountLocked(_seconds_until(known.locked_until, now))
     user = session.scalar(
         select(models.User).where(func.lower(models.User.email) == email.strip().lower())
