@@ -27,10 +27,11 @@ ALGORITHM = "HS256"
 # Verifying against a fixed hash when the e-mail is unknown keeps the timing of both failures alike.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
-# Account lockout: MAX_FAILURES failed sign-ins within FAILURE_WINDOW lock the account for
-# FIRST_LOCK, each new lock lasting twice the previous one (at most LONGEST_LOCK). The doubling
-# starts again after a successful sign-in; a coordinator's unlock lifts the lock and clears the
-# failures but keeps the count of locks, so that whoever keeps guessing after it meets longer ones.
+# Account lockout: MAX_FAILURES failed sign-ins within FAILURE_WINDOW (opened by the first
+# failure; a failure after it opens a new one) lock the account for FIRST_LOCK, and the locking
+# failure already answers 429. Each new lock lasts twice the previous one (at most LONGEST_LOCK);
+# the doubling starts again after a successful sign-in. A coordinator's unlock lifts the lock and
+# clears the failures but keeps the count of locks: whoever keeps guessing meets longer ones.
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 FIRST_LOCK = timedelta(minutes=15)
