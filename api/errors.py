@@ -105,6 +105,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.PartagendaError)
     status = exc.status if 400 <= exc.status < 600 else 400
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, errors.SignInThrottled):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     field_errors: list[FieldProblem] | None = None
     field = getattr(exc, "field", None)
     if isinstance(field, str):
@@ -255,6 +257,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         if status == 401:
             entry["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+        if status == 429:
+            entry["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         out[status] = entry
     return out
 

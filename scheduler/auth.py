@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from math import ceil
+from typing import Any
 
 import jwt
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scheduler import models
 from scheduler.audit import record_audit, snapshot
 from scheduler.config import Settings
-from scheduler.errors import AuthenticationFailed, DuplicateResource, InvalidField, NotFound
-from scheduler.security import hash_password, verify_password
+from scheduler.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    DuplicateResource,
+    InvalidField,
+    NotFound,
+)
+from scheduler.security import hash_password, token_digest, verify_password
 
 ALGORITHM = "HS256"
 # Verifying against a fixed hash when the e-mail is unknown keeps the timing of both failures alike.
 _DUMMY_HASH = hash_password("not-a-real-password")
+
+# Account lockout: MAX_FAILURES failed sign-ins within FAILURE_WINDOW (opened by the first
+# failure; a failure after it opens a new one) lock the account for FIRST_LOCK, and the locking
+# failure already answers 429. Each new lock lasts twice the previous one (at most LONGEST_LOCK);
+# the doubling starts again after a successful sign-in. A coordinator's unlock lifts the lock and
+# clears the failures but keeps the count of locks: whoever keeps guessing meets longer ones.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+FIRST_LOCK = timedelta(minutes=15)
+LONGEST_LOCK = timedelta(hours=24)
 
 
 def create_user(
@@ -93,16 +112,165 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> models.User:
-    """The active user with this e-mail and password, or `AuthenticationFailed`."""
+def account_key(email: str) -> str:
+    """The key of an account's sign-in throttle: the SHA-256 of its normalised e-mail."""
+    return token_digest(email.strip().lower())
+
+
+def lock_duration(lock_count: int) -> timedelta:
+    """How long the lock after `lock_count` earlier ones lasts: 15 min, 30, 60... at most 24 h."""
+    return min(FIRST_LOCK * (1 << min(lock_count, 16)), LONGEST_LOCK)
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return ceil((moment - now).total_seconds())
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime | None = None
+) -> models.User:
+    """The active user with this e-mail and password, or `AuthenticationFailed`.
+
+    A locked account answers `AccountLocked` (with the seconds left), even to the right password.
+    Each failure is counted in the database, so that every API process sees it, and the
+    `MAX_FAILURES`-th within `FAILURE_WINDOW` locks the account. An e-mail that names no account
+    is counted and locked alike, and costs one password hash too: the answers never tell whether
+    an account exists. Commits its own transactions (a failure must be counted although the
+    caller's request fails).
+    """
+    now = now or models.utcnow()
+    key = account_key(email)
+    known = session.execute(
+        select(models.SignInThrottle.locked_until).where(models.SignInThrottle.account_key == key)
+    ).one_or_none()
+    if known is not None and known.locked_until is not None and known.locked_until > now:
+        session.commit()
+        raise AccountLocked(_seconds_until(known.locked_until, now))
+    user = session.scalar(
+        select(models.User).where(func.lower(models.User.email) == email.strip().lower())
+    )
+    # End the read before hashing and writing: on SQLite a write that follows a read in one
+    # transaction can fail at once instead of waiting for another process's write.
+    session.commit()
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        succeeded = False
+    else:
+        succeeded = verify_password(password, user.password_hash) and user.is_active
+    if not succeeded:
+        _count_failure(session, key, now)
+        raise AuthenticationFailed("e-mail ou mot de passe incorrect")
+    assert user is not None
+    if known is not None:
+        # A successful sign-in forgets the failures and the locks (the doubling starts again).
+        session.execute(
+            delete(models.SignInThrottle).where(
+                models.SignInThrottle.account_key == key,
+                or_(
+                    models.SignInThrottle.locked_until.is_(None),
+                    models.SignInThrottle.locked_until <= now,
+                ),
+            )
+        )
+        session.commit()
+    return user
+
+
+def _count_failure(session: Session, key: str, now: datetime) -> None:
+    """Count one failed sign-in of the account `key` in one atomic statement, and lock it at the
+    `MAX_FAILURES`-th failure of the window (`AccountLocked`); commits."""
+    table = models.SignInThrottle
+    locked = table.locked_until > now
+    window_over = or_(
+        table.window_started_at.is_(None), table.window_started_at <= now - FAILURE_WINDOW
+    )
+    at_now = literal(now, models.UTCDateTime())
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # INSERT ... ON CONFLICT DO UPDATE takes the row's write lock until commit: concurrent
+    # failures of two processes are counted one after the other, none is lost.
+    statement = (
+        insert(table)
+        .values(account_key=key, failures=1, window_started_at=now, lock_count=0)
+        .on_conflict_do_update(
+            index_elements=[table.account_key],
+            set_={
+                "failures": case(
+                    (locked, table.failures), (window_over, 1), else_=table.failures + 1
+                ),
+                "window_started_at": case(
+                    (locked, table.window_started_at),
+                    (window_over, at_now),
+                    else_=table.window_started_at,
+                ),
+            },
+        )
+        .returning(table.failures, table.lock_count, table.locked_until)
+    )
+    row = session.execute(statement).one()
+    # Set when another process locked the account while this password was being checked.
+    locked_until = row.locked_until if row.locked_until and row.locked_until > now else None
+    if locked_until is None and row.failures >= MAX_FAILURES:
+        locked_until = now + lock_duration(row.lock_count)
+        session.execute(
+            update(table)
+            .where(table.account_key == key)
+            .values(
+                failures=0,
+                window_started_at=None,
+                locked_until=locked_until,
+                lock_count=table.lock_count + 1,
+            )
+        )
+    session.commit()
+    if locked_until is not None:
+        raise AccountLocked(_seconds_until(locked_until, now))
+
+
+def unlock_user(
+    session: Session,
+    user_id: int,
+    *,
+    actor: models.User | None = None,
+    commit: bool = True,
+) -> models.User:
+    """Lift the sign-in lock of a user and clear the failures (a coordinator of the user's
+    groupement, or the CLI without `actor`); audited. `NotFound` for another groupement's user."""
+    user = session.get(models.User, user_id)
+    if user is None or (actor is not None and user.groupement_id != actor.groupement_id):
+        raise NotFound("utilisateur", user_id)
+    key = account_key(user.email)
+    throttle = session.get(models.SignInThrottle, key, populate_existing=True)
+    before: dict[str, Any] | None = snapshot(throttle) if throttle is not None else None
+    if before is not None:
+        before.pop("account_key", None)
+    if throttle is not None:
+        throttle.failures = 0
+        throttle.window_started_at = None
+        throttle.locked_until = None
+        session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=user.groupement_id,
+        action="unlock",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after={"failures": 0, "locked_until": None},
+    )
+    if commit:
+        session.commit()
+    return user
+
+
+def find_user_by_email(session: Session, email: str) -> models.User:
+    """The user with this e-mail (any case), or `NotFound`."""
     user = session.scalar(
         select(models.User).where(func.lower(models.User.email) == email.strip().lower())
     )
     if user is None:
-        verify_password(password, _DUMMY_HASH)
-        raise AuthenticationFailed("e-mail ou mot de passe incorrect")
-    if not verify_password(password, user.password_hash) or not user.is_active:
-        raise AuthenticationFailed("e-mail ou mot de passe incorrect")
+        raise NotFound("utilisateur", email.strip())
     return user
 
 

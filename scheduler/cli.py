@@ -345,6 +345,7 @@ _SETTINGS_RULES = {
     "plan_day": "jour inconnu : mon, tue, wed, thu, fri, sat ou sun",
     "review_day": "jour inconnu : mon, tue, wed, thu, fri, sat ou sun",
     "report_formats": "format de rapport inconnu : pdf, csv ou json",
+    "rate_limit_storage": "stockage inconnu : memory:// ou redis://hôte:6379/0",
 }
 
 
@@ -619,6 +620,19 @@ def create_coordinator(
             session, groupement, email, name.strip(), password, models.Role.COORDINATOR
         )
         out.print(f"Coordinateur créé : {user.email}")
+
+
+@app.command("unlock-user")
+def unlock_user_command(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address of the locked user.")],
+) -> None:
+    """Lift a user's sign-in lock (after too many wrong passwords) and clear the failures."""
+    from scheduler.auth import find_user_by_email, unlock_user
+
+    settings = _settings()
+    with _session(settings, {"utilisateur": "--email"}) as session:
+        user = unlock_user(session, find_user_by_email(session, email).id)
+        out.print(f"Utilisateur débloqué : {user.email}")
 
 
 # --- Planning ----------------------------------------------------------------------------------

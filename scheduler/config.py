@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         log_json: log lines as JSON objects (else plain text).
         metrics_token: the bearer token that `/metrics` asks for (at least 16 characters);
             unset, `/metrics` answers only clients on the loopback interface.
+        rate_limit_storage: where the per-address sign-in limit counts attempts, as a `limits`
+            storage URI: `memory://` (the default) counts in each API process, so N workers
+            allow N times the limit; `redis://host:6379/0` (needs the `redis` package) shares
+            the count between processes and hosts.
     """
 
     model_config = SettingsConfigDict(env_prefix="PARTAGENDA_", env_file=".env", extra="ignore")
@@ -78,6 +82,9 @@ class Settings(BaseSettings):
     report_render_interval_s: int = Field(default=300, ge=10, le=24 * 3600)
     job_misfire_grace_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
 
+    # The API's per-address sign-in limit (api.throttle).
+    rate_limit_storage: str = "memory://"
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -110,6 +117,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown day {value!r}: one of {', '.join(WEEKDAYS)}")
         return day
 
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_rate_limit_storage(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme not in RATE_LIMIT_SCHEMES:
+            raise ValueError(
+                f"unknown rate limit storage {value.split('://', 1)[0]!r}: memory:// or redis://..."
+            )
+        return value
+
     @field_validator("report_formats")
     @classmethod
     def _known_formats(cls, value: list[str]) -> list[str]:
@@ -126,6 +143,12 @@ class Settings(BaseSettings):
         return self
 
 
+# `limits` storages that keep a moving window (memcached does not).
+RATE_LIMIT_SCHEMES = frozenset(
+    f"{family}{variant}"
+    for family in ("redis", "valkey")
+    for variant in ("", "s", "+unix", "+cluster", "+sentinel")
+) | {"memory"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

@@ -171,6 +171,40 @@ class AuthenticationFailed(PartagendaError):
         super().__init__(reason)
 
 
+class SignInThrottled(PartagendaError):
+    """Too many sign-in attempts: the caller must wait `retry_after_s` seconds."""
+
+    status = 429
+    title = "Trop de tentatives de connexion"
+
+    def __init__(self, reason: str, retry_after_s: int) -> None:
+        self.retry_after_s = max(1, retry_after_s)
+        super().__init__(f"{reason} : réessayez dans {french_wait(self.retry_after_s)}")
+
+
+class AccountLocked(SignInThrottled):
+    """Too many failed sign-ins on one account: it is locked, even for the right password."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("trop d'échecs de connexion, ce compte est verrouillé", retry_after_s)
+
+
+class TooManySignInAttempts(SignInThrottled):
+    """Too many sign-in attempts from one client address."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("trop de tentatives de connexion depuis cette adresse", retry_after_s)
+
+
+def french_wait(seconds: int) -> str:
+    """A wait in French, rounded up to the minute: `1 minute`, `15 minutes`, `1 h 30`, `2 h`."""
+    minutes = max(1, -(-seconds // 60))
+    if minutes < 60:
+        return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
 class PreconditionFailed(PartagendaError):
     """The client's version (If-Match) is not the stored one: someone changed it meanwhile."""
 

@@ -880,6 +880,29 @@ class AuditorGrant(Base):
     __table_args__ = (UniqueConstraint("user_id", "contract_id"),)
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins of one account and its lock, shared by every API process.
+
+    Keyed by the SHA-256 of the normalised e-mail rather than by user: an e-mail that names no
+    account is counted and locked the same way, so a lock never tells that an account exists.
+    `failures` counts the failures since `window_started_at`; `lock_count` the locks since the
+    last successful sign-in (each new lock lasts twice the previous one).
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    lock_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("length(account_key) = 64", "sha256_hex"),
+        CheckConstraint("failures >= 0 AND lock_count >= 0", "counts"),
+    )
+
+
 class FeedToken(Base):
     """A capability to read one calendar feed; only the SHA-256 of the token is kept."""
 

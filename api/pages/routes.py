@@ -30,9 +30,16 @@ from api.pages.web import (
     sign_in,
     sign_out,
 )
+from api.throttle import ClockDep, SignInLimiterDep, client_address
 from scheduler import models, planning, report_cache, reports
 from scheduler.auth import authenticate
-from scheduler.errors import AuthenticationFailed, NoticeRequired, PartagendaError
+from scheduler.errors import (
+    AuthenticationFailed,
+    NoticeRequired,
+    PartagendaError,
+    SignInThrottled,
+    french_wait,
+)
 from scheduler.services import personal, resources, subscriptions, workflow
 
 router = APIRouter(include_in_schema=False)
@@ -86,11 +93,23 @@ def sign_in_submit(
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
+    limiter: SignInLimiterDep,
+    clock: ClockDep,
     suite: Annotated[str | None, Form(max_length=300)] = None,
 ) -> Response:
     """Check the e-mail and password, open the session and go to the role's page."""
     try:
-        user = authenticate(session, email, password)
+        limiter.hit(client_address(request))
+        user = authenticate(session, email, password, now=clock())
+    except SignInThrottled as throttled:
+        context = {
+            "suite": _safe_next(suite),
+            "error": f"Trop de tentatives de connexion. Réessayez dans "
+            f"{french_wait(throttled.retry_after_s)}.",
+            "email": email,
+        }
+        headers = {"Retry-After": str(throttled.retry_after_s)}
+        return render(request, "signin.html", context, status_code=429, headers=headers)
     except AuthenticationFailed:
         context = {
             "suite": _safe_next(suite),

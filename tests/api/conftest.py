@@ -35,6 +35,7 @@ def shared_app() -> FastAPI:
 def app(shared_app: FastAPI, session: Session) -> Iterator[FastAPI]:
     """The app, reading and writing through the test's session."""
     shared_app.dependency_overrides[get_session] = lambda: session
+    shared_app.state.sign_in_limiter = None  # each test starts with no sign-in attempt counted
     yield shared_app
     shared_app.dependency_overrides.pop(get_session, None)
 
@@ -81,6 +82,7 @@ def pages_app() -> FastAPI:
 def web(pages_app: FastAPI, session: Session) -> Iterator[TestClient]:
     """A browser-like client (cookies kept, redirects not followed) on the test's session."""
     pages_app.dependency_overrides[get_session] = lambda: session
+    pages_app.state.sign_in_limiter = None
     with TestClient(pages_app, follow_redirects=False) as client:
         yield client
     pages_app.dependency_overrides.pop(get_session, None)

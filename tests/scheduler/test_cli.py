@@ -638,3 +638,37 @@ def test_export_over_a_private_file_keeps_it_private(cli_db: str, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_unlock_user_lifts_the_lock_or_exits_2_for_an_unknown_email(cli_db: str) -> None:
+    from datetime import UTC, timedelta
+
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from scheduler import models
+    from scheduler.auth import account_key
+
+    email = "coordination@val-de-moselle.example.fr"
+    engine = create_engine(cli_db)
+    try:
+        with Session(engine) as session, session.begin():
+            locked_until = datetime.now(UTC) + timedelta(minutes=15)
+            session.add(
+                models.SignInThrottle(
+                    account_key=account_key(email), failures=0, locked_until=locked_until
+                )
+            )
+        _one_line(runner.invoke(app, ["unlock-user", "--email", "x@y.fr"]), "--email", "x@y.fr")
+        result = runner.invoke(app, ["unlock-user", "--email", email.upper()])
+        assert result.exit_code == 0, result.output
+        assert f"Utilisateur débloqué : {email}" in result.output
+        with Session(engine) as session:
+            row = session.get(models.SignInThrottle, account_key(email))
+            assert row is not None and row.locked_until is None and row.lock_count == 0
+            audit = session.scalars(
+                select(models.AuditLog).where(models.AuditLog.action == "unlock")
+            ).one()
+            assert audit.actor == "system" and audit.entity == "user"
+    finally:
+        engine.dispose()
