@@ -26,6 +26,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 
@@ -53,7 +54,8 @@ def uncapped_app() -> FastAPI:
     from api.limits import BodyLimitMiddleware
 
     app = _app()
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not BodyLimitMiddleware]
+    kept = [m for m in app.user_middleware if m.cls is not cast(object, BodyLimitMiddleware)]
+    app.user_middleware = kept
     return app
 
 
