@@ -13,6 +13,9 @@ from fastapi.openapi.utils import get_openapi
 
 from api import errors
 from api.deps import dispose_session_factory
+from api.docs import install_docs
+from api.headers import install_security_headers
+from api.limits import install_body_limits
 from api.middleware import install_observability
 from api.pages import install_pages
 from api.routes import ROUTERS, feeds, reports
@@ -37,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Weekly rotas of medical assistants shared between cabinets.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by `install_docs`, from this origin
         redoc_url=None,
     )
     if settings is not None:
@@ -47,6 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     # Calendar feeds keep public, unversioned subscribe URLs (`/feeds/<token>.ics`).
     app.include_router(feeds.router)
+    install_docs(app, docs_url=f"{API_PREFIX}/docs", openapi_url=f"{API_PREFIX}/openapi.json")
+    # Body caps and the credentials check before a body is read; security headers on every
+    # answer. Added before the observability middleware, which thus logs their answers too.
+    install_body_limits(app)
+    install_security_headers(app)
     # Request ids, access logs, metrics, and the /livez, /readyz, /metrics routes.
     install_observability(app)
     install_pages(app)

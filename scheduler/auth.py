@@ -289,15 +289,24 @@ def create_access_token(
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
-def user_from_token(session: Session, token: str, settings: Settings) -> models.User:
-    """The active user a valid token names, or `AuthenticationFailed`."""
+def token_user_id(token: str, settings: Settings) -> int:
+    """The user id a well-signed, unexpired token names, or `AuthenticationFailed`.
+
+    Checks the token alone, without the database: whether the user still exists and is active
+    is `user_from_token`'s part.
+    """
     try:
         claims = jwt.decode(
             token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
         )
-        user_id = int(claims["sub"])
+        return int(claims["sub"])
     except (jwt.PyJWTError, ValueError, TypeError) as error:
         raise AuthenticationFailed("jeton invalide ou expiré") from error
+
+
+def user_from_token(session: Session, token: str, settings: Settings) -> models.User:
+    """The active user a valid token names, or `AuthenticationFailed`."""
+    user_id = token_user_id(token, settings)
     user = session.get(models.User, user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed("jeton invalide ou expiré")

@@ -123,6 +123,8 @@ class CabinetStyle:
     short: str
     tint: str
     strong: str
+    css_class: str = "cabinet-tint-none"
+    """Sets the tint and strong colours (`static/css/app.css`): no inline style, for the CSP."""
 
 
 def cabinet_styles(cabinets: Iterable[models.Cabinet]) -> dict[int, CabinetStyle]:
@@ -131,7 +133,15 @@ def cabinet_styles(cabinets: Iterable[models.Cabinet]) -> dict[int, CabinetStyle
     for index, cabinet in enumerate(sorted(cabinets, key=lambda c: c.id)):
         tint, strong = PALETTE[index % len(PALETTE)]
         short = cabinet.code.replace("-", " ").title()
-        out[cabinet.id] = CabinetStyle(cabinet.id, cabinet.code, cabinet.name, short, tint, strong)
+        out[cabinet.id] = CabinetStyle(
+            cabinet.id,
+            cabinet.code,
+            cabinet.name,
+            short,
+            tint,
+            strong,
+            f"cabinet-tint-{index % len(PALETTE)}",
+        )
     return out
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body
 
 from api.deps import Coordinator, JsonBody, SessionDep
 from api.errors import CREATE_ERRORS, problem_responses
+from api.limits import CSV_BODY_LIMIT
 from api.schemas import ImportResult, PatienteleSnapshotCreate, PatienteleSnapshotRead
 from scheduler.services import subscriptions
 
@@ -37,7 +38,7 @@ def create_snapshot(
 def import_snapshots(
     session: SessionDep,
     user: Coordinator,
-    csv: Annotated[bytes, Body(media_type="text/csv", max_length=5_000_000)],
+    csv: Annotated[bytes, Body(media_type="text/csv", max_length=CSV_BODY_LIMIT)],
 ) -> ImportResult:
     """Import a CSV `rpps;date;pmt;file_active;source`: every line is checked and either all are
     stored or none, with a problem listing each bad line."""
