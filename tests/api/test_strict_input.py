@@ -155,6 +155,16 @@ def test_assistant_page_of_a_week_out_of_range_is_a_422_page(web: TestClient, wo
     assert response.status_code == 422 and "Semaine du" in response.text
 
 
+@pytest.mark.parametrize("period", ["9999-12", "9999-Q4", "9999-Y"])
+def test_report_download_of_a_period_out_of_range_is_a_french_422_page(
+    web: TestClient, world: World, period: str
+) -> None:
+    sign_in_as(web, world.users["auditor"])
+    path = f"/controle/contrats/{world.contracts[0].id}/rapport.csv"
+    response = web.get(path, params={"periode": period})
+    assert response.status_code == 422 and "année hors de 2000 à 2099" in response.text
+
+
 # --- The connection after a bug's 500 ---------------------------------------------------------
 
 
