@@ -229,14 +229,15 @@ class _Reader:
     def integer(
         self, value: object, path: str, rule: str = "type", maximum: int = _MAX_INT64
     ) -> int | None:
-        """A whole number up to `maximum` (a larger one is reported with the rule `range`)."""
+        """A whole number of at most `maximum` in absolute value (a larger one is reported with
+        the rule `range`)."""
         if value is _MISSING or self.enormous(value, path):
             return None
         number = _integer(value)
         if number is None:
             self.add(path, rule, "un nombre entier est attendu")
-        elif number > maximum:
-            self.add(path, "range", f"au plus {maximum}, pas {number}")
+        elif abs(number) > maximum:
+            self.add(path, "range", f"un nombre entier de -{maximum} à {maximum} est attendu")
             return None
         return number
 
