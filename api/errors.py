@@ -23,6 +23,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler import errors
 
@@ -234,8 +235,40 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class _KeepConnectionAfterProblem:
+    """The outermost layer: a bug's exception whose 500 problem was sent in full ends here.
+
+    Starlette's `ServerErrorMiddleware` answers a bug with `_unexpected`'s problem, then raises the
+    exception again for the server to log; uvicorn then closes the connection, so that the next
+    request a client sends on that kept-alive connection is reset. The exception is logged already
+    (`_unexpected`); once its answer is complete the connection is fine and stays open. An
+    exception in the middle of a response still reaches the server, which must close it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request; swallow an exception raised after its response was complete."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        complete = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal complete
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception:
+            if not complete:
+                raise
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register every handler on `app`."""
+    """Register every handler on `app`, and keep the connection open after a 500 problem."""
     app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(errors.PartagendaError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -244,6 +277,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(OperationalError, _operational)
+    build_stack = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return _KeepConnectionAfterProblem(build_stack())
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -3,37 +3,82 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from scheduler import models
+from scheduler.planning import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
 
-# PostgreSQL `integer` bounds and NUL-free strings keep every accepted value storable.
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
-Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
-StartMinute = Annotated[int, Field(ge=0, le=1439, description="Minutes after midnight")]
-EndMinute = Annotated[int, Field(ge=1, le=1440, description="Minutes after midnight")]
+# Whole numbers are JSON integers only (`strict`): `false`, `1.0` or `"1"` are refused, not taken
+# for 0 or 1. PostgreSQL `integer` bounds and strings without control characters keep every
+# accepted value storable and printable.
+Id = Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
+Weekday = Annotated[int, Field(ge=0, le=6, strict=True, description="0 = Monday ... 6 = Sunday")]
+StartMinute = Annotated[
+    int, Field(ge=0, le=1439, strict=True, description="Minutes after midnight")
+]
+EndMinute = Annotated[int, Field(ge=1, le=1440, strict=True, description="Minutes after midnight")]
 _NO_NUL = r"^[^\x00]*$"
-# Days and moments the application can compute with: far-off years would overflow the date
-# arithmetic of plans, feeds and reports once stored (the CLI keeps to the same years).
-Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+_NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# Free text may hold tabs and line breaks, no other control character.
+_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*", re.DOTALL)
+
+
+def _iso_day(value: object) -> object:
+    """Only a "YYYY-MM-DD" text (or a date) is a day: not 0, nor a count of seconds."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
+
+
+def _plannable_day(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError(
+            "date_range",
+            "Input should be a date from {first} to {last}, the years the service can plan",
+            {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return value
+
+
+def _iso_moment(value: object) -> object:
+    """Only an ISO 8601 text (or a datetime) is a moment: not 0, nor a count of seconds."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_MOMENT.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_type", "Input should be an ISO 8601 date-time with its UTC offset"
+    )
+
+
+# Days and moments the service can plan (solver.model's years, the CLI's too): far-off years
+# would overflow the date arithmetic of plans, feeds and reports. `Day` also types the date
+# parameters of the query and of the pages' forms.
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plannable_day)]
 Moment = Annotated[
     AwareDatetime,
     Field(
-        ge=datetime(2000, 1, 1, tzinfo=UTC),
-        le=datetime(2099, 12, 31, tzinfo=UTC),
+        ge=datetime(FIRST_YEAR, 1, 1, tzinfo=UTC),
+        le=datetime(LAST_YEAR, 12, 31, tzinfo=UTC),
         description="With its UTC offset",
     ),
+    BeforeValidator(_iso_moment),
 ]
 
 
@@ -41,21 +86,25 @@ Code = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ]
 Name100 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NO_NUL)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NO_CONTROL),
 ]
 Name200 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NO_NUL)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NO_CONTROL),
 ]
 Text300 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_NO_CONTROL)
 ]
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_NO_NUL)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_TEXT)
 ]
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+        strip_whitespace=True,
+        max_length=254,
+        pattern=r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$",
     ),
 ]
 
@@ -235,7 +284,7 @@ class CabinetCreate(RequestModel):
     department: Department
     latitude: Latitude
     longitude: Longitude
-    places: Annotated[int, Field(ge=1, le=50)] = 1
+    places: Annotated[int, Field(ge=1, le=50, strict=True)] = 1
     opening: list[Window] = Field(default_factory=list, max_length=50)
 
 
@@ -250,7 +299,7 @@ class CabinetUpdate(RequestModel):
     department: Department | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    places: Annotated[int, Field(ge=1, le=50)] | None = None
+    places: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
     opening: list[Window] | None = Field(default=None, max_length=50)
 
 
@@ -329,7 +378,7 @@ class ContractAssistantItem(ReadModel):
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     assistant_id: Id
-    weekly_minutes: Annotated[int, Field(ge=1, le=2880)]
+    weekly_minutes: Annotated[int, Field(ge=1, le=2880, strict=True)]
 
 
 class ShareItem(ReadModel):
@@ -338,7 +387,7 @@ class ShareItem(ReadModel):
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     cabinet_id: Id
-    share_bp: Annotated[int, Field(ge=1, le=10_000)]
+    share_bp: Annotated[int, Field(ge=1, le=10_000, strict=True)]
 
 
 class SharePlanCreate(RequestModel):
@@ -367,7 +416,7 @@ class ContractCreate(RequestModel):
     name: Name200
     kind: models.ContractKind = models.ContractKind.COLLECTIVE
     start_date: Day
-    duration_years: Annotated[int, Field(ge=1, le=10)] = 5
+    duration_years: Annotated[int, Field(ge=1, le=10, strict=True)] = 5
     funded_etp: Etp
     target_policy_code: Code = "collective-2026"
     cost_split: models.CostSplit = models.CostSplit.BY_SHARE
@@ -380,7 +429,7 @@ class ContractUpdate(RequestModel):
     """Changes to a contract; `assistants`, when given, replaces the list."""
 
     name: Name200 | None = None
-    duration_years: Annotated[int, Field(ge=1, le=10)] | None = None
+    duration_years: Annotated[int, Field(ge=1, le=10, strict=True)] | None = None
     funded_etp: Etp | None = None
     cost_split: models.CostSplit | None = None
     annual_employer_cost_eur: Euros | None = None
@@ -415,18 +464,22 @@ class ContractPage(Page[ContractRead]):
 # --- Travel times --------------------------------------------------------------------------------
 
 
+# Road minutes between two cabinets of one groupement: four hours at most (well within a week).
+TravelMinutes = Annotated[int, Field(ge=1, le=240, strict=True)]
+
+
 class TravelTimeCreate(RequestModel):
     """Road minutes between two cabinets (either order)."""
 
     origin_id: Id
     destination_id: Id
-    minutes: Annotated[int, Field(ge=1, le=240)]
+    minutes: TravelMinutes
 
 
 class TravelTimeUpdate(RequestModel):
     """A confirmed number of minutes (clears `estimated`)."""
 
-    minutes: Annotated[int, Field(ge=1, le=240)] | None = None
+    minutes: TravelMinutes | None = None
 
 
 class TravelTimeRead(ReadModel):
@@ -458,7 +511,7 @@ class ConsultationSessionCreate(Window):
 
     cabinet_id: Id
     doctor_id: Id | None = None
-    weight: Annotated[int, Field(ge=0, le=100)] = 1
+    weight: Annotated[int, Field(ge=0, le=100, strict=True)] = 1
 
 
 class ConsultationSessionUpdate(RequestModel):
@@ -468,7 +521,7 @@ class ConsultationSessionUpdate(RequestModel):
     weekday: Weekday | None = None
     start_minute: StartMinute | None = None
     end_minute: EndMinute | None = None
-    weight: Annotated[int, Field(ge=0, le=100)] | None = None
+    weight: Annotated[int, Field(ge=0, le=100, strict=True)] | None = None
 
 
 class ConsultationSessionRead(ReadModel):
@@ -498,7 +551,7 @@ class AbsenceCreate(RequestModel):
     kind: models.AbsenceKind
     start_at: Moment
     end_at: Moment
-    replaced: bool = False
+    replaced: StrictBool = False
     reason: Reason | None = None
 
     @model_validator(mode="after")
@@ -514,7 +567,7 @@ class AbsenceUpdate(RequestModel):
     kind: models.AbsenceKind | None = None
     start_at: Moment | None = None
     end_at: Moment | None = None
-    replaced: bool | None = None
+    replaced: StrictBool | None = None
     reason: Reason | None = None
 
 
@@ -565,10 +618,10 @@ class PlanRunCreate(RequestModel):
     """Ask for a rota of a period (it starts on a Monday)."""
 
     period_start: Day
-    days: Annotated[int, Field(ge=1, le=56)] = 7
+    days: Annotated[int, Field(ge=1, le=56, strict=True)] = 7
     based_on_id: Id | None = None
     acknowledged_reason: Reason | None = None
-    time_limit_s: Annotated[float, Field(gt=0, le=3600)] | None = None
+    time_limit_s: Annotated[float, Field(gt=0, le=3600, strict=True)] | None = None
 
 
 class PlanRunRead(ReadModel):
@@ -689,7 +742,7 @@ class AddEdit(RequestModel):
     cabinet_id: Id
     start: Moment
     end: Moment
-    pinned: bool = False
+    pinned: StrictBool = False
 
 
 class DeleteEdit(RequestModel):
@@ -704,7 +757,7 @@ class PinEdit(RequestModel):
 
     op: Literal["pin"]
     assignment_id: Id
-    pinned: bool = True
+    pinned: StrictBool = True
 
 
 RotaEdit = Annotated[MoveEdit | AddEdit | DeleteEdit | PinEdit, Field(discriminator="op")]
@@ -817,8 +870,10 @@ class PatienteleSnapshotCreate(RequestModel):
 
     doctor_id: Id
     snapshot_date: Day
-    pmt: int = Field(ge=0, le=100_000, description="Patientèle médecin traitant")
-    file_active: int = Field(ge=0, le=100_000, description="Distinct patients seen in 12 months")
+    pmt: int = Field(ge=0, le=100_000, strict=True, description="Patientèle médecin traitant")
+    file_active: int = Field(
+        ge=0, le=100_000, strict=True, description="Distinct patients seen in 12 months"
+    )
     source: Name100 = "relevé CPAM"
 
 

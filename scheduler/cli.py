@@ -10,6 +10,7 @@ import errno
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -51,11 +52,9 @@ from scheduler.errors import PartagendaError
 from scheduler.migrations import upgrade_to_head
 from solver import model as sm
 from solver.errors import InvalidInstance
+from solver.model import FIRST_YEAR, LAST_YEAR
 from solver.solve import Progress as SolveProgress
 
-# Dates the application stores and computes with (the API's bounds too): far-off years would
-# overflow the date arithmetic of plans and reports.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_ID = 2_147_483_647
 
 
@@ -442,12 +441,24 @@ def parse_week(value: str) -> date:
         fail(f"--week : « {value} » : l'année {year} n'a pas de semaine {week}")
 
 
+def _special_file(path: Path) -> bool:
+    """True for an existing path that is not a regular file: a device (`/dev/null`), a pipe."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
+    except OSError:
+        return False
+
+
 def _check_output(path: Path | None, option: str = "--output") -> None:
     """Refuse, before any work, an output path that cannot be written."""
     if path is None:
         return
     if path.is_dir():
         fail(f"{option} : {path} est un dossier, pas un fichier")
+    if _special_file(path):
+        if not os.access(path, os.W_OK):
+            fail(f"{option} : pas le droit d'écrire {path}")
+        return
     if not path.parent.is_dir():
         fail(f"{option} : le dossier {path.parent} n'existe pas")
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
@@ -455,7 +466,18 @@ def _check_output(path: Path | None, option: str = "--output") -> None:
 
 
 def _write_file(path: Path, chunks: Iterable[bytes], option: str = "--output") -> None:
-    """Write `path` whole or not at all: into a temporary file beside it, renamed at the end."""
+    """Write `path` whole or not at all: into a temporary file beside it, renamed at the end.
+
+    A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written to directly: renaming
+    over it would replace it with a regular file."""
+    if _special_file(path):
+        try:
+            with path.open("wb") as stream:
+                for chunk in chunks:
+                    stream.write(chunk)
+        except OSError as error:
+            fail(f"{option} : écriture impossible de {path} : {_os_reason(error)}")
+        return
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -659,12 +681,12 @@ def solve_command(
     deterministic: Deterministic = False,
 ) -> None:
     """Solve an instance file: exit 0 with a rota, 1 when infeasible, 2 on invalid input."""
-    from solver.instance_io import dump_rota, parse_instance
+    from solver.instance_io import dump_rota, parse_instance, read_document_file
     from solver.solve import solve
 
     _check_output(output)
     try:
-        raw = instance_path.read_bytes()
+        raw = read_document_file(instance_path)
     except OSError as error:
         fail(f"INSTANCE.json : lecture impossible de {instance_path} : {_os_reason(error)}")
     try:

@@ -37,6 +37,12 @@ from scheduler.errors import (
 )
 from scheduler.french import weekday_date
 from solver import model as sm
+
+# The years the service can plan, re-exported for the web edge's bounds.
+from solver.model import FIRST_DAY as FIRST_DAY
+from solver.model import FIRST_YEAR as FIRST_YEAR
+from solver.model import LAST_DAY as LAST_DAY
+from solver.model import LAST_YEAR as LAST_YEAR
 from solver.solve import Progress, solve
 from solver.validation import Violation as Violation  # re-exported for the web edge
 from solver.validation import check_rota

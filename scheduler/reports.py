@@ -60,6 +60,7 @@ from scheduler.contribution import (
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
 from scheduler.french import long_date
 from solver.constraints.words import MONTHS_FR
+from solver.model import FIRST_YEAR, LAST_YEAR
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
 REPORT_FORMAT_VERSION = 1
@@ -88,9 +89,13 @@ def parse_period(
 ) -> Period:
     """Read a period string; contract years need the contract's start (and duration)."""
     value = text.strip()
+    year_given = re.match(r"(\d{4})-", value)
+    if year_given and not FIRST_YEAR <= int(year_given[1]) <= LAST_YEAR:
+        # The years the service can plan: a period of year 9999 would overflow its end.
+        raise InvalidPeriod(text, f"année hors de {FIRST_YEAR} à {LAST_YEAR}")
     if match := _MONTH.match(value):
         year, month = int(match[1]), int(match[2])
-        if not 1 <= month <= 12 or year < 2000:
+        if not 1 <= month <= 12:
             raise InvalidPeriod(text, "mois hors de 01 à 12")
         first = date(year, month, 1)
         following = date(year + month // 12, month % 12 + 1, 1)

@@ -8,10 +8,19 @@ unknown fields are rejected; times of day become minutes after midnight and shar
 time zone; the part-time minimum (`rules.min_weekly_contract_minutes`, IDCC 1147) and the horizon
 limit (`rules.max_horizon_days`) are checked here, when the instance is read.
 
+Limits, so that no document can make the reader or the planner hang or overflow: a document of at
+most 20 MiB (`MAX_DOCUMENT_BYTES`) nested at most 64 levels deep (`MAX_DEPTH`, checked before it is
+parsed); number literals of at most 40 characters and exponents within 10^±30 (anything longer is out
+of every range and refused with its field's path, without ever being turned into a number); every
+whole number within its field's range (minutes within a week, `MAX_MINUTES`); names and ids of at
+most 200 characters without control characters or lone surrogates; dates within the years the
+service can plan (`solver.model.FIRST_YEAR` to `LAST_YEAR`).
+
 Problem rule ids: `json`, `format`, `type`, `unknown-field`, `required`, `duplicate-id`,
 `unknown-id`, `not-member`, `shares-sum`, `share`, `precision`, `minutes`, `time`, `order`,
 `weekday`, `timezone`, `slot-minutes`, `horizon`, `date`, `datetime`, `leave`, `travel`,
-`weekly-hours`, `part-time-minimum`, `department`, `positive`, `weight`, `places`, `status`.
+`weekly-hours`, `part-time-minimum`, `department`, `positive`, `weight`, `places`, `status`,
+`size`, `depth`, `range`, `length`, `characters`.
 """
 
 from __future__ import annotations
@@ -27,10 +36,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+
 from solver.errors import InvalidInstance, InvalidRota, Problem
 from solver.model import (
     BASIS_POINTS,
+    FIRST_DAY,
+    FIRST_YEAR,
     INSTANCE_FORMAT,
+    LAST_DAY,
+    LAST_YEAR,
+    MAX_NAME_LENGTH,
+    MINUTES_PER_DAY,
+    MINUTES_PER_WEEK,
     ROTA_FORMAT,
     Assignment,
     Assistant,
@@ -67,6 +85,54 @@ _RULE_FIELDS = {f.name: f.default for f in fields(Rules)}
 _WEIGHT_FIELDS = [f.name for f in fields(Weights)]
 _ZERO_ALLOWED_RULES = {"share_tolerance_minutes"}
 
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+"""Largest instance or rota document read, in bytes (a big groupement's year is far smaller)."""
+MAX_DEPTH = 64
+"""Deepest nesting of JSON arrays and objects (the format itself needs 6)."""
+MAX_MINUTES = MINUTES_PER_WEEK
+"""Longest duration in minutes (travel, rules, a week's work, a balance): a week."""
+MAX_HORIZON_DAYS = 366
+MAX_WEIGHT = 10_000
+MAX_PLACES = 50
+_MAX_INT64 = 2**63 - 1
+_MAX_NUMBER_CHARS = 40
+_MAX_EXPONENT = 30
+# Control characters (C0, DEL, C1) and lone surrogates (legal as JSON escapes, not as text).
+_BAD_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Every byte but the brackets; and braces made brackets, for counting levels.
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
+# Upper bounds of the rules that are not minutes (those are at most MAX_MINUTES).
+_RULE_MAXIMA = {
+    "max_vacations_per_day": 24,
+    "average_weeks": 52,
+    "max_days_per_week": 7,
+    "notice_days": MAX_HORIZON_DAYS,
+    "max_horizon_days": MAX_HORIZON_DAYS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Enormous:
+    """A number literal too long or too large for any field: refused with its field's path."""
+
+    text: str
+
+
+class _Unreadable(ValueError):
+    """A document refused before it is parsed: too large or too deeply nested."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+def _printable(text: str, limit: int) -> str:
+    """`text` safe on one line of a terminal: control characters and lone surrogates escaped,
+    and cut to `limit` characters."""
+    shown = _BAD_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
 
 # --- The reader: collects problems along field paths -----------------------------------------------
 
@@ -76,7 +142,8 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, path: str, rule: str, message: str) -> None:
-        self.problems.append(Problem(path or "$", rule, message))
+        # Paths and messages quote the document: a key or value may hold anything.
+        self.problems.append(Problem(_printable(path, 300) or "$", rule, _printable(message, 500)))
 
     def record(
         self, value: object, path: str, required: Sequence[str], optional: Sequence[str] = ()
@@ -122,35 +189,76 @@ class _Reader:
             return None
         return value
 
-    def ident(self, value: object, path: str) -> str | None:
+    def name(self, value: object, path: str) -> str | None:
+        """A name or id: at most MAX_NAME_LENGTH characters, none of them a control character
+        or a lone surrogate."""
         text = self.string(value, path)
+        if text is None:
+            return None
+        if len(text) > MAX_NAME_LENGTH:
+            self.add(
+                path, "length", f"{len(text)} caractères : au plus {MAX_NAME_LENGTH} sont permis"
+            )
+            return None
+        bad = _BAD_TEXT.search(text)
+        if bad is not None:
+            what = (
+                "surrogat isolé"
+                if 0xD800 <= ord(bad.group()) <= 0xDFFF
+                else "caractère de contrôle"
+            )
+            self.add(path, "characters", f"{what} U+{ord(bad.group()):04X} interdit")
+            return None
+        return text
+
+    def ident(self, value: object, path: str) -> str | None:
+        text = self.name(value, path)
         if text is not None and not text.strip():
             self.add(path, "type", "un identifiant non vide est attendu")
             return None
         return text
 
-    def integer(self, value: object, path: str, rule: str = "type") -> int | None:
-        if value is _MISSING:
+    def enormous(self, value: object, path: str) -> bool:
+        """True, after reporting it, for a number literal beyond every range."""
+        if not isinstance(value, _Enormous):
+            return False
+        shown = value.text if len(value.text) <= 24 else value.text[:20] + "…"
+        self.add(path, "range", f"nombre hors de toute limite : « {shown} »")
+        return True
+
+    def integer(
+        self, value: object, path: str, rule: str = "type", maximum: int = _MAX_INT64
+    ) -> int | None:
+        """A whole number of at most `maximum` in absolute value (a larger one is reported with
+        the rule `range`)."""
+        if value is _MISSING or self.enormous(value, path):
             return None
         number = _integer(value)
         if number is None:
             self.add(path, rule, "un nombre entier est attendu")
+        elif abs(number) > maximum:
+            self.add(path, "range", f"un nombre entier de -{maximum} à {maximum} est attendu")
+            return None
         return number
 
-    def minutes(self, value: object, path: str, minimum: int = 0) -> int | None:
-        """A whole number of minutes, at least `minimum`."""
-        if value is _MISSING:
+    def minutes(
+        self, value: object, path: str, minimum: int = 0, maximum: int = MAX_MINUTES
+    ) -> int | None:
+        """A whole number of minutes from `minimum` to `maximum` (a week by default)."""
+        if value is _MISSING or self.enormous(value, path):
             return None
         number = _integer(value)
-        if number is None or number < minimum:
+        if number is None or not minimum <= number <= maximum:
             self.add(
-                path, "minutes", f"un nombre entier de minutes d'au moins {minimum} est attendu"
+                path,
+                "minutes",
+                f"un nombre entier de minutes de {minimum} à {maximum} est attendu",
             )
             return None
         return number
 
     def number(self, value: object, path: str) -> Decimal | None:
-        if value is _MISSING:
+        if value is _MISSING or self.enormous(value, path):
             return None
         number = _decimal(value)
         if number is None:
@@ -184,11 +292,22 @@ class _Reader:
             return None
         if _DATE.fullmatch(text):
             try:
-                return date.fromisoformat(text)
+                day = date.fromisoformat(text)
             except ValueError:
                 pass
+            else:
+                return day if self.plannable(day, path, "date") else None
         self.add(path, "date", f"date « AAAA-MM-JJ » attendue, pas « {text} »")
         return None
+
+    def plannable(self, day: date, path: str, rule: str) -> bool:
+        """True for a day of the years the service can plan; else reported with `rule`."""
+        if FIRST_DAY <= day <= LAST_DAY:
+            return True
+        self.add(
+            path, rule, f"année {day.year} hors des années planifiables {FIRST_YEAR} à {LAST_YEAR}"
+        )
+        return False
 
     def local_datetime(self, value: object, path: str, zone: ZoneInfo | None) -> datetime | None:
         """A naive local "YYYY-MM-DDTHH:MM", made aware in the instance's zone."""
@@ -201,6 +320,8 @@ class _Reader:
             except ValueError:
                 pass
             else:
+                if not self.plannable(moment.date(), path, "datetime"):
+                    return None
                 return moment.replace(tzinfo=zone) if zone is not None else None
         self.add(
             path, "datetime", f"date-heure locale « AAAA-MM-JJTHH:MM » attendue, pas « {text} »"
@@ -220,6 +341,9 @@ class _Reader:
             self.add(
                 path, "datetime", f"date-heure ISO 8601 avec décalage UTC attendue, pas « {text} »"
             )
+            return None
+        # Checked before converting: a moment of year 9999 would overflow in another zone.
+        if not self.plannable(moment.date(), path, "datetime"):
             return None
         return moment.astimezone(zone) if zone is not None else moment
 
@@ -256,16 +380,87 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} n'est pas un nombre JSON")
 
 
+def _parse_int(text: str) -> int | _Enormous:
+    return int(text) if len(text) <= _MAX_NUMBER_CHARS else _Enormous(text)
+
+
+def _parse_float(text: str) -> Decimal | _Enormous:
+    if len(text) > _MAX_NUMBER_CHARS:
+        return _Enormous(text)
+    number = Decimal(text)
+    return number if abs(number.adjusted()) <= _MAX_EXPONENT else _Enormous(text)
+
+
+def _too_deep(data: bytes | str) -> bool:
+    """True when the arrays and objects of a JSON text nest more than MAX_DEPTH levels deep.
+
+    Brackets inside strings do not count. Whole-buffer operations only, so that 20 MiB take a
+    fraction of a second whatever their shape: escapes dropped, strings cut out, the brackets
+    kept, and their running count's peak taken. Unpaired brackets are for `json.loads` to refuse."""
+    if isinstance(data, str):
+        raw = data.encode("utf-8", "surrogatepass")
+    else:
+        encoding = json.detect_encoding(data)
+        raw = data if encoding.startswith("utf-8") else data.decode(encoding).encode("utf-8")
+    unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(unescaped.split(b'"')[::2])
+    brackets = outside.translate(_AS_BRACKETS, _NOT_BRACKETS)
+    if not brackets:
+        return False
+    # "[" is 91 and "]" 93: one level up, one level down.
+    steps = np.int8(92) - np.frombuffer(brackets, dtype=np.int8)
+    return int(np.cumsum(steps, dtype=np.int32).max()) > MAX_DEPTH
+
+
 def _load_json(data: bytes | str) -> object:
-    return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+    """The decoded document; `_Unreadable` when too large or too deep, ValueError when not JSON.
+
+    Numbers are exact (`Decimal`); a literal beyond every range stays an `_Enormous`."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _Unreadable(
+            "size", f"document de plus de {MAX_DOCUMENT_BYTES // (1024 * 1024)} Mio refusé"
+        )
+    too_deep = _Unreadable("depth", f"plus de {MAX_DEPTH} niveaux de listes et d'objets imbriqués")
+    if _too_deep(data):
+        raise too_deep
+    try:
+        return json.loads(
+            data, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_reject_constant
+        )
+    except RecursionError as error:  # unpaired brackets, thousands deep
+        raise too_deep from error
+
+
+def _read_document(data: bytes | str) -> object:
+    """`_load_json`, its refusals as one problem of the whole document (`$`)."""
+    try:
+        return _load_json(data)
+    except _Unreadable as error:
+        raise _Refused(Problem("$", error.rule, str(error))) from error
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and NaN are ValueErrors
+        message = _printable(f"JSON illisible : {error}", 500)
+        raise _Refused(Problem("$", "json", message)) from error
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 # --- Instance --------------------------------------------------------------------------------------
 
 
+def read_document_file(path: str | Path) -> bytes:
+    """The bytes of an instance or rota file, read up to one byte past `MAX_DOCUMENT_BYTES`
+    (an endless one, `/dev/zero`, is refused at once by `parse_instance`); raises OSError."""
+    with Path(path).open("rb") as stream:
+        return stream.read(MAX_DOCUMENT_BYTES + 1)
+
+
 def load_instance(path: str | Path) -> Instance:
-    """Read an instance file (`partagenda-instance/1`); raises InvalidInstance."""
-    return parse_instance(Path(path).read_bytes())
+    """Read an instance file (`partagenda-instance/1`); raises InvalidInstance and OSError."""
+    return parse_instance(read_document_file(path))
 
 
 def parse_instance(data: bytes | str | Mapping[str, Any]) -> Instance:
@@ -283,9 +478,9 @@ def parse_instance(data: bytes | str | Mapping[str, Any]) -> Instance:
     """
     if isinstance(data, bytes | str):
         try:
-            document = _load_json(data)
-        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and NaN are ValueErrors
-            raise InvalidInstance([Problem("$", "json", f"JSON illisible : {error}")]) from error
+            document = _read_document(data)
+        except _Refused as error:
+            raise InvalidInstance([error.problem]) from error
     else:
         document = data
     reader = _Reader()
@@ -341,6 +536,8 @@ def _read_instance(r: _Reader, document: object) -> Instance | None:
     )
     travel = _read_travel(r, top.get("travel_minutes", []), ids)
     replan = _read_replan(r, top.get("replan", {}), ids, zone)
+    if start is not None and days is not None:
+        r.plannable(start + timedelta(days=days - 1), "days", "horizon")
     _check_part_time(r, top, contracts, rules)
     if (
         r.problems
@@ -425,8 +622,12 @@ def _read_rules(r: _Reader, value: object) -> Rules:
         if number is None:
             continue
         minimum = 0 if name in _ZERO_ALLOWED_RULES else 1
+        maximum = _RULE_MAXIMA.get(name, MAX_MINUTES)
         if number < minimum:
             r.add(path, "positive", f"la valeur doit être au moins {minimum}, pas {number}")
+            continue
+        if number > maximum:
+            r.add(path, "range", f"la valeur doit être au plus {maximum}, pas {number}")
             continue
         chosen[name] = number
     return Rules(**chosen)
@@ -445,9 +646,11 @@ def _read_weights(r: _Reader, value: object) -> Weights | None:
 
 
 def _read_weight(r: _Reader, value: object, path: str) -> int | None:
+    if r.enormous(value, path):
+        return None
     number = _integer(value)
-    if number is None or number < 0:
-        r.add(path, "weight", "un poids entier positif ou nul est attendu")
+    if number is None or not 0 <= number <= MAX_WEIGHT:
+        r.add(path, "weight", f"un poids entier de 0 à {MAX_WEIGHT} est attendu")
         return None
     return number
 
@@ -511,7 +714,7 @@ def _read_assistant(
     if obj is None:
         return None
     ident = r.ident(obj.get("id", _MISSING), f"{path}.id")
-    name = r.string(obj.get("name", ident or ""), f"{path}.name")
+    name = r.name(obj.get("name", ident or ""), f"{path}.name")
     availability = r.items(
         obj.get("availability", _MISSING),
         f"{path}.availability",
@@ -595,7 +798,7 @@ def _read_cabinet_with(r: _Reader) -> Callable[[object, str], Cabinet | None]:
         if obj is None:
             return None
         ident = r.ident(obj.get("id", _MISSING), f"{path}.id")
-        name = r.string(obj.get("name", ident or ""), f"{path}.name")
+        name = r.name(obj.get("name", ident or ""), f"{path}.name")
         opening = r.items(
             obj.get("opening", _MISSING), f"{path}.opening", lambda v, p: _read_window(r, v, p)
         )
@@ -639,9 +842,11 @@ def _read_department(r: _Reader, value: object, path: str) -> str | None:
 
 
 def _read_places(r: _Reader, value: object, path: str) -> int | None:
+    if r.enormous(value, path):
+        return None
     places = _integer(value)
-    if places is None or places < 1:
-        r.add(path, "places", "un nombre entier de places d'au moins 1 est attendu")
+    if places is None or not 1 <= places <= MAX_PLACES:
+        r.add(path, "places", f"un nombre entier de places de 1 à {MAX_PLACES} est attendu")
         return None
     return places
 
@@ -792,9 +997,14 @@ def _read_balance(
         elif shares is not None and key not in shares:
             r.add(item_path, "not-member", f"le cabinet « {key} » n'a pas de part dans ce contrat")
             ok = False
-        minutes = _integer(raw)
-        if minutes is None:
-            r.add(item_path, "minutes", "un nombre entier de minutes est attendu")
+        minutes = None if r.enormous(raw, item_path) else _integer(raw)
+        if minutes is None or not -MAX_MINUTES <= minutes <= MAX_MINUTES:
+            if not isinstance(raw, _Enormous):
+                r.add(
+                    item_path,
+                    "minutes",
+                    f"un nombre entier de minutes de {-MAX_MINUTES} à {MAX_MINUTES} est attendu",
+                )
             ok = False
             continue
         balance[CabinetId(str(key))] = minutes
@@ -1102,9 +1312,9 @@ def parse_rota(data: bytes | str | Mapping[str, Any], instance: Instance) -> Rot
     """
     if isinstance(data, bytes | str):
         try:
-            document = _load_json(data)
-        except ValueError as error:
-            raise InvalidRota([Problem("$", "json", f"JSON illisible : {error}")]) from error
+            document = _read_document(data)
+        except _Refused as error:
+            raise InvalidRota([error.problem]) from error
     else:
         document = data
     reader = _Reader()
@@ -1211,7 +1421,7 @@ def _read_minutes(r: _Reader, value: object) -> dict[ContractId, dict[CabinetId,
             continue
         result[ContractId(str(contract))] = {}
         for cabinet, raw in by_cabinet.items():
-            number = r.minutes(raw, f"{path}.{cabinet}")
+            number = r.minutes(raw, f"{path}.{cabinet}", maximum=MAX_HORIZON_DAYS * MINUTES_PER_DAY)
             if number is not None:
                 result[ContractId(str(contract))][CabinetId(str(cabinet))] = number
     return result

@@ -30,6 +30,7 @@ from api.pages.web import (
     sign_in,
     sign_out,
 )
+from api.schemas import Day
 from api.throttle import ClockDep, SignInLimiterDep, client_address
 from scheduler import models, planning, report_cache, reports
 from scheduler.auth import authenticate
@@ -224,7 +225,7 @@ def planning_page(
     request: Request,
     session: SessionDep,
     user: CoordinatorPage,
-    semaine: date | None = None,
+    semaine: Day | None = None,
     rota: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     info: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
@@ -303,7 +304,7 @@ def request_run(
     session: SessionDep,
     settings: SettingsDep,
     user: CoordinatorPage,
-    semaine: Annotated[date, Form()],
+    semaine: Annotated[Day, Form()],
     base: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     """Queue a plan run of the week; the page then polls its progress."""
@@ -345,7 +346,7 @@ def move_assignment(
     user: CoordinatorPage,
     rota_id: int,
     affectation: Annotated[int, Form(ge=1, le=2_147_483_647)],
-    jour: Annotated[date, Form()],
+    jour: Annotated[Day, Form()],
     debut: Annotated[time, Form()],
     fin: Annotated[time, Form()],
     cabinet: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
@@ -568,7 +569,7 @@ def _my_rota_context(
 
 @router.get("/mon-planning")
 def my_rota_page(
-    request: Request, session: SessionDep, user: AssistantPage, semaine: date | None = None
+    request: Request, session: SessionDep, user: AssistantPage, semaine: Day | None = None
 ) -> HTMLResponse:
     """The assistant's published week, her calendar link, absences and change notices."""
     return render(request, "my_rota.html", _my_rota_context(session, user, semaine), user=user)
@@ -580,7 +581,7 @@ def subscribe_assistant(
     session: SessionDep,
     settings: SettingsDep,
     user: AssistantPage,
-    semaine: Annotated[date | None, Form()] = None,
+    semaine: Annotated[Day | None, Form()] = None,
 ) -> HTMLResponse:
     """Create (or replace: the old one is revoked) the assistant's calendar link; shown once."""
     subscription = subscriptions.subscribe_own_assistant(

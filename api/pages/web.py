@@ -296,6 +296,9 @@ def _field_message(error: dict[str, Any]) -> str:
     context = error.get("ctx") or {}
     if kind == "missing":
         text = "est obligatoire"
+    elif kind == "date_range":
+        first, last = context.get("first", "?"), context.get("last", "?")
+        text = f"est hors des années que Partagenda planifie ({first[:4]} à {last[:4]})"
     elif kind.startswith("date") or kind == "datetime_from_date_parsing":
         text = "n'est pas une date valide (attendu : une date du calendrier, AAAA-MM-JJ)"
     elif kind.startswith("time"):

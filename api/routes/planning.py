@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
@@ -24,6 +23,7 @@ from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_respons
 from api.schemas import (
     AddEdit,
     ChangeNoticePage,
+    Day,
     DeleteEdit,
     LedgerRead,
     LedgerWeekTotal,
@@ -148,7 +148,7 @@ def list_rotas(
     user: CurrentUser,
     limit: Limit = 50,
     offset: Offset = 0,
-    period_start: date | None = None,
+    period_start: Day | None = None,
     status: models.RotaStatus | None = None,
 ) -> RotaPage:
     """Rota versions of the groupement (drafts for coordinators only)."""
@@ -261,8 +261,8 @@ def read_ledger(
     user: CurrentUser,
     contract_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     cabinet_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> LedgerRead:
     """Minutes planned and delivered per week (a cabinet: its rows and the group's totals)."""
     view = workflow.ledger(

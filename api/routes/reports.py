@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentUser, IdPath, SessionDep
 from api.errors import READ_ERRORS, problem_responses
 from scheduler.errors import InvalidField, InvalidPeriod
+from scheduler.planning import FIRST_YEAR, LAST_YEAR
 from scheduler.report_cache import report_pdf
 from scheduler.reports import RENDERERS, report_for
 
@@ -60,8 +61,10 @@ def read_report(
     """A contract's allocation report for a period: auditors read granted contracts, a cabinet
     its own figures and the group's totals, the coordinator everything in the groupement."""
     year = re.match(r"\s*(\d{4})-", period)
-    if year and not 2000 <= int(year[1]) <= 2099:  # the years the application computes with
-        raise InvalidField("query.period", "period_range", "année hors de 2000 à 2099")
+    if year and not FIRST_YEAR <= int(year[1]) <= LAST_YEAR:  # the years the service can plan
+        raise InvalidField(
+            "query.period", "period_range", f"année hors de {FIRST_YEAR} à {LAST_YEAR}"
+        )
     try:
         report = report_for(session, user, contract_id, period)
     except InvalidPeriod as error:
