@@ -1,0 +1,241 @@
+"""Lost database connections: the real app served by uvicorn on PostgreSQL while an admin
+connection keeps terminating its backends. Every answer must be a whole response (2xx, 4xx or a
+503 problem with Retry-After), never a 500 nor a cut connection, and every write retried with its
+Idempotency-Key after a 503 or a cut must land exactly once."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+from sqlalchemy import func, make_url, select
+
+from api.main import create_app
+from scheduler import models
+from scheduler.db import make_engine, make_session_factory
+from scheduler.migrations import upgrade_to_head
+from tests.api.conftest import bearer
+from tests.api.factories import World, api_settings, make_world
+from tests.conftest import DATABASES, fresh_database_url
+
+logger = logging.getLogger(__name__)
+
+API = "/api/v1"
+CLIENTS = 4
+LOAD_SECONDS = 3.0
+KILL_EVERY_S = 0.1
+MAX_ATTEMPTS = 30
+POSTGRESQL = [param for param in DATABASES if param.id == "postgresql"]
+
+
+@dataclass
+class Served:
+    """The app served over HTTP on a fresh committed database."""
+
+    base_url: str
+    database_url: str
+    world: World
+
+
+@pytest.fixture(params=POSTGRESQL)
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    """uvicorn on 127.0.0.1 (a free port) serving the app over a fresh migrated database."""
+    url = fresh_database_url(request.param, "lost_connections", tmp_path)
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        world = make_world(session, "alpha")
+        session.commit()
+    engine.dispose()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(api_settings(url)), log_config=None, access_log=False, ws="none"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield Served(f"http://127.0.0.1:{port}", url, world)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@dataclass
+class Tally:
+    """What the clients saw, shared between their threads."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    statuses: Counter[int] = field(default_factory=Counter)
+    cut: int = 0
+    malformed: list[str] = field(default_factory=list)
+    writes: list[tuple[str, str, int]] = field(default_factory=list)  # kind, marker, final status
+
+    def saw(self, response: httpx.Response) -> None:
+        """Count one answer and check that a 503 is a problem with Retry-After."""
+        with self.lock:
+            self.statuses[response.status_code] += 1
+            if response.status_code == 503:
+                kind = response.headers.get("content-type", "")
+                if kind != "application/problem+json" or "retry-after" not in response.headers:
+                    self.malformed.append(f"503 {kind} {response.text[:200]}")
+                elif response.json().get("status") != 503:
+                    self.malformed.append(f"503 body {response.text[:200]}")
+
+
+def _terminator(admin_url: str, until: float, killed: list[int]) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        while time.monotonic() < until:
+            rows = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+            killed.append(sum(1 for (done,) in rows if done))
+            time.sleep(KILL_EVERY_S)
+
+
+def _client(served: Served, tally: Tally, index: int, until: float) -> None:
+    world = served.world
+    headers = bearer(world.users["coordinator"])
+    assistant_id = world.assistants[0].id
+    contract_id = world.contracts[0].id
+    reads = ["/assistants", "/cabinets", f"/contracts/{contract_id}", "/absences", "/doctors"]
+
+    def absence(marker: str) -> dict[str, Any]:
+        return {
+            "assistant_id": assistant_id,
+            "kind": "leave",
+            "start_at": "2026-04-06T07:00:00Z",
+            "end_at": "2026-04-06T18:00:00Z",
+            "reason": marker,
+        }
+
+    def assistant(marker: str) -> dict[str, Any]:
+        return {
+            "code": marker,
+            "first_name": "Lise",
+            "last_name": "Marchal",
+            "availability": [{"weekday": 0, "start_minute": 480, "end_minute": 1080}],
+        }
+
+    writes: list[tuple[str, str, Callable[[str], dict[str, Any]]]] = [
+        ("absence", "/absences", absence),
+        ("assistant", "/assistants", assistant),
+    ]
+    with httpx.Client(base_url=served.base_url + API, headers=headers, timeout=20) as client:
+        step = 0
+        while time.monotonic() < until:
+            step += 1
+            if step % 3:
+                try:
+                    tally.saw(client.get(reads[(index + step) % len(reads)]))
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    with tally.lock:
+                        tally.cut += 1
+                continue
+            kind, path, body = writes[(index + step) % len(writes)]
+            marker = f"w{index}-{step}-{uuid.uuid4().hex[:8]}"
+            key = {"Idempotency-Key": uuid.uuid4().hex}
+            final = 0
+            for _ in range(MAX_ATTEMPTS):
+                try:
+                    response = client.post(path, json=body(marker), headers=key)
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    with tally.lock:
+                        tally.cut += 1
+                    continue
+                tally.saw(response)
+                final = response.status_code
+                if final != 503:
+                    break
+                time.sleep(0.01)
+            with tally.lock:
+                tally.writes.append((kind, marker, final))
+
+
+def _rows(database_url: str, writes: list[tuple[str, str, int]]) -> dict[str, int]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            absences = Counter(
+                dict(
+                    connection.execute(
+                        select(models.Absence.reason, func.count()).group_by(models.Absence.reason)
+                    ).all()
+                )
+            )
+            assistants = Counter(
+                dict(
+                    connection.execute(
+                        select(models.Assistant.code, func.count()).group_by(models.Assistant.code)
+                    ).all()
+                )
+            )
+    finally:
+        engine.dispose()
+    return {
+        marker: (absences if kind == "absence" else assistants)[marker]
+        for kind, marker, _ in writes
+    }
+
+
+@pytest.mark.slow
+def test_terminated_backends_give_whole_answers_and_single_writes(served: Served) -> None:
+    admin_url = make_url(served.database_url).set(drivername="postgresql")
+    tally = Tally()
+    killed: list[int] = []
+    until = time.monotonic() + LOAD_SECONDS
+    terminator = threading.Thread(
+        target=_terminator,
+        args=(admin_url.render_as_string(hide_password=False), until, killed),
+        daemon=True,
+    )
+    terminator.start()
+    clients = [
+        threading.Thread(target=_client, args=(served, tally, i, until)) for i in range(CLIENTS)
+    ]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join(60)
+    terminator.join(10)
+
+    rows = _rows(served.database_url, tally.writes)
+    duplicates = sum(1 for count in rows.values() if count > 1)
+    sent = sum(tally.statuses.values()) + tally.cut
+    logger.info(
+        "requests %d, statuses %s, cut %d, writes %d, duplicates %d, backends terminated %d",
+        sent,
+        dict(sorted(tally.statuses.items())),
+        tally.cut,
+        len(tally.writes),
+        duplicates,
+        sum(killed),
+    )
+    assert sum(killed) > 0, "no backend was terminated: the test proves nothing"
+    assert tally.statuses[500] == 0, tally.statuses
+    assert tally.cut == 0
+    assert not tally.malformed, tally.malformed[:3]
+    assert set(tally.statuses) <= {200, 201, 503}, tally.statuses
+    assert all(status == 201 for _, _, status in tally.writes), tally.writes
+    assert duplicates == 0
+    assert all(count == 1 for count in rows.values()), rows
