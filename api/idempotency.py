@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -39,6 +40,8 @@ from api.deps import IDEMPOTENT_WRITE, CurrentUser, IdempotencyKey, SessionDep
 from scheduler import models
 from scheduler.db import OUTER_TRANSACTION
 from scheduler.errors import IdempotencyInFlight, IdempotencyKeyReused
+
+logger = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY_HEADER = "idempotency-key"
@@ -130,6 +133,8 @@ def guard(
     if record is not None:
         if record.request_fingerprint != fingerprint:
             raise IdempotencyKeyReused(key)
+        if record.status_code == 0:  # recorded, not answered yet
+            raise IdempotencyInFlight(key)
         raise _Replay(stored_response(record))
     record = models.IdempotencyRecord(
         key=key, user_id=user.id, request_fingerprint=fingerprint, status_code=0, response_body={}
@@ -173,17 +178,37 @@ def _finish(pending: _Pending, response: Response) -> None:
     session, record = pending.session, pending.record
     if session is None or record is None:
         return
-    outer = session.info.get(OUTER_TRANSACTION)
     if not 200 <= response.status_code < 300:
-        session.rollback()
-        if outer is not None:
-            outer.rollback()
+        _abandon(pending)
         return
     if not _store(record, response):
         session.delete(record)
     session.commit()
+    outer = session.info.get(OUTER_TRANSACTION)
     if outer is not None:
         outer.commit()
+
+
+def _abandon(pending: _Pending) -> None:
+    # A refused write keeps nothing: neither what it wrote nor its key, so its retry runs again.
+    session, record = pending.session, pending.record
+    if session is None or record is None:
+        return
+    session.rollback()
+    outer = session.info.get(OUTER_TRANSACTION)
+    if outer is not None:
+        outer.rollback()
+        return
+    # A session already joined to a caller's transaction (the tests'): take the key back.
+    session.delete(record)
+    session.commit()
+
+
+def _abandon_quietly(pending: _Pending) -> None:
+    try:
+        _abandon(pending)
+    except Exception as error:  # the request's own error is the one to answer
+        logger.warning("abandoning a keyed write failed: %s", error)
 
 
 class IdempotentRoute(APIRoute):
@@ -212,6 +237,9 @@ class IdempotentRoute(APIRoute):
                 response = await handler(request)
             except _Replay as replay:
                 return replay.response
+            except Exception:
+                await run_in_threadpool(_abandon_quietly, pending)
+                raise
             await run_in_threadpool(_finish, pending, response)
             return response
 

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 API = "/api/v1"
 CLIENTS = 4
-LOAD_SECONDS = 3.0
+LOAD_SECONDS = 2.0
 KILL_EVERY_S = 0.1
 MAX_ATTEMPTS = 30
 POSTGRESQL = [param for param in DATABASES if param.id == "postgresql"]
