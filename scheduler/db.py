@@ -73,10 +73,8 @@ def close_quietly(session: Session) -> None:
     outer = session.info.pop(OUTER_TRANSACTION, None)
     try:
         session.close()
-    except Exception:
-        logger.warning(
-            "closing a database session failed; its connection is dropped", exc_info=True
-        )
+    except Exception as error:
+        logger.warning("closing a database session failed, its connection is dropped: %s", error)
         try:
             session.invalidate()
         except Exception:

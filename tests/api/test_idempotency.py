@@ -1,28 +1,20 @@
 """Idempotency-Key on every write: a retry gets the first answer back and writes nothing, another
-request with the key is refused, and a write whose connection died right after COMMIT answers 503
-and then replays the committed result."""
+request with the key is refused, a request whose first is still running answers 409. (A write whose
+connection dies right after COMMIT: tests/api/test_lost_connections.py.)"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from api.main import create_app
 from scheduler import models
-from scheduler.db import make_engine, make_session_factory
-from scheduler.migrations import upgrade_to_head
 from tests.api.conftest import bearer
-from tests.api.factories import World, api_settings, make_world
-from tests.conftest import DATABASES, fresh_database_url
+from tests.api.factories import World, make_world
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -163,81 +155,3 @@ def test_a_key_still_in_flight_answers_409(
         other.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
     assert response.status_code == 409, response.text
     assert _cabinets(session, "est") == 0
-
-
-# --- The connection dies right after COMMIT -----------------------------------------------------
-
-
-@pytest.fixture(params=DATABASES)
-def committed_app(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[FastAPI, Engine, World, list[bool]]]:
-    """The app on a fresh committed database whose next COMMIT, once armed, lands and then
-    fails as a lost connection would (the server cannot tell whether it landed)."""
-    url = fresh_database_url(request.param, "after_commit", tmp_path)
-    upgrade_to_head(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with factory() as session:
-        world = make_world(session, "alpha")
-        session.commit()
-    armed: list[bool] = []
-    do_commit = engine.dialect.do_commit
-
-    def commit_then_lose_the_connection(dbapi_connection: Any) -> None:
-        do_commit(dbapi_connection)
-        if armed:
-            armed.clear()
-            raise engine.dialect.loaded_dbapi.OperationalError(
-                "server closed the connection unexpectedly"
-            )
-
-    monkeypatch.setattr(engine.dialect, "do_commit", commit_then_lose_the_connection)
-    app = create_app(api_settings(url))
-    app.state.session_factory = factory
-    app.state.session_factory_url = url
-    yield app, engine, world, armed
-    engine.dispose()
-
-
-def test_a_write_whose_commit_answer_is_lost_replays_the_committed_result(
-    committed_app: tuple[FastAPI, Engine, World, list[bool]],
-) -> None:
-    app, engine, world, armed = committed_app
-    headers = {**bearer(world.users["coordinator"]), "Idempotency-Key": "lost-commit"}
-    body = {
-        "assistant_id": world.assistants[0].id,
-        "kind": "training",
-        "start_at": "2026-05-04T07:00:00Z",
-        "end_at": "2026-05-04T18:00:00Z",
-        "reason": "formation perdue",
-    }
-
-    def rows() -> int:
-        with Session(engine) as session:
-            return (
-                session.scalar(
-                    select(func.count())
-                    .select_from(models.Absence)
-                    .where(models.Absence.reason == "formation perdue")
-                )
-                or 0
-            )
-
-    with TestClient(app) as client:
-        armed.append(True)
-        lost = client.post(f"{API}/absences", json=body, headers=headers)
-        assert lost.status_code == 503, lost.text
-        assert lost.headers["content-type"] == "application/problem+json"
-        assert lost.headers["Retry-After"]
-        assert not armed and rows() == 1  # the COMMIT landed: the outcome was only unknown
-
-        retried = client.post(f"{API}/absences", json=body, headers=headers)
-        assert retried.status_code == 201, retried.text
-        assert retried.headers[REPLAYED_HEADER] == "true"
-        created = retried.json()
-        assert created["reason"] == "formation perdue"
-        assert retried.headers["Location"] == f"/api/v1/absences/{created['id']}"
-        assert rows() == 1
-        read = client.get(retried.headers["Location"], headers=headers)
-        assert read.status_code == 200 and read.json() == created

@@ -1,7 +1,8 @@
-"""Lost database connections: the real app served by uvicorn on PostgreSQL while an admin
-connection keeps terminating its backends. Every answer must be a whole response (2xx, 4xx or a
+"""Lost database connections. The real app served by uvicorn on PostgreSQL while an admin
+connection keeps terminating its backends: every answer must be a whole response (2xx, 4xx or a
 503 problem with Retry-After), never a 500 nor a cut connection, and every write retried with its
-Idempotency-Key after a 503 or a cut must land exactly once."""
+Idempotency-Key after a 503 or a cut must land exactly once. And a write whose connection dies
+right after COMMIT: 503, then its retry replays the committed result without writing again."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ import socket
 import threading
 import time
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
 import uvicorn
-from sqlalchemy import func, make_url, select
+from fastapi import FastAPI
+from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy.orm import Session
 
 from api.main import create_app
 from scheduler import models
@@ -30,9 +33,14 @@ from tests.api.conftest import bearer
 from tests.api.factories import World, api_settings, make_world
 from tests.conftest import DATABASES, fresh_database_url
 
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
 logger = logging.getLogger(__name__)
 
 API = "/api/v1"
+REPLAYED_HEADER = "Idempotent-Replayed"
 CLIENTS = 4
 LOAD_SECONDS = 2.0
 KILL_EVERY_S = 0.1
@@ -41,29 +49,46 @@ POSTGRESQL = [param for param in DATABASES if param.id == "postgresql"]
 
 
 @dataclass
-class Served:
-    """The app served over HTTP on a fresh committed database."""
+class Committed:
+    """A fresh migrated database holding a committed world."""
 
-    base_url: str
-    database_url: str
+    url: str
     world: World
 
 
-@pytest.fixture(params=POSTGRESQL)
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
-    """uvicorn on 127.0.0.1 (a free port) serving the app over a fresh migrated database."""
-    url = fresh_database_url(request.param, "lost_connections", tmp_path)
+@pytest.fixture(scope="module")
+def committed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Committed:
+    """A fresh database of the requested kind with a committed world, shared by the module."""
+    kind: str = request.param
+    url = fresh_database_url(kind, "lost_connections", tmp_path_factory.mktemp(kind))
     upgrade_to_head(url)
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         world = make_world(session, "alpha")
         session.commit()
     engine.dispose()
+    return Committed(url, world)
+
+
+@dataclass
+class Served:
+    """The app served over HTTP on a committed database."""
+
+    base_url: str
+    database_url: str
+    world: World
+
+
+@pytest.fixture
+def served(committed: Committed) -> Iterator[Served]:
+    """uvicorn on 127.0.0.1 (a free port) serving the app over the committed database."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(api_settings(url)), log_config=None, access_log=False, ws="none"
+        create_app(api_settings(committed.url)), log_config=None, access_log=False, ws="none"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -72,8 +97,13 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     assert server.started, "uvicorn did not start"
+    base_url = f"http://127.0.0.1:{port}"
+    world = committed.world
+    # The first request compiles the routes: out of the measured window.
+    warm = httpx.get(f"{base_url}{API}/cabinets", headers=bearer(world.users["coordinator"]))
+    assert warm.status_code == 200, warm.text
     try:
-        yield Served(f"http://127.0.0.1:{port}", url, world)
+        yield Served(base_url, committed.url, world)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -199,6 +229,7 @@ def _rows(database_url: str, writes: list[tuple[str, str, int]]) -> dict[str, in
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("committed", POSTGRESQL, indirect=True)
 def test_terminated_backends_give_whole_answers_and_single_writes(served: Served) -> None:
     admin_url = make_url(served.database_url).set(drivername="postgresql")
     tally = Tally()
@@ -239,3 +270,78 @@ def test_terminated_backends_give_whole_answers_and_single_writes(served: Served
     assert all(status == 201 for _, _, status in tally.writes), tally.writes
     assert duplicates == 0
     assert all(count == 1 for count in rows.values()), rows
+
+
+# --- The connection dies right after COMMIT -----------------------------------------------------
+
+
+@pytest.fixture
+def committed_app(
+    committed: Committed, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[FastAPI, Engine, World, list[bool]]]:
+    """The app on the committed database; once armed, its next COMMIT lands and then fails as a
+    lost connection would (the server cannot tell whether it landed)."""
+    url, world = committed.url, committed.world
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    armed: list[bool] = []
+    do_commit = engine.dialect.do_commit
+
+    def commit_then_lose_the_connection(dbapi_connection: Any) -> None:
+        do_commit(dbapi_connection)
+        if armed:
+            armed.clear()
+            raise engine.dialect.loaded_dbapi.OperationalError(
+                "server closed the connection unexpectedly"
+            )
+
+    monkeypatch.setattr(engine.dialect, "do_commit", commit_then_lose_the_connection)
+    app = create_app(api_settings(url))
+    app.state.session_factory = factory
+    app.state.session_factory_url = url
+    yield app, engine, world, armed
+    engine.dispose()
+
+
+@pytest.mark.parametrize("committed", DATABASES, indirect=True)
+def test_a_write_whose_commit_answer_is_lost_replays_the_committed_result(
+    committed_app: tuple[FastAPI, Engine, World, list[bool]],
+) -> None:
+    app, engine, world, armed = committed_app
+    headers = {**bearer(world.users["coordinator"]), "Idempotency-Key": "lost-commit"}
+    body = {
+        "assistant_id": world.assistants[0].id,
+        "kind": "training",
+        "start_at": "2026-05-04T07:00:00Z",
+        "end_at": "2026-05-04T18:00:00Z",
+        "reason": "formation perdue",
+    }
+
+    def rows() -> int:
+        with Session(engine) as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(models.Absence)
+                    .where(models.Absence.reason == "formation perdue")
+                )
+                or 0
+            )
+
+    with TestClient(app) as client:
+        armed.append(True)
+        lost = client.post(f"{API}/absences", json=body, headers=headers)
+        assert lost.status_code == 503, lost.text
+        assert lost.headers["content-type"] == "application/problem+json"
+        assert lost.headers["Retry-After"]
+        assert not armed and rows() == 1  # the COMMIT landed: the outcome was only unknown
+
+        retried = client.post(f"{API}/absences", json=body, headers=headers)
+        assert retried.status_code == 201, retried.text
+        assert retried.headers[REPLAYED_HEADER] == "true"
+        created = retried.json()
+        assert created["reason"] == "formation perdue"
+        assert retried.headers["Location"] == f"/api/v1/absences/{created['id']}"
+        assert rows() == 1
+        read = client.get(retried.headers["Location"], headers=headers)
+        assert read.status_code == 200 and read.json() == created
