@@ -23,8 +23,15 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 from sqlalchemy.orm import Session
 
+from api.errors import install_error_handlers
 from api.main import create_app
 from scheduler import models
 from scheduler.db import make_engine, make_session_factory
@@ -345,3 +352,38 @@ def test_a_write_whose_commit_answer_is_lost_replays_the_committed_result(
         assert rows() == 1
         read = client.get(retried.headers["Location"], headers=headers)
         assert read.status_code == 200 and read.json() == created
+
+
+# --- One mapping of a lost connection -----------------------------------------------------------
+
+_LOST = Exception("server closed the connection unexpectedly")
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (OperationalError("SELECT 1", {}, _LOST), 503),
+        (InterfaceError("SELECT 1", {}, Exception("the connection is closed")), 503),
+        (DBAPIError("SELECT 1", {}, _LOST, connection_invalidated=True), 503),
+        (PendingRollbackError("Can't reconnect until invalid transaction is rolled back."), 503),
+        (DBAPIError("SELECT 1", {}, Exception("a bug")), 500),
+        (PendingRollbackError("This Session's transaction has been rolled back"), 500),
+    ],
+    ids=["operational", "interface", "invalidated", "pending-invalid", "dbapi", "pending-other"],
+)
+def test_a_lost_connection_is_a_503_problem_and_nothing_else_is(
+    error: Exception, status: int
+) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise error
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+    assert ("retry-after" in response.headers) == (status == 503)
