@@ -276,13 +276,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         if status == 401:
             entry["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+        if status == 503:
+            entry["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         out[status] = entry
     return out
 
 
-READ_ERRORS = (400, 401, 403, 404, 422)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 422, 428)
-CREATE_ERRORS = (400, 401, 403, 404, 409, 422)
+# 503: the database could not serve the request (a lost connection...); retry after Retry-After.
+READ_ERRORS = (400, 401, 403, 404, 422, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 422, 428, 503)
+CREATE_ERRORS = (400, 401, 403, 404, 409, 422, 503)
 
 
 def problem_schemas() -> dict[str, Any]:
