@@ -122,7 +122,7 @@ def guard(
 ) -> None:
     """Replay, refuse (422 reused, 409 in flight) or record the request's Idempotency-Key."""
     pending: _Pending | None = getattr(request.state, IDEMPOTENT_WRITE, None)
-    if pending is None or key is None:
+    if pending is None or not key:
         return
     _lock(session, user.id, key)
     record = session.scalar(
@@ -229,7 +229,7 @@ class IdempotentRoute(APIRoute):
 
         async def keyed(request: Request) -> Response:
             key = request.headers.get(KEY_HEADER)
-            if key is None:
+            if not key:
                 return await handler(request)
             pending = _Pending(key)
             setattr(request.state, IDEMPOTENT_WRITE, pending)

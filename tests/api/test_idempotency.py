@@ -155,3 +155,19 @@ def test_a_key_still_in_flight_answers_409(
         other.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
     assert response.status_code == 409, response.text
     assert _cabinets(session, "est") == 0
+
+
+def test_a_feed_link_is_never_stored_and_a_retry_issues_a_new_one(
+    client: TestClient, world: World, coordinator: dict[str, str], session: Session
+) -> None:
+    headers = {**coordinator, "Idempotency-Key": "link-1"}
+    body = {"kind": "cabinet", "target_id": world.cabinets[0].id, "subscriber": "Accueil"}
+    first = client.post(f"{API}/subscriptions", json=body, headers=headers)
+    again = client.post(f"{API}/subscriptions", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert REPLAYED_HEADER not in again.headers
+    assert first.json()["links"] != again.json()["links"]
+    stored = select(models.IdempotencyRecord).where(models.IdempotencyRecord.key == "link-1")
+    assert session.scalars(stored).all() == []
+    live = client.get(f"{API}/subscriptions", headers=coordinator).json()
+    assert [row["id"] for row in live if row["subscriber"] == "Accueil"] == [again.json()["id"]]
