@@ -14,6 +14,8 @@ the write committed. Sent again with the same `Idempotency-Key`, it is safe:
 - once the endpoint's response is built, the route fills the record with it (status, JSON body,
   Content-Type, ETag, Location) and commits the write and the record together.
 
+The records themselves (lock, lookup, fingerprint check) are `scheduler.idempotency`.
+
 Only 2xx answers are stored: a refusal wrote nothing, so its retry runs again. When the connection
 dies after COMMIT was sent, the client gets a 503; its retry finds the stored answer if the
 commit landed, and runs the write again if it did not.
@@ -32,14 +34,11 @@ from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import IDEMPOTENT_WRITE, CurrentUser, IdempotencyKey, SessionDep
-from scheduler import models
+from scheduler import idempotency, models
 from scheduler.db import OUTER_TRANSACTION
-from scheduler.errors import IdempotencyInFlight, IdempotencyKeyReused
 
 logger = logging.getLogger(__name__)
 
@@ -86,18 +85,6 @@ async def request_fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-def _lock(session: Session, user_id: int, key: str) -> None:
-    # PostgreSQL: a second request with the key while the first runs must not wait for it nor
-    # write; the lock lasts until the first one's transaction ends. SQLite: the write lock taken
-    # when the session began already makes the second one wait, then find the stored answer.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"idempotency\x00{user_id}\x00{key}".encode()).digest()
-    lock_id = int.from_bytes(digest[:8], "big", signed=True)
-    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id}):
-        raise IdempotencyInFlight(key)
-
-
 def stored_response(record: models.IdempotencyRecord) -> Response:
     """The answer stored in `record`, marked as replayed."""
     headers = {str(k): str(v) for k, v in (record.response_headers or {}).items()}
@@ -124,27 +111,12 @@ def guard(
     pending: _Pending | None = getattr(request.state, IDEMPOTENT_WRITE, None)
     if pending is None or not key:
         return
-    _lock(session, user.id, key)
-    record = session.scalar(
-        select(models.IdempotencyRecord).where(
-            models.IdempotencyRecord.user_id == user.id, models.IdempotencyRecord.key == key
-        )
-    )
+    idempotency.lock_key(session, user.id, key)
+    record = idempotency.answered(session, user.id, key, fingerprint)
     if record is not None:
-        if record.request_fingerprint != fingerprint:
-            raise IdempotencyKeyReused(key)
-        if record.status_code == 0:  # recorded, not answered yet
-            raise IdempotencyInFlight(key)
         raise _Replay(stored_response(record))
-    record = models.IdempotencyRecord(
-        key=key, user_id=user.id, request_fingerprint=fingerprint, status_code=0, response_body={}
-    )
-    session.add(record)
-    try:
-        session.commit()  # a SAVEPOINT: the outer transaction commits once the answer is known
-    except IntegrityError as error:
-        session.rollback()
-        raise IdempotencyInFlight(key) from error
+    record = idempotency.record_key(session, user.id, key, fingerprint)
+    session.commit()  # a SAVEPOINT: the outer transaction commits once the answer is known
     pending.session = session
     pending.record = record
 
@@ -168,9 +140,7 @@ def _store(record: models.IdempotencyRecord, response: Response) -> bool:
         answer = json.loads(bytes(body))
     else:
         return False
-    record.status_code = response.status_code
-    record.response_body = answer
-    record.response_headers = headers
+    idempotency.store_answer(record, response.status_code, answer, headers)
     return True
 
 
