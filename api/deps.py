@@ -18,8 +18,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler import models
 from scheduler.auth import user_from_token
 from scheduler.config import Settings, get_settings
-from scheduler.db import make_engine, make_session_factory
+from scheduler.db import (
+    OUTER_TRANSACTION,
+    close_quietly,
+    make_engine,
+    make_session_factory,
+    take_write_lock,
+)
 from scheduler.errors import AuthenticationFailed, Forbidden, PreconditionFailed
+
+IDEMPOTENT_WRITE = "idempotent_write"
+"""Request-state flag set by `api.idempotency` on a write that carries an Idempotency-Key."""
+
+
+def wants_single_commit(request: Request) -> bool:
+    """Whether this request's writes must commit once, with their stored answer."""
+    return bool(getattr(request.state, IDEMPOTENT_WRITE, False))
+
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -43,16 +58,36 @@ def get_session_factory(request: Request, settings: SettingsDep) -> sessionmaker
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 
 
-def get_session(factory: SessionFactoryDep) -> Iterator[Session]:
-    """A session for one request; services commit, anything left over is rolled back."""
-    session = factory()
+def get_session(request: Request, factory: SessionFactoryDep) -> Iterator[Session]:
+    """A session for one request, closed before the response is sent (see `SessionDep`).
+
+    Services commit, anything left over is rolled back. A write made with an Idempotency-Key
+    (`api.idempotency`) gets a session whose commits only release SAVEPOINTs of one outer
+    transaction, which commits once, with the stored answer, when the response is built.
+    """
+    if wants_single_commit(request):
+        engine = factory.kw["bind"]
+        connection = engine.connect()
+        try:
+            outer = connection.begin()
+            take_write_lock(connection)
+        except BaseException:
+            connection.close()
+            raise
+        session = factory(bind=connection, join_transaction_mode="create_savepoint")
+        session.info[OUTER_TRANSACTION] = outer
+    else:
+        session = factory()
     try:
         yield session
     finally:
-        session.close()
+        close_quietly(session)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""The request's session. Function scope: it is closed when the route returns, after the response
+model is built and before anything is sent, so that a lost connection (while loading a
+relationship, or at the close's rollback) still ends as a whole 503 answer, never a cut one."""
 
 
 def get_current_user(

@@ -19,7 +19,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -216,7 +223,20 @@ async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _operational(request: Request, exc: Exception) -> JSONResponse:
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not serve the request (a lost or refused connection,
+    a lock it gave up waiting for), so that the same request may succeed when retried."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    # The next statement after a connection died in a transaction (SQLAlchemy's own wording).
+    return isinstance(exc, PendingRollbackError) and "invalid transaction" in str(exc)
+
+
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        return await _unexpected(request, exc)
     logger.warning("database unavailable or busy: %s", exc)
     return problem_response(
         request,
@@ -276,7 +296,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(OperationalError, _operational)
+    for database_error in (DBAPIError, PendingRollbackError):
+        app.add_exception_handler(database_error, _database)
     build_stack = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
@@ -296,15 +317,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         if status == 401:
             entry["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
-        if status == 429:
+        if status in (429, 503):
             entry["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
         out[status] = entry
     return out
 
 
-READ_ERRORS = (400, 401, 403, 404, 422)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 422, 428)
-CREATE_ERRORS = (400, 401, 403, 404, 409, 422)
+# 503: the database could not serve the request (a lost connection...); retry after Retry-After.
+READ_ERRORS = (400, 401, 403, 404, 422, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 422, 428, 503)
+CREATE_ERRORS = (400, 401, 403, 404, 409, 422, 503)
 
 
 def problem_schemas() -> dict[str, Any]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+
+OUTER_TRANSACTION = "outer_transaction"
+"""`Session.info` key of the connection-level transaction a session's commits are SAVEPOINTs in."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -57,3 +63,35 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def take_write_lock(connection: Connection) -> None:
+    """On SQLite, take the write lock before reading anything (see `begin_write`); elsewhere no-op."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("UPDATE groupement SET id = id WHERE 1 = 0"))
+
+
+def close_quietly(session: Session) -> None:
+    """Close `session` (and the outer transaction it was joined to): roll back what is left,
+    give the connection back. A connection that died meanwhile is dropped and logged, never
+    raised: the caller's answer is already decided."""
+    outer = session.info.pop(OUTER_TRANSACTION, None)
+    try:
+        session.close()
+    except Exception as error:
+        logger.warning("closing a database session failed, its connection is dropped: %s", error)
+        try:
+            session.invalidate()
+        except Exception:
+            logger.debug("invalidating the session failed too", exc_info=True)
+    if outer is None:
+        return
+    connection = outer.connection
+    try:
+        connection.close()  # rolls back the outer transaction unless it was committed
+    except Exception as error:
+        logger.warning("closing a database connection failed, it is dropped: %s", error)
+        try:
+            connection.invalidate()
+        except Exception:
+            logger.debug("invalidating the connection failed too", exc_info=True)

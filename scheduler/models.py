@@ -994,7 +994,8 @@ class AuditLog(Base):
 
 
 class IdempotencyRecord(Base):
-    """The stored answer to a POST made with an Idempotency-Key."""
+    """The stored answer to a write (POST, PUT, PATCH, DELETE) made with an Idempotency-Key,
+    committed with the write itself; `request_fingerprint` hashes method, path and body."""
 
     __tablename__ = "idempotency_record"
 
@@ -1004,6 +1005,8 @@ class IdempotencyRecord(Base):
     request_fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[dict[str, Any]]
+    # The headers a replay must repeat (Content-Type, ETag, Location); None on older records.
+    response_headers: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "key"),)

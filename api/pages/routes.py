@@ -407,9 +407,7 @@ def publish(
             user,
             rota_id,
             acknowledged_reason=reason,
-            idempotency_key=None,
             expected=None,
-            render=lambda _rota: {},
         )
     except PartagendaError as error:
         return _edit_failed(request, session, user, rota_id, error, zone, reason=motif)

@@ -20,11 +20,14 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import AbsenceCreate, AbsencePage, AbsenceRead, AbsenceUpdate
 from scheduler.models import AbsenceKind
 from scheduler.services import resources
 
-router = APIRouter(prefix="/absences", tags=["absences"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/absences", tags=["absences"], dependencies=[JsonBody], route_class=IdempotentRoute
+)
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

@@ -19,6 +19,7 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import (
     ConsultationSessionCreate,
     ConsultationSessionPage,
@@ -29,7 +30,10 @@ from scheduler.audit import snapshot
 from scheduler.services import resources
 
 router = APIRouter(
-    prefix="/consultation-sessions", tags=["consultation sessions"], dependencies=[JsonBody]
+    prefix="/consultation-sessions",
+    tags=["consultation sessions"],
+    dependencies=[JsonBody],
+    route_class=IdempotentRoute,
 )
 
 

@@ -19,11 +19,14 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import ContractCreate, ContractPage, ContractRead, ContractUpdate, SharePlanCreate
 from scheduler.models import ContractKind
 from scheduler.services import resources
 
-router = APIRouter(prefix="/contracts", tags=["contracts"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/contracts", tags=["contracts"], dependencies=[JsonBody], route_class=IdempotentRoute
+)
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

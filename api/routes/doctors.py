@@ -19,10 +19,13 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import DoctorCreate, DoctorPage, DoctorRead, DoctorUpdate
 from scheduler.services import resources
 
-router = APIRouter(prefix="/doctors", tags=["doctors"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/doctors", tags=["doctors"], dependencies=[JsonBody], route_class=IdempotentRoute
+)
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

@@ -17,10 +17,16 @@ from api.deps import (
     expected_version,
 )
 from api.errors import READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import GroupementPage, GroupementRead, GroupementUpdate
 from scheduler.services import resources
 
-router = APIRouter(prefix="/groupements", tags=["groupements"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/groupements",
+    tags=["groupements"],
+    dependencies=[JsonBody],
+    route_class=IdempotentRoute,
+)
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

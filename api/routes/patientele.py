@@ -8,11 +8,14 @@ from fastapi import APIRouter, Body
 
 from api.deps import Coordinator, JsonBody, SessionDep
 from api.errors import CREATE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.limits import CSV_BODY_LIMIT
 from api.schemas import ImportResult, PatienteleSnapshotCreate, PatienteleSnapshotRead
 from scheduler.services import subscriptions
 
-router = APIRouter(prefix="/patientele", tags=["patientele"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/patientele", tags=["patientele"], dependencies=[JsonBody], route_class=IdempotentRoute
+)
 
 
 @router.post("/snapshots", status_code=201, responses=problem_responses(*CREATE_ERRORS))

@@ -20,6 +20,7 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import (
     AddEdit,
     ChangeNoticePage,
@@ -43,7 +44,7 @@ from scheduler import models, planning
 from scheduler.planning import Violation
 from scheduler.services import workflow
 
-router = APIRouter(tags=["planning"], dependencies=[JsonBody])
+router = APIRouter(tags=["planning"], dependencies=[JsonBody], route_class=IdempotentRoute)
 
 OptionalIfMatch = Annotated[
     str | None,
@@ -215,24 +216,20 @@ def publish_rota(
     body: PublishRequest,
     session: SessionDep,
     user: Coordinator,
-    idempotency_key: IdempotencyKey = None,
+    response: Response,
     if_match: OptionalIfMatch = None,
 ) -> RotaRead:
     """Publish a draft. Inside the 15-day notice window an `acknowledged_reason` is required (409)."""
-
-    def render(rota: models.Rota) -> dict[str, Any]:
-        return _rota_body(workflow.view_rota(session, user, rota.id)).model_dump(mode="json")
-
-    _, answer = workflow.publish(
+    rota = workflow.publish(
         session,
         user,
         rota_id,
         acknowledged_reason=body.acknowledged_reason,
-        idempotency_key=idempotency_key,
         expected=_expected(if_match, rota_id),
-        render=render,
     )
-    return RotaRead.model_validate(answer)
+    view = workflow.view_rota(session, user, rota.id)
+    response.headers["ETag"] = etag_of(view.rota.id, view.rota.lock_version)
+    return _rota_body(view)
 
 
 # --- Notices and ledger -------------------------------------------------------------------------

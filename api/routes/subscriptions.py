@@ -6,13 +6,17 @@ from fastapi import APIRouter, Response
 
 from api.deps import CurrentUser, IdPath, JsonBody, SessionDep, SettingsDep
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute, answer_not_stored
 from api.schemas import SubscribeLinks, SubscriptionCreate, SubscriptionCreated, SubscriptionRead
 from scheduler.services import subscriptions
 
-router = APIRouter(prefix="/subscriptions", tags=["feeds"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/subscriptions", tags=["feeds"], dependencies=[JsonBody], route_class=IdempotentRoute
+)
 
 
 @router.post("", status_code=201, responses=problem_responses(*CREATE_ERRORS))
+@answer_not_stored  # the link is shown once; a retry issues a new one and revokes this one
 def create_subscription(
     body: SubscriptionCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> SubscriptionCreated:

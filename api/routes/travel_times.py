@@ -19,6 +19,7 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import (
     TravelEstimateResult,
     TravelTimeCreate,
@@ -28,7 +29,12 @@ from api.schemas import (
 )
 from scheduler.services import resources
 
-router = APIRouter(prefix="/travel-times", tags=["travel times"], dependencies=[JsonBody])
+router = APIRouter(
+    prefix="/travel-times",
+    tags=["travel times"],
+    dependencies=[JsonBody],
+    route_class=IdempotentRoute,
+)
 
 
 @router.get("", responses=problem_responses(*READ_ERRORS))

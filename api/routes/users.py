@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from api.deps import Coordinator, CurrentUser, IdPath, JsonBody, Limit, Offset, SessionDep
 from api.errors import CREATE_ERRORS, READ_ERRORS, problem_responses
+from api.idempotency import IdempotentRoute
 from api.schemas import AuditEntryPage, UserCreate, UserPage, UserRead
 from scheduler.auth import create_user as create_user_account
 from scheduler.auth import unlock_user as unlock_user_account
 from scheduler.services import resources
 
-router = APIRouter(tags=["users"], dependencies=[JsonBody])
+router = APIRouter(tags=["users"], dependencies=[JsonBody], route_class=IdempotentRoute)
 
 
 @router.get("/users", responses=problem_responses(*READ_ERRORS))

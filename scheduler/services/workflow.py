@@ -2,15 +2,12 @@
 the hours ledger, scoped to what the acting user may see, each use case committing once.
 
 The planning itself lives in `scheduler.planning` and `scheduler.runs`; this module adds access
-rules, If-Match on rotas (`lock_version`), Idempotency-Key replay for publication, and commits.
+rules, If-Match on rotas (`lock_version`), and commits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,13 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import models, planning, runs
-from scheduler.errors import (
-    Forbidden,
-    IdempotencyInFlight,
-    IdempotencyKeyReused,
-    NotFound,
-    PreconditionFailed,
-)
+from scheduler.errors import Forbidden, IdempotencyInFlight, NotFound, PreconditionFailed
 from scheduler.services.resources import begin_write
 from solver.validation import Violation
 
@@ -223,7 +214,7 @@ def cabinet_minutes(session: Session, rota: models.Rota) -> list[CabinetMinutes]
             continue
         try:
             plan = planning.share_plan_at(contract, rota.period_start)
-        except Exception:
+        except NotFound:
             plan = None
         shares = {s.cabinet_id: s.share_bp for s in plan.shares} if plan is not None else {}
         for cabinet_id in sorted(set(shares) | {c for (k, c) in planned if k == contract_id}):
@@ -306,69 +297,27 @@ def _check_edit_scope(
         raise NotFound("affectation", assignment_id)
 
 
-def _fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def replayed(
-    session: Session, actor: models.User, key: str | None, payload: dict[str, Any]
-) -> tuple[int, dict[str, Any]] | None:
-    """The stored answer to an earlier request with this Idempotency-Key, if any."""
-    if key is None:
-        return None
-    record = session.scalar(
-        select(models.IdempotencyRecord).where(
-            models.IdempotencyRecord.user_id == actor.id, models.IdempotencyRecord.key == key
-        )
-    )
-    if record is None:
-        return None
-    if record.request_fingerprint != _fingerprint(payload):
-        raise IdempotencyKeyReused(key)
-    return record.status_code, record.response_body
-
-
 def publish(
     session: Session,
     actor: models.User,
     rota_id: int,
     *,
     acknowledged_reason: str | None,
-    idempotency_key: str | None,
     expected: int | None,
-    render: Callable[[models.Rota], dict[str, Any]],
     now: datetime | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """Publish a draft; with an Idempotency-Key a replay gets the first answer back."""
+) -> models.Rota:
+    """Publish a draft (If-Match on the rota). At the API, a retry with the same Idempotency-Key
+    gets the first answer back (`api.idempotency`)."""
     _coordinator(actor)
-    payload = {"op": "publish", "rota_id": rota_id, "acknowledged_reason": acknowledged_reason}
     begin_write(session)
-    earlier = replayed(session, actor, idempotency_key, payload)
-    if earlier is not None:
-        return earlier
     rota = get_rota(session, actor, rota_id)
     if expected is not None and rota.lock_version != expected:
         raise PreconditionFailed("planning", rota_id)
     published = planning.publish_rota(
         session, rota_id, actor=actor, acknowledged_reason=acknowledged_reason, now=now
     )
-    body = render(published)
-    if idempotency_key is not None:
-        session.add(
-            models.IdempotencyRecord(
-                key=idempotency_key,
-                user_id=actor.id,
-                request_fingerprint=_fingerprint(payload),
-                status_code=200,
-                response_body=body,
-            )
-        )
-    try:
-        _commit(session, "planning", rota_id)
-    except IntegrityError as error:
-        session.rollback()
-        raise IdempotencyInFlight(idempotency_key or "") from error
-    return 200, body
+    _commit(session, "planning", rota_id)
+    return published
 
 
 # --- Notices, absences and ledger ---------------------------------------------------------------
