@@ -147,6 +147,25 @@ class PlanningStopped(PartagendaError):
         super().__init__("le calcul a été arrêté à la demande : aucun planning n'a été enregistré")
 
 
+class PlanRunConflict(PartagendaError):
+    """An active run (queued or running) of the groupement already covers part of the period;
+    `run_id` is its id."""
+
+    status = 409
+    title = "Calcul déjà demandé"
+
+    def __init__(self, run_id: int, period_start: str) -> None:
+        self.field = "period_start"
+        self.rule = "one_active_run"
+        self.message = (
+            f"le calcul {run_id} de cette période est déjà en attente ou en cours : "
+            "suivez-le ou annulez-le avant d'en demander un autre"
+        )
+        super().__init__(f"période {period_start} : {self.message}")
+        self.run_id = run_id
+        self.extensions = {"run_id": run_id}
+
+
 # --- Feeds ---------------------------------------------------------------------------------------
 
 
