@@ -155,13 +155,13 @@ class PlanRunConflict(PartagendaError):
     title = "Calcul déjà demandé"
 
     def __init__(self, run_id: int, period_start: str) -> None:
+        super().__init__(
+            f"le calcul {run_id} couvre déjà une partie de la période du {period_start} : "
+            "attendez sa fin ou annulez-le avant d'en demander un autre"
+        )
         self.field = "period_start"
         self.rule = "one_active_run"
-        self.message = (
-            f"le calcul {run_id} de cette période est déjà en attente ou en cours : "
-            "suivez-le ou annulez-le avant d'en demander un autre"
-        )
-        super().__init__(f"période {period_start} : {self.message}")
+        self.message = f"le calcul {run_id}, en attente ou en cours, couvre déjà cette période"
         self.run_id = run_id
         self.extensions = {"run_id": run_id}
 

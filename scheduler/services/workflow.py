@@ -354,7 +354,7 @@ def publish(
     earlier = replayed(session, actor, idempotency_key, payload)
     if earlier is not None:
         return earlier
-    rota = get_rota(session, actor, rota_id)
+    rota = get_rota(session, actor, rota_id, for_update=True)  # after the edits under way
     if expected is not None and rota.lock_version != expected:
         raise PreconditionFailed("planning", rota_id)
     published = planning.publish_rota(

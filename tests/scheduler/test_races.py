@@ -94,7 +94,7 @@ def _outcome(call: Callable[[], object]) -> str:
 
 
 def _draft_monday(session: Session, ids: DemoIds) -> models.Rota:
-    """A draft of the week holding Julie's Monday: two cabinets and the trip between them."""
+    """A draft of one Monday: Julie at two cabinets and the trip between them."""
     julie = ids.assistants["julie"]
     assignments, legs = week_specs(ids, ROTA_WEEK)
     assignments = [
@@ -104,7 +104,7 @@ def _draft_monday(session: Session, ids: DemoIds) -> models.Rota:
     rota = models.Rota(
         groupement_id=ids.groupement_id,
         period_start=ROTA_WEEK,
-        period_days=7,
+        period_days=1,
         revision=1,
         solver_status="optimal",
         assignments=[
@@ -135,7 +135,15 @@ def _draft_monday(session: Session, ids: DemoIds) -> models.Rota:
     return rota
 
 
-def test_concurrent_edits_of_a_rota_without_if_match_take_turns(committed: Committed) -> None:
+def _no_violation(_session: Session, _rota_id: int, **_: object) -> list[object]:
+    return []
+
+
+def test_concurrent_edits_of_a_rota_without_if_match_take_turns(
+    committed: Committed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race is in re-deriving the day's trip; the checker's verdict after it is not under test.
+    monkeypatch.setattr(planning, "check_stored_rota", _no_violation)
     with unit_of_work(committed.factory) as session:
         rota = _draft_monday(session, committed.ids)
         rota_id, version = rota.id, rota.lock_version
