@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models, planning, runs
+from scheduler import jobs, models, planning, runs
+from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.migrations import upgrade_to_head
@@ -295,6 +296,18 @@ def test_runs_for_periods_that_do_not_overlap_are_all_queued(committed: Committe
             .values(state=models.RunState.CANCELLED)
         )
     assert _request(committed, weeks[0], 7) not in ids
+
+
+def test_the_weekly_job_leaves_a_week_already_being_planned_alone(committed: Committed) -> None:
+    now = datetime(2027, 6, 3, 6, tzinfo=UTC)  # a Thursday
+    week = jobs.upcoming_week(now)
+    run_id = _request(committed, week, 7)
+    engine = committed.factory.kw["bind"]
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    outcome = jobs.plan_upcoming_week(jobs.JobContext(settings, engine, committed.factory), now=now)
+    assert (outcome.outcome, outcome.errors) == ("succeeded", [])
+    active = _active_runs(committed, week, week + timedelta(days=7))
+    assert [run.id for run in active] == [run_id]
 
 
 def test_the_database_refuses_a_second_active_run_over_a_day(committed: Committed) -> None:
