@@ -162,8 +162,12 @@ def get_rota(
     work.
     """
     query = _rota_query().where(models.Rota.id == rota_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
+    if for_update:  # never another groupement's row
+        query = (
+            query.where(models.Rota.groupement_id == actor.groupement_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     rota = session.scalar(query) if 1 <= rota_id <= 2_147_483_647 else None
     if rota is None or rota.groupement_id != actor.groupement_id:
         raise NotFound("planning", rota_id)
