@@ -134,6 +134,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         value = getattr(exc, attribute, None)
         if isinstance(value, list):
             extra[attribute] = [_jsonable(item) for item in value]
+    extensions = getattr(exc, "extensions", None)  # members of its own (a conflicting id...)
+    if isinstance(extensions, dict):
+        extra.update({str(name): _jsonable(value) for name, value in extensions.items()})
     slug = re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).lower()
     return problem_response(
         request,

@@ -147,6 +147,25 @@ class PlanningStopped(PartagendaError):
         super().__init__("le calcul a été arrêté à la demande : aucun planning n'a été enregistré")
 
 
+class PlanRunConflict(PartagendaError):
+    """An active run (queued or running) of the groupement already covers part of the period;
+    `run_id` is its id."""
+
+    status = 409
+    title = "Calcul déjà demandé"
+
+    def __init__(self, run_id: int, period_start: str) -> None:
+        super().__init__(
+            f"le calcul {run_id} couvre déjà une partie de la période du {period_start} : "
+            "attendez sa fin ou annulez-le avant d'en demander un autre"
+        )
+        self.field = "period_start"
+        self.rule = "one_active_run"
+        self.message = f"le calcul {run_id}, en attente ou en cours, couvre déjà cette période"
+        self.run_id = run_id
+        self.extensions = {"run_id": run_id}
+
+
 # --- Feeds ---------------------------------------------------------------------------------------
 
 

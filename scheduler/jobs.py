@@ -49,7 +49,7 @@ from scheduler import models
 from scheduler.audit import record_audit
 from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory
-from scheduler.errors import PartagendaError
+from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.feeds import refresh_feeds
 from scheduler.locks import job_lock
 from scheduler.observability import JOB_RUNS, PLAN_RUNS, SOLVE_SECONDS, configure_logging
@@ -265,15 +265,24 @@ def plan_upcoming_week(ctx: JobContext, *, now: datetime | None = None) -> JobOu
         if planned:
             log.info("week %s of %s is already planned", key, groupement.slug)
             return
-        run = request_plan_run(
-            session,
-            groupement.id,
-            monday,
-            7,
-            actor=None,
-            idempotency_key=f"{PLAN_UPCOMING_WEEK}:{groupement.id}:{key}",
-            time_limit_s=ctx.settings.solver_time_limit_s,
-        )
+        try:
+            run = request_plan_run(
+                session,
+                groupement.id,
+                monday,
+                7,
+                actor=None,
+                idempotency_key=f"{PLAN_UPCOMING_WEEK}:{groupement.id}:{key}",
+                time_limit_s=ctx.settings.solver_time_limit_s,
+            )
+        except PlanRunConflict as conflict:
+            log.info(
+                "week %s of %s is already being planned (run %s)",
+                key,
+                groupement.slug,
+                conflict.run_id,
+            )
+            return
         log.info("plan run %s queued for %s, week %s", run.id, groupement.slug, key)
 
     return run_job(ctx, PLAN_UPCOMING_WEEK, key, body)

@@ -721,7 +721,12 @@ class CancelledEvent(Base):
 
 
 class PlanRun(Base):
-    """A request to plan a period, executed by the jobs process; its progress is readable."""
+    """A request to plan a period, executed by the jobs process; its progress is readable.
+
+    A groupement has at most one active run (queued or running) over any day: the migration adds
+    an exclusion constraint on PostgreSQL (`ex_plan_run_one_active`) and triggers on SQLite, which
+    the ORM cannot declare for both.
+    """
 
     __tablename__ = "plan_run"
 
@@ -921,6 +926,22 @@ class FeedToken(Base):
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (
+        *(
+            # One live token per feed and subscriber label: handing a link out again replaces it.
+            Index(
+                f"uq_feed_token_live_{kind}",
+                column,
+                "subscriber",
+                unique=True,
+                sqlite_where=text(f"revoked_at IS NULL AND kind = '{kind}'"),
+                postgresql_where=text(f"revoked_at IS NULL AND kind = '{kind}'"),
+            )
+            for kind, column in (
+                ("cabinet", "cabinet_id"),
+                ("assistant", "assistant_id"),
+                ("groupement", "groupement_id"),
+            )
+        ),
         CheckConstraint("length(token_hash) = 64", "sha256_hex"),
         CheckConstraint(
             "(kind = 'cabinet' AND cabinet_id IS NOT NULL AND assistant_id IS NULL)"

@@ -28,11 +28,18 @@ import time as clock
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models
 from scheduler.audit import record_audit
-from scheduler.errors import InvalidField, NotFound, PartagendaError, PlanningStopped
+from scheduler.errors import (
+    InvalidField,
+    NotFound,
+    PartagendaError,
+    PlanningStopped,
+    PlanRunConflict,
+)
 from scheduler.locks import job_lock, lock_is_free
 from scheduler.planning import plan_period
 from solver.solve import Progress
@@ -43,6 +50,7 @@ MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY_S = 2.0
 CANCEL_POLL_S = 0.5
+ACTIVE_STATES = (models.RunState.QUEUED, models.RunState.RUNNING)
 
 
 def _now() -> datetime:
@@ -61,37 +69,24 @@ def request_plan_run(
     acknowledged_reason: str | None = None,
     time_limit_s: float = 30.0,
 ) -> models.PlanRun:
-    """Queue a plan run; the same idempotency key with the same request gives back the same run."""
+    """Queue a plan run; the same idempotency key with the same request gives back the same run.
+
+    A groupement has at most one active run (queued or running) over any day, which the database
+    enforces (see `models.PlanRun`): a request whose period overlaps an active run's is refused
+    with that run's id, also when the two requests race.
+
+    Raises:
+        InvalidField: a bad period, or the key already served another request.
+        PlanRunConflict: an active run of the groupement overlaps the period.
+    """
     if not 1 <= days <= 56:
         raise InvalidField("days", "range", "la période compte de 1 à 56 jours")
     if period_start.weekday() != 0:
         raise InvalidField("period_start", "monday", "une période commence un lundi")
-    if idempotency_key is not None:
-        existing = session.scalar(
-            select(models.PlanRun).where(
-                models.PlanRun.groupement_id == groupement_id,
-                models.PlanRun.idempotency_key == idempotency_key,
-            )
-        )
-        if existing is not None:
-            same = (
-                existing.groupement_id,
-                existing.period_start,
-                existing.period_days,
-                existing.based_on_id,
-            ) == (
-                groupement_id,
-                period_start,
-                days,
-                based_on_id,
-            )
-            if not same:
-                raise InvalidField(
-                    "Idempotency-Key",
-                    "reused",
-                    "cette clé d'idempotence a déjà servi pour une autre demande",
-                )
-            return existing
+    request = (groupement_id, period_start, days, based_on_id)
+    existing = _replay_or_refuse(session, request, idempotency_key)
+    if existing is not None:
+        return existing
     run = models.PlanRun(
         groupement_id=groupement_id,
         period_start=period_start,
@@ -103,8 +98,17 @@ def request_plan_run(
         idempotency_key=idempotency_key,
         time_limit_s=time_limit_s,
     )
-    session.add(run)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        # A concurrent request was recorded first (the database waited for it): the same key is
+        # replayed, an overlapping period is refused with the run that won.
+        existing = _replay_or_refuse(session, request, idempotency_key)
+        if existing is not None:
+            return existing
+        raise
     record_audit(
         session,
         actor=actor,
@@ -115,6 +119,58 @@ def request_plan_run(
         after={"period_start": period_start.isoformat(), "days": days},
     )
     return run
+
+
+def _keyed_run(session: Session, groupement_id: int, key: str) -> models.PlanRun | None:
+    return session.scalar(
+        select(models.PlanRun).where(
+            models.PlanRun.groupement_id == groupement_id, models.PlanRun.idempotency_key == key
+        )
+    )
+
+
+def _replayed(
+    existing: models.PlanRun, request: tuple[int, date, int, int | None]
+) -> models.PlanRun:
+    stored = (
+        existing.groupement_id,
+        existing.period_start,
+        existing.period_days,
+        existing.based_on_id,
+    )
+    if stored != request:
+        raise InvalidField(
+            "Idempotency-Key",
+            "reused",
+            "cette clé d'idempotence a déjà servi pour une autre demande",
+        )
+    return existing
+
+
+def _replay_or_refuse(
+    session: Session, request: tuple[int, date, int, int | None], key: str | None
+) -> models.PlanRun | None:
+    """The run `key` already queued for this request, or None when the period is free; raises
+    PlanRunConflict when an active run overlaps it."""
+    groupement_id, period_start, days, _ = request
+    if key is not None and (existing := _keyed_run(session, groupement_id, key)) is not None:
+        return _replayed(existing, request)
+    end = period_start + timedelta(days=days)
+    for other in session.scalars(
+        select(models.PlanRun)
+        .where(
+            models.PlanRun.groupement_id == groupement_id,
+            models.PlanRun.state.in_(ACTIVE_STATES),
+            models.PlanRun.period_start < end,
+        )
+        .order_by(models.PlanRun.id)
+    ):
+        if period_start < other.period_start + timedelta(days=other.period_days):
+            # The key may have been recorded since it was looked up, with the run found here.
+            if key is not None and (existing := _keyed_run(session, groupement_id, key)):
+                return _replayed(existing, request)
+            raise PlanRunConflict(other.id, period_start.isoformat())
+    return None
 
 
 def get_plan_run(session: Session, run_id: int) -> models.PlanRun:
@@ -206,17 +262,24 @@ def recover_stale_runs(
         for run in stale:
             if not lock_is_free(engine, run_lock_name(run.id)):
                 continue  # its executor is alive, only quiet (SQLite) or slow to beat
+            last_beat = run.heartbeat_at
             if run.attempts >= MAX_ATTEMPTS:
                 run.state = models.RunState.FAILED
                 run.error = f"abandonné après {run.attempts} tentatives interrompues"
                 run.finished_at = now
             else:
+                # Planned again from scratch: nothing of the dead attempt's progress shows.
                 run.state = models.RunState.QUEUED
+                run.best_objective = None
+                run.bound = None
+                run.elapsed_seconds = 0.0
+                run.started_at = None
+                run.heartbeat_at = None
             recovered.append(run.id)
             log.warning(
                 "plan run %s had no heartbeat since %s: %s",
                 run.id,
-                run.heartbeat_at,
+                last_beat,
                 run.state.value,
             )
         session.commit()

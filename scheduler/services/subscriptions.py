@@ -7,13 +7,16 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import feeds, models, patientele
 from scheduler.audit import record_audit
 from scheduler.errors import Forbidden, ImportRejected, NotFound
+from scheduler.locks import advisory_key
 from scheduler.security import token_digest
 from scheduler.services.resources import begin_write
 
@@ -51,6 +54,9 @@ def _visible_tokens(session: Session, actor: models.User) -> list[models.FeedTok
     return []
 
 
+SUBSCRIBE_ATTEMPTS = 3
+
+
 def subscribe(
     session: Session,
     actor: models.User,
@@ -65,9 +71,53 @@ def subscribe(
 ) -> Subscription:
     """Issue a token for a feed the actor may read; the same subscriber's older tokens for that
     feed are revoked, so a link handed out again never leaves a forgotten one alive (with
-    `replace_all`, every live token of that feed is revoked, whoever it was issued to)."""
+    `replace_all`, every live token of that feed is revoked, whoever it was issued to).
+
+    One live token per feed and subscriber label holds under concurrency too: subscriptions to
+    one feed take turns (a transaction-scoped advisory lock on PostgreSQL; SQLite writers already
+    do), and a partial unique index refuses a second live token, the request then being replayed
+    on fresh data."""
     _may_subscribe(actor, kind, target_id)
+    issue = partial(
+        _subscribe_once,
+        session,
+        actor,
+        kind,
+        target_id,
+        subscriber,
+        base_url=base_url,
+        calendar_name=calendar_name,
+        now=now,
+        replace_all=replace_all,
+    )
+    for _ in range(SUBSCRIBE_ATTEMPTS - 1):
+        try:
+            return issue()
+        except IntegrityError:
+            session.rollback()
+    return issue()
+
+
+def _take_turns(session: Session, kind: models.FeedKind, target_id: int) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        key = advisory_key(f"feed-token:{kind.value}:{target_id}")
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _subscribe_once(
+    session: Session,
+    actor: models.User,
+    kind: models.FeedKind,
+    target_id: int,
+    subscriber: str,
+    *,
+    base_url: str,
+    calendar_name: str,
+    now: datetime | None,
+    replace_all: bool,
+) -> Subscription:
     begin_write(session)
+    _take_turns(session, kind, target_id)
     now = now or datetime.now(UTC)
     target_column = {
         models.FeedKind.CABINET: models.FeedToken.cabinet_id,
@@ -83,9 +133,10 @@ def subscribe(
     if not replace_all:
         stale = stale.where(models.FeedToken.subscriber == label)
     revoked: list[int] = []
-    for old in session.scalars(stale):
+    for old in session.scalars(stale.execution_options(populate_existing=True)):
         old.revoked_at = now
         revoked.append(old.id)
+    session.flush()  # the old link goes before the new one takes its place
     token = feeds.create_feed_token(session, kind, target_id, label)
     token_row = session.scalars(
         select(models.FeedToken).where(models.FeedToken.token_hash == token_digest(token))

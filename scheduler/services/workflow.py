@@ -143,13 +143,23 @@ def _rota_query() -> Select[models.Rota]:
     )
 
 
-def get_rota(session: Session, actor: models.User, rota_id: int) -> models.Rota:
-    """A rota of the actor's groupement (any role of it may read, filtered by `view_rota`)."""
-    rota = (
-        session.scalar(_rota_query().where(models.Rota.id == rota_id))
-        if 1 <= rota_id <= 2_147_483_647
-        else None
-    )
+def get_rota(
+    session: Session, actor: models.User, rota_id: int, *, for_update: bool = False
+) -> models.Rota:
+    """A rota of the actor's groupement (any role of it may read, filtered by `view_rota`).
+
+    `for_update` locks the rota's row until the commit (PostgreSQL; SQLite writers already take
+    turns) and reads it afresh: a concurrent writer of the same rota waits, then sees this one's
+    work.
+    """
+    query = _rota_query().where(models.Rota.id == rota_id)
+    if for_update:  # never another groupement's row
+        query = (
+            query.where(models.Rota.groupement_id == actor.groupement_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    rota = session.scalar(query) if 1 <= rota_id <= 2_147_483_647 else None
     if rota is None or rota.groupement_id != actor.groupement_id:
         raise NotFound("planning", rota_id)
     if actor.role is Role.AUDITOR:
@@ -268,7 +278,9 @@ def edit(
     """Apply one edit to a draft (If-Match on the rota) and answer the checker's violations."""
     _coordinator(actor)
     begin_write(session)
-    rota = get_rota(session, actor, rota_id)
+    # Edits of one rota take turns: each re-derives travel legs from the rows the one before
+    # committed (two at once would both carry the same leg's uid over, a unique-key conflict).
+    rota = get_rota(session, actor, rota_id, for_update=True)
     if expected is not None and rota.lock_version != expected:
         raise PreconditionFailed("planning", rota_id)
     _check_edit_scope(session, actor, rota, change)
@@ -310,7 +322,7 @@ def publish(
     gets the first answer back (`api.idempotency`)."""
     _coordinator(actor)
     begin_write(session)
-    rota = get_rota(session, actor, rota_id)
+    rota = get_rota(session, actor, rota_id, for_update=True)  # after the edits under way
     if expected is not None and rota.lock_version != expected:
         raise PreconditionFailed("planning", rota_id)
     published = planning.publish_rota(

@@ -170,3 +170,25 @@ def test_null_for_a_required_field_is_422(
         path, json={"first_name": None}, headers={**coordinator, "If-Match": etag}
     )
     assert _is_problem(response, 422)["errors"][0]["loc"] == ["body", "first_name"]
+
+
+def test_a_run_over_an_active_runs_period_is_refused_with_its_id(
+    client: TestClient, coordinator: dict[str, str]
+) -> None:
+    first = client.post(
+        f"{API}/plan-runs", json={"period_start": "2026-12-07"}, headers=coordinator
+    )
+    assert first.status_code == 202, first.text
+    again = client.post(
+        f"{API}/plan-runs", json={"period_start": "2026-11-30", "days": 14}, headers=coordinator
+    )
+    body = _is_problem(again, 409)
+    assert body["run_id"] == first.json()["id"]
+    assert [(e["loc"], e["type"]) for e in body["errors"]] == [
+        (["body", "period_start"], "one_active_run")
+    ]
+    assert f"calcul {body['run_id']}" in body["detail"]
+    later = client.post(
+        f"{API}/plan-runs", json={"period_start": "2026-12-14"}, headers=coordinator
+    )
+    assert later.status_code == 202, later.text

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
+from scheduler import models
 from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.demo import load_demo
 from scheduler.migrations import downgrade_to, upgrade_to_head
@@ -78,3 +81,56 @@ def test_two_migrations_at_once_on_postgresql_take_turns(empty_url: str) -> None
         assert "rendered_report" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_one_active_run_migration_settles_rows_that_break_its_rules(empty_url: str) -> None:
+    """Runs and links left by the races before the rules existed: the later overlapping active
+    runs are cancelled (a running one is kept first), the older duplicate live links revoked."""
+    upgrade_to_head(empty_url)
+    downgrade_to(empty_url, "c41d7e2a9b53-1")
+    engine = make_engine(empty_url)
+    monday = date(2027, 1, 4)
+    with unit_of_work(make_session_factory(engine)) as session:
+        groupement = models.Groupement(slug="g", name="G")
+        session.add(groupement)
+        session.flush()
+        for state, start, days in [
+            (models.RunState.QUEUED, monday, 7),  # overlaps the running one: cancelled
+            (models.RunState.RUNNING, monday, 14),
+            (models.RunState.QUEUED, monday + timedelta(days=7), 7),  # idem
+            (models.RunState.QUEUED, monday + timedelta(days=28), 7),
+            (models.RunState.QUEUED, monday + timedelta(days=28), 7),  # overlaps the one above
+        ]:
+            session.add(
+                models.PlanRun(
+                    groupement_id=groupement.id, period_start=start, period_days=days, state=state
+                )
+            )
+        for label in ("Accueil", "Accueil", "Secrétariat"):
+            session.add(
+                models.FeedToken(
+                    groupement_id=groupement.id,
+                    kind=models.FeedKind.GROUPEMENT,
+                    subscriber=label,
+                    token_hash=f"{label}{uuid.uuid4().hex}".ljust(64, "0")[:64],
+                )
+            )
+    engine.dispose()
+
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with make_session_factory(engine)() as session:
+        states = list(session.scalars(select(models.PlanRun.state).order_by(models.PlanRun.id)))
+        live = session.execute(
+            select(models.FeedToken.subscriber, models.FeedToken.id)
+            .where(models.FeedToken.revoked_at.is_(None))
+            .order_by(models.FeedToken.id)
+        ).all()
+    engine.dispose()
+    cancelled, running, queued = (
+        models.RunState.CANCELLED,
+        models.RunState.RUNNING,
+        models.RunState.QUEUED,
+    )
+    assert states == [cancelled, running, cancelled, queued, cancelled]
+    assert [(label, token_id) for label, token_id in live] == [("Accueil", 2), ("Secrétariat", 3)]
