@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import feeds, models, patientele
+from scheduler.access import resolve
 from scheduler.audit import record_audit
 from scheduler.errors import Forbidden, ImportRejected, NotFound
 from scheduler.security import token_digest
@@ -26,7 +27,21 @@ class Subscription:
     links: feeds.SubscribeLinks
 
 
-def _may_subscribe(actor: models.User, kind: models.FeedKind, target_id: int) -> None:
+_FEED_TARGETS: dict[
+    models.FeedKind, type[models.Cabinet | models.Assistant | models.Groupement]
+] = {
+    models.FeedKind.CABINET: models.Cabinet,
+    models.FeedKind.ASSISTANT: models.Assistant,
+    models.FeedKind.GROUPEMENT: models.Groupement,
+}
+
+
+def _may_subscribe(
+    session: Session, actor: models.User, kind: models.FeedKind, target_id: int
+) -> None:
+    """The feed's row must be one the actor sees (else 404, whether it is another groupement's
+    or missing), and a cabinet or an assistant subscribes to its own feed only."""
+    resolve(session, actor, _FEED_TARGETS[kind], target_id, field="body.target_id")
     if actor.role is models.Role.COORDINATOR:
         return
     if actor.role is models.Role.CABINET and kind is models.FeedKind.CABINET:
@@ -66,8 +81,8 @@ def subscribe(
     """Issue a token for a feed the actor may read; the same subscriber's older tokens for that
     feed are revoked, so a link handed out again never leaves a forgotten one alive (with
     `replace_all`, every live token of that feed is revoked, whoever it was issued to)."""
-    _may_subscribe(actor, kind, target_id)
     begin_write(session)
+    _may_subscribe(session, actor, kind, target_id)
     now = now or datetime.now(UTC)
     target_column = {
         models.FeedKind.CABINET: models.FeedToken.cabinet_id,
@@ -150,7 +165,7 @@ def revoke(
 ) -> None:
     """Revoke a token the actor may manage: its URL answers 404 from now on."""
     if token_id not in {t.id for t in _visible_tokens(session, actor)}:
-        raise NotFound("abonnement", token_id)
+        raise NotFound("abonnement", token_id, field="path.subscription_id")
     begin_write(session)
     feeds.revoke_feed_token(
         session, token_id, now=now or datetime.now(UTC), groupement_id=actor.groupement_id
@@ -180,6 +195,7 @@ def record_snapshot(
     if actor.role is not models.Role.COORDINATOR:
         raise Forbidden("seul le coordinateur saisit les relevés de patientèle")
     begin_write(session)
+    resolve(session, actor, models.Doctor, doctor_id, field="body.doctor_id")
     row = patientele.add_snapshot(
         session,
         doctor_id=doctor_id,
