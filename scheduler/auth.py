@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scheduler import models
+from scheduler.access import resolve
 from scheduler.audit import record_audit, snapshot
 from scheduler.config import Settings
 from scheduler.errors import (
@@ -59,6 +60,16 @@ def create_user(
     )
     if groupement is None:
         raise NotFound("groupement", groupement_slug)
+    if actor is not None:
+        # Every id the request names must be a row the actor sees: another groupement's answers
+        # as a missing one does.
+        if cabinet_id is not None:
+            resolve(session, actor, models.Cabinet, cabinet_id, field="body.cabinet_id")
+        if assistant_id is not None:
+            resolve(session, actor, models.Assistant, assistant_id, field="body.assistant_id")
+        for index, contract_id in enumerate(granted_contract_ids or []):
+            field = f"body.granted_contract_ids.{index}"
+            resolve(session, actor, models.PooledContract, contract_id, field=field)
     email = email.strip().lower()
     if "@" not in email:
         raise InvalidField("email", "value", "ce n'est pas une adresse e-mail")

@@ -20,15 +20,21 @@ class PartagendaError(Exception):
 
 
 class NotFound(PartagendaError, LookupError):
-    """A resource that does not exist (or that the caller may not see)."""
+    """A resource that does not exist (or that the caller may not see: the answer is the same);
+    `field` names the request field that referred to it (`path.contract_id`, `body.cabinet_id`,
+    `query.rota_id`...) when there is one."""
 
     status = 404
     title = "Ressource introuvable"
 
-    def __init__(self, entity: str, key: object) -> None:
+    def __init__(self, entity: str, key: object, *, field: str | None = None) -> None:
         super().__init__(f"{entity} {key!s} introuvable")
         self.entity = entity
         self.key = key
+        if field is not None:
+            self.field = field
+            self.rule = "not_found"
+            self.message = f"{entity} {key!s} introuvable"
 
 
 class Forbidden(PartagendaError):

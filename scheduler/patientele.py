@@ -62,14 +62,11 @@ def add_snapshot(
 ) -> models.PatienteleSnapshot:
     """Stage one validated snapshot (the doctor exists, in `groupement_id` when given)."""
     doctor = session.get(models.Doctor, doctor_id)
-    if doctor is None:
+    if doctor is None or (
+        groupement_id is not None and doctor.cabinet.groupement_id != groupement_id
+    ):
+        # Another groupement's doctor is answered as an unknown one (never with its RPPS).
         raise SnapshotRejected("doctor_id", "unknown_doctor", f"médecin {doctor_id} inconnu")
-    if groupement_id is not None and doctor.cabinet.groupement_id != groupement_id:
-        raise SnapshotRejected(
-            "doctor_id",
-            "other_groupement",
-            f"le médecin {doctor.rpps} relève d'un autre groupement",
-        )
     for name, value in (("pmt", pmt), ("file_active", file_active)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise SnapshotRejected(name, "integer", f"{value!r} n'est pas un nombre entier")
@@ -184,18 +181,11 @@ def import_snapshots_csv(session: Session, data: bytes | str, *, groupement_id: 
                     number, "rpps", "rpps_checksum", f"clé de contrôle du RPPS {rpps} invalide"
                 )
             )
-        elif rpps not in doctors:
+        elif rpps not in doctors or cabinets.get(doctors[rpps].cabinet_id) != groupement_id:
+            # Another groupement's doctor is answered as an unknown one: nothing tells that
+            # the RPPS is on file elsewhere.
             line_errors.append(
                 LineError(number, "rpps", "unknown_doctor", f"aucun médecin de RPPS {rpps}")
-            )
-        elif cabinets.get(doctors[rpps].cabinet_id) != groupement_id:
-            line_errors.append(
-                LineError(
-                    number,
-                    "rpps",
-                    "other_groupement",
-                    f"le médecin {rpps} relève d'un autre groupement",
-                )
             )
         else:
             doctor = doctors[rpps]

@@ -38,6 +38,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler import models
+from scheduler.access import resolve
 from scheduler.contribution import (
     AbsenceInput,
     ContractFigures,
@@ -380,38 +381,25 @@ def report_for(
     period: str,
     *,
     today: date | None = None,
+    field: str = "path.contract_id",
 ) -> AllocationReport:
     """The report `user` may read (as read on `today`, by default the groupement's date now):
     auditors their granted contracts, a cabinet its own figures plus the group's totals, the
-    coordinator everything in the groupement."""
-    contract = session.get(models.PooledContract, contract_id)
-    if contract is None:
-        raise NotFound("contrat", contract_id)
+    coordinator everything in the groupement.
+
+    A contract the user may not read (another groupement's, not granted to the auditor, one the
+    cabinet is no member of) is `NotFound` naming `field`, as a missing one is."""
+    if user.role not in (models.Role.COORDINATOR, models.Role.CABINET, models.Role.AUDITOR):
+        raise Forbidden("votre rôle ne donne pas accès aux rapports d'allocation")
+    contract = resolve(session, user, models.PooledContract, contract_id, field=field)
     parsed = parse_period(
         period, contract_start=contract.start_date, duration_years=contract.duration_years
     )
-    if user.role is models.Role.AUDITOR:
-        granted = session.scalar(
-            select(models.AuditorGrant.id).where(
-                models.AuditorGrant.user_id == user.id,
-                models.AuditorGrant.contract_id == contract.id,
-            )
-        )
-        if granted is None:
-            raise Forbidden("ce contrat ne fait pas partie de vos habilitations de contrôle")
-        return build_report(session, contract, parsed, today=today)
-    if user.groupement_id != contract.groupement_id:
-        raise Forbidden("ce contrat appartient à un autre groupement")
-    if user.role is models.Role.COORDINATOR:
-        return build_report(session, contract, parsed, today=today)
-    if user.role is models.Role.CABINET and user.cabinet_id is not None:
-        members = {s.cabinet_id for plan in contract.share_plans for s in plan.shares}
-        if user.cabinet_id not in members:
-            raise Forbidden("votre cabinet n'est pas membre de ce contrat")
-        return restrict_to_cabinet(
-            build_report(session, contract, parsed, today=today), user.cabinet_id
-        )
-    raise Forbidden("votre rôle ne donne pas accès aux rapports d'allocation")
+    report = build_report(session, contract, parsed, today=today)
+    if user.role is models.Role.CABINET:
+        # `resolve` let through the contracts the cabinet is a member of only.
+        return restrict_to_cabinet(report, user.cabinet_id or 0)
+    return report
 
 
 # --- Canonical content and digest ----------------------------------------------------------------

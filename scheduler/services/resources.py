@@ -19,20 +19,20 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, false, func, inspect, select, text, true
+from sqlalchemy import Select, false, func, inspect, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import models, planning
+from scheduler.access import resolve, visible
 from scheduler.audit import record_audit, snapshot
 from scheduler.demo import ensure_policies
 from scheduler.errors import (
     DuplicateResource,
     Forbidden,
     InvalidField,
-    NotFound,
     PreconditionFailed,
     ResourceInUse,
     ShareTotalInvalid,
@@ -40,7 +40,6 @@ from scheduler.errors import (
 
 Role = models.Role
 E = TypeVar("E", bound=models.Base)
-MAX_INT = 2_147_483_647
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
@@ -114,109 +113,7 @@ def _page(session: Session, stmt: Select[E], order: Any, limit: int, offset: int
 
 
 # --- Visibility ---------------------------------------------------------------------------------
-
-
-def _cabinets_of_groupement(groupement_id: int) -> Select[int]:
-    return select(models.Cabinet.id).where(models.Cabinet.groupement_id == groupement_id)
-
-
-def _assistants_of_groupement(groupement_id: int) -> Select[int]:
-    return select(models.Assistant.id).where(models.Assistant.groupement_id == groupement_id)
-
-
-def _member_contracts(cabinet_id: int) -> Select[int]:
-    return (
-        select(models.SharePlan.contract_id)
-        .join(models.Share, models.Share.plan_id == models.SharePlan.id)
-        .where(models.Share.cabinet_id == cabinet_id)
-    )
-
-
-def _granted_contracts(user_id: int) -> Select[int]:
-    return select(models.AuditorGrant.contract_id).where(models.AuditorGrant.user_id == user_id)
-
-
-def visible(actor: models.User, model: type[models.Base]) -> ColumnElement[bool]:
-    """The rows of `model` the actor may read (raises `Forbidden` when the role reads none)."""
-    gid = actor.groupement_id
-    role = actor.role
-    coordinator = role is Role.COORDINATOR
-    if model is models.Groupement:
-        return models.Groupement.id == gid
-    if model is models.Assistant:
-        if coordinator:
-            return models.Assistant.groupement_id == gid
-        if role is Role.ASSISTANT:
-            return (models.Assistant.groupement_id == gid) & (
-                models.Assistant.id == actor.assistant_id
-            )
-    if model is models.Cabinet:
-        if coordinator:
-            return models.Cabinet.groupement_id == gid
-        if role is Role.CABINET:
-            return (models.Cabinet.groupement_id == gid) & (models.Cabinet.id == actor.cabinet_id)
-    if model is models.Doctor:
-        if coordinator:
-            return models.Doctor.cabinet_id.in_(_cabinets_of_groupement(gid))
-        if role is Role.CABINET:
-            return models.Doctor.cabinet_id == (actor.cabinet_id or 0)
-    if model is models.ConsultationSession:
-        if coordinator:
-            return models.ConsultationSession.cabinet_id.in_(_cabinets_of_groupement(gid))
-        if role is Role.CABINET:
-            return models.ConsultationSession.cabinet_id == (actor.cabinet_id or 0)
-    if model is models.PooledContract:
-        own = models.PooledContract.groupement_id == gid
-        if coordinator:
-            return own
-        if role is Role.CABINET:
-            return own & models.PooledContract.id.in_(_member_contracts(actor.cabinet_id or 0))
-        if role is Role.AUDITOR:
-            return own & models.PooledContract.id.in_(_granted_contracts(actor.id))
-    if model is models.TravelTime and coordinator:
-        return models.TravelTime.groupement_id == gid
-    if model is models.Absence:
-        if coordinator:
-            return models.Absence.assistant_id.in_(_assistants_of_groupement(gid))
-        if role is Role.ASSISTANT:
-            return models.Absence.assistant_id == (actor.assistant_id or 0)
-    if model is models.User and coordinator:
-        return models.User.groupement_id == gid
-    if model is models.AuditLog and role in (Role.COORDINATOR, Role.AUDITOR):
-        return models.AuditLog.groupement_id == gid if coordinator else false()
-    raise Forbidden(f"le rôle {role.value} n'a pas accès à ces données")
-
-
-def _get(
-    session: Session, actor: models.User, model: type[E], entity: str, key: int, *options: Any
-) -> E:
-    if not 1 <= key <= MAX_INT:
-        raise NotFound(entity, key)
-    stmt = select(model).where(model.id == key, visible(actor, model))  # type: ignore[attr-defined]
-    row = session.scalar(stmt.options(*options))
-    if row is None:
-        raise NotFound(entity, key)
-    return row
-
-
-def _owned_cabinet(
-    session: Session, actor: models.User, cabinet_id: int, field: str
-) -> models.Cabinet:
-    cabinet = session.get(models.Cabinet, cabinet_id) if 1 <= cabinet_id <= MAX_INT else None
-    if cabinet is None or cabinet.groupement_id != actor.groupement_id:
-        raise InvalidField(field, "exists", f"aucun cabinet {cabinet_id} dans ce groupement")
-    return cabinet
-
-
-def _owned_assistant(
-    session: Session, actor: models.User, assistant_id: int, field: str
-) -> models.Assistant:
-    assistant = (
-        session.get(models.Assistant, assistant_id) if 1 <= assistant_id <= MAX_INT else None
-    )
-    if assistant is None or assistant.groupement_id != actor.groupement_id:
-        raise InvalidField(field, "exists", f"aucune assistante {assistant_id} dans ce groupement")
-    return assistant
+# Which rows each role reads, and how an id of a request becomes a row: `scheduler.access`.
 
 
 def _refuse_if_used(session: Session, entity: str, key: int, *uses: Select[int]) -> None:
@@ -377,9 +274,11 @@ def list_groupements(
     return _page(session, stmt, models.Groupement.id, limit, offset)
 
 
-def get_groupement(session: Session, actor: models.User, groupement_id: int) -> models.Groupement:
+def get_groupement(
+    session: Session, actor: models.User, groupement_id: int, *, field: str = "path.groupement_id"
+) -> models.Groupement:
     """The actor's groupement."""
-    return _get(session, actor, models.Groupement, "groupement", groupement_id)
+    return resolve(session, actor, models.Groupement, groupement_id, field=field)
 
 
 def update_groupement(
@@ -456,9 +355,11 @@ def list_assistants(
     return _page(session, stmt, models.Assistant.id, limit, offset)
 
 
-def get_assistant(session: Session, actor: models.User, assistant_id: int) -> models.Assistant:
-    """One assistant."""
-    return _get(session, actor, models.Assistant, "assistante", assistant_id)
+def get_assistant(
+    session: Session, actor: models.User, assistant_id: int, *, field: str = "path.assistant_id"
+) -> models.Assistant:
+    """One assistant the actor may see (`field` names where the id came from)."""
+    return resolve(session, actor, models.Assistant, assistant_id, field=field)
 
 
 def create_assistant(
@@ -569,9 +470,11 @@ def list_cabinets(
     return _page(session, stmt, models.Cabinet.id, limit, offset)
 
 
-def get_cabinet(session: Session, actor: models.User, cabinet_id: int) -> models.Cabinet:
-    """One cabinet."""
-    return _get(session, actor, models.Cabinet, "cabinet", cabinet_id)
+def get_cabinet(
+    session: Session, actor: models.User, cabinet_id: int, *, field: str = "path.cabinet_id"
+) -> models.Cabinet:
+    """One cabinet the actor may see (`field` names where the id came from)."""
+    return resolve(session, actor, models.Cabinet, cabinet_id, field=field)
 
 
 def create_cabinet(session: Session, actor: models.User, data: dict[str, Any]) -> models.Cabinet:
@@ -653,13 +556,16 @@ def list_doctors(
     """Doctors the actor may see."""
     stmt = select(models.Doctor).where(visible(actor, models.Doctor))
     if cabinet_id is not None:
+        get_cabinet(session, actor, cabinet_id, field="query.cabinet_id")
         stmt = stmt.where(models.Doctor.cabinet_id == cabinet_id)
     return _page(session, stmt, models.Doctor.id, limit, offset)
 
 
-def get_doctor(session: Session, actor: models.User, doctor_id: int) -> models.Doctor:
-    """One doctor."""
-    return _get(session, actor, models.Doctor, "médecin", doctor_id)
+def get_doctor(
+    session: Session, actor: models.User, doctor_id: int, *, field: str = "path.doctor_id"
+) -> models.Doctor:
+    """One doctor the actor may see (`field` names where the id came from)."""
+    return resolve(session, actor, models.Doctor, doctor_id, field=field)
 
 
 def _unique_rpps(session: Session, rpps: str, exclude: int | None = None) -> None:
@@ -674,7 +580,7 @@ def create_doctor(session: Session, actor: models.User, data: dict[str, Any]) ->
     """Add a doctor to a member cabinet."""
     _require_coordinator(actor)
     begin_write(session)
-    _owned_cabinet(session, actor, data["cabinet_id"], "cabinet_id")
+    get_cabinet(session, actor, data["cabinet_id"], field="body.cabinet_id")
     _unique_rpps(session, data["rpps"])
     doctor = models.Doctor(**data)
     with _committing(session, "médecin", data["rpps"]):
@@ -697,7 +603,7 @@ def update_doctor(
     begin_write(session)
     doctor = get_doctor(session, actor, doctor_id)
     if changes.get("cabinet_id") is not None:
-        _owned_cabinet(session, actor, changes["cabinet_id"], "cabinet_id")
+        get_cabinet(session, actor, changes["cabinet_id"], field="body.cabinet_id")
     if changes.get("rpps") is not None:
         _unique_rpps(session, changes["rpps"], exclude=doctor.id)
     changes = {k: v for k, v in changes.items() if v is not None or k == "installed_on"}
@@ -750,7 +656,7 @@ def _validate_shares(
                 f"{field}.{index}.cabinet_id", "unique", "ce cabinet a déjà une part"
             )
         seen.add(cabinet_id)
-        _owned_cabinet(session, actor, cabinet_id, f"{field}.{index}.cabinet_id")
+        get_cabinet(session, actor, cabinet_id, field=f"body.{field}.{index}.cabinet_id")
     total = sum(share["share_bp"] for share in shares)
     if total != models.SHARE_TOTAL_BP:
         raise ShareTotalInvalid(total, field)
@@ -765,7 +671,9 @@ def _contract_assistants(
         if item["assistant_id"] in seen:
             raise InvalidField(f"assistants.{index}.assistant_id", "unique", "assistante en double")
         seen.add(item["assistant_id"])
-        _owned_assistant(session, actor, item["assistant_id"], f"assistants.{index}.assistant_id")
+        get_assistant(
+            session, actor, item["assistant_id"], field=f"body.assistants.{index}.assistant_id"
+        )
         rows.append(
             models.ContractAssistant(
                 assistant_id=item["assistant_id"], weekly_minutes=item["weekly_minutes"]
@@ -796,9 +704,13 @@ def list_contracts(
     return _page(session, stmt, models.PooledContract.id, limit, offset)
 
 
-def get_contract(session: Session, actor: models.User, contract_id: int) -> models.PooledContract:
-    """One contract with its assistants and share plans."""
-    return _get(session, actor, models.PooledContract, "contrat", contract_id, *_contract_options())
+def get_contract(
+    session: Session, actor: models.User, contract_id: int, *, field: str = "path.contract_id"
+) -> models.PooledContract:
+    """One contract with its assistants and share plans (`field` names where the id came from)."""
+    return resolve(
+        session, actor, models.PooledContract, contract_id, field=field, options=_contract_options()
+    )
 
 
 def create_contract(
@@ -983,6 +895,7 @@ def list_travel_times(
     """Travel times between the groupement's cabinets."""
     stmt = select(models.TravelTime).where(visible(actor, models.TravelTime))
     if cabinet_id is not None:
+        get_cabinet(session, actor, cabinet_id, field="query.cabinet_id")
         stmt = stmt.where(
             (models.TravelTime.origin_id == cabinet_id)
             | (models.TravelTime.destination_id == cabinet_id)
@@ -994,7 +907,7 @@ def list_travel_times(
 
 def get_travel_time(session: Session, actor: models.User, travel_id: int) -> models.TravelTime:
     """One travel time."""
-    return _get(session, actor, models.TravelTime, "trajet", travel_id)
+    return resolve(session, actor, models.TravelTime, travel_id, field="path.travel_time_id")
 
 
 def create_travel_time(
@@ -1005,8 +918,8 @@ def create_travel_time(
     begin_write(session)
     if data["origin_id"] == data["destination_id"]:
         raise InvalidField("destination_id", "two_sites", "deux cabinets différents")
-    _owned_cabinet(session, actor, data["origin_id"], "origin_id")
-    _owned_cabinet(session, actor, data["destination_id"], "destination_id")
+    get_cabinet(session, actor, data["origin_id"], field="body.origin_id")
+    get_cabinet(session, actor, data["destination_id"], field="body.destination_id")
     a, b = sorted((data["origin_id"], data["destination_id"]))
     exists = session.scalar(
         select(models.TravelTime.id).where(
@@ -1127,6 +1040,7 @@ def list_consultation_sessions(
     """Consultation sessions the actor may see."""
     stmt = select(models.ConsultationSession).where(visible(actor, models.ConsultationSession))
     if cabinet_id is not None:
+        get_cabinet(session, actor, cabinet_id, field="query.cabinet_id")
         stmt = stmt.where(models.ConsultationSession.cabinet_id == cabinet_id)
     if weekday is not None:
         stmt = stmt.where(models.ConsultationSession.weekday == weekday)
@@ -1137,14 +1051,18 @@ def get_consultation_session(
     session: Session, actor: models.User, session_id: int
 ) -> models.ConsultationSession:
     """One consultation session."""
-    return _get(session, actor, models.ConsultationSession, "séance", session_id)
+    return resolve(
+        session, actor, models.ConsultationSession, session_id, field="path.consultation_session_id"
+    )
 
 
-def _check_doctor(session: Session, cabinet_id: int, doctor_id: int | None) -> None:
+def _check_doctor(
+    session: Session, actor: models.User, cabinet_id: int, doctor_id: int | None
+) -> None:
     if doctor_id is None:
         return
-    doctor = session.get(models.Doctor, doctor_id) if doctor_id <= MAX_INT else None
-    if doctor is None or doctor.cabinet_id != cabinet_id:
+    doctor = get_doctor(session, actor, doctor_id, field="body.doctor_id")
+    if doctor.cabinet_id != cabinet_id:
         raise InvalidField("doctor_id", "exists", "pas un médecin de ce cabinet")
 
 
@@ -1154,8 +1072,8 @@ def create_consultation_session(
     """Add a weekly consultation session to a cabinet."""
     _require_coordinator(actor)
     begin_write(session)
-    _owned_cabinet(session, actor, data["cabinet_id"], "cabinet_id")
-    _check_doctor(session, data["cabinet_id"], data.get("doctor_id"))
+    get_cabinet(session, actor, data["cabinet_id"], field="body.cabinet_id")
+    _check_doctor(session, actor, data["cabinet_id"], data.get("doctor_id"))
     row = models.ConsultationSession(**data)
     with _committing(session, "séance", "new"):
         session.add(row)
@@ -1182,7 +1100,7 @@ def update_consultation_session(
     end = changes.get("end_minute", row.end_minute)
     if end <= start:
         raise InvalidField("end_minute", "ordered", "doit suivre start_minute")
-    _check_doctor(session, row.cabinet_id, changes.get("doctor_id", row.doctor_id))
+    _check_doctor(session, actor, row.cabinet_id, changes.get("doctor_id", row.doctor_id))
     before = snapshot(row)
     with _committing(session, "séance", session_id):
         _apply(row, changes)
@@ -1223,6 +1141,7 @@ def list_absences(
     """Absences the actor may see, filtered by assistant, kind and overlap with [since, until)."""
     stmt = select(models.Absence).where(visible(actor, models.Absence))
     if assistant_id is not None:
+        get_assistant(session, actor, assistant_id, field="query.assistant_id")
         stmt = stmt.where(models.Absence.assistant_id == assistant_id)
     if kind is not None:
         stmt = stmt.where(models.Absence.kind == kind)
@@ -1235,14 +1154,14 @@ def list_absences(
 
 def get_absence(session: Session, actor: models.User, absence_id: int) -> models.Absence:
     """One absence."""
-    return _get(session, actor, models.Absence, "absence", absence_id)
+    return resolve(session, actor, models.Absence, absence_id, field="path.absence_id")
 
 
 def create_absence(session: Session, actor: models.User, data: dict[str, Any]) -> models.Absence:
     """Record an absence through the planning workflow (the ledger stops counting it as delivered)."""
     _require_coordinator(actor)
     begin_write(session)
-    _owned_assistant(session, actor, data["assistant_id"], "assistant_id")
+    get_assistant(session, actor, data["assistant_id"], field="body.assistant_id")
     with _committing(session, "absence", "new"):
         row = planning.record_absence(
             session,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import feeds, models, patientele
+from scheduler.access import resolve
 from scheduler.audit import record_audit
 from scheduler.errors import Forbidden, ImportRejected, NotFound
 from scheduler.locks import advisory_key
@@ -29,7 +30,21 @@ class Subscription:
     links: feeds.SubscribeLinks
 
 
-def _may_subscribe(actor: models.User, kind: models.FeedKind, target_id: int) -> None:
+_FEED_TARGETS: dict[
+    models.FeedKind, type[models.Cabinet | models.Assistant | models.Groupement]
+] = {
+    models.FeedKind.CABINET: models.Cabinet,
+    models.FeedKind.ASSISTANT: models.Assistant,
+    models.FeedKind.GROUPEMENT: models.Groupement,
+}
+
+
+def _may_subscribe(
+    session: Session, actor: models.User, kind: models.FeedKind, target_id: int
+) -> None:
+    """The feed's row must be one the actor sees (else 404, whether it is another groupement's
+    or missing), and a cabinet or an assistant subscribes to its own feed only."""
+    resolve(session, actor, _FEED_TARGETS[kind], target_id, field="body.target_id")
     if actor.role is models.Role.COORDINATOR:
         return
     if actor.role is models.Role.CABINET and kind is models.FeedKind.CABINET:
@@ -77,7 +92,6 @@ def subscribe(
     one feed take turns (a transaction-scoped advisory lock on PostgreSQL; SQLite writers already
     do), and a partial unique index refuses a second live token, the request then being replayed
     on fresh data."""
-    _may_subscribe(actor, kind, target_id)
     issue = partial(
         _subscribe_once,
         session,
@@ -117,6 +131,7 @@ def _subscribe_once(
     replace_all: bool,
 ) -> Subscription:
     begin_write(session)
+    _may_subscribe(session, actor, kind, target_id)
     _take_turns(session, kind, target_id)
     now = now or datetime.now(UTC)
     target_column = {
@@ -201,7 +216,7 @@ def revoke(
 ) -> None:
     """Revoke a token the actor may manage: its URL answers 404 from now on."""
     if token_id not in {t.id for t in _visible_tokens(session, actor)}:
-        raise NotFound("abonnement", token_id)
+        raise NotFound("abonnement", token_id, field="path.subscription_id")
     begin_write(session)
     feeds.revoke_feed_token(
         session, token_id, now=now or datetime.now(UTC), groupement_id=actor.groupement_id
@@ -231,6 +246,7 @@ def record_snapshot(
     if actor.role is not models.Role.COORDINATOR:
         raise Forbidden("seul le coordinateur saisit les relevés de patientèle")
     begin_write(session)
+    resolve(session, actor, models.Doctor, doctor_id, field="body.doctor_id")
     row = patientele.add_snapshot(
         session,
         doctor_id=doctor_id,

@@ -12,14 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import models, planning, runs
-from scheduler.errors import Forbidden, IdempotencyInFlight, NotFound, PreconditionFailed
+from scheduler.access import resolve
+from scheduler.errors import (
+    Forbidden,
+    IdempotencyInFlight,
+    NotFound,
+    PreconditionFailed,
+)
 from scheduler.services.resources import begin_write
 from solver.validation import Violation
 
@@ -58,7 +64,7 @@ def request_run(
     _coordinator(actor)
     begin_write(session)
     if based_on_id is not None:
-        get_rota(session, actor, based_on_id)
+        get_rota(session, actor, based_on_id, field="body.based_on_id")
     run = runs.request_plan_run(
         session,
         actor.groupement_id,
@@ -79,13 +85,12 @@ def request_run(
     return run
 
 
-def get_run(session: Session, actor: models.User, run_id: int) -> models.PlanRun:
+def get_run(
+    session: Session, actor: models.User, run_id: int, *, field: str = "path.run_id"
+) -> models.PlanRun:
     """A plan run of the actor's groupement (coordinators)."""
     _coordinator(actor)
-    run = session.get(models.PlanRun, run_id) if 1 <= run_id <= 2_147_483_647 else None
-    if run is None or run.groupement_id != actor.groupement_id:
-        raise NotFound("calcul de planning", run_id)
-    return run
+    return resolve(session, actor, models.PlanRun, run_id, field=field)
 
 
 def list_runs(
@@ -137,36 +142,21 @@ class RotaView:
     explanation: list[Any]
 
 
-def _rota_query() -> Select[models.Rota]:
-    return select(models.Rota).options(
-        selectinload(models.Rota.assignments), selectinload(models.Rota.travel_legs)
-    )
-
-
 def get_rota(
-    session: Session, actor: models.User, rota_id: int, *, for_update: bool = False
+    session: Session,
+    actor: models.User,
+    rota_id: int,
+    *,
+    field: str = "path.rota_id",
+    for_update: bool = False,
 ) -> models.Rota:
-    """A rota of the actor's groupement (any role of it may read, filtered by `view_rota`).
-
-    `for_update` locks the rota's row until the commit (PostgreSQL; SQLite writers already take
-    turns) and reads it afresh: a concurrent writer of the same rota waits, then sees this one's
-    work.
-    """
-    query = _rota_query().where(models.Rota.id == rota_id)
-    if for_update:  # never another groupement's row
-        query = (
-            query.where(models.Rota.groupement_id == actor.groupement_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    rota = session.scalar(query) if 1 <= rota_id <= 2_147_483_647 else None
-    if rota is None or rota.groupement_id != actor.groupement_id:
-        raise NotFound("planning", rota_id)
-    if actor.role is Role.AUDITOR:
-        raise Forbidden("les auditeurs lisent les rapports, pas les plannings")
-    if actor.role is not Role.COORDINATOR and rota.status is not models.RotaStatus.PUBLISHED:
-        raise NotFound("planning", rota_id)
-    return rota
+    """A rota of the actor's groupement (any role of it but auditors may read a published one,
+    filtered by `view_rota`; coordinators drafts too). `for_update` locks its row until the
+    commit and reads it afresh (`access.resolve`): concurrent edits of one rota take turns."""
+    options = (selectinload(models.Rota.assignments), selectinload(models.Rota.travel_legs))
+    return resolve(
+        session, actor, models.Rota, rota_id, field=field, options=options, for_update=for_update
+    )
 
 
 def list_rotas(
@@ -293,20 +283,18 @@ def edit(
 def _check_edit_scope(
     session: Session, actor: models.User, rota: models.Rota, change: planning.Edit
 ) -> None:
-    cabinet_id = getattr(change, "cabinet_id", None)
-    for model, key in (
-        (models.Cabinet, cabinet_id),
-        (models.Assistant, getattr(change, "assistant_id", None)),
-        (models.PooledContract, getattr(change, "contract_id", None)),
-    ):
-        if key is None:
-            continue
-        row = session.get(model, key) if 1 <= key <= 2_147_483_647 else None
-        if row is None or getattr(row, "groupement_id", None) != actor.groupement_id:
-            raise NotFound(model.__tablename__, key)
+    references: tuple[tuple[type[models.Base], str], ...] = (
+        (models.Cabinet, "cabinet_id"),
+        (models.Assistant, "assistant_id"),
+        (models.PooledContract, "contract_id"),
+    )
+    for model, name in references:
+        key = getattr(change, name, None)
+        if key is not None:
+            resolve(session, actor, model, key, field=f"body.{name}")
     assignment_id = getattr(change, "assignment_id", None)
     if assignment_id is not None and assignment_id not in {a.id for a in rota.assignments}:
-        raise NotFound("affectation", assignment_id)
+        raise NotFound("affectation", assignment_id, field="body.assignment_id")
 
 
 def publish(
@@ -345,6 +333,7 @@ def change_notices(
         models.ChangeNotice.groupement_id == actor.groupement_id
     )
     if rota_id is not None:
+        get_rota(session, actor, rota_id, field="query.rota_id")
         stmt = stmt.where(models.ChangeNotice.rota_id == rota_id)
     if actor.role is Role.ASSISTANT:
         stmt = stmt.where(models.ChangeNotice.assistant_id == actor.assistant_id)
@@ -372,7 +361,12 @@ def ledger(
     until: date | None = None,
 ) -> LedgerView:
     """The hours ledger: a cabinet sees its rows and the group's totals, an assistant hers, an
-    auditor those of granted contracts, a coordinator everything."""
+    auditor those of granted contracts, a coordinator everything. A filter names a contract or
+    a cabinet the actor may read, else the answer is 404 as for a missing one."""
+    if contract_id is not None:
+        resolve(session, actor, models.PooledContract, contract_id, field="query.contract_id")
+    if cabinet_id is not None:
+        resolve(session, actor, models.Cabinet, cabinet_id, field="query.cabinet_id")
     rows = planning.ledger(
         session,
         actor.groupement_id,

@@ -165,8 +165,9 @@ def test_auditor_downloads_csv_of_a_granted_contract_only(web: TestClient, world
     csv = web.get(f"/controle/contrats/{granted.id}/rapport.csv", params={"periode": "Y1"})
     assert csv.status_code == 200
     assert csv.headers["content-disposition"].startswith("attachment;")
+    # A contract not granted is answered as a missing one: its existence is not revealed.
     refused = web.get(f"/controle/contrats/{other.id}/rapport.csv", params={"periode": "Y1"})
-    assert refused.status_code == 403
+    assert refused.status_code == 404
 
 
 def test_progress_fragment_of_a_queued_run_polls(web: TestClient, world: World) -> None:

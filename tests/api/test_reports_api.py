@@ -37,8 +37,9 @@ def test_auditor_downloads_a_granted_contract_report_as_pdf(
 
 def test_auditor_cannot_read_a_contract_not_granted(client: TestClient, world: World) -> None:
     response = client.get(_url(world, 1), headers=bearer(world.users["auditor"]))
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["loc"] == ["path", "contract_id"]
 
 
 def test_coordinator_reads_the_report_as_json_with_its_digest(
@@ -55,7 +56,21 @@ def test_coordinator_of_another_groupement_is_refused(
     client: TestClient, world: World, other_world: World
 ) -> None:
     response = client.get(_url(world), headers=bearer(other_world.users["coordinator"]))
-    assert response.status_code in (403, 404)
+    assert response.status_code == 404
+    missing = client.get(
+        "/api/v1/contracts/999999/report?period=Y1",
+        headers=bearer(other_world.users["coordinator"]),
+    )
+    # The same problem as for a contract that does not exist, but for the id.
+    assert response.json() == {
+        **missing.json(),
+        "detail": missing.json()["detail"].replace("999999", str(world.contracts[0].id)),
+        "instance": response.json()["instance"],
+        "errors": [
+            {**e, "msg": e["msg"].replace("999999", str(world.contracts[0].id))}
+            for e in missing.json()["errors"]
+        ],
+    }
 
 
 def test_assistant_may_not_read_reports(client: TestClient, world: World) -> None:

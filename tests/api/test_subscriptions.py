@@ -44,8 +44,13 @@ def test_cabinet_subscribes_to_its_own_feed_only(
         session.query(models.FeedToken).filter_by(token_hash=digest).one().cabinet_id
         == world.cabinets[0].id
     )
+    # A sibling cabinet is a row the cabinet does not see: 404, as for a missing one.
     other = _subscribe(client, cabinet_user, "cabinet", world.cabinets[1].id)
-    assert other["status"] == 403
+    assert other["status"] == 404
+    assert other["body"]["errors"][0]["loc"] == ["body", "target_id"]
+    # A kind of feed the role reads none of is refused outright.
+    assistant_feed = _subscribe(client, cabinet_user, "assistant", world.assistants[0].id)
+    assert assistant_feed["status"] == 403
 
 
 def test_assistant_cannot_subscribe_to_the_groupement_feed(

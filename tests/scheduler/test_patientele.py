@@ -134,7 +134,9 @@ def test_add_snapshot_validated(session: Session, setup: Setup) -> None:
             source="x",
             groupement_id=setup.groupement.id + 1,
         )
-    assert foreign.value.rule == "other_groupement"
+    # Another groupement's doctor is answered as an unknown one, without its RPPS.
+    assert foreign.value.rule == "unknown_doctor"
+    assert str(foreign.value) == f"doctor_id : médecin {setup.doctor.id} inconnu"
 
 
 @pytest.mark.parametrize(
@@ -192,10 +194,11 @@ def test_import_is_all_or_nothing_with_every_error_listed(session: Session, setu
         (8, "date", "duplicate_in_file"),
         (9, "date", "duplicate_in_db"),
         (10, "rpps", "unknown_doctor"),
-        (11, "rpps", "other_groupement"),
+        (11, "rpps", "unknown_doctor"),
         (12, "source", "required"),
     ]
     messages = {line: message for line, _, _, message in caught.value.errors}
+    assert messages[11] == f"aucun médecin de RPPS {THEIRS}"
     assert messages[8] == f"relevé {OURS_2} au 2026-02-01 déjà présent ligne 2"
     assert messages[3] == "clé de contrôle du RPPS 10198864159 invalide"
     assert "rien n'a été importé" in str(caught.value)

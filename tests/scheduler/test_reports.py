@@ -362,8 +362,11 @@ def test_access_rules(session: Session, scenario: Scenario) -> None:
     # The group's totals are still there.
     assert own.figures.progress.pmt.gain == 40 and own.visible_to_cabinet == scenario.tilleuls.id
     assert "Cabinet médical du Parc" not in render_json(own).decode()
-    for name in ("auditor_other", "assistant", "outsider"):
-        with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden):
+        report_for(session, users["assistant"], cid, "2026-Q2")
+    # A contract not granted, or another groupement's, is answered as a missing one.
+    for name in ("auditor_other", "outsider"):
+        with pytest.raises(NotFound):
             report_for(session, users[name], cid, "2026-Q2")
     with pytest.raises(NotFound):
         report_for(session, users["coordinator"], 999_999, "2026-Q2")
