@@ -33,6 +33,7 @@ ENTITY_NAMES: dict[type[models.Base], str] = {
     models.Absence: "absence",
     models.Rota: "planning",
     models.PlanRun: "calcul de planning",
+    models.User: "utilisateur",
 }
 
 

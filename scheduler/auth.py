@@ -247,9 +247,13 @@ def unlock_user(
 ) -> models.User:
     """Lift the sign-in lock of a user and clear the failures (a coordinator of the user's
     groupement, or the CLI without `actor`); audited. `NotFound` for another groupement's user."""
-    user = session.get(models.User, user_id)
-    if user is None or (actor is not None and user.groupement_id != actor.groupement_id):
-        raise NotFound("utilisateur", user_id)
+    if actor is not None:
+        user = resolve(session, actor, models.User, user_id, field="path.user_id")
+    else:
+        found = session.get(models.User, user_id)
+        if found is None:
+            raise NotFound("utilisateur", user_id)
+        user = found
     key = account_key(user.email)
     throttle = session.get(models.SignInThrottle, key, populate_existing=True)
     before: dict[str, Any] | None = snapshot(throttle) if throttle is not None else None

@@ -310,6 +310,7 @@ def _ids(world: World, plan: Planned) -> dict[str, int]:
         "published_rota": plan.published.id,
         "assignment": plan.assignment.id,
         "subscription": plan.token_id,
+        "user": world.users["assistant"].id,
     }
 
 
@@ -427,6 +428,7 @@ ID_ROUTES: dict[str, list[Probe]] = {
             },
         )
     ],
+    f"POST {API}/users/{{user_id}}/unlock": [Probe((_path("user", "user_id"),))],
     f"GET {API}/doctors": [Probe((_query("cabinet", "cabinet_id"),))],
     f"POST {API}/doctors": [
         Probe(
@@ -634,7 +636,6 @@ ID_ROUTES: dict[str, list[Probe]] = {
 NO_ID_ROUTES: dict[str, str] = {
     f"GET {API}/openapi.json": "the API's description",
     f"GET {API}/docs": "the API's documentation page",
-    "GET /docs/oauth2-redirect": "part of the documentation page",
     f"POST {API}/auth/token": "sign-in by e-mail and password",
     f"GET {API}/auth/me": "the caller",
     f"GET {API}/users": "the caller's groupement, no filter",
