@@ -24,12 +24,11 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from time import monotonic
 from typing import TypedDict
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -645,65 +644,65 @@ class FeedSnapshot:
     body: bytes
 
 
-class FeedCache:
-    """Feed bytes kept in memory, keyed by token digest, revalidated against the database.
+def _live_feed_query() -> Select[int, str, datetime]:
+    # Built once: building and caching-keying a select costs several times its execution.
+    return (
+        select(
+            models.RenderedFeed.id,
+            models.RenderedFeed.etag,
+            models.RenderedFeed.last_modified_at,
+        )
+        .join(
+            models.FeedToken,
+            and_(
+                models.RenderedFeed.feed_key == _token_feed_key(),
+                models.RenderedFeed.groupement_id == models.FeedToken.groupement_id,
+            ),
+        )
+        .where(
+            models.FeedToken.token_hash == bindparam("digest"),
+            models.FeedToken.revoked_at.is_(None),
+        )
+    )
 
-    A lookup older than `max_age_s` runs one small indexed query (token still live? ETag?) and
-    reads the body again only when the ETag changed. `max_age_s` bounds how long a revocation or
-    a new publication can take to reach a subscriber through another worker process: 0 checks
-    on every request; the route uses 1 s, because the check costs about as much as serving the
-    bytes (benchmarks/feed_bench.py) and calendar clients poll every few hours anyway. Bounded
+
+_LIVE_FEED = _live_feed_query()
+_FEED_BODY = select(models.RenderedFeed.body).where(models.RenderedFeed.id == bindparam("feed_id"))
+
+
+class FeedCache:
+    """Feed bytes kept in memory, keyed by token digest, checked against the database each time.
+
+    Every lookup runs one small indexed query (is the token still live, which feed, which ETag?)
+    and reads the body again only when the feed or its ETag changed. So a revocation, from any
+    process, is seen by the very next request, and a new publication too; the query is built
+    once, which keeps it about as cheap as serving the bytes (benchmarks/feed_bench.py). Bounded
     in size: the oldest entries are dropped first.
     """
 
-    def __init__(self, *, max_age_s: float = 0.0, max_entries: int = 1024) -> None:
-        self._entries: dict[str, tuple[float, int, FeedSnapshot]] = {}
-        self._max_age_s = max_age_s
+    def __init__(self, *, max_entries: int = 1024) -> None:
+        self._entries: dict[str, tuple[int, FeedSnapshot]] = {}
         self._max_entries = max_entries
-
-    def forget(self, token: str) -> None:
-        """Drop what is cached for `token` (this process sees its revocation at once)."""
-        self._entries.pop(token_digest(token), None)
 
     def lookup(
         self, connection: Callable[[], AbstractContextManager[Connection]], token: str
     ) -> FeedSnapshot | None:
         """The live feed behind `token`, or None; `connection` opens a database connection."""
         digest = token_digest(token)
-        cached = self._entries.get(digest)
-        now = monotonic()
-        if cached is not None and now - cached[0] < self._max_age_s:
-            return cached[2]
         with connection() as db:
-            row = db.execute(
-                select(
-                    models.RenderedFeed.id,
-                    models.RenderedFeed.etag,
-                    models.RenderedFeed.last_modified_at,
-                )
-                .join(
-                    models.FeedToken,
-                    and_(
-                        models.RenderedFeed.feed_key == _token_feed_key(),
-                        models.RenderedFeed.groupement_id == models.FeedToken.groupement_id,
-                    ),
-                )
-                .where(models.FeedToken.token_hash == digest, models.FeedToken.revoked_at.is_(None))
-            ).first()
+            row = db.execute(_LIVE_FEED, {"digest": digest}).first()
             if row is None:
                 self._entries.pop(digest, None)
                 return None
             feed_id, etag, last_modified_at = row
-            if cached is not None and cached[1] == feed_id and cached[2].etag == etag:
-                snapshot = cached[2]
-            else:
-                body = db.scalar(
-                    select(models.RenderedFeed.body).where(models.RenderedFeed.id == feed_id)
-                )
-                if body is None:
-                    return None
-                snapshot = FeedSnapshot(etag, last_modified_at, bytes(body))
+            cached = self._entries.get(digest)
+            if cached is not None and cached[0] == feed_id and cached[1].etag == etag:
+                return cached[1]
+            body = db.scalar(_FEED_BODY, {"feed_id": feed_id})
+            if body is None:
+                return None
+            snapshot = FeedSnapshot(etag, last_modified_at, bytes(body))
         if cached is None and len(self._entries) >= self._max_entries:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[digest] = (now, feed_id, snapshot)
+        self._entries[digest] = (feed_id, snapshot)
         return snapshot
