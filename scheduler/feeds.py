@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from scheduler import models
 from scheduler.config import Settings, get_settings
@@ -644,40 +645,62 @@ class FeedSnapshot:
     body: bytes
 
 
-def _live_feed_query() -> Select[int, str, datetime]:
-    # Built once: building and caching-keying a select costs several times its execution.
-    return (
-        select(
-            models.RenderedFeed.id,
-            models.RenderedFeed.etag,
-            models.RenderedFeed.last_modified_at,
-        )
-        .join(
-            models.FeedToken,
-            and_(
-                models.RenderedFeed.feed_key == _token_feed_key(),
-                models.RenderedFeed.groupement_id == models.FeedToken.groupement_id,
-            ),
-        )
-        .where(
-            models.FeedToken.token_hash == bindparam("digest"),
-            models.FeedToken.revoked_at.is_(None),
-        )
+# Which feed a live token opens, and its ETag: the one query every feed request runs.
+_LIVE_FEED = (
+    select(models.RenderedFeed.id, models.RenderedFeed.etag)
+    .join(
+        models.FeedToken,
+        and_(
+            models.RenderedFeed.feed_key == _token_feed_key(),
+            models.RenderedFeed.groupement_id == models.FeedToken.groupement_id,
+        ),
     )
+    .where(
+        models.FeedToken.token_hash == bindparam("digest"),
+        models.FeedToken.revoked_at.is_(None),
+    )
+)
+_FEED_BODY = select(
+    models.RenderedFeed.etag, models.RenderedFeed.last_modified_at, models.RenderedFeed.body
+).where(models.RenderedFeed.id == bindparam("feed_id"))
+_COMPILED: dict[str, SQLCompiler] = {}
 
 
-_LIVE_FEED = _live_feed_query()
-_FEED_BODY = select(models.RenderedFeed.body).where(models.RenderedFeed.id == bindparam("feed_id"))
+def _live_feed(db: Connection, digest: str) -> tuple[int, str] | None:
+    """The id and ETag of the rendered feed a live token digest opens, or None.
+
+    Run on the driver's cursor with the statement compiled once per dialect: SQLAlchemy's
+    execution path (cache key, events, BEGIN, result processing) costs several times the indexed
+    query itself, and this runs on every feed request. Both columns need no type processing.
+    """
+    compiled = _COMPILED.get(db.dialect.name)
+    if compiled is None:
+        built = _LIVE_FEED.compile(dialect=db.dialect)
+        assert isinstance(built, SQLCompiler)
+        compiled = _COMPILED[db.dialect.name] = built
+    values = compiled.construct_params({"digest": digest})
+    assert values is not None
+    params: Any = (
+        tuple(values[name] for name in compiled.positiontup or ())
+        if db.dialect.positional
+        else values
+    )
+    cursor = db.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 class FeedCache:
     """Feed bytes kept in memory, keyed by token digest, checked against the database each time.
 
     Every lookup runs one small indexed query (is the token still live, which feed, which ETag?)
-    and reads the body again only when the feed or its ETag changed. So a revocation, from any
-    process, is seen by the very next request, and a new publication too; the query is built
-    once, which keeps it about as cheap as serving the bytes (benchmarks/feed_bench.py). Bounded
-    in size: the oldest entries are dropped first.
+    and reads the feed again only when it or its ETag changed. So a revocation, from any process,
+    is seen by the very next request, and a new publication too. Bounded in size: the oldest
+    entries are dropped first.
     """
 
     def __init__(self, *, max_entries: int = 1024) -> None:
@@ -690,18 +713,18 @@ class FeedCache:
         """The live feed behind `token`, or None; `connection` opens a database connection."""
         digest = token_digest(token)
         with connection() as db:
-            row = db.execute(_LIVE_FEED, {"digest": digest}).first()
-            if row is None:
+            live = _live_feed(db, digest)
+            if live is None:
                 self._entries.pop(digest, None)
                 return None
-            feed_id, etag, last_modified_at = row
+            feed_id, etag = live
             cached = self._entries.get(digest)
             if cached is not None and cached[0] == feed_id and cached[1].etag == etag:
                 return cached[1]
-            body = db.scalar(_FEED_BODY, {"feed_id": feed_id})
-            if body is None:
+            row = db.execute(_FEED_BODY, {"feed_id": feed_id}).first()
+            if row is None:
                 return None
-            snapshot = FeedSnapshot(etag, last_modified_at, bytes(body))
+            snapshot = FeedSnapshot(row.etag, row.last_modified_at, bytes(row.body))
         if cached is None and len(self._entries) >= self._max_entries:
             self._entries.pop(next(iter(self._entries)))
         self._entries[digest] = (feed_id, snapshot)
