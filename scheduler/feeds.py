@@ -663,7 +663,7 @@ _LIVE_FEED = (
 _FEED_BODY = select(
     models.RenderedFeed.etag, models.RenderedFeed.last_modified_at, models.RenderedFeed.body
 ).where(models.RenderedFeed.id == bindparam("feed_id"))
-_COMPILED: dict[str, SQLCompiler] = {}
+_COMPILED: dict[tuple[str, str], SQLCompiler] = {}  # by dialect and driver (paramstyle)
 
 
 def _live_feed(db: Connection, digest: str) -> tuple[int, str] | None:
@@ -673,17 +673,16 @@ def _live_feed(db: Connection, digest: str) -> tuple[int, str] | None:
     execution path (cache key, events, BEGIN, result processing) costs several times the indexed
     query itself, and this runs on every feed request. Both columns need no type processing.
     """
-    compiled = _COMPILED.get(db.dialect.name)
+    dialect = db.dialect
+    compiled = _COMPILED.get((dialect.name, dialect.driver))
     if compiled is None:
-        built = _LIVE_FEED.compile(dialect=db.dialect)
+        built = _LIVE_FEED.compile(dialect=dialect)
         assert isinstance(built, SQLCompiler)
-        compiled = _COMPILED[db.dialect.name] = built
+        compiled = _COMPILED[dialect.name, dialect.driver] = built
     values = compiled.construct_params({"digest": digest})
     assert values is not None
     params: Any = (
-        tuple(values[name] for name in compiled.positiontup or ())
-        if db.dialect.positional
-        else values
+        tuple(values[name] for name in compiled.positiontup or ()) if dialect.positional else values
     )
     cursor = db.connection.cursor()
     try:
