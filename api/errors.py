@@ -79,6 +79,18 @@ def _loc_of_field(field: str) -> list[str | int]:
     return parts
 
 
+# A feed URL's token is a capability: never echoed, not even where a client misplaced it (a
+# trailing slash, another prefix). Everything after `/feeds/` goes, and any segment as long as
+# a token (43 URL-safe characters; no route segment comes close).
+_FEED_PATH = re.compile(r"(/feeds/).*", re.IGNORECASE | re.DOTALL)
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{32,}")
+
+
+def problem_instance(path: str) -> str:
+    """The `instance` of a problem about a request for `path`: the path, tokens redacted."""
+    return _TOKEN_LIKE.sub("{token}", _FEED_PATH.sub(r"\1{token}", path))
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -96,7 +108,7 @@ def problem_response(
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": problem_instance(request.url.path),
     }
     if field_errors is not None:
         body["errors"] = [item.model_dump() for item in field_errors]

@@ -24,14 +24,14 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from time import monotonic
-from typing import TypedDict
+from typing import Any, TypedDict
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from scheduler import models
 from scheduler.config import Settings, get_settings
@@ -645,65 +645,86 @@ class FeedSnapshot:
     body: bytes
 
 
-class FeedCache:
-    """Feed bytes kept in memory, keyed by token digest, revalidated against the database.
+# Which feed a live token opens, and its ETag: the one query every feed request runs.
+_LIVE_FEED = (
+    select(models.RenderedFeed.id, models.RenderedFeed.etag)
+    .join(
+        models.FeedToken,
+        and_(
+            models.RenderedFeed.feed_key == _token_feed_key(),
+            models.RenderedFeed.groupement_id == models.FeedToken.groupement_id,
+        ),
+    )
+    .where(
+        models.FeedToken.token_hash == bindparam("digest"),
+        models.FeedToken.revoked_at.is_(None),
+    )
+)
+_FEED_BODY = select(
+    models.RenderedFeed.etag, models.RenderedFeed.last_modified_at, models.RenderedFeed.body
+).where(models.RenderedFeed.id == bindparam("feed_id"))
+_COMPILED: dict[tuple[str, str], SQLCompiler] = {}  # by dialect and driver (paramstyle)
 
-    A lookup older than `max_age_s` runs one small indexed query (token still live? ETag?) and
-    reads the body again only when the ETag changed. `max_age_s` bounds how long a revocation or
-    a new publication can take to reach a subscriber through another worker process: 0 checks
-    on every request; the route uses 1 s, because the check costs about as much as serving the
-    bytes (benchmarks/feed_bench.py) and calendar clients poll every few hours anyway. Bounded
-    in size: the oldest entries are dropped first.
+
+def _live_feed(db: Connection, digest: str) -> tuple[int, str] | None:
+    """The id and ETag of the rendered feed a live token digest opens, or None.
+
+    Run on the driver's cursor with the statement compiled once per dialect: SQLAlchemy's
+    execution path (cache key, events, BEGIN, result processing) costs several times the indexed
+    query itself, and this runs on every feed request. Both columns need no type processing.
+    """
+    dialect = db.dialect
+    compiled = _COMPILED.get((dialect.name, dialect.driver))
+    if compiled is None:
+        built = _LIVE_FEED.compile(dialect=dialect)
+        assert isinstance(built, SQLCompiler)
+        compiled = _COMPILED[dialect.name, dialect.driver] = built
+    values = compiled.construct_params({"digest": digest})
+    assert values is not None
+    params: Any = (
+        tuple(values[name] for name in compiled.positiontup or ()) if dialect.positional else values
+    )
+    cursor = db.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+class FeedCache:
+    """Feed bytes kept in memory, keyed by token digest, checked against the database each time.
+
+    Every lookup runs one small indexed query (is the token still live, which feed, which ETag?)
+    and reads the feed again only when it or its ETag changed. So a revocation, from any process,
+    is seen by the very next request, and a new publication too. Bounded in size: the oldest
+    entries are dropped first.
     """
 
-    def __init__(self, *, max_age_s: float = 0.0, max_entries: int = 1024) -> None:
-        self._entries: dict[str, tuple[float, int, FeedSnapshot]] = {}
-        self._max_age_s = max_age_s
+    def __init__(self, *, max_entries: int = 1024) -> None:
+        self._entries: dict[str, tuple[int, FeedSnapshot]] = {}
         self._max_entries = max_entries
-
-    def forget(self, token: str) -> None:
-        """Drop what is cached for `token` (this process sees its revocation at once)."""
-        self._entries.pop(token_digest(token), None)
 
     def lookup(
         self, connection: Callable[[], AbstractContextManager[Connection]], token: str
     ) -> FeedSnapshot | None:
         """The live feed behind `token`, or None; `connection` opens a database connection."""
         digest = token_digest(token)
-        cached = self._entries.get(digest)
-        now = monotonic()
-        if cached is not None and now - cached[0] < self._max_age_s:
-            return cached[2]
         with connection() as db:
-            row = db.execute(
-                select(
-                    models.RenderedFeed.id,
-                    models.RenderedFeed.etag,
-                    models.RenderedFeed.last_modified_at,
-                )
-                .join(
-                    models.FeedToken,
-                    and_(
-                        models.RenderedFeed.feed_key == _token_feed_key(),
-                        models.RenderedFeed.groupement_id == models.FeedToken.groupement_id,
-                    ),
-                )
-                .where(models.FeedToken.token_hash == digest, models.FeedToken.revoked_at.is_(None))
-            ).first()
-            if row is None:
+            live = _live_feed(db, digest)
+            if live is None:
                 self._entries.pop(digest, None)
                 return None
-            feed_id, etag, last_modified_at = row
-            if cached is not None and cached[1] == feed_id and cached[2].etag == etag:
-                snapshot = cached[2]
-            else:
-                body = db.scalar(
-                    select(models.RenderedFeed.body).where(models.RenderedFeed.id == feed_id)
-                )
-                if body is None:
-                    return None
-                snapshot = FeedSnapshot(etag, last_modified_at, bytes(body))
+            feed_id, etag = live
+            cached = self._entries.get(digest)
+            if cached is not None and cached[0] == feed_id and cached[1].etag == etag:
+                return cached[1]
+            row = db.execute(_FEED_BODY, {"feed_id": feed_id}).first()
+            if row is None:
+                return None
+            snapshot = FeedSnapshot(row.etag, row.last_modified_at, bytes(row.body))
         if cached is None and len(self._entries) >= self._max_entries:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[digest] = (now, feed_id, snapshot)
+        self._entries[digest] = (feed_id, snapshot)
         return snapshot

@@ -5,8 +5,12 @@ so a feed's ETag changes only when what it shows changes. Decisions (see researc
 
 * `METHOD:PUBLISH` with exactly one `ORGANIZER` per event (RFC 5546 §3.2.1), no `ATTENDEE`;
 * `NAME` and `X-WR-CALNAME`; `REFRESH-INTERVAL;VALUE=DURATION` and `X-PUBLISHED-TTL` (Outlook);
-* a static, RRULE-based `VTIMEZONE` for Europe/Paris (icalendar's generated one lists dozens of
-  RDATEs, puts a COMMENT where libical rejects it and writes the spring onset an hour late);
+* no calendar-level `UID`: clients that split a feed into one item per event (vdirsyncer, and
+  khal through it) copy the VCALENDAR's properties into every item and then key the items by
+  the first UID they find, which would make every event one;
+* a `VTIMEZONE` computed from the tz database for any zone (`vtimezone`): onsets in the local
+  time before each transition, yearly RRULEs where the rule holds, else explicit RDATEs
+  (icalendar's own generator writes spring onsets an hour late and a COMMENT libical rejects);
 * `DTSTAMP` is the caller's `stamp` (the time this version of the feed was generated);
 * events sorted by start, end and UID, so the order of the input does not matter.
 """
@@ -14,42 +18,25 @@ so a feed's ETag changes only when what it shows changes. Decisions (see researc
 from __future__ import annotations
 
 import enum
+from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+)
 from icalendar.enums import STATUS
 
 PRODID = "-//Partagenda//Planning des assistants médicaux//FR"
-
-_STATIC_TIMEZONES: dict[str, str] = {
-    # The EU rule since 1996: summer time from the last Sunday of March 01:00 UTC to the last
-    # Sunday of October 01:00 UTC. Onsets are local times in the offset before the transition.
-    "Europe/Paris": "\r\n".join(
-        [
-            "BEGIN:VTIMEZONE",
-            "TZID:Europe/Paris",
-            "BEGIN:DAYLIGHT",
-            "DTSTART:19700329T020000",
-            "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-            "TZOFFSETFROM:+0100",
-            "TZOFFSETTO:+0200",
-            "TZNAME:CEST",
-            "END:DAYLIGHT",
-            "BEGIN:STANDARD",
-            "DTSTART:19701025T030000",
-            "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-            "TZOFFSETFROM:+0200",
-            "TZOFFSETTO:+0100",
-            "TZNAME:CET",
-            "END:STANDARD",
-            "END:VTIMEZONE",
-            "",
-        ]
-    ),
-}
 
 
 class EventStatus(enum.StrEnum):
@@ -72,7 +59,7 @@ class FeedMeta:
     """What is said about the calendar itself.
 
     Attributes:
-        key: the feed's stable key (e.g. `cabinet-12`); the calendar UID is derived from it.
+        key: the feed's stable key (e.g. `cabinet-12`).
         name: display name (NAME and X-WR-CALNAME).
         timezone: IANA name in which start and end are written (with a VTIMEZONE).
         refresh_hours: REFRESH-INTERVAL and X-PUBLISHED-TTL.
@@ -122,25 +109,152 @@ class FeedEvent:
             raise ValueError(f"event {self.uid}: sequence must not be negative")
 
 
-def calendar_uid(feed_key: str) -> str:
-    """The calendar-level UID of the feed with `feed_key`."""
-    return f"feed-{feed_key}@partagenda"
+# --- VTIMEZONE from the tz database ---------------------------------------------------------------
+
+# Scan step when looking for transitions: no zone changes offset twice within six hours.
+_SCAN_STEP_S = 6 * 3600
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True, slots=True)
+class _ZoneState:
+    """What a zone says at one instant: UTC offset, daylight saving or not, abbreviation."""
+
+    offset: timedelta
+    daylight: bool
+    name: str
+
+
+def _state(zone: ZoneInfo, instant: int) -> _ZoneState:
+    local = datetime.fromtimestamp(instant, zone)
+    offset = local.utcoffset() or timedelta(0)
+    return _ZoneState(offset, bool(local.dst()), local.tzname() or _offset_name(offset))
+
+
+def _offset_name(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Transition:
+    """A change of zone state; `onset` is the local time in the offset before it (RFC 5545)."""
+
+    onset: datetime
+    before: _ZoneState
+    after: _ZoneState
+
+
+def _transitions(zone: ZoneInfo, start: int, end: int) -> list[_Transition]:
+    """Every transition of `zone` between the POSIX instants `start` and `end`, found by
+    scanning in UTC (where arithmetic is exact) and bisecting to the second."""
+    found: list[_Transition] = []
+    current = _state(zone, start)
+    instant = start
+    while instant < end:
+        ahead = min(instant + _SCAN_STEP_S, end)
+        if _state(zone, ahead) == current:
+            instant = ahead
+            continue
+        low, high = instant, ahead  # the state changes in (low, high]
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _state(zone, middle) == current:
+                low = middle
+            else:
+                high = middle
+        after = _state(zone, high)
+        onset = datetime.fromtimestamp(high, UTC).replace(tzinfo=None) + current.offset
+        found.append(_Transition(onset, current, after))
+        current, instant = after, high
+    return found
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
+    """The `nth` (1..5, or -1 for the last) `weekday` of a month, or None if there is none."""
+    days = monthrange(year, month)[1]
+    if nth == -1:
+        return date(year, month, days - (date(year, month, days).weekday() - weekday) % 7)
+    day = 1 + (weekday - date(year, month, 1).weekday()) % 7 + 7 * (nth - 1)
+    return date(year, month, day) if day <= days else None
+
+
+def _yearly_rule(onsets: list[datetime], years: range) -> dict[str, object] | None:
+    """The RRULE (as icalendar takes it) giving exactly `onsets` over `years`, if one does:
+    the same local time on the n-th (or last) same weekday of the same month every year."""
+    first = onsets[0]
+    candidates = [(first.day - 1) // 7 + 1]
+    if first.day + 7 > monthrange(first.year, first.month)[1]:
+        candidates.insert(0, -1)
+    for nth in candidates:
+        expected = [_nth_weekday(year, first.month, first.weekday(), nth) for year in years]
+        if [datetime.combine(d, first.time()) if d else None for d in expected] == onsets:
+            return {
+                "FREQ": "YEARLY",
+                "BYMONTH": first.month,
+                "BYDAY": f"{nth}{_WEEKDAYS[first.weekday()]}",
+            }
+    return None
+
+
+@lru_cache(maxsize=32)
+def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE of `tzid` valid from 1 January `first_year` to 31 December `last_year`."""
+    zone = ZoneInfo(tzid)
+    years = range(first_year, last_year + 1)
+    start = int(datetime(first_year, 1, 1, tzinfo=zone).timestamp())
+    end = int(datetime(last_year + 1, 1, 1, tzinfo=zone).timestamp())
+    # One observance per kind of transition (same offset before, same state after).
+    groups: dict[tuple[timedelta, _ZoneState], list[datetime]] = {}
+    for transition in _transitions(zone, start, end):
+        groups.setdefault((transition.before.offset, transition.after), []).append(transition.onset)
+    rules = {key: _yearly_rule(onsets, years) for key, onsets in groups.items()}
+
+    observances: list[
+        tuple[datetime, timedelta, _ZoneState, dict[str, object] | None, list[datetime]]
+    ] = []
+    if not groups or None in rules.values():
+        # Explicit onsets do not reach back before the first one: say what holds until then.
+        initial = _state(zone, start)
+        onset = datetime.fromtimestamp(start, UTC).replace(tzinfo=None) + initial.offset
+        observances.append((onset, initial.offset, initial, None, []))
+    for (offset_from, after), onsets in groups.items():
+        rule = rules[offset_from, after]
+        # ical.js ignores the DTSTART of an observance that has RDATEs: list it among them too.
+        observances.append((onsets[0], offset_from, after, rule, [] if rule else onsets))
+
+    block = Timezone()
+    block.add("TZID", tzid)
+    for onset, offset_from, after, rule, more in sorted(observances, key=lambda o: o[0]):
+        observance = TimezoneDaylight() if after.daylight else TimezoneStandard()
+        observance.add("DTSTART", onset)
+        if rule is not None:
+            observance.add("RRULE", rule)
+        for again in more:  # one per line: ical.js reads only the first value of an RDATE
+            observance.add("RDATE", again)
+        observance.add("TZNAME", after.name)
+        observance.add("TZOFFSETFROM", offset_from)
+        observance.add("TZOFFSETTO", after.offset)
+        block.add_component(observance)
+    body: bytes = block.to_ical()
+    return body
 
 
 def vtimezone(tzid: str, *, first: date, last: date) -> Timezone:
-    """The VTIMEZONE block for `tzid`: the static one when we ship it, else icalendar's.
+    """The VTIMEZONE block for the IANA zone `tzid`, computed from the tz database.
 
-    `first` and `last` bound the transitions listed by the generated fallback.
+    It holds for the whole calendar years from the one before `first` to the one of `last`, so
+    that every event between the two comes after the first onset of each observance (clients
+    differ on what applies before it). Each observance repeats by a yearly RRULE when the tz
+    database gives the same rule every year of that span, else lists its onsets as RDATEs.
     """
-    static = _STATIC_TIMEZONES.get(tzid)
-    if static is not None:
-        parsed = Timezone.from_ical(static)
-        assert isinstance(parsed, Timezone)
-        return parsed
-    generated = Timezone.from_tzid(tzid, first_date=first, last_date=last)
-    # libical rejects COMMENT at VTIMEZONE level (RFC 5545 allows it only in STANDARD/DAYLIGHT).
-    generated.pop("COMMENT", None)
-    return generated
+    parsed = Timezone.from_ical(_vtimezone_ical(tzid, first.year - 1, last.year))
+    assert isinstance(parsed, Timezone)
+    return parsed
+
+
+# --- The feed --------------------------------------------------------------------------------------
 
 
 def render_feed(meta: FeedMeta, events: Iterable[FeedEvent], *, stamp: datetime) -> bytes:
@@ -173,8 +287,8 @@ def render_feed(meta: FeedMeta, events: Iterable[FeedEvent], *, stamp: datetime)
         calscale="GREGORIAN",
         name=meta.name,
         description=meta.description,
-        uid=calendar_uid(meta.key),
     )
+    del calendar["UID"]  # Calendar.new adds one; see the module docstring
     calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
 

@@ -2,7 +2,10 @@
 
 Rule encoded: a cabinet is closed on the public holidays of its département (IDCC 1147 art. 39);
 57 (Moselle) and 67/68 (Alsace) add Good Friday and St Stephen's Day, the overseas départements
-their abolition-of-slavery day. Without a département, the national list applies.
+(971-974, 976) their abolition-of-slavery day. Saint-Pierre-et-Miquelon (975, INSEE's code for
+the collectivity) keeps the national list: the law of 30 June 1983 on the commemoration of the
+abolition of slavery names the overseas départements, not it. Without a département, the
+national list applies.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from functools import lru_cache
 
 import holidays
 
-# The holidays package names Alsace (67, 68) by its collectivity, the CeA.
-_SUBDIVISION_BY_DEPARTMENT = {"57": "57", "67": "6AE", "68": "6AE"}
+# The holidays package names Alsace (67, 68) by its collectivity, the CeA, and
+# Saint-Pierre-et-Miquelon by its ISO code.
+_SUBDIVISION_BY_DEPARTMENT = {"57": "57", "67": "6AE", "68": "6AE", "975": "PM"}
 _OVERSEAS = {"971", "972", "973", "974", "976"}
 
 
@@ -41,7 +45,7 @@ def public_holiday(day: date, department: str | None) -> str | None:
 
 def is_known_department(department: str) -> bool:
     """True for a metropolitan (01-95, 2A, 2B) or overseas (971-976) département code."""
-    if department in {"2A", "2B"} or department in _OVERSEAS:
+    if department in {"2A", "2B", "975"} or department in _OVERSEAS:
         return True
     return (
         len(department) == 2

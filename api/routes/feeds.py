@@ -4,8 +4,9 @@ The bytes were rendered at publication (`scheduler.feeds.refresh_feeds`); this r
 the token up and serves them with their validators, answering 304 to a matching `If-None-Match`
 (weak comparison, RFC 9110 §13.1.2) or, without one, to an `If-Modified-Since` not older than
 the feed. The token is a capability: it is never logged and never echoed, not even in a 404 body
-(which is why the 404 is built here rather than by the generic problem handler, whose `instance`
-repeats the path).
+(built here, constant) or in the problem of another status (405 to a POST...: `api.errors`
+redacts the path in `instance`); any other path under `/feeds/` answers the same 404 rather than
+a redirect whose Location would repeat the token.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class FeedSource:
     """Where the feed route reads: a way to open a database connection, and the bytes cache."""
 
     connect: Callable[[], AbstractContextManager[Connection]]
-    cache: FeedCache = field(default_factory=lambda: FeedCache(max_age_s=1.0))
+    cache: FeedCache = field(default_factory=FeedCache)
 
 
 async def get_feed_source(request: Request) -> FeedSource:
@@ -68,6 +69,10 @@ async def get_feed_source(request: Request) -> FeedSource:
         settings = request.app.dependency_overrides.get(get_settings, get_settings)()
         engine = get_session_factory(request, settings).kw["bind"]
         assert isinstance(engine, Engine)
+        if engine.dialect.name != "sqlite":
+            # One read-only statement per request: autocommit spares a BEGIN and a ROLLBACK
+            # round trip to the server. (SQLite's are local, and our engine emits its own BEGIN.)
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         source = FeedSource(connect=engine.connect)
         state.feed_source = source
     return source
@@ -120,11 +125,23 @@ async def read_feed(token: str, request: Request, source: FeedSourceDep) -> Resp
     return response
 
 
+@router.api_route("/feeds/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def read_other_feed_path() -> Response:
+    """Not a feed URL (a trailing slash, another extension): the same 404 as an unknown token.
+
+    Without this route, Starlette would redirect `/feeds/<token>.ics/` to the URL without the
+    slash, repeating the token in a Location header.
+    """
+    response = _not_found()
+    record_feed_hit(response.status_code)
+    return response
+
+
 def _answer(token: str, request: Request, source: FeedSource) -> Response:
     if not _TOKEN.match(token):
         return _not_found()
-    # At most one small indexed query per second and token, run inline: cheaper than a
-    # thread-pool hop.
+    # One small indexed query per request, run inline (cheaper than a thread-pool hop): a
+    # revoked token answers 404 from the next request on, whichever worker serves it.
     feed = source.cache.lookup(source.connect, token)
     if feed is None:
         return _not_found()

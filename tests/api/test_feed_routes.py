@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from api.routes.feeds import FeedSource, get_feed_source
 from scheduler import models
 from scheduler.feeds import (
-    FeedCache,
     create_feed_token,
     feed_for_token,
     refresh_feeds,
@@ -55,9 +54,7 @@ class Subscribed:
 @pytest.fixture(autouse=True)
 def _feed_source(app: FastAPI, session: Session) -> None:
     """The feed route reads through the test's session connection (rolled back at the end)."""
-    source = FeedSource(
-        connect=lambda: nullcontext(session.connection()), cache=FeedCache(max_age_s=0.0)
-    )
+    source = FeedSource(connect=lambda: nullcontext(session.connection()))
     app.dependency_overrides[get_feed_source] = lambda: source
 
 
@@ -169,6 +166,7 @@ def test_feed_route_unknown_token_is_404_without_echo(
 def test_feed_route_revoked_token_is_404_at_once(
     client: TestClient, subscribed: Subscribed, session: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
+    assert client.get(subscribed.url).status_code == 200  # the bytes are now cached
     (row,) = session.query(models.FeedToken).all()
     revoke_feed_token(session, row.id, now=NOW)
     with caplog.at_level(logging.DEBUG):

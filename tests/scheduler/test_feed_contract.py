@@ -13,8 +13,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import models
 from scheduler.feeds import event_uid, refresh_feeds
-from scheduler.ical import PRODID
+from scheduler.ical import PRODID, FeedEvent, FeedMeta, Organizer, render_feed
 from tests.scheduler.feed_factories import (
     PARIS,
     AssignmentSpec,
@@ -55,6 +57,7 @@ def assert_feed_contract(body: bytes) -> Calendar:
     assert calendar["METHOD"] == "PUBLISH"
     assert calendar["NAME"]
     assert calendar["X-WR-CALNAME"] == calendar["NAME"]
+    assert "UID" not in calendar  # split per event, it would be copied into every item
     assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
     assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT" in body
     assert b"\r\nX-PUBLISHED-TTL:PT" in body
@@ -311,3 +314,160 @@ def test_feed_contract_cancelled_event_is_shown_with_higher_sequence(published: 
     for event in cancelled:
         assert event["SEQUENCE"] == 1
         assert str(event["SUMMARY"]).startswith("Annulé – ")
+
+
+# --- Time zones read by the clients' parsers -----------------------------------------------------
+
+LIBICAL_OFFSETS_SCRIPT = r"""
+import json, sys
+import gi
+gi.require_version("ICalGLib", "3.0")
+from gi.repository import ICalGLib as I
+
+utc = I.Timezone.get_utc_timezone()
+report = {}
+for path, stamps in json.loads(sys.argv[1]).items():
+    calendar = I.Component.new_from_string(open(path, encoding="utf-8").read())
+    zone = I.Timezone.new()
+    zone.set_component(calendar.get_first_component(I.ComponentKind.VTIMEZONE_COMPONENT).clone())
+    report[path] = [
+        I.Timezone.get_utc_offset_of_utc_time(zone, I.Time.new_from_timet_with_zone(s, 0, utc))[0]
+        for s in stamps
+    ]
+print(json.dumps(report))
+"""
+
+ZONE_YEAR = 2026
+# The zones with daylight saving a groupement can be in (Saint-Pierre-et-Miquelon, metropolitan
+# France), and one whose changes follow no yearly rule (explicit RDATEs).
+ZONES = ("America/Miquelon", "Europe/Paris", "Africa/Casablanca")
+
+
+@lru_cache
+def _tz_changes(zone: ZoneInfo, year: int) -> list[tuple[datetime, int, int]]:
+    """Each change of UTC offset in `year`: (UTC instant, offset before, offset after), seconds,
+    by a quarter-hour scan of the tz database."""
+    changes: list[tuple[datetime, int, int]] = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    step = timedelta(minutes=15)
+    before = _offset_s(zone, moment)
+    while moment.year == year:
+        moment += step
+        after = _offset_s(zone, moment)
+        if after != before:
+            changes.append((moment, before, after))
+            before = after
+    return changes
+
+
+def _offset_s(zone: ZoneInfo, moment: datetime) -> int:
+    offset = moment.astimezone(zone).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())
+
+
+def _local_hour(change: tuple[datetime, int, int]) -> str:
+    """The local wall-clock time, in the offset before, at which a change happens."""
+    moment, before, _after = change
+    return f"{moment + timedelta(seconds=before):%H:%M}"
+
+
+def _across_changes(tzid: str) -> tuple[bytes, dict[str, tuple[str, str]]]:
+    """A feed in `tzid` whose events each run from before a change of offset to after it, and
+    the UTC instants of each event's start and end according to zoneinfo."""
+    zone = ZoneInfo(tzid)
+    events = []
+    for number, (moment, before, _after) in enumerate(_tz_changes(zone, ZONE_YEAR)):
+        local = (moment + timedelta(seconds=before)).replace(tzinfo=None)
+        start = (local - timedelta(hours=2)).replace(tzinfo=zone)
+        end = (local + timedelta(hours=3)).replace(tzinfo=zone)
+        events.append(
+            FeedEvent(uid=f"change-{number}", sequence=0, start=start, end=end, summary="Vacation")
+        )
+    meta = FeedMeta(
+        key="groupement-1",
+        name=tzid,
+        timezone=tzid,
+        refresh_hours=6,
+        organizer=Organizer("coordination@example.fr", "Coordination"),
+    )
+    instants = {e.uid: (_iso(e.start), _iso(e.end)) for e in events}
+    return render_feed(meta, events, stamp=NOW), instants
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _run(command: list[str]) -> Any:
+    completed = subprocess.run(command, capture_output=True, check=True, text=True, timeout=60)
+    return json.loads(completed.stdout)
+
+
+def test_feed_contract_parsers_read_the_tz_database_changes(tmp_path: Path) -> None:
+    """libical and ical.js put each change of offset at the instant the tz database does, and
+    read the events across it at the same UTC instants as zoneinfo."""
+    node = shutil.which("node")
+    if not _libical_available() or node is None or not (JS_DIR / "node_modules").is_dir():
+        pytest.skip("libical bindings, node or ical.js missing: run scripts/test-deps")
+    paths = {tzid: tmp_path / f"{tzid.replace('/', '-')}.ics" for tzid in ZONES}
+    changes = {tzid: _tz_changes(ZoneInfo(tzid), ZONE_YEAR) for tzid in ZONES}
+    expected: dict[str, dict[str, tuple[str, str]]] = {}
+    for tzid, path in paths.items():
+        assert changes[tzid]  # each zone of the test changes offset in ZONE_YEAR
+        body, expected[tzid] = _across_changes(tzid)
+        path.write_bytes(body)
+        assert len(expected[tzid]) == len(changes[tzid])
+    files = [str(p) for p in paths.values()]
+    probes = {
+        tzid: [m + timedelta(minutes=15 * k) for m, _, _ in changes[tzid] for k in range(-12, 13)]
+        for tzid in ZONES
+    }
+
+    icaljs_changes = _run([node, str(JS_DIR / "zone_changes.mjs"), str(ZONE_YEAR), *files])
+    icaljs_events = _run([node, str(JS_DIR / "parse_feeds.mjs"), *files])
+    libical_offsets = _run(
+        [
+            SYSTEM_PYTHON,
+            "-c",
+            LIBICAL_OFFSETS_SCRIPT,
+            json.dumps({str(paths[t]): [int(p.timestamp()) for p in probes[t]] for t in ZONES}),
+        ]
+    )
+    libical_events = _run([SYSTEM_PYTHON, "-c", LIBICAL_SCRIPT, *files])
+
+    for tzid, path in paths.items():
+        zone = ZoneInfo(tzid)
+        # ical.js: the changes it expands from the VTIMEZONE, and the events.
+        assert [(c["at"], c["from"], c["to"]) for c in icaljs_changes[str(path)][tzid]] == [
+            (_iso(m), before, after) for m, before, after in changes[tzid]
+        ], tzid
+        read = icaljs_events[str(path)]
+        assert read["problems"] == [], tzid
+        assert {
+            e["uid"]: (e["start"].replace(".000Z", "Z"), e["end"].replace(".000Z", "Z"))
+            for e in read["events"]
+        } == expected[tzid], tzid
+        # libical: its offset every quarter hour around each change, and the events.
+        assert libical_offsets[str(path)] == [_offset_s(zone, p) for p in probes[tzid]], tzid
+        report = libical_events[str(path)]
+        assert report["problems"] == [], tzid
+        assert {
+            uid: tuple(_iso(datetime.fromtimestamp(stamp, UTC)) for stamp in times)
+            for uid, times in report["events"].items()
+        } == expected[tzid], tzid
+
+
+def test_feed_contract_miquelon_and_paris_change_at_the_legal_hours() -> None:
+    """The hours the parsers are checked against: Saint-Pierre-et-Miquelon moves at 02:00 local
+    time both ways, metropolitan France at 02:00 in March and 03:00 in October."""
+    miquelon = _tz_changes(ZoneInfo("America/Miquelon"), ZONE_YEAR)
+    paris = _tz_changes(ZoneInfo("Europe/Paris"), ZONE_YEAR)
+    assert [(_iso(c[0]), _local_hour(c)) for c in miquelon] == [
+        ("2026-03-08T05:00:00Z", "02:00"),
+        ("2026-11-01T04:00:00Z", "02:00"),
+    ]
+    assert [(_iso(c[0]), _local_hour(c)) for c in paris] == [
+        ("2026-03-29T01:00:00Z", "02:00"),
+        ("2026-10-25T01:00:00Z", "03:00"),
+    ]

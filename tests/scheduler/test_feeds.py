@@ -377,7 +377,7 @@ def _check_republications(session: Session, ids: DemoIds, edits: list[tuple[str,
             seen_sequence[feed_uid] = sequence
 
 
-def test_feed_cache_revalidates_after_max_age(session: Session) -> None:
+def test_feed_cache_sees_revocation_and_publication_at_once(session: Session) -> None:
     ids = demo_ids(session)
     refresh_feeds(session, ids.groupement_id, now=NOW)
     token = create_feed_token(session, models.FeedKind.GROUPEMENT, ids.groupement_id, "x")
@@ -386,13 +386,15 @@ def test_feed_cache_revalidates_after_max_age(session: Session) -> None:
     def connect() -> AbstractContextManager[Connection]:
         return nullcontext(session.connection())
 
-    strict, lenient = FeedCache(max_age_s=0.0), FeedCache(max_age_s=3600.0)
-    first, kept = strict.lookup(connect, token), lenient.lookup(connect, token)
-    assert first is not None and first == kept
-    assert strict.lookup(connect, token) is first  # same ETag: the cached bytes are reused
+    cache = FeedCache()
+    first = cache.lookup(connect, token)
+    assert first is not None
+    assert cache.lookup(connect, token) is first  # same ETag: the cached bytes are reused
+
+    publish_week(session, ids, date(2026, 3, 23))
+    refresh_feeds(session, ids.groupement_id, now=NOW + timedelta(hours=1))
+    published = cache.lookup(connect, token)
+    assert published is not None and published.etag != first.etag
 
     revoke_feed_token(session, row.id, now=NOW)
-    assert strict.lookup(connect, token) is None
-    assert lenient.lookup(connect, token) is kept  # within its max age
-    lenient.forget(token)
-    assert lenient.lookup(connect, token) is None
+    assert cache.lookup(connect, token) is None

@@ -1,6 +1,7 @@
 """The renderer is pure and deterministic: the same feed data and stamp give the same bytes (the
-golden files in tests/data), whatever the order of the events; its static Europe/Paris VTIMEZONE
-agrees with the tz database; it refuses naive times and duplicate UIDs.
+golden files in tests/data), whatever the order of the events; the VCALENDAR carries no UID (a
+client that splits the feed per event would copy it into every item); its VTIMEZONE, computed for
+any zone, agrees with the tz database; it refuses naive times and duplicate UIDs.
 
 Set UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change, and review the diff.
 """
@@ -21,7 +22,6 @@ from scheduler.ical import (
     FeedEvent,
     FeedMeta,
     Organizer,
-    calendar_uid,
     render_feed,
     vtimezone,
 )
@@ -108,7 +108,7 @@ def test_render_feed_stamp_in_another_zone_is_written_in_utc() -> None:
 
 def test_render_feed_follows_the_feed_contract() -> None:
     calendar = assert_feed_contract(render_feed(META, EVENTS, stamp=STAMP))
-    assert calendar["UID"] == calendar_uid("cabinet-1")
+    assert "UID" not in calendar
     events = [e for e in calendar.walk("VEVENT") if isinstance(e, Event)]
     assert [str(e["UID"]) for e in events] == [e.uid for e in EVENTS]
     assert events[0].start == datetime(2026, 3, 27, 8, 30, tzinfo=PARIS)
@@ -152,19 +152,50 @@ def _offsets_agree(block: Timezone, zone: ZoneInfo, first: datetime, last: datet
         moment += timedelta(hours=1)
 
 
-def test_static_paris_vtimezone_agrees_with_tz_database() -> None:
-    block = vtimezone("Europe/Paris", first=date(2026, 1, 1), last=date(2028, 1, 1))
-    assert "RRULE" in block.walk("DAYLIGHT")[0]
-    assert "RDATE" not in block.walk("STANDARD")[0]
+@pytest.mark.parametrize(
+    ("tzid", "first", "last", "rule"),
+    [
+        ("Europe/Paris", date(2026, 1, 1), date(2027, 12, 31), True),
+        ("America/Miquelon", date(2026, 1, 1), date(2027, 12, 31), True),
+        ("America/Cayenne", date(2026, 1, 1), date(2026, 12, 31), False),
+        ("Europe/Dublin", date(2026, 1, 1), date(2026, 12, 31), True),  # "summer" is standard
+        ("Australia/Lord_Howe", date(2026, 1, 1), date(2026, 12, 31), True),  # half-hour shift
+        ("Africa/Casablanca", date(2026, 1, 1), date(2027, 12, 31), False),  # moves with Ramadan
+        ("America/Mexico_City", date(2022, 1, 1), date(2023, 12, 31), False),  # ended in 2022
+    ],
+)
+def test_vtimezone_agrees_with_tz_database(tzid: str, first: date, last: date, rule: bool) -> None:
+    block = vtimezone(tzid, first=first, last=last)
+    ical = block.to_ical()
+    assert b"COMMENT" not in ical
+    assert (b"RRULE" in ical) is rule
+    # Every observance's first onset comes before the first day it must cover.
+    onsets = [o.DTSTART for o in block.standard] + [o.DTSTART for o in block.daylight]
+    assert all(onset.date() < first for onset in onsets)
     _offsets_agree(
         block,
-        PARIS,
-        datetime(2026, 1, 1, tzinfo=UTC),
-        datetime(2028, 1, 1, tzinfo=UTC),
+        ZoneInfo(tzid),
+        datetime.combine(first, datetime.min.time(), UTC),
+        datetime.combine(last, datetime.min.time(), UTC),
     )
 
 
-def test_other_timezone_falls_back_to_a_generated_block_without_comment() -> None:
+def test_vtimezone_onsets_are_local_times_before_the_change() -> None:
+    # RFC 5545 §3.6.5: DTSTART of an observance is the local time in TZOFFSETFROM. Miquelon moves
+    # at 02:00 local in March (-03 to -02) and in November (-02 to -03), as the tz database says.
+    block = vtimezone("America/Miquelon", first=date(2026, 3, 1), last=date(2026, 11, 30))
+    (daylight,) = block.daylight
+    (standard,) = block.standard
+    assert daylight.DTSTART == datetime(2025, 3, 9, 2)  # noqa: DTZ001 (floating, as in RFC 5545)
+    assert standard.DTSTART == datetime(2025, 11, 2, 2)  # noqa: DTZ001
+    ical = block.to_ical()
+    assert b"RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\n" in ical
+    assert b"RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\n" in ical
+    (paris,) = vtimezone("Europe/Paris", first=date(2026, 3, 1), last=date(2026, 3, 31)).daylight
+    assert paris.DTSTART == datetime(2025, 3, 30, 2)  # noqa: DTZ001
+
+
+def test_render_feed_in_another_zone_has_its_vtimezone() -> None:
     zone = ZoneInfo("America/Cayenne")
     meta = FeedMeta(
         key="groupement-9",

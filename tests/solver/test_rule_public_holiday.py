@@ -1,11 +1,16 @@
-"""Rule under test: public holidays — no assignment at a cabinet on a public holiday of its département (Moselle adds Good Friday)."""
+"""Rule under test: public holidays — no assignment at a cabinet on a public holiday of its département (Moselle adds Good Friday; Saint-Pierre-et-Miquelon keeps the national list)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+from solver.instance_io import dump_instance, parse_instance
+from solver.public_holidays import is_known_department, public_holiday
 from tests.solver.builders import (
     PARC,
+    TILLEULS,
+    make_cabinet,
     make_instance,
 )
 from tests.solver.solving import solve_checked
@@ -21,3 +26,26 @@ def test_good_friday_closes_only_the_moselle_cabinet() -> None:
     rota = solve_checked(make_instance(start=date(2027, 3, 22)))
     friday = [a for a in rota.assignments if a.start.date() == date(2027, 3, 26)]
     assert all(a.cabinet == PARC for a in friday)
+
+
+def test_saint_pierre_et_miquelon_cabinet_is_planned_around_its_holidays() -> None:
+    # Département 975 reads in from the interchange format, and the week of Ascension is planned
+    # on Miquelon's time without the Thursday.
+    cabinets = (make_cabinet(TILLEULS, department="975"), make_cabinet(PARC, department="975"))
+    week = make_instance(cabinets=cabinets, start=date(2026, 5, 11), timezone="America/Miquelon")
+    instance = parse_instance(json.dumps(dump_instance(week)))
+    assert [c.department for c in instance.cabinets] == ["975", "975"]
+    rota = solve_checked(instance)
+    assert rota.assignments
+    assert all(a.start.date() != date(2026, 5, 14) for a in rota.assignments)
+
+
+def test_saint_pierre_et_miquelon_keeps_the_national_holidays() -> None:
+    # No abolition-of-slavery day there (Martinique's is 22 May), Ascension and 14 July as in
+    # metropolitan France, and none of Alsace-Moselle's.
+    assert public_holiday(date(2026, 5, 22), "975") is None
+    assert public_holiday(date(2026, 5, 22), "972") == "Abolition de l'esclavage"
+    assert public_holiday(date(2026, 5, 14), "975") == "Ascension"
+    assert public_holiday(date(2026, 7, 14), "975") == "Fête nationale"
+    assert public_holiday(date(2026, 12, 26), "975") is None
+    assert is_known_department("975")
