@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -41,7 +41,7 @@ def _configure_sqlite(engine: Engine, begin: SqliteBegin) -> None:
     thread of a bounded pool (its dependencies, its route); holding the slot, it could wait for a
     thread while every thread waits for the slot, until the busy timeout fails them all. Its
     reads never wait (WAL), and its writes take the slot before they read
-    (`scheduler.services.resources.begin_write`).
+    (`begin_write`).
     """
 
     # pysqlite's own transaction handling breaks SAVEPOINTs before Python 3.12: turn it off and
@@ -57,6 +57,21 @@ def _configure_sqlite(engine: Engine, begin: SqliteBegin) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(f"BEGIN {begin}")
+
+
+def begin_write(session: Session) -> None:
+    """Start the write transaction; on SQLite take the write lock before reading anything.
+
+    For the API's DEFERRED sessions: SQLite in WAL mode refuses (without waiting) to turn a read
+    transaction into a write one when another connection committed in between; taking the lock
+    first makes concurrent writers queue instead (and the version checks then answer 412 to the
+    late ones). The transaction in progress, if any, is committed first.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.execute(text("UPDATE groupement SET id = id WHERE 1 = 0"))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
