@@ -40,8 +40,7 @@ def _configure_sqlite(engine: Engine, begin: SqliteBegin) -> None:
     The API's engine begins DEFERRED instead. A request's transaction passes from thread to
     thread of a bounded pool (its dependencies, its route); holding the slot, it could wait for a
     thread while every thread waits for the slot, until the busy timeout fails them all. Its
-    reads never wait (WAL), and its writes take the slot before they read
-    (`begin_write`).
+    reads never wait (WAL), and its writes take the slot before they read (`begin_write`).
     """
 
     # pysqlite's own transaction handling breaks SAVEPOINTs before Python 3.12: turn it off and
