@@ -49,7 +49,9 @@ def get_session_factory(request: Request, settings: SettingsDep) -> sessionmaker
     with _FACTORY_LOCK:  # sync routes run in threads: build one engine, not one per thread
         factory: sessionmaker[Session] | None = getattr(state, "session_factory", None)
         if factory is None or getattr(state, "session_factory_url", None) != settings.database_url:
-            factory = make_session_factory(make_engine(settings.database_url))
+            # DEFERRED on SQLite: reads never wait, writes take the lock first (`begin_write`).
+            engine = make_engine(settings.database_url, sqlite_begin="DEFERRED")
+            factory = make_session_factory(engine)
             state.session_factory = factory
             state.session_factory_url = settings.database_url
         return factory

@@ -736,6 +736,7 @@ def plan(
             time_limit_s=limit,
             deterministic=deterministic,
             progress=progress,
+            release_reads=True,  # no transaction held through the solve: others write meanwhile
         )
         _print_rota(rota)
         if rota.solver_status not in ("optimal", "feasible"):
@@ -961,6 +962,7 @@ def demo(
                         time_limit_s=time_limit,
                         deterministic=True,
                         progress=progress,
+                        release_reads=True,
                     )
                 if rota.solver_status in ("optimal", "feasible"):
                     rota = publish_rota(session, rota.id, actor=None)

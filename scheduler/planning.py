@@ -458,9 +458,10 @@ def plan_period(
     The published rota of the period, if any, is kept stable (its protected window unchanged);
     pinned assignments of `based_on_id` (a draft) are kept as they are. When `should_stop` stops
     the solve, nothing is staged and `PlanningStopped` is raised. With `release_reads` (for a
-    session that holds nothing staged, as a plan run's), the read transaction ends before the solve
-    and the draft is staged in a new one: a solve of minutes then holds no snapshot, which on SQLite
-    any other writer meanwhile (a report rendered, a coordinator's edit) would make unusable.
+    session that holds nothing staged, as a plan run's or the CLI's), the read transaction ends
+    before the solve and the draft is staged in a new one: a solve of minutes then holds no
+    transaction, which on SQLite would keep the single writer's slot from everybody else (a
+    report rendered, a coordinator's edit, the jobs process claiming runs) all along.
     """
     groupement = session.get(models.Groupement, groupement_id)
     if groupement is None:

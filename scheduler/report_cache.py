@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import models, reports
 from scheduler.contribution import add_years
+from scheduler.db import begin_write
 from scheduler.reports import AllocationReport, build_report, parse_period, render_pdf
 
 log = logging.getLogger(__name__)
@@ -117,17 +118,24 @@ def store_pdf(session: Session, report: AllocationReport, digest: str, body: byt
 
 def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:
     """The PDF of `report`: the stored one when its content digest matches, else rendered, stored
-    and committed (same inputs, same bytes, so either way the bytes are the same).
+    and committed (same inputs, same bytes, so either way the bytes are the same). For a
+    session that stages nothing (a request's): the store takes the write lock first
+    (`begin_write`), as on SQLite another writer may have committed since the report was read.
 
-    A store the database refuses (on SQLite, another writer committed during the half-second
-    render, which leaves this transaction's snapshot stale) is only a missed cache: the PDF is
-    served all the same, and `render-reports` stores it on its next run.
+    A store the database refuses all the same is only a missed cache: the PDF is served, and
+    `render-reports` stores it on its next run.
     """
     digest = reports.report_digest(report)
     body = stored_pdf(session, digest)
     if body is not None:
         return ReportPdf(body, digest, cached=True)
     body = render_pdf(report)
+    try:
+        begin_write(session)
+    except DBAPIError as error:
+        log.warning("PDF of report %s not stored: %s", digest, error.orig)
+        session.rollback()
+        return ReportPdf(body, digest, cached=False)
     _store(session, report, digest, body)
     return ReportPdf(body, digest, cached=False)
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, false, func, inspect, select, text, true
+from sqlalchemy import Select, false, func, inspect, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -28,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from scheduler import models, planning
 from scheduler.access import resolve, visible
 from scheduler.audit import record_audit, snapshot
+from scheduler.db import begin_write as begin_write  # the services' write transactions
 from scheduler.demo import ensure_policies
 from scheduler.errors import (
     DuplicateResource,
@@ -57,20 +58,6 @@ class PageResult(Generic[T]):
 
 
 # --- Transactions -------------------------------------------------------------------------------
-
-
-def begin_write(session: Session) -> None:
-    """Start the write transaction; on SQLite take the write lock before reading anything.
-
-    SQLite in WAL mode refuses (without waiting) to turn a read transaction into a write one when
-    another connection committed in between; taking the lock first makes concurrent writers queue
-    instead, and the version check then answers 412 to the late ones.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    if session.in_transaction():
-        session.commit()
-    session.execute(text("UPDATE groupement SET id = id WHERE 1 = 0"))
 
 
 @contextmanager

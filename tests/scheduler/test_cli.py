@@ -672,3 +672,33 @@ def test_unlock_user_lifts_the_lock_or_exits_2_for_an_unknown_email(cli_db: str)
             assert audit.actor == "system" and audit.entity == "user"
     finally:
         engine.dispose()
+
+
+def test_plan_lets_another_process_write_during_the_solve(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`partagenda plan` holds no transaction while the solver works: another process writes
+    meanwhile without waiting, and the draft is stored after (on SQLite a transaction held
+    through the solve either kept that writer out or failed with "database is locked")."""
+    import sqlite3
+
+    from scheduler import planning
+    from solver import model as sm
+
+    wrote: list[str] = []
+
+    def solve_while_another_process_writes(*args: object, **kwargs: object) -> sm.Rota:
+        other = sqlite3.connect(cli_db.removeprefix("sqlite:///"), timeout=1, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE cabinet SET name = name || ' (renommé)' WHERE id = 1")
+            other.execute("COMMIT")
+        finally:
+            other.close()
+        wrote.append("cabinet")
+        return sm.Rota(status=sm.Status.UNKNOWN)
+
+    monkeypatch.setattr(planning, "solve", solve_while_another_process_writes)
+    result = runner.invoke(app, ["plan", "--week", "2026-W49", "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert wrote == ["cabinet"] and _count(cli_db, "rota") == 1

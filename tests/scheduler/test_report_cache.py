@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import jobs, models, report_cache
 from scheduler.audit import record_audit
+from scheduler.db import make_engine, make_session_factory
 from scheduler.report_cache import (
     carries_digest,
     is_current,
@@ -105,3 +106,35 @@ def test_the_job_does_nothing_until_an_input_changes(
         contracts = session.scalar(select(func.count()).select_from(models.PooledContract))
     assert jobs.render_reports(context, now=NOW) == []  # nothing in the reports changed...
     assert len(calls) == contracts  # ...but every contract was looked at again
+
+
+def test_a_request_stores_its_pdf_though_another_writer_committed_since_it_read(
+    ctx: jobs.JobContext,  # noqa: F811 - the fixture imported above
+) -> None:
+    """A request's session (the API's engine) builds a report, another connection commits, then
+    the PDF is rendered: it is stored all the same (on SQLite the request's read snapshot is
+    outdated by then, and storing on it used to fail with "database is locked")."""
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    api_engine = make_engine(url, sqlite_begin="DEFERRED")
+    try:
+        with make_session_factory(api_engine)() as session:
+            contract = session.scalars(
+                select(models.PooledContract).order_by(models.PooledContract.id)
+            ).first()
+            assert contract is not None
+            report = build_report(session, contract, parse_period("2026-05"))
+            with ctx.factory() as other:
+                record_audit(
+                    other,
+                    actor=None,
+                    groupement_id=contract.groupement_id,
+                    action="update",
+                    entity="groupement",
+                    entity_id=contract.groupement_id,
+                )
+                other.commit()
+            served = report_pdf(session, report)
+            assert not served.cached
+            assert stored_pdf(session, served.digest) == served.body
+    finally:
+        api_engine.dispose()
