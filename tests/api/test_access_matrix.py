@@ -654,6 +654,8 @@ NO_ID_ROUTES: dict[str, str] = {
     "groupement's is answered as an unknown one",
     "GET /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "HEAD /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
+    "GET /feeds/{path}": "any other feed address: the usual 404 (test_feed_clients)",
+    "HEAD /feeds/{path}": "any other feed address: the usual 404 (test_feed_clients)",
     "GET /livez": "liveness",
     "GET /readyz": "readiness",
     "GET /metrics": "metrics",

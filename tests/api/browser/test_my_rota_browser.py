@@ -290,7 +290,8 @@ def test_assistant_cannot_read_another_assistant(
         headers=headers,
         data={"kind": "assistant", "target_id": julie_week.sophie_id, "subscriber": "Julie"},
     )
-    assert feeds.status == 403
+    # Another assistant's feed is answered as a missing one: its existence is not told.
+    assert feeds.status == 404
     # Her page takes no assistant in its address: the same page whatever is asked.
     sign_in(desktop, live_server, JULIE)
     desktop.goto(f"{live_server.base_url}/mon-planning?assistante={julie_week.sophie_id}")
