@@ -9,7 +9,9 @@
   address of it (a feed's token...) leaks to another;
 - `Strict-Transport-Security` when the public URL is https.
 
-A header a route sets itself is kept. A pure ASGI middleware: streamed answers stay streamed.
+A header a route sets itself is kept. A pure ASGI middleware: streamed answers stay streamed. It
+wraps the whole middleware stack, so that the 500 problem Starlette's outermost
+`ServerErrorMiddleware` answers to a bug carries the headers too.
 """
 
 from __future__ import annotations
@@ -85,5 +87,10 @@ class SecurityHeadersMiddleware:
 
 
 def install_security_headers(app: FastAPI) -> None:
-    """Add the security headers middleware to `app`."""
-    app.add_middleware(SecurityHeadersMiddleware, settings_of=app)
+    """Wrap `app`'s middleware stack, error handling included, in the security headers one."""
+    build_stack = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return SecurityHeadersMiddleware(build_stack(), settings_of=app)
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]

@@ -93,3 +93,18 @@ def test_cabinet_tint_classes_match_the_palette() -> None:
     css = APP_CSS.read_text()
     for index, (tint, strong) in enumerate(PALETTE):
         assert f".cabinet-tint-{index} {{ --tint: {tint}; --strong: {strong}; }}" in css
+
+
+def test_a_bugs_500_problem_carries_them_too() -> None:
+    # Starlette answers an unhandled exception outside every middleware added to the app.
+    app = create_app(api_settings())
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-content-type-options"] == "nosniff"
