@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from math import ceil
+from math import ceil, floor
 from typing import Any
 
 import jwt
@@ -304,25 +304,42 @@ def create_access_token(
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
+def _claims(token: str, settings: Settings) -> tuple[int, dict[str, Any]]:
+    try:
+        claims = jwt.decode(
+            token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+        return int(claims["sub"]), claims
+    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        raise AuthenticationFailed("jeton invalide ou expiré") from error
+
+
 def token_user_id(token: str, settings: Settings) -> int:
     """The user id a well-signed, unexpired token names, or `AuthenticationFailed`.
 
     Checks the token alone, without the database: whether the user still exists and is active
     is `user_from_token`'s part.
     """
-    try:
-        claims = jwt.decode(
-            token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
-        )
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError, TypeError) as error:
-        raise AuthenticationFailed("jeton invalide ou expiré") from error
+    return _claims(token, settings)[0]
 
 
 def user_from_token(session: Session, token: str, settings: Settings) -> models.User:
-    """The active user a valid token names, or `AuthenticationFailed`."""
-    user_id = token_user_id(token, settings)
+    """The active user a valid token was issued to, or `AuthenticationFailed`.
+
+    The id alone is not enough: SQLite gives a deleted user's id (the largest) to the next user
+    created, so the token must also have been issued after that user was created, to the
+    groupement and role that user has.
+    """
+    user_id, claims = _claims(token, settings)
     user = session.get(models.User, user_id)
-    if user is None or not user.is_active:
+    if (
+        user is None
+        or not user.is_active
+        or claims.get("gid") != user.groupement_id
+        or claims.get("role") != user.role.value
+        or not isinstance(claims.get("iat"), int | float)
+        # `iat` is whole seconds: a token issued within the user's first second counts.
+        or claims["iat"] < floor(user.created_at.timestamp())
+    ):
         raise AuthenticationFailed("jeton invalide ou expiré")
     return user
