@@ -157,8 +157,13 @@ def authenticate(
     if known is not None and known.locked_until is not None and known.locked_until > now:
         session.commit()
         raise AccountLocked(_seconds_until(known.locked_until, now))
-    user = session.scalar(
-        select(models.User).where(func.lower(models.User.email) == email.strip().lower())
+    # No account's e-mail holds a NUL, and PostgreSQL would refuse the lookup (uncounted).
+    user = (
+        None
+        if "\x00" in email
+        else session.scalar(
+            select(models.User).where(func.lower(models.User.email) == email.strip().lower())
+        )
     )
     # End the read before hashing and writing: on SQLite a write that follows a read in one
     # transaction can fail at once instead of waiting for another process's write.

@@ -130,6 +130,15 @@ def test_an_unknown_email_is_locked_alike_and_checks_one_hash(
     assert known_checks == len(fast_hash) - known_checks == 5
 
 
+def test_an_email_with_a_nul_character_is_an_unknown_one(
+    session: Session, world: World, fast_hash: list[str]
+) -> None:
+    # PostgreSQL refuses NUL in text: the lookup must not reach it (a 422 that counts nothing).
+    email = _email(world) + "\x00"
+    assert _fail(session, email, 6, T0) == [401, 401, 401, 401, 429, 429]
+    assert len(fast_hash) == 5
+
+
 def test_unlock_lifts_the_lock_and_keeps_the_doubling(session: Session, world: World) -> None:
     user = world.users["cabinet"]
     _fail(session, user.email, 5, T0)
