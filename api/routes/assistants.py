@@ -34,7 +34,7 @@ def list_assistants(
     user: CurrentUser,
     limit: Limit = 50,
     offset: Offset = 0,
-    code: Annotated[str | None, Query(max_length=64)] = None,
+    code: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     q: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
 ) -> AssistantPage:
     """Assistants the caller may see, filtered by code or name."""

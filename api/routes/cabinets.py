@@ -34,9 +34,9 @@ def list_cabinets(
     user: CurrentUser,
     limit: Limit = 50,
     offset: Offset = 0,
-    code: Annotated[str | None, Query(max_length=64)] = None,
+    code: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     city: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
-    department: Annotated[str | None, Query(max_length=3)] = None,
+    department: Annotated[str | None, Query(max_length=3, pattern=r"^[^\x00]*$")] = None,
 ) -> CabinetPage:
     """Cabinets the caller may see, filtered."""
     page = resources.list_cabinets(

@@ -35,7 +35,7 @@ def list_contracts(
     user: CurrentUser,
     limit: Limit = 50,
     offset: Offset = 0,
-    code: Annotated[str | None, Query(max_length=64)] = None,
+    code: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     kind: ContractKind | None = None,
 ) -> ContractPage:
     """Contracts the caller may see: a cabinet those it is a member of, an auditor those granted."""

@@ -56,8 +56,8 @@ def list_audit(
     user: CurrentUser,
     limit: Limit = 50,
     offset: Offset = 0,
-    entity: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    entity: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
+    entity_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
 ) -> AuditEntryPage:
     """The groupement's audit log, newest first."""
     page = resources.list_audit(
