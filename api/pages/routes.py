@@ -396,7 +396,10 @@ def publish(
     session: SessionDep,
     user: CoordinatorPage,
     rota_id: int,
-    motif: Annotated[str | None, Form(max_length=500)] = None,
+    # Free text as the API's `Reason`: tabs and line breaks, no other control character.
+    motif: Annotated[
+        str | None, Form(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")
+    ] = None,
 ) -> Response:
     """Publish a draft; inside the notice window the page asks for the acknowledgement reason."""
     zone = _zone(session, user)

@@ -21,6 +21,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.pages.web import CSRF_COOKIE, CSRF_FIELD
 from tests.api.conftest import SETTINGS
 from tests.api.factories import World
 from tests.api.test_pages import sign_in_as
@@ -172,6 +173,20 @@ def test_assistant_page_of_a_week_out_of_range_is_a_422_page(web: TestClient, wo
     sign_in_as(web, world.users["assistant"])
     response = web.get("/mon-planning", params={"semaine": "9999-12-31"})
     assert response.status_code == 422 and "Semaine du" in response.text
+
+
+@pytest.mark.parametrize("reason", ["accord\x1b[31m", "accord\x00"])
+def test_the_publish_forms_reason_is_free_text_as_in_the_api(
+    web: TestClient, world: World, reason: str
+) -> None:
+    # The form is read before the rota: an unknown one answers 404 only to a valid form.
+    sign_in_as(web, world.users["coordinator"])
+    web.cookies.set(CSRF_COOKIE, "c" * 32)
+    form = {CSRF_FIELD: "c" * 32, "motif": reason}
+    response = web.post("/planning/2147483647/publier", data=form)
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    valid = web.post("/planning/2147483647/publier", data={**form, "motif": "accord"})
+    assert valid.status_code == 404
 
 
 @pytest.mark.parametrize("period", ["9999-12", "9999-Q4", "9999-Y"])
