@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
@@ -24,6 +24,7 @@ def sign_in(
     settings: SettingsDep,
     limiter: SignInLimiterDep,
     clock: ClockDep,
+    response: Response,
 ) -> Token:
     """Exchange an e-mail (as `username`) and a password for a bearer token.
 
@@ -33,6 +34,7 @@ def sign_in(
     """
     limiter.hit(client_address(request))
     user = authenticate(session, form.username, form.password, now=clock())
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
     return Token(
         access_token=create_access_token(user, settings),
         expires_in=settings.access_token_minutes * 60,

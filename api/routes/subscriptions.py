@@ -18,10 +18,15 @@ router = APIRouter(
 @router.post("", status_code=201, responses=problem_responses(*CREATE_ERRORS))
 @answer_not_stored  # the link is shown once; a retry issues a new one and revokes this one
 def create_subscription(
-    body: SubscriptionCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    body: SubscriptionCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    response: Response,
 ) -> SubscriptionCreated:
     """Issue a calendar link: a coordinator for any feed of the groupement, a cabinet for its own,
     an assistant for hers. The same subscriber's older link to that feed is revoked."""
+    response.headers["Cache-Control"] = "no-store"  # the link is a secret, shown once
     created = subscriptions.subscribe(
         session,
         user,

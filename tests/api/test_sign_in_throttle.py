@@ -165,3 +165,12 @@ def test_coordinator_unlocks_a_user_of_the_groupement(
     assert [(a.entity, a.entity_id, a.actor) for a in audit] == [
         ("user", str(locked.id), world.users["coordinator"].email)
     ]
+
+
+def test_an_access_token_is_not_stored_by_caches(
+    client: TestClient, world: World, clock: FakeClock
+) -> None:
+    # RFC 6749 §5.1: the answer that carries a token is never cached.
+    response = _token(client, world.users["coordinator"].email, PASSWORD)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"

@@ -136,3 +136,15 @@ def test_csv_import_is_all_or_nothing_with_each_bad_line_named(
     assert session.query(models.PatienteleSnapshot).filter_by(
         doctor_id=doctor.id
     ).one().snapshot_date == date(2026, 10, 1)
+
+
+def test_an_answer_carrying_a_feed_link_is_not_stored_by_caches(
+    client: TestClient, world: World
+) -> None:
+    response = client.post(
+        "/api/v1/subscriptions",
+        json={"kind": "cabinet", "target_id": world.cabinets[0].id, "subscriber": "Accueil"},
+        headers=bearer(world.users["coordinator"]),
+    )
+    assert response.status_code == 201
+    assert response.headers["cache-control"] == "no-store"
