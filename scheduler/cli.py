@@ -469,7 +469,8 @@ def _write_file(path: Path, chunks: Iterable[bytes], option: str = "--output") -
     """Write `path` whole or not at all: into a temporary file beside it, renamed at the end.
 
     A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written to directly: renaming
-    over it would replace it with a regular file."""
+    over it would replace it with a regular file. A link is written through, to the file it names
+    (`-o /dev/stdout` with stdout sent to a file links to that file): the link itself stays."""
     if _special_file(path):
         try:
             with path.open("wb") as stream:
@@ -478,6 +479,7 @@ def _write_file(path: Path, chunks: Iterable[bytes], option: str = "--output") -
         except OSError as error:
             fail(f"{option} : écriture impossible de {path} : {_os_reason(error)}")
         return
+    path = Path(os.path.realpath(path))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:

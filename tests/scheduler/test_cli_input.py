@@ -131,3 +131,17 @@ def test_writing_to_a_device_keeps_the_device(tmp_path: Path) -> None:
     _write_file(null, [b"nothing\n"])
     assert stat.S_ISCHR(null.stat().st_mode) and null.stat().st_rdev == os.makedev(1, 3)
     assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_writing_through_a_link_keeps_the_link(tmp_path: Path) -> None:
+    # `-o /dev/stdout` with stdout sent to a file: /dev/stdout is a link to /proc/self/fd/1,
+    # whose target is that file. Renaming over the link replaced /dev/stdout for the machine.
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "rota.json"
+    target.write_bytes(b"old\n")
+    link = tmp_path / "stdout"
+    link.symlink_to(target)
+    _write_file(link, [b"new\n"])
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_bytes() == b"new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stdout"]
