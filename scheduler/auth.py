@@ -7,7 +7,7 @@ from math import ceil, floor
 from typing import Any
 
 import jwt
-from sqlalchemy import case, delete, func, literal, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,8 @@ ALGORITHM = "HS256"
 # Verifying against a fixed hash when the e-mail is unknown keeps the timing of both failures alike.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
-# Account lockout: MAX_FAILURES failed sign-ins within FAILURE_WINDOW (opened by the first
-# failure; a failure after it opens a new one) lock the account for FIRST_LOCK, and the locking
+# Account lockout: MAX_FAILURES failed sign-ins within any FAILURE_WINDOW (a moving window: a
+# failure counts for FAILURE_WINDOW after it) lock the account for FIRST_LOCK, and the locking
 # failure already answers 429. Each new lock lasts twice the previous one (at most LONGEST_LOCK);
 # the doubling starts again after a successful sign-in. A coordinator's unlock lifts the lock and
 # clears the failures but keeps the count of locks: whoever keeps guessing meets longer ones.
@@ -193,54 +193,49 @@ def authenticate(
 
 
 def _count_failure(session: Session, key: str, now: datetime) -> None:
-    """Count one failed sign-in of the account `key` in one atomic statement, and lock it at the
-    `MAX_FAILURES`-th failure of the window (`AccountLocked`); commits."""
+    """Count one failed sign-in of the account `key`, and lock it when it is the
+    `MAX_FAILURES`-th within the moving `FAILURE_WINDOW` (`AccountLocked`); commits.
+
+    The upsert takes the row's write lock until commit (created if missing): concurrent failures
+    of two processes are counted one after the other, none is lost.
+    """
     table = models.SignInThrottle
-    locked = table.locked_until > now
-    window_over = or_(
-        table.window_started_at.is_(None), table.window_started_at <= now - FAILURE_WINDOW
-    )
-    at_now = literal(now, models.UTCDateTime())
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # INSERT ... ON CONFLICT DO UPDATE takes the row's write lock until commit: concurrent
-    # failures of two processes are counted one after the other, none is lost.
-    statement = (
+    session.execute(
         insert(table)
-        .values(account_key=key, failures=1, window_started_at=now, lock_count=0)
+        .values(account_key=key, recent_failures=[], lock_count=0)
         .on_conflict_do_update(
-            index_elements=[table.account_key],
-            set_={
-                "failures": case(
-                    (locked, table.failures), (window_over, 1), else_=table.failures + 1
-                ),
-                "window_started_at": case(
-                    (locked, table.window_started_at),
-                    (window_over, at_now),
-                    else_=table.window_started_at,
-                ),
-            },
+            index_elements=[table.account_key], set_={"lock_count": table.lock_count}
         )
-        .returning(table.failures, table.lock_count, table.locked_until)
     )
-    row = session.execute(statement).one()
-    # Set when another process locked the account while this password was being checked.
-    locked_until = row.locked_until if row.locked_until and row.locked_until > now else None
-    if locked_until is None and row.failures >= MAX_FAILURES:
-        locked_until = now + lock_duration(row.lock_count)
-        session.execute(
-            update(table)
-            .where(table.account_key == key)
-            .values(
-                failures=0,
-                window_started_at=None,
-                locked_until=locked_until,
-                lock_count=table.lock_count + 1,
-            )
-        )
+    row = session.scalars(
+        select(table).where(table.account_key == key).execution_options(populate_existing=True)
+    ).one()
+    if row.locked_until is not None and row.locked_until > now:
+        # Another process locked the account while this password was being checked.
+        locked_until: datetime | None = row.locked_until
+    else:
+        since = now - FAILURE_WINDOW
+        recent = [moment for moment in _moments(row.recent_failures) if moment > since]
+        recent.append(now)
+        if len(recent) >= MAX_FAILURES:
+            locked_until = now + lock_duration(row.lock_count)
+            row.recent_failures = []
+            row.locked_until = locked_until
+            row.lock_count += 1
+        else:
+            locked_until = None
+            row.recent_failures = [moment.isoformat() for moment in recent]
     session.commit()
     if locked_until is not None:
         raise AccountLocked(_seconds_until(locked_until, now))
+
+
+def _moments(stored: list[Any]) -> list[datetime]:
+    """The failure times stored in `recent_failures` (UTC)."""
+    moments = [datetime.fromisoformat(str(text)) for text in stored]
+    return [moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in moments]
 
 
 def unlock_user(
@@ -265,8 +260,7 @@ def unlock_user(
     if before is not None:
         before.pop("account_key", None)
     if throttle is not None:
-        throttle.failures = 0
-        throttle.window_started_at = None
+        throttle.recent_failures = []
         throttle.locked_until = None
         session.flush()
     record_audit(
@@ -277,7 +271,7 @@ def unlock_user(
         entity="user",
         entity_id=user.id,
         before=before,
-        after={"failures": 0, "locked_until": None},
+        after={"recent_failures": [], "locked_until": None},
     )
     if commit:
         session.commit()

@@ -890,21 +890,21 @@ class SignInThrottle(Base):
 
     Keyed by the SHA-256 of the normalised e-mail rather than by user: an e-mail that names no
     account is counted and locked the same way, so a lock never tells that an account exists.
-    `failures` counts the failures since `window_started_at`; `lock_count` the locks since the
-    last successful sign-in (each new lock lasts twice the previous one).
+    `recent_failures` holds the times (ISO 8601, UTC) of the failures of the last
+    `auth.FAILURE_WINDOW`, a moving window; `lock_count` the locks since the last successful
+    sign-in (each new lock lasts twice the previous one).
     """
 
     __tablename__ = "sign_in_throttle"
 
     account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime | None]
+    recent_failures: Mapped[list[Any]] = mapped_column(default=list)
     locked_until: Mapped[datetime | None]
     lock_count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
         CheckConstraint("length(account_key) = 64", "sha256_hex"),
-        CheckConstraint("failures >= 0 AND lock_count >= 0", "counts"),
+        CheckConstraint("lock_count >= 0", "counts"),
     )
 
 

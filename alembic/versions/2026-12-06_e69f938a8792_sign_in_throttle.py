@@ -21,14 +21,11 @@ def upgrade() -> None:
     op.create_table(
         "sign_in_throttle",
         sa.Column("account_key", sa.String(length=64), nullable=False),
-        sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("recent_failures", sa.JSON(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lock_count", sa.Integer(), nullable=False),
         sa.CheckConstraint("length(account_key) = 64", name=op.f("ck_sign_in_throttle_sha256_hex")),
-        sa.CheckConstraint(
-            "failures >= 0 AND lock_count >= 0", name=op.f("ck_sign_in_throttle_counts")
-        ),
+        sa.CheckConstraint("lock_count >= 0", name=op.f("ck_sign_in_throttle_counts")),
         sa.PrimaryKeyConstraint("account_key", name=op.f("pk_sign_in_throttle")),
     )
 

@@ -656,7 +656,7 @@ def test_unlock_user_lifts_the_lock_or_exits_2_for_an_unknown_email(cli_db: str)
             locked_until = datetime.now(UTC) + timedelta(minutes=15)
             session.add(
                 models.SignInThrottle(
-                    account_key=account_key(email), failures=0, locked_until=locked_until
+                    account_key=account_key(email), recent_failures=[], locked_until=locked_until
                 )
             )
         _one_line(runner.invoke(app, ["unlock-user", "--email", "x@y.fr"]), "--email", "x@y.fr")

@@ -89,10 +89,34 @@ def test_the_lock_ends_after_15_minutes(session: Session, world: World) -> None:
 
 
 def test_failures_older_than_15_minutes_do_not_count(session: Session, world: World) -> None:
-    _fail(session, _email(world), 4, T0)  # T0 .. T0 + 3 s: the window opens at T0
+    _fail(session, _email(world), 4, T0)  # T0 .. T0 + 3 s
     later = T0 + timedelta(minutes=15)
-    assert _fail(session, _email(world), 4, later) == [401] * 4  # a new window from `later`
+    # At `later` + i s, the failure of T0 + i s is 15 minutes old: it no longer counts.
+    assert _fail(session, _email(world), 4, later) == [401] * 4
     assert _outcome(session, _email(world), WRONG, later + timedelta(minutes=14)) == 429
+
+
+def test_the_window_moves_with_each_failure(session: Session, world: World) -> None:
+    # One failure at 09:00:00, three at 09:14:57-59, then more from 09:15:01: a window that
+    # restarted at 09:15 would let 4 more through; a moving one locks at the 5th of any 15 minutes.
+    email = _email(world)
+    assert _outcome(session, email, WRONG, T0) == 401
+    assert _fail(session, email, 3, T0 + timedelta(minutes=14, seconds=57)) == [401] * 3
+    # 09:15:01: 09:00:00 has left the window, so this is the 4th within 15 minutes.
+    assert _fail(session, email, 3, T0 + timedelta(minutes=15, seconds=1)) == [401, 429, 429]
+
+
+@pytest.mark.parametrize(
+    ("age", "then"),
+    [(timedelta(minutes=15) - timedelta(microseconds=1), 429), (timedelta(minutes=15), 401)],
+)
+def test_a_failure_counts_for_exactly_15_minutes(
+    session: Session, world: World, age: timedelta, then: int
+) -> None:
+    email = _email(world)
+    assert _outcome(session, email, WRONG, T0) == 401
+    assert _fail(session, email, 3, T0 + age - timedelta(seconds=10)) == [401] * 3
+    assert _outcome(session, email, WRONG, T0 + age) == then
 
 
 def test_each_new_lock_lasts_twice_the_previous(session: Session, world: World) -> None:
@@ -214,5 +238,5 @@ def test_concurrent_failures_are_all_counted(engine: Engine, shared_key: str) ->
     assert _hammer(engine, shared_key, threads=2, attempts=10) == Counter({401: 4, 429: 16})
     with Session(engine) as session:
         row = session.get(models.SignInThrottle, account_key(shared_key))
-        assert row is not None and row.lock_count == 1 and row.failures == 0
+        assert row is not None and row.lock_count == 1 and row.recent_failures == []
         assert row.locked_until == T0 + timedelta(minutes=15)
