@@ -881,6 +881,13 @@ def serve(
             highlight=False,
         )
 
+    if settings.metrics_address is not None:
+        from scheduler.observability import serve_metrics
+
+        try:
+            serve_metrics(settings.metrics_address)
+        except OSError as error:
+            fail(f"PARTAGENDA_METRICS_ADDRESS : {settings.metrics_address} : {_os_reason(error)}")
     uvicorn.run(
         "api.main:create_app",
         factory=True,

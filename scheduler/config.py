@@ -44,7 +44,9 @@ class Settings(BaseSettings):
         job_misfire_grace_s: how late a missed trigger may still run (APScheduler).
         log_json: log lines as JSON objects (else plain text).
         metrics_token: the bearer token that `/metrics` asks for (at least 16 characters);
-            unset, `/metrics` answers only clients on the loopback interface.
+            unset, the service's port serves no metrics.
+        metrics_address: `host:port` where `partagenda serve` also serves the metrics, with no
+            token, for a scraper on a network the public cannot reach (e.g. `127.0.0.1:9108`).
         rate_limit_storage: where the per-address sign-in limit counts attempts, as a `limits`
             storage URI: `memory://` (the default) counts in each API process, so N workers
             allow N times the limit; `redis://host:6379/0` (needs the `redis` package) shares
@@ -65,6 +67,7 @@ class Settings(BaseSettings):
     output_dir: Path = Path("demo-output")
     log_json: bool = True
     metrics_token: SecretStr | None = Field(default=None, min_length=16)
+    metrics_address: str | None = None
 
     # The jobs process (scheduler.jobs).
     plan_day: str = "mon"
@@ -94,11 +97,23 @@ class Settings(BaseSettings):
             raise ValueError("database_url must be a SQLite or a PostgreSQL URL")
         return value
 
-    @field_validator("metrics_token", mode="before")
+    @field_validator("metrics_token", "metrics_address", mode="before")
     @classmethod
-    def _empty_token_is_unset(cls, value: object) -> object:
+    def _empty_is_unset(cls, value: object) -> object:
         # docker-compose passes an unset variable on as an empty string.
         return None if value == "" else value
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(
+                f"metrics_address must be host:port, e.g. 127.0.0.1:9108, not {value!r}"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -17,6 +17,7 @@ import os
 import re
 import sqlite3
 import traceback
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
@@ -73,13 +75,32 @@ def record_feed_hit(status: int) -> None:
     FEED_HITS.labels(status=str(status)).inc()
 
 
-def metrics_payload() -> tuple[bytes, str]:
-    """The Prometheus text exposition of every metric, and its content type."""
+def _registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return registry
+    return REGISTRY
+
+
+def serve_metrics(address: str) -> Callable[[], None]:
+    """Serve the metrics (every process's, with `PROMETHEUS_MULTIPROC_DIR`) over plain HTTP on
+    `address` (`host:port`, as `Settings.metrics_address` checks it) in a daemon thread; returns
+    the function that stops it."""
+    host, _, port = address.rpartition(":")
+    server, thread = start_http_server(int(port), addr=host.strip("[]"), registry=_registry())
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
+
+
+def metrics_payload() -> tuple[bytes, str]:
+    """The Prometheus text exposition of every metric, and its content type."""
+    return generate_latest(_registry()), CONTENT_TYPE_LATEST
 
 
 # --- Logs ----------------------------------------------------------------------------------------

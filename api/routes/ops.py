@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 from functools import lru_cache
 
@@ -63,39 +62,32 @@ def readyz(request: Request, factory: SessionFactoryDep) -> JSONResponse | dict[
     return {"status": "ready", "revision": ",".join(sorted(current))}
 
 
-def _loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @router.get("/metrics", include_in_schema=False, response_model=None)
 def metrics(request: Request, settings: SettingsDep) -> Response:
-    """Prometheus text exposition of the service's metrics, for the scraper alone.
+    """Prometheus text exposition of the service's metrics, for the bearer of `metrics_token`.
 
-    With `metrics_token` set, the request must carry it as a bearer token; without it, only a
-    client on the loopback interface (a scraper beside the process) is answered. Metrics name
-    routes, volumes and failures: nothing for the open Internet.
+    Without a token the service's own port serves no metrics (404): they are read on the
+    separate address `metrics_address`, which the operator binds where only the scraper reaches.
+    Trusting the loopback interface instead would open them to anyone behind a reverse proxy on
+    the same host. Metrics name routes, volumes and failures: nothing for the open Internet.
     """
     expected = settings.metrics_token
-    if expected is not None:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), expected.get_secret_value().encode()
-        ):
-            return problem_response(
-                request,
-                401,
-                "les métriques demandent le jeton de PARTAGENDA_METRICS_TOKEN",
-                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-            )
-    elif not _loopback(request):
+    if expected is None:
         return problem_response(
             request,
-            403,
-            "les métriques ne sont servies qu'en local, ou avec PARTAGENDA_METRICS_TOKEN",
+            404,
+            "les métriques se lisent à PARTAGENDA_METRICS_ADDRESS, "
+            "ou ici avec le jeton de PARTAGENDA_METRICS_TOKEN",
+        )
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.get_secret_value().encode()
+    ):
+        return problem_response(
+            request,
+            401,
+            "les métriques demandent le jeton de PARTAGENDA_METRICS_TOKEN",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
     body, content_type = metrics_payload()
     return Response(content=body, media_type=content_type)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,13 @@ from fastapi.testclient import TestClient
 from api.middleware import install_observability
 from scheduler.config import Settings, get_settings
 from scheduler.migrations import downgrade_to, upgrade_to_head
-from scheduler.observability import JsonFormatter, RedactingFilter, redact, request_id_var
+from scheduler.observability import (
+    JsonFormatter,
+    RedactingFilter,
+    redact,
+    request_id_var,
+    serve_metrics,
+)
 from tests.conftest import DATABASES, fresh_database_url
 
 METRICS_TOKEN = "metrics-token-of-the-tests"
@@ -155,18 +163,39 @@ def test_metrics_answer_only_the_bearer_of_the_metrics_token(url: str) -> None:
     assert "partagenda_http_requests" in right.text
 
 
-def test_metrics_without_a_token_answer_only_the_loopback_interface(url: str) -> None:
+def test_metrics_without_a_token_are_not_served_on_the_service_port(url: str) -> None:
+    # Not even to the loopback interface: behind a reverse proxy on the same host, every
+    # client would come from there.
     upgrade_to_head(url)
-    with _client(url, metrics_token=None, host="203.0.113.7") as client:
-        remote = client.get("/metrics")
-    with _client(url, metrics_token=None, host="127.0.0.1") as client:
-        local = client.get("/metrics")
-    with _client(url, metrics_token=None, host="::1") as client:
-        local_v6 = client.get("/metrics")
-    assert remote.status_code == 403
-    assert remote.headers["content-type"].startswith("application/problem+json")
-    assert "partagenda_http_requests" not in remote.text
-    assert (local.status_code, local_v6.status_code) == (200, 200)
+    for host in ("203.0.113.7", "127.0.0.1", "::1"):
+        with _client(url, metrics_token=None, host=host) as client:
+            answer = client.get("/metrics")
+        assert answer.status_code == 404, host
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "PARTAGENDA_METRICS_ADDRESS" in answer.json()["detail"]
+        assert "partagenda_http_requests" not in answer.text
+
+
+def test_metrics_are_served_on_their_own_address() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = Settings(metrics_address=f"127.0.0.1:{port}").metrics_address
+    assert address is not None
+    stop = serve_metrics(address)
+    try:
+        with urllib.request.urlopen(f"http://{address}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+    finally:
+        stop()
+    assert "partagenda_http_request_duration_seconds" in text
+
+
+@pytest.mark.parametrize("bad", ["9108", "localhost", "127.0.0.1:0", "127.0.0.1:70000", ":80"])
+def test_a_metrics_address_is_host_and_port(bad: str) -> None:
+    with pytest.raises(ValueError, match="metrics_address"):
+        Settings(metrics_address=bad)
+    assert Settings(metrics_address="").metrics_address is None
 
 
 def test_a_short_metrics_token_is_refused_and_an_empty_one_is_unset() -> None:
