@@ -217,7 +217,7 @@ def _count_failure(session: Session, key: str, now: datetime) -> None:
         locked_until: datetime | None = row.locked_until
     else:
         since = now - FAILURE_WINDOW
-        recent = [moment for moment in _moments(row.recent_failures) if moment > since]
+        recent = [moment for moment in failure_moments(row.recent_failures) if moment > since]
         recent.append(now)
         if len(recent) >= MAX_FAILURES:
             locked_until = now + lock_duration(row.lock_count)
@@ -232,7 +232,7 @@ def _count_failure(session: Session, key: str, now: datetime) -> None:
         raise AccountLocked(_seconds_until(locked_until, now))
 
 
-def _moments(stored: list[Any]) -> list[datetime]:
+def failure_moments(stored: list[Any]) -> list[datetime]:
     """The failure times stored in `recent_failures` (UTC)."""
     moments = [datetime.fromisoformat(str(text)) for text in stored]
     return [moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in moments]

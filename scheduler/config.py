@@ -42,6 +42,8 @@ class Settings(BaseSettings):
         report_render_interval_s: how often `render-reports` renders ahead the PDFs of the
             contracts' current periods whose content changed (a publication, a ledger change).
         job_misfire_grace_s: how late a missed trigger may still run (APScheduler).
+        idempotency_retention_hours: how long the answer to an Idempotency-Key is kept for a
+            retry (`purge-expired-records` deletes older ones, daily).
         log_json: log lines as JSON objects (else plain text).
         metrics_token: the bearer token that `/metrics` asks for (at least 16 characters);
             unset, the service's port serves no metrics.
@@ -84,6 +86,7 @@ class Settings(BaseSettings):
     report_formats: list[str] = Field(default_factory=lambda: ["pdf", "json"])
     report_render_interval_s: int = Field(default=300, ge=10, le=24 * 3600)
     job_misfire_grace_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    idempotency_retention_hours: int = Field(default=24, ge=1, le=30 * 24)
 
     # The API's per-address sign-in limit (api.throttle).
     rate_limit_storage: str = "memory://"

@@ -41,12 +41,13 @@ from types import FrameType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models
 from scheduler.audit import record_audit
+from scheduler.auth import FAILURE_WINDOW, failure_moments
 from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory
 from scheduler.errors import PartagendaError, PlanRunConflict
@@ -69,6 +70,10 @@ REMIND_PATIENTELE = "remind-patientele"
 SNAPSHOT_MONTHLY_REPORTS = "snapshot-monthly-reports"
 REFRESH_FEEDS = "refresh-feeds"
 RENDER_REPORTS = "render-reports"
+PURGE_EXPIRED_RECORDS = "purge-expired-records"
+THROTTLE_MEMORY = timedelta(days=7)
+"""How long a sign-in throttle row outlives its last lock: the doubling of locks starts again for
+an account left alone that long."""
 
 
 @dataclass
@@ -461,6 +466,44 @@ def refresh_all_feeds(ctx: JobContext, *, now: datetime | None = None) -> JobOut
     return run_job(ctx, REFRESH_FEEDS, local.date().isoformat(), body)
 
 
+def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> JobOutcome:
+    """Delete the records kept for a time only: the stored answers of Idempotency-Keys older than
+    `idempotency_retention_hours` (they hold personal data, and a retry comes within minutes),
+    and the sign-in throttle rows with no failure left in the window and no lock in force for
+    `THROTTLE_MEMORY`."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+
+    def body(session: Session, _errors: list[str]) -> None:
+        kept_from = moment - timedelta(hours=ctx.settings.idempotency_retention_hours)
+        answers = session.execute(
+            delete(models.IdempotencyRecord).where(models.IdempotencyRecord.created_at < kept_from)
+        )
+        throttle = models.SignInThrottle
+        forgotten = [
+            row.account_key
+            for row in session.scalars(
+                select(throttle).where(
+                    or_(
+                        throttle.locked_until.is_(None),
+                        throttle.locked_until < moment - THROTTLE_MEMORY,
+                    )
+                )
+            )
+            if all(
+                failed <= moment - FAILURE_WINDOW for failed in failure_moments(row.recent_failures)
+            )
+        ]
+        if forgotten:
+            session.execute(delete(throttle).where(throttle.account_key.in_(forgotten)))
+        log.info(
+            "purged %d stored answer(s) and %d sign-in throttle row(s)",
+            getattr(answers, "rowcount", 0),
+            len(forgotten),
+        )
+
+    return run_job(ctx, PURGE_EXPIRED_RECORDS, moment.date().isoformat(), body)
+
+
 _rendered_stamps: dict[str, tuple[object, ...]] = {}
 """Per database, the day and inputs stamp of the last `render-reports` run that went through."""
 
@@ -560,6 +603,11 @@ def render_reports_job() -> None:
     render_reports(_ctx())
 
 
+def purge_expired_records_job() -> None:
+    """Scheduled `purge-expired-records`."""
+    purge_expired_records(_ctx())
+
+
 def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
     """A scheduler with every job registered (not started); the job store is the database."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -642,6 +690,14 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         id=RENDER_REPORTS,
         seconds=settings.report_render_interval_s,
         next_run_time=datetime.now(ctx.zone),
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        purge_expired_records_job,
+        "cron",
+        id=PURGE_EXPIRED_RECORDS,
+        hour="4-23",
+        minute=50,
         replace_existing=True,
     )
     if settings.plan_on_start:

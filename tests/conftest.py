@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import Engine, make_url, text
@@ -27,6 +28,14 @@ DATABASES = [
         ],
     ),
 ]
+
+
+def missing_tool(reason: str) -> NoReturn:
+    """Skip a test whose outside tool (a browser, a calendar client or parser) is missing here;
+    fail it in CI (`CI` set), whose set-up installs every one: a skip there would hide the check."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must install it)")
+    pytest.skip(reason)
 
 
 def fresh_database_url(kind: str, name: str, tmp_dir: Path) -> str:

@@ -30,7 +30,7 @@ from scheduler.config import Settings
 from scheduler.db import make_engine
 from scheduler.feeds import create_feed_token, refresh_feeds, revoke_feed_token
 from scheduler.migrations import upgrade_to_head
-from tests.conftest import DATABASES, fresh_database_url
+from tests.conftest import DATABASES, fresh_database_url, missing_tool
 from tests.scheduler.feed_factories import demo_ids, publish_week
 
 VDIRSYNCER = "/usr/bin/vdirsyncer"
@@ -160,7 +160,7 @@ def _feed_url(live: LiveFeeds, token: str) -> str:
 
 def test_vdirsyncer_keeps_every_event_of_a_feed(live: LiveFeeds, tmp_path: Path) -> None:
     if not Path(VDIRSYNCER).exists():
-        pytest.skip("vdirsyncer is not installed: scripts/test-deps (apt-get install vdirsyncer)")
+        missing_tool("vdirsyncer is not installed: scripts/test-deps (apt-get install vdirsyncer)")
     url = _feed_url(live, live.groupement_token)
     served = _call("GET", url)
     assert served.status == 200

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from scheduler import models
 from scheduler.feeds import event_uid, refresh_feeds
 from scheduler.ical import PRODID, FeedEvent, FeedMeta, Organizer, render_feed
+from tests.conftest import missing_tool
 from tests.scheduler.feed_factories import (
     PARIS,
     AssignmentSpec,
@@ -196,9 +197,9 @@ def _write_feeds(published: Published, directory: Path) -> dict[str, Path]:
 def test_feed_contract_icaljs_reads_every_feed(published: Published, tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed (the CI setup installs it)")
+        missing_tool("node is not installed (the CI setup installs it)")
     if not (JS_DIR / "node_modules" / "ical.js").is_dir():
-        pytest.skip("ical.js is not installed: npm ci --prefix tests/js")
+        missing_tool("ical.js is not installed: npm ci --prefix tests/js")
     paths = _write_feeds(published, tmp_path)
     completed = subprocess.run(
         [node, str(JS_DIR / "parse_feeds.mjs"), *map(str, paths.values())],
@@ -283,7 +284,7 @@ def _libical_available() -> bool:
 
 def test_feed_contract_libical_reads_every_feed(published: Published, tmp_path: Path) -> None:
     if not _libical_available():
-        pytest.skip(
+        missing_tool(
             "Debian's libical bindings are missing: apt-get install gir1.2-ical-3.0 python3-gi"
         )
     paths = _write_feeds(published, tmp_path)
@@ -409,7 +410,7 @@ def test_feed_contract_parsers_read_the_tz_database_changes(tmp_path: Path) -> N
     read the events across it at the same UTC instants as zoneinfo."""
     node = shutil.which("node")
     if not _libical_available() or node is None or not (JS_DIR / "node_modules").is_dir():
-        pytest.skip("libical bindings, node or ical.js missing: run scripts/test-deps")
+        missing_tool("libical bindings, node or ical.js missing: run scripts/test-deps")
     paths = {tzid: tmp_path / f"{tzid.replace('/', '-')}.ics" for tzid in ZONES}
     changes = {tzid: _tz_changes(ZoneInfo(tzid), ZONE_YEAR) for tzid in ZONES}
     expected: dict[str, dict[str, tuple[str, str]]] = {}

@@ -284,6 +284,7 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
         "snapshot-monthly-reports",
         "refresh-feeds",
         "render-reports",
+        "purge-expired-records",
     }
     assert found["publish-reviewed-week"].next_run_time is None
     assert found["plan-upcoming-week"].next_run_time is not None
@@ -302,3 +303,45 @@ def test_render_reports_renders_each_contract_current_periods_once(ctx: jobs.Job
         f"{code} {label}" for code in codes for label in ("Y1", "2026-Q4")
     )
     assert jobs.render_reports(ctx, now=NOW) == []  # nothing changed: nothing rendered again
+
+
+def test_purge_expired_records_keeps_what_may_still_serve(ctx: jobs.JobContext) -> None:
+    """Stored answers older than the retention (24 h) go, younger ones stay; a throttle row goes
+    once no failure is left in the 15-minute window and no lock was in force for 7 days."""
+    now = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
+    with ctx.factory() as session:
+        user = session.scalars(select(models.User)).first()
+        assert user is not None
+        for key, age in (("old", timedelta(hours=24, seconds=1)), ("young", timedelta(hours=23))):
+            session.add(
+                models.IdempotencyRecord(
+                    key=key,
+                    user_id=user.id,
+                    request_fingerprint="0" * 64,
+                    status_code=201,
+                    response_body={},
+                    created_at=now - age,
+                )
+            )
+        rows = {
+            "a" * 64: ([], None),  # nothing left: goes
+            "b" * 64: ([(now - timedelta(minutes=14)).isoformat()], None),  # in the window
+            "c" * 64: ([], now - timedelta(days=6)),  # a lock 6 days ago: its doubling stays
+            "d" * 64: ([], now - timedelta(days=7, seconds=1)),  # forgotten
+            "e" * 64: ([], now + timedelta(minutes=5)),  # locked now
+        }
+        for key, (failures, locked_until) in rows.items():
+            session.add(
+                models.SignInThrottle(
+                    account_key=key,
+                    recent_failures=failures,
+                    locked_until=locked_until,
+                    lock_count=1,
+                )
+            )
+        session.commit()
+    assert jobs.purge_expired_records(ctx, now=now).outcome == "succeeded"
+    with ctx.factory() as session:
+        assert set(session.scalars(select(models.IdempotencyRecord.key))) == {"young"}
+        kept = set(session.scalars(select(models.SignInThrottle.account_key)))
+        assert kept == {"b" * 64, "c" * 64, "e" * 64}

@@ -23,6 +23,7 @@ from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.demo import load_demo
 from scheduler.migrations import upgrade_to_head
 from scheduler.runs import run_pending_inline
+from tests.conftest import missing_tool
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -60,7 +61,7 @@ def _free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with its pages, served by uvicorn, and a worker thread running plan runs."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium): no browser to drive")
+        missing_tool(f"{CHROMIUM} is absent (apt-get install chromium): no browser to drive")
     import uvicorn
 
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'partagenda.db'}"
@@ -121,7 +122,7 @@ def _fresh_sign_in_limit(live_server: LiveServer) -> None:
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium, headless, with the flags a closed network needs."""
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip(f"{CHROMIUM} is absent: no browser to drive")
+        missing_tool(f"{CHROMIUM} is absent: no browser to drive")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser
