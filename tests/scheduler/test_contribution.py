@@ -14,7 +14,7 @@ Deadline: 2026-01-05 + 2 years = 2028-01-05, i.e. day T = 730 (365 + 365).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,6 +29,8 @@ from scheduler.contribution import (
     SharePlanInput,
     Snapshot,
     Status,
+    _status,
+    band_increase,
     contract_figures,
     project,
     round_to,
@@ -530,3 +532,318 @@ def test_deadline_inside_the_period_is_not_past_before_it_comes() -> None:
     assert after.progress.pmt.projection is not None and after.progress.pmt.projection.reached
     assert after.progress.weaker_projected_attainment == D("0.9")
     assert after.progress.status is Status.MISSED
+
+
+# --- Limits at, below and above; several doctors per member --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("weaker", "past", "expected"),
+    [
+        (D(1), False, Status.ON_TRACK),
+        (D("0.9999"), False, Status.AT_RISK),
+        (D("0.8"), False, Status.AT_RISK),
+        (D("0.7999"), False, Status.MISSED),
+        (None, False, Status.UNKNOWN),
+        (D(1), True, Status.ON_TRACK),
+        (D("0.9999"), True, Status.MISSED),
+        (None, True, Status.UNKNOWN),
+    ],
+)
+def test_status_at_below_and_above_its_limits(
+    weaker: Decimal | None, past: bool, expected: Status
+) -> None:
+    """Default policy: on track from 1.0 (`on_track_min`), at risk from 0.8 (`at_risk_min`);
+    past the deadline only the value reached counts: 1.0 or more is on track, less is missed."""
+    assert _status(weaker, past, PolicyParams()) is expected
+
+
+@pytest.mark.parametrize(
+    ("weaker", "past", "expected"),
+    [
+        (D("0.95"), False, Status.ON_TRACK),
+        (D("0.9499"), False, Status.AT_RISK),
+        (D("0.7"), False, Status.AT_RISK),
+        (D("0.6999"), False, Status.MISSED),
+        # Past the deadline the thresholds do not apply: the target is reached or not.
+        (D("0.95"), True, Status.MISSED),
+    ],
+)
+def test_status_follows_the_policy_thresholds(
+    weaker: Decimal, past: bool, expected: Status
+) -> None:
+    policy = PolicyParams.from_parameters({"status": {"on_track_min": 0.95, "at_risk_min": 0.7}})
+    assert _status(weaker, past, policy) is expected
+
+
+def test_policy_defaults_are_the_collective_2026_rule() -> None:
+    default = PolicyParams.from_parameters({})
+    assert default == PolicyParams()
+    assert (default.code, default.version, default.target_mode) == ("collective-2026", 1, "per_etp")
+    assert (default.on_track_min, default.at_risk_min) == (D(1), D("0.8"))
+    assert (default.target_pmt_per_etp, default.target_fa_per_etp) == (D(260), D(110))
+    assert (default.suspension_after_days, default.aid_suspended_pro_rata) == (91, True)
+    assert (default.proration, default.proration_from_year) == ("weaker_indicator", 3)
+
+
+def test_policy_reads_every_parameter() -> None:
+    parameters = {
+        "target_per_etp": {"pmt": 300, "file_active": 120},
+        "target_years": 3,
+        "bands_pmt": [700, 1000, 1300, 1800, 2500],
+        "increase_percent_by_band": {"P30-P50": 21, "P50-P70": 16, "P70-P90": 8.5, "P90-P95": 5},
+        "aid_per_etp_eur": [30000, 20000],
+        "proration_from_year": 2,
+        "proration": "mean_indicators",
+        "suspension_after_days": 60,
+        "aid_suspended_pro_rata": False,
+        "status": {"on_track_min": 0.9, "at_risk_min": 0.6},
+        "projection_band_k": 3,
+        "newly_installed_target": {
+            "pmt": 1100,
+            "file_active": 1600,
+            "years": 4,
+            "within_months": 6,
+        },
+    }
+    assert PolicyParams.from_parameters(parameters, code="individual", version=2) == PolicyParams(
+        code="individual",
+        version=2,
+        target_mode="percentile_bands",  # implied by the bands' increases
+        target_pmt_per_etp=D(300),
+        target_fa_per_etp=D(120),
+        target_years=3,
+        bands_pmt=(700, 1000, 1300, 1800, 2500),
+        increase_percent_by_band=(D(21), D(16), D("8.5"), D(5)),
+        aid_per_etp_eur=(D(30000), D(20000)),
+        proration_from_year=2,
+        proration="mean_indicators",
+        suspension_after_days=60,
+        aid_suspended_pro_rata=False,
+        on_track_min=D("0.9"),
+        at_risk_min=D("0.6"),
+        band_k=D(3),
+        newly_installed_pmt=1100,
+        newly_installed_fa=1600,
+        newly_installed_years=4,
+        newly_installed_within_months=6,
+    )
+    explicit = PolicyParams.from_parameters({**parameters, "target_mode": "per_etp"})
+    assert explicit.target_mode == "per_etp"
+
+
+@pytest.mark.parametrize(
+    ("baseline_pmt", "increase"),
+    [
+        (500, D(20)),  # below P30: the first band's increase
+        (774, D(20)),
+        (775, D(20)),
+        (1044, D(20)),
+        (1045, D(15)),
+        (1317, D(15)),
+        (1318, D("7.5")),
+        (1843, D("7.5")),
+        (1844, D(4)),
+        (9000, D(4)),  # no P95 known: still the last band
+    ],
+)
+def test_band_increase_at_each_band_edge(baseline_pmt: int, increase: Decimal) -> None:
+    """Default bands P30 775, P50 1045, P70 1318, P90 1844: 20 %, 15 %, 7.5 % and 4 %."""
+    assert band_increase(PolicyParams(), baseline_pmt) == increase
+
+
+@pytest.mark.parametrize(("baseline_pmt", "increase"), [(2499, D(4)), (2500, D(0)), (3000, D(0))])
+def test_band_increase_is_zero_from_p95(baseline_pmt: int, increase: Decimal) -> None:
+    policy = replace(PolicyParams(), bands_pmt=(775, 1045, 1318, 1844, 2500))
+    assert band_increase(policy, baseline_pmt) == increase
+
+
+@pytest.mark.parametrize(("days", "suspended"), [(90, False), (91, False), (92, True)])
+def test_suspension_starts_after_91_days(days: int, suspended: bool) -> None:
+    """An unreplaced absence of exactly 91 days does not suspend the clock; 92 days do."""
+    start = date(2026, 3, 2)
+    end = start + timedelta(days=days)
+    spells = suspension_spells([AbsenceInput(1, start, end, replaced=False)], [1], 91)
+    assert spells == (((start, end),) if suspended else ())
+
+
+def test_absences_a_day_apart_are_two_spells() -> None:
+    # 60 days, a day back at work, then 40 days: neither spell exceeds 91 days.
+    spells = suspension_spells(
+        [
+            AbsenceInput(1, date(2026, 3, 1), date(2026, 4, 30), replaced=False),
+            AbsenceInput(1, date(2026, 5, 1), date(2026, 6, 10), replaced=False),
+        ],
+        [1],
+        91,
+    )
+    assert spells == ()
+
+
+def test_suspended_aid_is_not_reduced_when_the_policy_says_so() -> None:
+    # The 119-day spell of `test_absence_over_three_months_suspends_the_clock`, without the
+    # aid's pro-rata: year 1 keeps 38,000 though the deadline still moves to 2028-05-03.
+    absences = (AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),)
+    policy = PolicyParams.from_parameters({"aid_suspended_pro_rata": False})
+    contract = replace(base_contract(), absences=absences, policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.deadline == date(2028, 5, 3)
+    assert figures.aid_years[0].suspended_days == 119
+    assert figures.aid_years[0].aid == D("38000.00")
+
+
+def test_suspension_that_moves_the_deadline_over_a_later_spell() -> None:
+    # Spell 1: 2026-02-02 -> 2026-06-01 (119 days) moves the deadline 2028-01-05 to 2028-05-03;
+    # spell 2: 2028-02-01 -> 2028-06-01 (121 days) starts after the first deadline but before the
+    # moved one, so it counts too: 119 + 121 = 240 days -> 2028-01-05 + 240 = 2028-09-01.
+    absences = (
+        AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),
+        AbsenceInput(1, date(2028, 2, 1), date(2028, 6, 1), replaced=False),
+    )
+    contract = replace(base_contract(), absences=absences)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.suspended_days == 240
+    assert figures.deadline == date(2028, 9, 1)
+
+
+def _single_member(rows: list[tuple[date, int, int]], **policy: object) -> ContractInput:
+    """The base contract with member A alone (100 %) and doctor 11's snapshots `rows`."""
+    return replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"),),
+        share_plans=(SharePlanInput(START, ((1, 10000),)),),
+        doctors=(_doctor(11, 1, rows),),
+        ledger=(),
+        policy=PolicyParams.from_parameters(policy),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reached", "proration", "factor", "aid"),
+    [
+        # PMT 520/260 = 2.0, FA 220/110 = 2.0: the factor is capped at 1, the aid at its base.
+        ((1520, 1220), "weaker_indicator", D(1), D("22000.00")),
+        # PMT 260/260 = 1.0 exactly, FA 2.0: 1.
+        ((1260, 1220), "weaker_indicator", D(1), D("22000.00")),
+        # PMT -100/260, FA -10/110: negative attainment floors the factor at 0, no aid.
+        ((900, 990), "weaker_indicator", D(0), D("0.00")),
+        # Mean of 2.0 and 0.5 = 1.25: capped at 1.
+        ((1520, 1055), "mean_indicators", D(1), D("22000.00")),
+        # Mean of -0.5 and 0.2 = -0.15: floored at 0.
+        ((870, 1022), "mean_indicators", D(0), D("0.00")),
+    ],
+)
+def test_proration_factor_is_between_0_and_1(
+    reached: tuple[int, int], proration: str, factor: Decimal, aid: Decimal
+) -> None:
+    """Doctor 11 alone: baseline 1000/1000 on the start, `reached` on 2027-12-31, read after
+    the 2028-01-05 deadline; year 3's base aid is 22,000 x 1.00 ETP."""
+    contract = _single_member(
+        [(START, 1000, 1000), (date(2027, 12, 31), *reached)], proration=proration
+    )
+    year3 = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29)).aid_years[2]
+    assert (year3.proration_factor, year3.aid) == (factor, aid)
+    assert year3.base_aid == D("22000.00")
+    assert year3.net_cost == D(50000) - aid
+
+
+@pytest.mark.parametrize(
+    ("today", "reached"), [(date(2028, 1, 4), False), (date(2028, 1, 5), True)]
+)
+def test_deadline_day_itself_is_past(today: date, reached: bool) -> None:
+    """Read on the deadline (2028-01-05) the value reached decides; the day before, a projection."""
+    contract = _single_member([(START, 1000, 1000), (date(2027, 12, 31), 1234, 1110)])
+    figures = contract_figures(contract, date(2028, 1, 1), date(2028, 3, 31), today=today)
+    projection = figures.progress.pmt.projection
+    assert projection is not None and projection.reached is reached
+    assert figures.aid_years[2].proration_basis == ("reached" if reached else "projected")
+
+
+def test_member_target_is_split_between_its_doctors() -> None:
+    """Member A has two doctors, B one (the base case plus doctor 33 at A):
+
+        doctor 11 (A): PMT 1000, 1030, 1060   FA 2000, 2010, 2020   (gain 60 / 20)
+        doctor 33 (A): PMT  500,  510,  530   FA  900,  900,  930   (gain 30 / 30)
+        doctor 22 (B): PMT  800,  790,  780   FA 1200, 1215, 1221   (gain -20 / 21)
+
+    Group target 260 PMT / 110 FA; A's part (60 %) 156 / 66, split equally: 78 / 33 for each of
+    its doctors; B's (40 %) 104 / 44 for its only doctor. A's baseline 1500 / 2900 and gain
+    90 / 50; the group's gain 70 / 71. Doctor 33's attainment 30/78 = 0.3846 PMT, 30/33 = 0.9091
+    FA; doctor 11's 60/78 = 0.7692 PMT, 20/33 = 0.6061 FA.
+    """
+    third = _doctor(
+        33,
+        1,
+        [(date(2026, 1, 5), 500, 900), (date(2026, 3, 6), 510, 900), (date(2026, 5, 5), 530, 930)],
+    )
+    contract = replace(base_contract(), doctors=(*base_contract().doctors, third))
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    assert (a.progress.pmt.target, a.progress.file_active.target) == (D(156), D(66))
+    assert (a.progress.pmt.baseline, a.progress.file_active.baseline) == (1500, 2900)
+    assert (a.progress.pmt.gain, a.progress.file_active.gain) == (90, 50)
+    assert (figures.progress.pmt.gain, figures.progress.file_active.gain) == (70, 71)
+    targets = [
+        (d.doctor_id, d.progress.pmt.target, d.progress.file_active.target) for d in a.doctors
+    ]
+    assert targets == [(11, D(78), D(33)), (33, D(78), D(33))]
+    assert [(d.doctor_id, d.progress.pmt.target) for d in b.doctors] == [(22, D(104))]
+    eleven, thirty_three = a.doctors
+    assert thirty_three.progress.pmt.attainment is not None
+    assert round_to(thirty_three.progress.pmt.attainment, 4) == D("0.3846")
+    assert thirty_three.progress.file_active.attainment is not None
+    assert round_to(thirty_three.progress.file_active.attainment, 4) == D("0.9091")
+    assert eleven.progress.pmt.attainment is not None
+    assert round_to(eleven.progress.pmt.attainment, 4) == D("0.7692")
+    # A's share of the group's gain: 90/70 PMT = 1.2857, 50/71 FA = 0.7042.
+    assert a.share_of_gain_pmt is not None and round_to(a.share_of_gain_pmt, 4) == D("1.2857")
+    assert a.share_of_gain_fa is not None and round_to(a.share_of_gain_fa, 4) == D("0.7042")
+
+
+def test_individual_targets_sum_each_doctors_band() -> None:
+    """Individual rule, member A with two doctors in different bands:
+
+        doctor 11: PMT 1000 (P30-P50, +20 %) -> 200 PMT, 2000 x 20 % = 400 FA
+        doctor 33: PMT 1100 (P50-P70, +15 %) -> 165 PMT,  900 x 15 % = 135 FA
+        doctor 22 (B): PMT 800 (P30-P50, +20 %) -> 160 PMT, 1200 x 20 % = 240 FA
+
+    A's target 365 / 535, B's 160 / 240, the group's 525 / 775; each doctor keeps its own.
+    """
+    third = _doctor(33, 1, [(date(2026, 1, 5), 1100, 900), (date(2026, 5, 5), 1130, 930)])
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    contract = replace(base_contract(), doctors=(*base_contract().doctors, third), policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    assert (figures.progress.pmt.target, figures.progress.file_active.target) == (D(525), D(775))
+    assert (a.progress.pmt.target, a.progress.file_active.target) == (D(365), D(535))
+    assert (b.progress.pmt.target, b.progress.file_active.target) == (D(160), D(240))
+    assert [(d.progress.pmt.target, d.progress.file_active.target) for d in a.doctors] == [
+        (D(200), D(400)),
+        (D(165), D(135)),
+    ]
+
+
+def test_share_plan_dated_before_the_contract_joins_on_the_start() -> None:
+    """A plan from 2025-12-01, before the 2026-01-05 start: the members join on the start, so
+    doctor 11's baseline is its 2026-01-05 snapshot (1000), not the 2025-12-01 one (950)."""
+    early = _doctor(
+        11,
+        1,
+        [
+            (date(2025, 12, 1), 950, 1950),
+            (date(2026, 1, 5), 1000, 2000),
+            (date(2026, 5, 5), 1060, 2020),
+        ],
+    )
+    contract = replace(
+        base_contract(),
+        share_plans=(SharePlanInput(date(2025, 12, 1), ((1, 6000), (2, 4000))),),
+        doctors=(early, base_contract().doctors[1]),
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    assert (a.joined_on, b.joined_on) == (START, START)
+    assert a.doctors[0].baseline_date == START
+    assert (a.progress.pmt.baseline, a.progress.pmt.gain) == (1000, 60)
