@@ -1,0 +1,1331 @@
+"""The checker's every rule broken on its own, read in full: rule, assistant, day and French message.
+
+Rule under test: each hard rule of docs/rules.md (and the rota's own consistency), one case per
+way of breaking it, at, below and above each limit. The default scenario is the one of
+`tests.solver.builders` (Julie Martin, the Tilleuls in Moselle and the Parc, 20 minutes apart,
+35 h a week at 60/40 %, the week of Monday 30 November 2026, `standard_week()` 08:00-12:00 and
+13:00-16:00 each weekday). Every expected list is the whole answer of `check_rota`, so a wrong
+rule id, assistant, day or wording, or one violation too many, fails the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from solver.model import (
+    AssistantId,
+    CabinetId,
+    Change,
+    DatedRequest,
+    Instance,
+    Replan,
+    Rota,
+    Rules,
+    Session,
+)
+from solver.validation import check_rota, objective_counts
+from tests.solver.builders import (
+    MARIE,
+    MONDAY,
+    PARC,
+    TILLEULS,
+    assign,
+    at,
+    day,
+    leave_period,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    make_rota,
+    pause,
+    replace_assignments,
+    split_day,
+    standard_week,
+    travel_leg,
+    travel_week,
+    whole_days,
+    window,
+    windows,
+)
+
+Case = Callable[[], tuple[Instance, Rota]]
+Row = tuple[str, str | None, date | None, str]
+
+TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = (day(k) for k in range(1, 7))
+
+
+def _week(*changes: tuple[list[object], list[object]]) -> Rota:
+    """The standard week with pieces removed and added."""
+    assignments = standard_week()
+    for removed, added in changes:
+        assignments = replace_assignments(assignments, removed, added)  # type: ignore[arg-type]
+    return make_rota(assignments)
+
+
+def _with_rules(**limits: int) -> Instance:
+    return make_instance(rules=Rules(**limits))  # type: ignore[arg-type]
+
+
+def _monday_as(*pieces: tuple[str, str]) -> Rota:
+    """The standard week with Monday's day made of `pieces` at the Tilleuls."""
+    return _week((list(split_day(MONDAY)), [assign(MONDAY, s, e) for s, e in pieces]))
+
+
+def _monday(*pieces: tuple[str, str]) -> tuple[Instance, Rota]:
+    """The default instance and `_monday_as(*pieces)`."""
+    return make_instance(), _monday_as(*pieces)
+
+
+def _marie(places: int) -> tuple[Instance, Rota]:
+    marie = make_assistant(MARIE, availability=[window(0, "08:00", "19:00")])
+    contract = make_contract("pool-2", MARIE, weekly_minutes=240, shares={TILLEULS: 10_000})
+    instance = make_instance(
+        assistants=[make_assistant(), marie],
+        cabinets=[make_cabinet(TILLEULS, places=places), make_cabinet(PARC)],
+        contracts=[make_contract(), contract],
+    )
+    # Marie at the Tilleuls 11:00-15:00 on Monday: with Julie 11:00-12:00 and 13:00-15:00.
+    return instance, make_rota(
+        [*standard_week(), assign(MONDAY, "11:00", "15:00", TILLEULS, MARIE, "pool-2")]
+    )
+
+
+def _travel_week(legs: list[object] | None = None, **instance: object) -> tuple[Instance, Rota]:
+    assignments, default_legs = travel_week()
+    chosen = default_legs if legs is None else tuple(legs)
+    return make_instance(**instance), make_rota(assignments, chosen)  # type: ignore[arg-type]
+
+
+def _julie(**fields: object) -> Instance:
+    return make_instance(assistants=[make_assistant(**fields)])  # type: ignore[arg-type]
+
+
+def _replan(**fields: object) -> Instance:
+    return make_instance(replan=Replan(**fields))  # type: ignore[arg-type]
+
+
+MOVED = assign(WEDNESDAY, "08:00", "12:00")
+"""Published Wednesday morning, moved to 08:15-12:15 in the cases below."""
+
+CASES: dict[str, Case] = {
+    # availability: Monday from 09:00 (work from 08:00); a travel leg outside; windows that touch.
+    "availability-work": lambda: (
+        _julie(availability=(window(0, "09:00", "19:00"), *windows(weekdays=range(1, 5)))),
+        make_rota(),
+    ),
+    "availability-travel": lambda: _travel_week(
+        assistants=[
+            make_assistant(
+                availability=(
+                    window(0, "08:00", "12:30"),
+                    window(0, "13:00", "19:00"),
+                    *windows(weekdays=range(1, 5)),
+                )
+            )
+        ]
+    ),
+    "availability-ends-at-the-work-end": lambda: (
+        _julie(availability=(window(0, "08:00", "16:00"), *windows(weekdays=range(1, 5)))),
+        make_rota(),
+    ),
+    "availability-ends-before-the-work-end": lambda: (
+        _julie(availability=(window(0, "08:00", "15:45"), *windows(weekdays=range(1, 5)))),
+        make_rota(),
+    ),
+    # opening hours: the Tilleuls open on Monday 08:15-19:00, then 08:00-16:00, then until 15:45.
+    "opening-late": lambda: (
+        make_instance(
+            cabinets=[
+                make_cabinet(
+                    TILLEULS, opening=(window(0, "08:15", "19:00"), *windows(weekdays=range(1, 6)))
+                ),
+                make_cabinet(PARC),
+            ]
+        ),
+        make_rota(),
+    ),
+    "opening-at-the-work-end": lambda: (
+        make_instance(
+            cabinets=[
+                make_cabinet(
+                    TILLEULS, opening=(window(0, "08:00", "16:00"), *windows(weekdays=range(1, 6)))
+                ),
+                make_cabinet(PARC),
+            ]
+        ),
+        make_rota(),
+    ),
+    "opening-closes-early": lambda: (
+        make_instance(
+            cabinets=[
+                make_cabinet(
+                    TILLEULS, opening=(window(0, "08:00", "15:45"), *windows(weekdays=range(1, 6)))
+                ),
+                make_cabinet(PARC),
+            ]
+        ),
+        make_rota(),
+    ),
+    # cabinet places: Marie joins Julie at the Tilleuls on Monday 11:00-15:00.
+    "places-one": lambda: _marie(1),
+    "places-two": lambda: _marie(2),
+    # leave: overlapping work, overlapping travel, touching the start and the end of work.
+    "leave-over-work": lambda: (
+        _julie(leave=[leave_period(MONDAY, "14:00", "16:00")]),
+        make_rota(),
+    ),
+    "leave-over-travel": lambda: _travel_week(
+        assistants=[make_assistant(leave=[leave_period(MONDAY, "12:30", "12:45")])]
+    ),
+    "leave-ends-at-the-start": lambda: (
+        _julie(leave=[leave_period(MONDAY, "06:00", "08:00")]),
+        make_rota(),
+    ),
+    "leave-starts-at-the-end": lambda: (
+        _julie(leave=[leave_period(MONDAY, "16:00", "18:00")]),
+        make_rota(),
+    ),
+    "leave-one-minute-in": lambda: (
+        _julie(leave=[leave_period(MONDAY, "15:59", "18:00")]),
+        make_rota(),
+    ),
+    # public holidays: Good Friday 2026 (3 April) at the Tilleuls (Moselle), then at the Parc.
+    "holiday-moselle": lambda: (
+        make_instance(start=date(2026, 3, 30)),
+        make_rota(
+            [
+                p
+                for k, c in enumerate((TILLEULS, TILLEULS, PARC, PARC, TILLEULS))
+                for p in split_day(day(k, date(2026, 3, 30)), c)
+            ]
+        ),
+    ),
+    # overlap: 11:00-11:30 overlaps 08:00-12:00 though it follows the shorter 09:00-10:00.
+    "overlap-behind-a-longer-piece": lambda: _monday(
+        ("08:00", "12:00"), ("09:00", "10:00"), ("11:00", "11:30"), ("13:00", "15:30")
+    ),
+    "overlap-touching": lambda: _monday(("08:00", "10:00"), ("10:00", "12:00"), ("13:00", "16:00")),
+    # travel: missing, longer and shorter than the road time, ending early, without road, stray.
+    "travel-missing": lambda: _travel_week(legs=[travel_week()[1][1]]),
+    "travel-longer": lambda: _travel_week(
+        legs=[travel_leg(MONDAY, "12:35", "13:00"), travel_week()[1][1]]
+    ),
+    "travel-shorter": lambda: _travel_week(
+        legs=[travel_leg(MONDAY, "12:45", "13:00"), travel_week()[1][1]]
+    ),
+    "travel-starts-at-the-work-end": lambda: _travel_week(
+        legs=[travel_leg(MONDAY, "12:00", "12:20"), travel_week()[1][1]]
+    ),
+    "travel-no-road": lambda: _travel_week(travel={}),
+    "travel-stray": lambda: (
+        make_instance(),
+        make_rota(travel=[travel_leg(TUESDAY, "12:00", "12:20")]),
+    ),
+    "travel-back-to-back": lambda: (
+        make_instance(),
+        _week(
+            (
+                list(split_day(TUESDAY)),
+                [assign(TUESDAY, "08:00", "12:00"), assign(TUESDAY, "12:15", "15:15", PARC)],
+            )
+        ),
+    ),
+    # daily work at, below and above 7 h (travel counts: 7 h 20 on Monday of the travel week).
+    "daily-work-at-limit": lambda: (_with_rules(max_daily_minutes=420), make_rota()),
+    "daily-work-above": lambda: (_with_rules(max_daily_minutes=419), make_rota()),
+    "daily-work-with-travel": lambda: _travel_week(rules=Rules(max_daily_minutes=439)),
+    # amplitude: 08:00-16:00 is 8 h.
+    "amplitude-at-limit": lambda: (_with_rules(max_amplitude_minutes=480), make_rota()),
+    "amplitude-above": lambda: (_with_rules(max_amplitude_minutes=479), make_rota()),
+    # vacations: three on Monday.
+    "three-vacations": lambda: _monday(("08:00", "10:00"), ("10:30", "13:00"), ("13:30", "16:00")),
+    "vacations-at-limit": lambda: (_with_rules(max_vacations_per_day=2), make_rota()),
+    # interruption: 12:00-13:00 is 1 h.
+    "interruption-at-limit": lambda: (_with_rules(max_interruption_minutes=60), make_rota()),
+    "interruption-above": lambda: (_with_rules(max_interruption_minutes=59), make_rota()),
+    # shorter vacation: the 3 h afternoon.
+    "shorter-vacation-at-limit": lambda: (_with_rules(min_vacation_minutes=180), make_rota()),
+    "shorter-vacation-below": lambda: (_with_rules(min_vacation_minutes=181), make_rota()),
+    # break: 6 h 15 in a row; a declared pause of exactly 20 min, of 15 min; a pause not touching.
+    "break-run-too-long": lambda: _monday(("08:00", "14:15"), ("15:15", "16:00")),
+    "break-run-at-limit": lambda: _monday(("08:00", "14:00"), ("15:00", "16:00")),
+    "break-declared-at-minimum": lambda: (
+        _with_rules(break_minutes=30),
+        replace(
+            _monday_as(("08:00", "12:00"), ("12:30", "15:30")),
+            breaks=(pause(MONDAY, "12:00", "12:30"),),
+        ),
+    ),
+    "break-declared-too-short": lambda: (
+        _with_rules(break_minutes=31),
+        replace(
+            _monday_as(("08:00", "12:00"), ("12:30", "15:30")),
+            breaks=(pause(MONDAY, "12:00", "12:30"),),
+        ),
+    ),
+    "break-gap-below-minimum-joins-the-run": lambda: _monday(
+        ("08:00", "12:00"), ("12:15", "15:15")
+    ),
+    "break-not-touching": lambda: (
+        make_instance(),
+        make_rota(breaks=[pause(MONDAY, "12:10", "12:40")]),
+    ),
+    # daily rest: 16:00 to 08:00 is 16 h; from Monday 16:00 to Wednesday 08:00 over a day off, 40 h.
+    "daily-rest-at-limit": lambda: (_with_rules(min_daily_rest_minutes=960), make_rota()),
+    "daily-rest-below": lambda: (_with_rules(min_daily_rest_minutes=961), make_rota()),
+    "daily-rest-over-a-day-off": lambda: (
+        _with_rules(min_daily_rest_minutes=2400),
+        _week((list(split_day(TUESDAY)), [])),
+    ),
+    "daily-rest-over-a-day-off-short": lambda: (
+        _with_rules(min_daily_rest_minutes=2401),
+        _week((list(split_day(TUESDAY)), [])),
+    ),
+    # weekly maximum: 35 h.
+    "weekly-max-at-limit": lambda: (_with_rules(max_weekly_minutes=2100), make_rota()),
+    "weekly-max-above": lambda: (_with_rules(max_weekly_minutes=2099), make_rota()),
+    # 12-week average: 11 weeks before, then the 35 h week.
+    "average-at-limit": lambda: (
+        make_instance(
+            assistants=[
+                make_assistant(worked_minutes_before=[2640] * 10 + [2640 * 12 - 2100 - 26400])
+            ],
+        ),
+        make_rota(),
+    ),
+    "average-above": lambda: (
+        make_instance(
+            assistants=[
+                make_assistant(worked_minutes_before=[2640] * 10 + [2640 * 12 - 2100 - 26400 + 1])
+            ],
+        ),
+        make_rota(),
+    ),
+    "average-oldest-week-dropped": lambda: (
+        make_instance(assistants=[make_assistant(worked_minutes_before=[9999] + [2640] * 11)]),
+        make_rota(),
+    ),
+    # days per week: five.
+    "days-per-week-at-limit": lambda: (_with_rules(max_days_per_week=5), make_rota()),
+    "days-per-week-above": lambda: (_with_rules(max_days_per_week=4), make_rota()),
+    # Sunday rest, and Sunday work allowed.
+    "sunday-work": lambda: (make_instance(), _week(([], [assign(SUNDAY, "09:00", "10:00")]))),
+    "sunday-work-allowed": lambda: (
+        make_instance(
+            rules=Rules(sunday_rest=False),
+            cabinets=[
+                make_cabinet(TILLEULS, opening=windows(weekdays=range(7))),
+                make_cabinet(PARC),
+            ],
+            assistants=[make_assistant(availability=windows(weekdays=range(7)))],
+        ),
+        _week(([], [assign(SUNDAY, "09:00", "10:00")])),
+    ),
+    # weekly rest: Friday 16:00 to the week's end is 56 h.
+    "weekly-rest-at-limit": lambda: (_with_rules(min_weekly_rest_minutes=3360), make_rota()),
+    "weekly-rest-below": lambda: (_with_rules(min_weekly_rest_minutes=3361), make_rota()),
+    # contract hours and shares.
+    "contract-short": lambda: (
+        make_instance(),
+        _week(([split_day(MONDAY)[0]], [assign(MONDAY, "08:15", "12:00")])),
+    ),
+    "contract-long": lambda: (
+        make_instance(),
+        _week(([split_day(MONDAY)[0]], [assign(MONDAY, "07:45", "12:00")])),
+    ),
+    # pinned and protected window.
+    "pinned-missing": lambda: (
+        _replan(pinned=(assign(MONDAY, "08:00", "12:00", PARC),)),
+        make_rota(),
+    ),
+    "protected-moved": lambda: (
+        _replan(published=standard_week(), protected_until=at(THURSDAY, "00:00")),
+        _week(([MOVED], [assign(WEDNESDAY, "08:15", "12:15")])),
+    ),
+    "protected-moved-after-the-window": lambda: (
+        _replan(published=standard_week(), protected_until=at(WEDNESDAY, "08:00")),
+        _week(([MOVED], [assign(WEDNESDAY, "08:15", "12:15")])),
+    ),
+    "protected-moved-at-the-window": lambda: (
+        _replan(published=standard_week(), protected_until=at(WEDNESDAY, "08:15")),
+        _week(([MOVED], [assign(WEDNESDAY, "08:15", "12:15")])),
+    ),
+    "protected-leave-unreported": lambda: (
+        make_instance(
+            assistants=[make_assistant(leave=[whole_days(WEDNESDAY)])],
+            replan=Replan(published=standard_week(), protected_until=at(THURSDAY, "00:00")),
+        ),
+        _week((list(split_day(WEDNESDAY)), [])),
+    ),
+    "protected-leave-reported": lambda: (
+        make_instance(
+            assistants=[make_assistant(leave=[whole_days(WEDNESDAY)])],
+            replan=Replan(published=standard_week(), protected_until=at(THURSDAY, "00:00")),
+        ),
+        replace(
+            _week((list(split_day(WEDNESDAY)), [])),
+            changes=tuple(
+                Change(AssistantId("julie"), (CabinetId(TILLEULS),), piece, None, "congé")
+                for piece in split_day(WEDNESDAY)
+            ),
+        ),
+    ),
+    # A protected week's contract hours are capped at the contract, not held to the target.
+    "protected-week-at-the-cap": lambda: (
+        _replan(
+            published=standard_week(), protected_until=at(MONDAY, "00:00") + timedelta(minutes=1)
+        ),
+        _week(([split_day(MONDAY)[0]], [assign(MONDAY, "09:00", "12:00")])),
+    ),
+    "protected-week-above-the-cap": lambda: (
+        _replan(published=standard_week(), protected_until=at(MONDAY, "00:01")),
+        _week(([split_day(MONDAY)[0]], [assign(MONDAY, "07:45", "12:00")])),
+    ),
+    "protected-window-ends-on-monday": lambda: (
+        _replan(published=standard_week(), protected_until=at(MONDAY, "00:00")),
+        _week(([split_day(MONDAY)[0]], [assign(MONDAY, "09:00", "12:00")])),
+    ),
+    # grain, interval, horizon, ids.
+    "grain-end-off": lambda: (
+        make_instance(),
+        _week(([split_day(MONDAY)[1]], [assign(MONDAY, "13:00", "16:05")])),
+    ),
+    "grain-start-off": lambda: (
+        make_instance(),
+        _week(([split_day(MONDAY)[1]], [assign(MONDAY, "12:55", "16:00")])),
+    ),
+    "interval-zero-length": lambda: (
+        make_instance(),
+        _week(([], [assign(SATURDAY, "09:00", "09:00")])),
+    ),
+    "interval-two-days": lambda: (
+        make_instance(),
+        _week(([], [replace(assign(SATURDAY, "22:00", "23:00"), end=at(SUNDAY, "01:00"))])),
+    ),
+    "horizon-before": lambda: (make_instance(), _week(([], [assign(day(-1), "09:00", "10:00")]))),
+    "horizon-after": lambda: (make_instance(), _week(([], [assign(day(7), "09:00", "10:00")]))),
+    "unknown-contract": lambda: (
+        make_instance(),
+        _week(([], [assign(SATURDAY, "09:00", "10:00", contract="pool-9")])),
+    ),
+    "unknown-cabinet": lambda: (
+        make_instance(),
+        _week(([], [assign(SATURDAY, "09:00", "10:00", cabinet="gare")])),
+    ),
+    "unknown-assistant": lambda: (
+        make_instance(),
+        _week(([], [assign(SATURDAY, "09:00", "10:00", assistant=MARIE)])),
+    ),
+    "foreign-contract": lambda: (
+        make_instance(
+            assistants=[
+                make_assistant(),
+                make_assistant(MARIE, availability=windows(weekdays=range(6))),
+            ],
+            contracts=[make_contract(), make_contract("pool-2", MARIE, shares={PARC: 10_000})],
+        ),
+        _week(
+            (
+                [],
+                [
+                    assign(SATURDAY, "09:00", "10:00", TILLEULS, MARIE, "pool-1"),
+                    assign(SATURDAY, "10:00", "11:00", TILLEULS, MARIE, "pool-2"),
+                ],
+            )
+        ),
+    ),
+}
+
+EXPECTED: dict[str, list[Row]] = {
+    "availability-work": [
+        (
+            "availability",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 8 h à 12 h, hors de ses disponibilités.",
+        ),
+    ],
+    "availability-travel": [
+        (
+            "availability",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin est en trajet le lundi 30 novembre de 12 h 40 à 13 h, hors de ses disponibilités.",
+        ),
+    ],
+    "availability-ends-at-the-work-end": [],
+    "availability-ends-before-the-work-end": [
+        (
+            "availability",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 13 h à 16 h, hors de ses disponibilités.",
+        ),
+    ],
+    "opening-late": [
+        (
+            "opening-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin est placée au Cabinet des Tilleuls le lundi 30 novembre de 8 h à 12 h, hors des heures d'ouverture du cabinet.",
+        ),
+    ],
+    "opening-at-the-work-end": [],
+    "opening-closes-early": [
+        (
+            "opening-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin est placée au Cabinet des Tilleuls le lundi 30 novembre de 13 h à 16 h, hors des heures d'ouverture du cabinet.",
+        ),
+    ],
+    "places-one": [
+        (
+            "cabinet-places",
+            None,
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 2 assistantes (Julie Martin, Marie Dubois) le lundi 30 novembre de 11 h à 12 h : il n'a que 1 place(s).",
+        ),
+    ],
+    "places-two": [],
+    "leave-over-work": [
+        (
+            "leave",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 13 h à 16 h alors qu'elle est en congé.",
+        ),
+    ],
+    "leave-over-travel": [
+        (
+            "leave",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin est en trajet le lundi 30 novembre de 12 h 40 à 13 h alors qu'elle est en congé.",
+        ),
+    ],
+    "leave-ends-at-the-start": [],
+    "leave-starts-at-the-end": [],
+    "leave-one-minute-in": [
+        (
+            "leave",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 13 h à 16 h alors qu'elle est en congé.",
+        ),
+    ],
+    "holiday-moselle": [
+        (
+            "public-holiday",
+            "julie",
+            date(2026, 4, 3),
+            "Julie Martin est placée au Cabinet des Tilleuls le vendredi 3 avril, jour férié (Vendredi saint).",
+        ),
+        (
+            "public-holiday",
+            "julie",
+            date(2026, 4, 3),
+            "Julie Martin est placée au Cabinet des Tilleuls le vendredi 3 avril, jour férié (Vendredi saint).",
+        ),
+    ],
+    "overlap-behind-a-longer-piece": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 36 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "overlap",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a deux occupations en même temps le lundi 30 novembre : de 8 h à 12 h et de 11 h à 11 h 30.",
+        ),
+        (
+            "overlap",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a deux occupations en même temps le lundi 30 novembre : de 8 h à 12 h et de 9 h à 10 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 22 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 13 h à 15 h 30 ne dure que 2 h 30 : au moins 3 h quand la journée est coupée.",
+        ),
+    ],
+    "overlap-touching": [],
+    "travel-missing": [
+        (
+            "travel",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin va du Cabinet des Tilleuls au Cabinet du Parc le lundi 30 novembre sans trajet prévu entre 12 h et 13 h (20 min de route).",
+        ),
+    ],
+    "travel-longer": [
+        (
+            "travel",
+            "julie",
+            date(2026, 11, 30),
+            "Le trajet de Julie Martin du Cabinet des Tilleuls au Cabinet du Parc le lundi 30 novembre dure 25 min au lieu de 20 min de route.",
+        ),
+    ],
+    "travel-shorter": [
+        (
+            "travel",
+            "julie",
+            date(2026, 11, 30),
+            "Le trajet de Julie Martin du Cabinet des Tilleuls au Cabinet du Parc le lundi 30 novembre dure 15 min au lieu de 20 min de route.",
+        ),
+    ],
+    "travel-starts-at-the-work-end": [
+        (
+            "travel",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin va du Cabinet des Tilleuls au Cabinet du Parc le lundi 30 novembre sans trajet prévu entre 12 h et 13 h (20 min de route).",
+        ),
+        (
+            "travel",
+            "julie",
+            date(2026, 11, 30),
+            "Le trajet de Julie Martin du Cabinet des Tilleuls au Cabinet du Parc le lundi 30 novembre de 12 h à 12 h 20 ne relie pas deux affectations consécutives dans ces deux cabinets.",
+        ),
+    ],
+    "travel-no-road": [
+        (
+            "travel",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin va du Cabinet des Tilleuls au Cabinet du Parc le lundi 30 novembre : aucun temps de trajet n'est connu entre ces cabinets, ils ne peuvent pas s'enchaîner le même jour.",
+        ),
+        (
+            "travel",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin va du Cabinet du Parc au Cabinet des Tilleuls le vendredi 4 décembre : aucun temps de trajet n'est connu entre ces cabinets, ils ne peuvent pas s'enchaîner le même jour.",
+        ),
+    ],
+    "travel-stray": [
+        (
+            "travel",
+            "julie",
+            date(2026, 12, 1),
+            "Le trajet de Julie Martin du Cabinet des Tilleuls au Cabinet du Parc le mardi 1er décembre de 12 h à 12 h 20 ne relie pas deux affectations consécutives dans ces deux cabinets.",
+        ),
+    ],
+    "travel-back-to-back": [
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 18 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet du Parc reçoit 17 h de Julie Martin la semaine du lundi 30 novembre au lieu de 14 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille 7 h sans pause d'au moins 20 min le mardi 1er décembre (de 8 h à 15 h 15) : pause obligatoire après 6 h.",
+        ),
+        (
+            "travel",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin va du Cabinet des Tilleuls au Cabinet du Parc le mardi 1er décembre sans trajet prévu entre 12 h et 12 h 15 (20 min de route).",
+        ),
+    ],
+    "daily-work-at-limit": [],
+    "daily-work-above": [
+        (
+            "daily-work",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 7 h le lundi 30 novembre : au plus 6 h 59 par jour.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille 7 h le mardi 1er décembre : au plus 6 h 59 par jour.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin travaille 7 h le mercredi 2 décembre : au plus 6 h 59 par jour.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin travaille 7 h le jeudi 3 décembre : au plus 6 h 59 par jour.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin travaille 7 h le vendredi 4 décembre : au plus 6 h 59 par jour.",
+        ),
+    ],
+    "daily-work-with-travel": [
+        (
+            "daily-work",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 7 h 20 le lundi 30 novembre : au plus 7 h 19 par jour.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin travaille 7 h 20 le vendredi 4 décembre : au plus 7 h 19 par jour.",
+        ),
+    ],
+    "amplitude-at-limit": [],
+    "amplitude-above": [
+        (
+            "amplitude",
+            "julie",
+            date(2026, 11, 30),
+            "La journée de Julie Martin le lundi 30 novembre s'étend sur 8 h (amplitude) : au plus 7 h 59.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 1),
+            "La journée de Julie Martin le mardi 1er décembre s'étend sur 8 h (amplitude) : au plus 7 h 59.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 2),
+            "La journée de Julie Martin le mercredi 2 décembre s'étend sur 8 h (amplitude) : au plus 7 h 59.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 3),
+            "La journée de Julie Martin le jeudi 3 décembre s'étend sur 8 h (amplitude) : au plus 7 h 59.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 4),
+            "La journée de Julie Martin le vendredi 4 décembre s'étend sur 8 h (amplitude) : au plus 7 h 59.",
+        ),
+    ],
+    "three-vacations": [
+        (
+            "max-vacations",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 3 vacations le lundi 30 novembre : au plus 2 par jour.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 10 h 30 à 13 h ne dure que 2 h 30 : au moins 3 h quand la journée est coupée.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 13 h 30 à 16 h ne dure que 2 h 30 : au moins 3 h quand la journée est coupée.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 8 h à 10 h ne dure que 2 h : au moins 3 h quand la journée est coupée.",
+        ),
+    ],
+    "vacations-at-limit": [],
+    "interruption-at-limit": [],
+    "interruption-above": [
+        (
+            "interruption",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a une coupure de 1 h le lundi 30 novembre (de 12 h à 13 h) : au plus 59 min.",
+        ),
+        (
+            "interruption",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin a une coupure de 1 h le mardi 1er décembre (de 12 h à 13 h) : au plus 59 min.",
+        ),
+        (
+            "interruption",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin a une coupure de 1 h le mercredi 2 décembre (de 12 h à 13 h) : au plus 59 min.",
+        ),
+        (
+            "interruption",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin a une coupure de 1 h le jeudi 3 décembre (de 12 h à 13 h) : au plus 59 min.",
+        ),
+        (
+            "interruption",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin a une coupure de 1 h le vendredi 4 décembre (de 12 h à 13 h) : au plus 59 min.",
+        ),
+    ],
+    "shorter-vacation-at-limit": [],
+    "shorter-vacation-below": [
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 13 h à 16 h ne dure que 3 h : au moins 3 h 01 quand la journée est coupée.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 12, 1),
+            "La vacation de Julie Martin le mardi 1er décembre de 13 h à 16 h ne dure que 3 h : au moins 3 h 01 quand la journée est coupée.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 12, 2),
+            "La vacation de Julie Martin le mercredi 2 décembre de 13 h à 16 h ne dure que 3 h : au moins 3 h 01 quand la journée est coupée.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 12, 3),
+            "La vacation de Julie Martin le jeudi 3 décembre de 13 h à 16 h ne dure que 3 h : au moins 3 h 01 quand la journée est coupée.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 12, 4),
+            "La vacation de Julie Martin le vendredi 4 décembre de 13 h à 16 h ne dure que 3 h : au moins 3 h 01 quand la journée est coupée.",
+        ),
+    ],
+    "break-run-too-long": [
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 6 h 15 sans pause d'au moins 20 min le lundi 30 novembre (de 8 h à 14 h 15) : pause obligatoire après 6 h.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 15 h 15 à 16 h ne dure que 45 min : au moins 3 h quand la journée est coupée.",
+        ),
+    ],
+    "break-run-at-limit": [
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 15 h à 16 h ne dure que 1 h : au moins 3 h quand la journée est coupée.",
+        ),
+    ],
+    "break-declared-at-minimum": [],
+    "break-declared-too-short": [
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 7 h sans pause d'au moins 31 min le lundi 30 novembre (de 8 h à 15 h 30) : pause obligatoire après 6 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "La pause de Julie Martin le lundi 30 novembre de 12 h à 12 h 30 doit durer au moins 31 min et se placer entre deux périodes de travail qui la touchent.",
+        ),
+    ],
+    "break-gap-below-minimum-joins-the-run": [
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 7 h sans pause d'au moins 20 min le lundi 30 novembre (de 8 h à 15 h 15) : pause obligatoire après 6 h.",
+        ),
+    ],
+    "break-not-touching": [
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "La pause de Julie Martin le lundi 30 novembre de 12 h 10 à 12 h 40 doit durer au moins 20 min et se placer entre deux périodes de travail qui la touchent.",
+        ),
+        (
+            "max-vacations",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 3 vacations le lundi 30 novembre : au plus 2 par jour.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 12 h 10 à 12 h 40 ne dure que 30 min : au moins 3 h quand la journée est coupée.",
+        ),
+    ],
+    "daily-rest-at-limit": [],
+    "daily-rest-below": [
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin ne se repose que 16 h entre le lundi 30 novembre (16 h) et le mardi 1er décembre (8 h) : au moins 16 h 01.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin ne se repose que 16 h entre le mardi 1er décembre (16 h) et le mercredi 2 décembre (8 h) : au moins 16 h 01.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin ne se repose que 16 h entre le mercredi 2 décembre (16 h) et le jeudi 3 décembre (8 h) : au moins 16 h 01.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin ne se repose que 16 h entre le jeudi 3 décembre (16 h) et le vendredi 4 décembre (8 h) : au moins 16 h 01.",
+        ),
+    ],
+    "daily-rest-over-a-day-off": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 28 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 14 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin ne se repose que 16 h entre le mercredi 2 décembre (16 h) et le jeudi 3 décembre (8 h) : au moins 40 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin ne se repose que 16 h entre le jeudi 3 décembre (16 h) et le vendredi 4 décembre (8 h) : au moins 40 h.",
+        ),
+    ],
+    "daily-rest-over-a-day-off-short": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 28 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 14 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin ne se repose que 40 h entre le lundi 30 novembre (16 h) et le mercredi 2 décembre (8 h) : au moins 40 h 01.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin ne se repose que 16 h entre le mercredi 2 décembre (16 h) et le jeudi 3 décembre (8 h) : au moins 40 h 01.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin ne se repose que 16 h entre le jeudi 3 décembre (16 h) et le vendredi 4 décembre (8 h) : au moins 40 h 01.",
+        ),
+    ],
+    "weekly-max-at-limit": [],
+    "weekly-max-above": [
+        (
+            "weekly-max",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 35 h la semaine du lundi 30 novembre : au plus 34 h 59 par semaine.",
+        ),
+    ],
+    "average-at-limit": [],
+    "average-above": [
+        (
+            "twelve-week-average",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 528 h 01 sur les 12 semaines finissant la semaine du lundi 30 novembre : au plus 44 h par semaine en moyenne.",
+        ),
+    ],
+    "average-oldest-week-dropped": [],
+    "days-per-week-at-limit": [],
+    "days-per-week-above": [
+        (
+            "days-per-week",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 5 jours la semaine du lundi 30 novembre : au plus 4.",
+        ),
+    ],
+    "sunday-work": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 36 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 22 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "availability",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin travaille le dimanche 6 décembre de 9 h à 10 h, hors de ses disponibilités.",
+        ),
+        (
+            "opening-hours",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin est placée au Cabinet des Tilleuls le dimanche 6 décembre de 9 h à 10 h, hors des heures d'ouverture du cabinet.",
+        ),
+        (
+            "sunday-rest",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin travaille le dimanche 6 décembre : le dimanche est le jour de repos hebdomadaire.",
+        ),
+    ],
+    "sunday-work-allowed": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 36 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 22 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+    ],
+    "weekly-rest-at-limit": [],
+    "weekly-rest-below": [
+        (
+            "weekly-rest",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin n'a que 56 h de repos d'affilée la semaine du lundi 30 novembre : au moins 56 h 01.",
+        ),
+    ],
+    "contract-short": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 34 h 45 au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+    ],
+    "contract-long": [
+        (
+            "availability",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 7 h 45 à 12 h, hors de ses disponibilités.",
+        ),
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 35 h 15 au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "opening-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin est placée au Cabinet des Tilleuls le lundi 30 novembre de 7 h 45 à 12 h, hors des heures d'ouverture du cabinet.",
+        ),
+    ],
+    "pinned-missing": [
+        (
+            "pinned",
+            "julie",
+            date(2026, 11, 30),
+            "L'affectation imposée de Julie Martin au Cabinet du Parc le lundi 30 novembre de 8 h à 12 h manque au planning.",
+        ),
+    ],
+    "protected-moved": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est modifiée alors qu'elle est dans le délai de prévenance.",
+        ),
+    ],
+    "protected-moved-after-the-window": [],
+    "protected-moved-at-the-window": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est modifiée alors qu'elle est dans le délai de prévenance.",
+        ),
+    ],
+    "protected-leave-unreported": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 13 h à 16 h est retirée pour congé sans que le changement soit signalé.",
+        ),
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est retirée pour congé sans que le changement soit signalé.",
+        ),
+    ],
+    "protected-leave-reported": [],
+    "protected-week-at-the-cap": [],
+    "protected-week-above-the-cap": [
+        (
+            "availability",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 7 h 45 à 12 h, hors de ses disponibilités.",
+        ),
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 35 h 15 au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit au plus 35 h.",
+        ),
+        (
+            "opening-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin est placée au Cabinet des Tilleuls le lundi 30 novembre de 7 h 45 à 12 h, hors des heures d'ouverture du cabinet.",
+        ),
+    ],
+    "protected-window-ends-on-monday": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 34 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 20 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+    ],
+    "grain-end-off": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 35 h 05 au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "grain",
+            "julie",
+            date(2026, 11, 30),
+            "L'affectation de Julie Martin le lundi 30 novembre de 13 h à 16 h 05 ne tombe pas sur la grille de 15 min.",
+        ),
+    ],
+    "grain-start-off": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 35 h 05 au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "grain",
+            "julie",
+            date(2026, 11, 30),
+            "L'affectation de Julie Martin le lundi 30 novembre de 12 h 55 à 16 h ne tombe pas sur la grille de 15 min.",
+        ),
+    ],
+    "interval-zero-length": [
+        (
+            "interval",
+            "julie",
+            None,
+            "L'affectation de Julie Martin du 2026-12-05T09:00:00+01:00 au 2026-12-05T09:00:00+01:00 doit commencer avant de finir, porter un fuseau horaire et tenir dans une seule journée.",
+        ),
+    ],
+    "interval-two-days": [
+        (
+            "interval",
+            "julie",
+            None,
+            "L'affectation de Julie Martin du 2026-12-05T22:00:00+01:00 au 2026-12-06T01:00:00+01:00 doit commencer avant de finir, porter un fuseau horaire et tenir dans une seule journée.",
+        ),
+    ],
+    "horizon-before": [
+        (
+            "horizon",
+            "julie",
+            date(2026, 11, 29),
+            "L'affectation de Julie Martin le dimanche 29 novembre est hors de la période planifiée (du lundi 30 novembre au dimanche 6 décembre).",
+        ),
+    ],
+    "horizon-after": [
+        (
+            "horizon",
+            "julie",
+            date(2026, 12, 7),
+            "L'affectation de Julie Martin le lundi 7 décembre est hors de la période planifiée (du lundi 30 novembre au dimanche 6 décembre).",
+        ),
+    ],
+    "unknown-contract": [
+        (
+            "unknown-id",
+            "julie",
+            None,
+            "L'affectation de Julie Martin désigne un contrat inconnu « pool-9 ».",
+        ),
+    ],
+    "unknown-cabinet": [
+        (
+            "unknown-id",
+            "julie",
+            None,
+            "L'affectation de Julie Martin désigne un cabinet inconnu « gare ».",
+        ),
+    ],
+    "unknown-assistant": [
+        (
+            "unknown-id",
+            None,
+            None,
+            "L'affectation de marie désigne une assistante inconnue « marie ».",
+        ),
+    ],
+    "foreign-contract": [
+        (
+            "unknown-id",
+            "marie",
+            None,
+            "L'affectation de Marie Dubois au Cabinet des Tilleuls relève du contrat « pool-2 », dont ce cabinet n'est pas membre.",
+        ),
+        (
+            "unknown-id",
+            "marie",
+            None,
+            "L'affectation de Marie Dubois relève du contrat « pool-1 », qui est celui de « julie ».",
+        ),
+        (
+            "contract-hours",
+            "marie",
+            date(2026, 11, 30),
+            "Marie Dubois a 0 min au titre du contrat « pool-2 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "marie",
+            date(2026, 11, 30),
+            "Le Cabinet du Parc reçoit 0 min de Marie Dubois la semaine du lundi 30 novembre au lieu de 35 h (contrat « pool-2 », tolérance 30 min).",
+        ),
+    ],
+}
+
+
+def test_every_case_has_its_expected_answer() -> None:
+    assert sorted(CASES) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_rota_answers_in_full(name: str) -> None:
+    instance, rota = CASES[name]()
+    got = [(v.rule, v.assistant, v.day, v.message) for v in check_rota(instance, rota)]
+    assert got == EXPECTED[name]
+
+
+# --- Soft terms: a balance's sign, holidays' sessions ----------------------------------------------
+
+
+def test_share_deviation_compensates_a_balance_of_either_sign() -> None:
+    """Tilleuls receive 21 h 30 (target 21 h) and the Parc 13 h 30 (target 14 h); a balance of
+    -30 min at the Tilleuls and +30 min at the Parc makes up for it: |1290 - 30 - 1260| +
+    |810 + 30 - 840| = 0. Without balance, 30 + 30 = 60; with the signs the other way, 120."""
+    rota = _week(
+        (
+            [split_day(WEDNESDAY)[1], split_day(FRIDAY, PARC)[0]],
+            [assign(WEDNESDAY, "13:00", "16:30"), assign(FRIDAY, "08:30", "12:00", PARC)],
+        )
+    )
+    balanced = make_instance(contracts=[make_contract(balance_minutes={TILLEULS: -30, PARC: 30})])
+    assert objective_counts(balanced, rota)["share_deviation"] == 0
+    assert objective_counts(make_instance(), rota)["share_deviation"] == 60
+    doubled = make_instance(contracts=[make_contract(balance_minutes={TILLEULS: 30, PARC: -30})])
+    assert objective_counts(doubled, rota)["share_deviation"] == 120
+
+
+def test_sessions_on_a_cabinets_public_holiday_are_not_uncovered() -> None:
+    """Good Friday 2026 (3 April) closes the Tilleuls (Moselle), not the Parc: the Tilleuls'
+    Friday session 09:00-10:00 (weight 2) counts nothing; the Parc's 17:00-18:00 (weight 1),
+    after Julie's 16:00 end, counts 60. A dated request at the Parc that day 16:00-16:30
+    (weight 3) counts 3 x 30 = 90; one at the Tilleuls, nothing."""
+    friday = date(2026, 4, 3)
+    instance = make_instance(
+        start=date(2026, 3, 30),
+        cabinets=[
+            make_cabinet(
+                TILLEULS,
+                sessions=[Session(4, 540, 600, 2)],
+                requests=[DatedRequest(friday, 600, 660, 5)],
+            ),
+            make_cabinet(
+                PARC,
+                sessions=[Session(4, 1020, 1080, 1)],
+                requests=[DatedRequest(friday, 960, 990, 3)],
+            ),
+        ],
+    )
+    rota = make_rota(standard_week(date(2026, 3, 30)))
+    counts = objective_counts(instance, rota)
+    assert (counts["session_uncovered"], counts["request_uncovered"]) == (60, 90)
