@@ -353,10 +353,14 @@ def test_share_tolerance_at_below_and_above_the_limit(tolerance: int, kept: bool
     else:
         only(violations, "share-tolerance")
         assert sorted(v.message for v in violations) == [
-            "Le Cabinet des Tilleuls reçoit 21 h 30 de Julie Martin la semaine du lundi 30 "
-            "novembre au lieu de 21 h (contrat « pool-1 », tolérance 29 min).",
-            "Le Cabinet du Parc reçoit 13 h 30 de Julie Martin la semaine du lundi 30 novembre "
-            "au lieu de 14 h (contrat « pool-1 », tolérance 29 min).",
+            (
+                "Le Cabinet des Tilleuls reçoit 21 h 30 de Julie Martin la semaine du lundi 30 "
+                "novembre au lieu de 21 h (contrat « pool-1 », tolérance 29 min)."
+            ),
+            (
+                "Le Cabinet du Parc reçoit 13 h 30 de Julie Martin la semaine du lundi 30 novembre "
+                "au lieu de 14 h (contrat « pool-1 », tolérance 29 min)."
+            ),
         ]
 
 

@@ -12,27 +12,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from solver.model import (
+    Assignment,
     AssistantId,
     CabinetId,
     Change,
+    ContractId,
     DatedRequest,
     Instance,
+    Leave,
     Replan,
     Rota,
     Rules,
     Session,
 )
-from solver.validation import check_rota, objective_counts
+from solver.validation import (
+    check_rota,
+    french_clock,
+    french_duration,
+    horizon_weeks,
+    leave_days,
+    objective_counts,
+    protected_week,
+    weekly_targets,
+)
 from tests.solver.builders import (
     MARIE,
     MONDAY,
     PARC,
     TILLEULS,
+    ZONE,
     assign,
     at,
     day,
@@ -57,6 +71,9 @@ Case = Callable[[], tuple[Instance, Rota]]
 Row = tuple[str, str | None, date | None, str]
 
 TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = (day(k) for k in range(1, 7))
+KOLKATA = ZoneInfo("Asia/Kolkata")
+NAIVE_START = datetime(2026, 12, 5, 9)  # noqa: DTZ001 - without a time zone on purpose
+NAIVE_END = datetime(2026, 12, 5, 10)  # noqa: DTZ001 - without a time zone on purpose
 
 
 def _week(*changes: tuple[list[object], list[object]]) -> Rota:
@@ -74,6 +91,17 @@ def _with_rules(**limits: int) -> Instance:
 def _monday_as(*pieces: tuple[str, str]) -> Rota:
     """The standard week with Monday's day made of `pieces` at the Tilleuls."""
     return _week((list(split_day(MONDAY)), [assign(MONDAY, s, e) for s, e in pieces]))
+
+
+def _kolkata(on: date, start: str, end: str) -> Assignment:
+    """Julie at the Tilleuls under pool-1, in Asia/Kolkata time (UTC+05:30)."""
+    return Assignment(
+        AssistantId("julie"),
+        ContractId("pool-1"),
+        CabinetId(TILLEULS),
+        at(on, start, KOLKATA),
+        at(on, end, KOLKATA),
+    )
 
 
 def _monday(*pieces: tuple[str, str]) -> tuple[Instance, Rota]:
@@ -389,6 +417,165 @@ CASES: dict[str, Case] = {
     "protected-window-ends-on-monday": lambda: (
         _replan(published=standard_week(), protected_until=at(MONDAY, "00:00")),
         _week(([split_day(MONDAY)[0]], [assign(MONDAY, "09:00", "12:00")])),
+    ),
+    # Two places taken on two days: each cabinet-day is reported.
+    "places-two-days": lambda: (
+        make_instance(
+            assistants=[make_assistant(), make_assistant(MARIE, availability=windows())],
+            cabinets=[make_cabinet(TILLEULS), make_cabinet(PARC)],
+            contracts=[
+                make_contract(),
+                make_contract(
+                    "pool-2", MARIE, weekly_minutes=480, shares={TILLEULS: 5000, PARC: 5000}
+                ),
+            ],
+        ),
+        _week(
+            (
+                [],
+                [
+                    assign(MONDAY, "09:00", "13:00", TILLEULS, MARIE, "pool-2"),
+                    assign(THURSDAY, "09:00", "13:00", PARC, MARIE, "pool-2"),
+                ],
+            )
+        ),
+    ),
+    # A travel leg on a public holiday is not work at a closed cabinet (only a stray leg here).
+    "holiday-travel-leg": lambda: (
+        make_instance(start=date(2026, 3, 30)),
+        make_rota(
+            list(standard_week(date(2026, 3, 30))),
+            [travel_leg(date(2026, 4, 3), "17:00", "17:20", TILLEULS, PARC)],
+        ),
+    ),
+    # breaks: one touching only the work after it; two pauses in a row.
+    "break-touching-only-after": lambda: (
+        make_instance(),
+        replace(make_rota(), breaks=(pause(MONDAY, "12:10", "13:00"),)),
+    ),
+    "break-two-pauses-in-a-row": lambda: (
+        make_instance(),
+        replace(
+            _monday_as(("08:00", "12:00"), ("12:45", "15:45")),
+            breaks=(pause(MONDAY, "12:00", "12:20"), pause(MONDAY, "12:20", "12:45")),
+        ),
+    ),
+    # Missing weeks of history count 0: 35 h against an average of 175 min over 12 weeks.
+    "average-missing-weeks-count-zero": lambda: (
+        _with_rules(max_average_weekly_minutes=175),
+        make_rota(),
+    ),
+    "average-later-week-not-counted": lambda: (
+        make_instance(days=14, rules=Rules(max_average_weekly_minutes=175, average_weeks=12)),
+        make_rota([*standard_week(), *standard_week(day(7))]),
+    ),
+    # Days per week and weekly rest: the next week's Monday is not part of this week.
+    "days-per-week-two-weeks": lambda: (
+        make_instance(days=14, rules=Rules(max_days_per_week=5)),
+        make_rota([*standard_week(), *standard_week(day(7))]),
+    ),
+    "weekly-rest-two-weeks": lambda: (
+        make_instance(days=14, rules=Rules(min_weekly_rest_minutes=3360)),
+        make_rota([*standard_week(), *standard_week(day(7))]),
+    ),
+    # Weekly rest counted from the week's start: Monday's work from 08:00 leaves 8 h before it.
+    "weekly-rest-saturday-evening": lambda: (
+        make_instance(
+            assistants=[make_assistant(availability=windows(weekdays=range(6)))],
+            rules=Rules(min_weekly_rest_minutes=2160),
+        ),
+        _week(([], [assign(SATURDAY, "18:00", "19:00")])),
+    ),
+    # A protected week is skipped, the next one still checked.
+    "protected-first-week-only": lambda: (
+        make_instance(
+            days=14,
+            replan=Replan(published=standard_week(), protected_until=at(MONDAY, "00:01")),
+        ),
+        make_rota([*standard_week(), *standard_week(day(7))[1:]]),
+    ),
+    # Published after the window first in the list, then a moved one inside it.
+    "protected-moved-listed-after-a-later-one": lambda: (
+        _replan(
+            published=(assign(FRIDAY, "08:00", "12:00", PARC), MOVED),
+            protected_until=at(THURSDAY, "00:00"),
+        ),
+        _week(([MOVED], [assign(WEDNESDAY, "08:15", "12:15")])),
+    ),
+    "protected-moved-with-leave-on-friday": lambda: (
+        make_instance(
+            assistants=[make_assistant(leave=[leave_period(FRIDAY, "17:00", "18:00")])],
+            replan=Replan(published=standard_week(), protected_until=at(THURSDAY, "00:00")),
+        ),
+        _week(([MOVED], [assign(WEDNESDAY, "08:15", "12:15")])),
+    ),
+    "protected-moved-leave-ends-at-its-start": lambda: (
+        make_instance(
+            assistants=[make_assistant(leave=[leave_period(WEDNESDAY, "06:00", "08:00")])],
+            replan=Replan(published=standard_week(), protected_until=at(THURSDAY, "00:00")),
+        ),
+        _week(([MOVED], [assign(WEDNESDAY, "08:15", "12:15")])),
+    ),
+    "protected-moved-leave-starts-at-its-end": lambda: (
+        make_instance(
+            assistants=[make_assistant(leave=[leave_period(WEDNESDAY, "12:00", "12:10")])],
+            replan=Replan(published=standard_week(), protected_until=at(THURSDAY, "00:00")),
+        ),
+        _week(([MOVED], [])),
+    ),
+    # Pinned at an unknown cabinet: named by its id.
+    "pinned-unknown-cabinet": lambda: (
+        _replan(pinned=(assign(MONDAY, "08:00", "12:00", "gare"),)),
+        make_rota(),
+    ),
+    # A zone half an hour off UTC: the grid and the day are the zone's own.
+    "zone-half-hour-off-utc": lambda: (
+        make_instance(
+            timezone="Asia/Kolkata",
+            slot_minutes=60,
+            contracts=[make_contract(weekly_minutes=60, shares={TILLEULS: 10_000})],
+            replan=Replan(pinned=(_kolkata(TUESDAY, "02:00", "03:00"),)),
+        ),
+        make_rota([_kolkata(MONDAY, "09:00", "10:00")]),
+    ),
+    # Pieces without a time zone.
+    "interval-naive-end": lambda: (
+        make_instance(),
+        _week(([], [replace(assign(SATURDAY, "09:00", "10:00"), end=NAIVE_END)])),
+    ),
+    "interval-naive-start": lambda: (
+        make_instance(),
+        _week(([], [replace(assign(SATURDAY, "09:00", "10:00"), start=NAIVE_START)])),
+    ),
+    "interval-ends-at-midnight": lambda: (
+        make_instance(
+            assistants=[make_assistant(availability=(*windows(), window(5, "23:00", "24:00")))],
+            cabinets=[
+                make_cabinet(
+                    TILLEULS, opening=(*windows(weekdays=range(5)), window(5, "23:00", "24:00"))
+                ),
+                make_cabinet(PARC),
+            ],
+        ),
+        _week(([], [replace(assign(SATURDAY, "23:00", "23:45"), end=at(SUNDAY, "00:00"))])),
+    ),
+    "weekly-rest-two-weeks-below": lambda: (
+        make_instance(days=14, rules=Rules(min_weekly_rest_minutes=3361)),
+        make_rota([*standard_week(), *standard_week(day(7))]),
+    ),
+    "weekly-max-two-weeks": lambda: (
+        make_instance(days=14, rules=Rules(max_weekly_minutes=2100)),
+        make_rota([*standard_week(), *standard_week(day(7))]),
+    ),
+    # Weekly rest between working days: Monday 16:00 to Friday 08:00 is 88 h.
+    "weekly-rest-midweek-gap": lambda: (
+        _with_rules(min_weekly_rest_minutes=4800),
+        make_rota([*split_day(MONDAY), *split_day(FRIDAY, PARC)]),
+    ),
+    # From the week's start (Monday 00:00) to Thursday 08:00 is 80 h.
+    "weekly-rest-from-the-week-start": lambda: (
+        _with_rules(min_weekly_rest_minutes=4800),
+        make_rota([*split_day(THURSDAY, PARC), *split_day(FRIDAY, PARC)]),
     ),
     # grain, interval, horizon, ids.
     "grain-end-off": lambda: (
@@ -1161,6 +1348,240 @@ EXPECTED: dict[str, list[Row]] = {
             "Le Cabinet des Tilleuls reçoit 20 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
         ),
     ],
+    "places-two-days": [
+        (
+            "cabinet-places",
+            None,
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 2 assistantes (Julie Martin, Marie Dubois) le lundi 30 novembre de 9 h à 12 h : il n'a que 1 place(s).",
+        ),
+        (
+            "cabinet-places",
+            None,
+            date(2026, 12, 3),
+            "Le Cabinet du Parc reçoit 2 assistantes (Julie Martin, Marie Dubois) le jeudi 3 décembre de 9 h à 12 h : il n'a que 1 place(s).",
+        ),
+    ],
+    "holiday-travel-leg": [
+        (
+            "max-vacations",
+            "julie",
+            date(2026, 4, 3),
+            "Julie Martin a 3 vacations le vendredi 3 avril : au plus 2 par jour.",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 4, 3),
+            "La vacation de Julie Martin le vendredi 3 avril de 17 h à 17 h 20 ne dure que 20 min : au moins 3 h quand la journée est coupée.",
+        ),
+        (
+            "travel",
+            "julie",
+            date(2026, 4, 3),
+            "Le trajet de Julie Martin du Cabinet des Tilleuls au Cabinet du Parc le vendredi 3 avril de 17 h à 17 h 20 ne relie pas deux affectations consécutives dans ces deux cabinets.",
+        ),
+    ],
+    "break-touching-only-after": [
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "La pause de Julie Martin le lundi 30 novembre de 12 h 10 à 13 h doit durer au moins 20 min et se placer entre deux périodes de travail qui la touchent.",
+        ),
+    ],
+    "break-two-pauses-in-a-row": [
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "La pause de Julie Martin le lundi 30 novembre de 12 h 20 à 12 h 45 doit durer au moins 20 min et se placer entre deux périodes de travail qui la touchent.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "La pause de Julie Martin le lundi 30 novembre de 12 h à 12 h 20 doit durer au moins 20 min et se placer entre deux périodes de travail qui la touchent.",
+        ),
+    ],
+    "average-missing-weeks-count-zero": [],
+    "average-later-week-not-counted": [
+        (
+            "twelve-week-average",
+            "julie",
+            date(2026, 12, 7),
+            "Julie Martin travaille 70 h sur les 12 semaines finissant la semaine du lundi 7 décembre : au plus 2 h 55 par semaine en moyenne.",
+        ),
+    ],
+    "days-per-week-two-weeks": [],
+    "weekly-rest-two-weeks": [],
+    "weekly-rest-saturday-evening": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 36 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 22 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "weekly-rest",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin n'a que 29 h de repos d'affilée la semaine du lundi 30 novembre : au moins 36 h.",
+        ),
+    ],
+    "protected-first-week-only": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 12, 7),
+            "Julie Martin a 31 h au titre du contrat « pool-1 » la semaine du lundi 7 décembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 12, 7),
+            "Le Cabinet des Tilleuls reçoit 17 h de Julie Martin la semaine du lundi 7 décembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+    ],
+    "protected-moved-listed-after-a-later-one": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est modifiée alors qu'elle est dans le délai de prévenance.",
+        ),
+    ],
+    "protected-moved-with-leave-on-friday": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est modifiée alors qu'elle est dans le délai de prévenance.",
+        ),
+    ],
+    "protected-moved-leave-ends-at-its-start": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est modifiée alors qu'elle est dans le délai de prévenance.",
+        ),
+    ],
+    "protected-moved-leave-starts-at-its-end": [
+        (
+            "protected-window",
+            "julie",
+            date(2026, 12, 2),
+            "L'affectation publiée de Julie Martin au Cabinet des Tilleuls le mercredi 2 décembre de 8 h à 12 h est modifiée alors qu'elle est dans le délai de prévenance.",
+        ),
+    ],
+    "pinned-unknown-cabinet": [
+        (
+            "pinned",
+            "julie",
+            date(2026, 11, 30),
+            "L'affectation imposée de Julie Martin au gare le lundi 30 novembre de 8 h à 12 h manque au planning.",
+        ),
+    ],
+    "zone-half-hour-off-utc": [
+        (
+            "pinned",
+            "julie",
+            date(2026, 12, 1),
+            "L'affectation imposée de Julie Martin au Cabinet des Tilleuls le mardi 1er décembre de 2 h à 3 h manque au planning.",
+        ),
+    ],
+    "interval-naive-end": [
+        (
+            "interval",
+            "julie",
+            None,
+            "L'affectation de Julie Martin du 2026-12-05T09:00:00+01:00 au 2026-12-05T10:00:00 doit commencer avant de finir, porter un fuseau horaire et tenir dans une seule journée.",
+        ),
+    ],
+    "interval-naive-start": [
+        (
+            "interval",
+            "julie",
+            None,
+            "L'affectation de Julie Martin du 2026-12-05T09:00:00 au 2026-12-05T10:00:00+01:00 doit commencer avant de finir, porter un fuseau horaire et tenir dans une seule journée.",
+        ),
+    ],
+    "interval-ends-at-midnight": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 36 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 22 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "weekly-rest",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin n'a que 31 h de repos d'affilée la semaine du lundi 30 novembre : au moins 35 h.",
+        ),
+    ],
+    "weekly-rest-two-weeks-below": [
+        (
+            "weekly-rest",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin n'a que 56 h de repos d'affilée la semaine du lundi 30 novembre : au moins 56 h 01.",
+        ),
+        (
+            "weekly-rest",
+            "julie",
+            date(2026, 12, 7),
+            "Julie Martin n'a que 56 h de repos d'affilée la semaine du lundi 7 décembre : au moins 56 h 01.",
+        ),
+    ],
+    "weekly-max-two-weeks": [],
+    "weekly-rest-midweek-gap": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 14 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 7 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet du Parc reçoit 7 h de Julie Martin la semaine du lundi 30 novembre au lieu de 14 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+    ],
+    "weekly-rest-from-the-week-start": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 14 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 0 min de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+    ],
     "grain-end-off": [
         (
             "contract-hours",
@@ -1308,24 +1729,154 @@ def test_share_deviation_compensates_a_balance_of_either_sign() -> None:
 def test_sessions_on_a_cabinets_public_holiday_are_not_uncovered() -> None:
     """Good Friday 2026 (3 April) closes the Tilleuls (Moselle), not the Parc: the Tilleuls'
     Friday session 09:00-10:00 (weight 2) counts nothing; the Parc's 17:00-18:00 (weight 1),
-    after Julie's 16:00 end, counts 60. A dated request at the Parc that day 16:00-16:30
-    (weight 3) counts 3 x 30 = 90; one at the Tilleuls, nothing."""
+    after Julie's 16:00 end, counts 60, and the Tilleuls' Saturday session 09:00-10:00 60 more:
+    120. Dated requests at the Parc on Monday 16:00-16:15 (weight 1) and Friday 16:00-16:30
+    (weight 3) count 15 + 3 x 30 = 105; one at the Tilleuls on Good Friday, nothing."""
     friday = date(2026, 4, 3)
     instance = make_instance(
         start=date(2026, 3, 30),
         cabinets=[
             make_cabinet(
                 TILLEULS,
-                sessions=[Session(4, 540, 600, 2)],
+                sessions=[Session(4, 540, 600, 2), Session(5, 540, 600, 1)],
                 requests=[DatedRequest(friday, 600, 660, 5)],
             ),
             make_cabinet(
                 PARC,
                 sessions=[Session(4, 1020, 1080, 1)],
-                requests=[DatedRequest(friday, 960, 990, 3)],
+                requests=[
+                    DatedRequest(date(2026, 3, 30), 960, 975, 1),
+                    DatedRequest(friday, 960, 990, 3),
+                ],
             ),
         ],
     )
     rota = make_rota(standard_week(date(2026, 3, 30)))
     counts = objective_counts(instance, rota)
-    assert (counts["session_uncovered"], counts["request_uncovered"]) == (60, 90)
+    assert (counts["session_uncovered"], counts["request_uncovered"]) == (120, 105)
+
+
+# --- Helpers read on their own ---------------------------------------------------------------------
+
+
+def test_french_duration_and_clock_wording() -> None:
+    assert [french_duration(m) for m in (0, 5, 60, 65, 600, -5, -90)] == [
+        "0 min",
+        "5 min",
+        "1 h",
+        "1 h 05",
+        "10 h",
+        "-5 min",
+        "-1 h 30",
+    ]
+    assert [french_clock(m) for m in (0, 59, 61, 600, 1439)] == [
+        "0 h",
+        "0 h 59",
+        "1 h 01",
+        "10 h",
+        "23 h 59",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "days", "weeks"),
+    [(MONDAY, 7, 1), (MONDAY, 8, 2), (WEDNESDAY, 5, 1), (WEDNESDAY, 6, 2), (MONDAY, 14, 2)],
+)
+def test_horizon_weeks_meet_the_horizon(first: date, days: int, weeks: int) -> None:
+    expected = [MONDAY + timedelta(weeks=k) for k in range(weeks)]
+    assert horizon_weeks(make_instance(start=first, days=days)) == expected
+
+
+def test_leave_days_are_the_whole_local_days() -> None:
+    """Leave from Monday 12:00 to Thursday 12:00 covers Tuesday and Wednesday wholly; leave
+    from Friday 00:00 to Saturday 00:00 covers Friday."""
+    julie = make_assistant(
+        leave=[
+            Leave(at(MONDAY, "12:00"), at(THURSDAY, "12:00"), whole_days=False),
+            whole_days(FRIDAY),
+        ]
+    )
+    assert leave_days(julie, ZONE) == {TUESDAY, WEDNESDAY, FRIDAY}
+
+
+def test_weekly_targets_of_a_contract_without_its_assistant_or_with_a_week_of_leave() -> None:
+    """A contract whose assistant is unknown is not reduced (no usual days); a week of leave
+    brings the target to 0."""
+    ghost = make_contract("pool-9", "ghost", weekly_minutes=600, shares={TILLEULS: 10_000})
+    instance = make_instance(
+        assistants=[make_assistant(leave=[whole_days(MONDAY, 7)])],
+        contracts=[make_contract(), ghost],
+    )
+    targets = weekly_targets(instance)
+    assert targets[(ContractId("pool-9"), MONDAY)] == (600, {CabinetId(TILLEULS): 600})
+    assert targets[(ContractId("pool-1"), MONDAY)] == (
+        0,
+        {CabinetId(PARC): 0, CabinetId(TILLEULS): 0},
+    )
+
+
+def test_protected_week_needs_a_published_rota_and_a_window_past_its_monday() -> None:
+    published = standard_week()
+    half_past = at(MONDAY, "00:30")
+    assert protected_week(_replan(published=published, protected_until=half_past), MONDAY)
+    assert not protected_week(
+        _replan(published=published, protected_until=at(MONDAY, "00:00")), MONDAY
+    )
+    assert not protected_week(_replan(published=(), protected_until=half_past), MONDAY)
+    assert not protected_week(_replan(published=published), MONDAY)
+
+
+def test_pattern_changes_count_each_weekday_whose_cabinets_differ() -> None:
+    """Week 1 is the standard week; in week 2 Monday moves to the Parc and Thursday to the
+    Tilleuls: 2 pattern changes, the other days keep their cabinet."""
+    week_two = [
+        *split_day(day(7), PARC),
+        *split_day(day(8)),
+        *split_day(day(9)),
+        *split_day(day(10)),
+        *split_day(day(11), PARC),
+    ]
+    rota = make_rota([*standard_week(), *week_two])
+    assert objective_counts(make_instance(days=14), rota)["pattern_changes"] == 2
+
+
+def test_stability_changes_count_published_minutes_no_longer_there() -> None:
+    """Published: a day of the week before the horizon (ignored), then the standard week.
+    The rota moves Wednesday morning to 08:15-12:15 (15 min of 08:00-12:00 uncovered) and puts
+    Friday afternoon at the Tilleuls (the Parc's 13:00-16:00, 180 min, uncovered): 195."""
+    before = assign(day(-3), "08:00", "12:00")
+    instance = _replan(published=(before, *standard_week()))
+    rota = _week(
+        ([MOVED], [assign(WEDNESDAY, "08:15", "12:15")]),
+        ([split_day(FRIDAY, PARC)[1]], [assign(FRIDAY, "13:00", "16:00")]),
+    )
+    assert objective_counts(instance, rota)["stability_changes"] == 195
+    assert objective_counts(instance, make_rota())["stability_changes"] == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        # 02:30 summer time, then 02:15 winter time (45 min later): the wall clock runs back.
+        (
+            datetime(2026, 10, 25, 2, 30, fold=0, tzinfo=ZONE),
+            datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=ZONE),
+        ),
+        # 02:30 summer time, then 02:30 winter time (an hour later): the same wall-clock minute.
+        (
+            datetime(2026, 10, 25, 2, 30, fold=0, tzinfo=ZONE),
+            datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZONE),
+        ),
+    ],
+)
+def test_interval_across_the_clock_change_is_malformed(start: datetime, end: datetime) -> None:
+    piece = replace(
+        assign(date(2026, 10, 25), "09:00", "10:00"),
+        start=start,
+        end=end,
+    )
+    instance = make_instance(start=date(2026, 10, 19))
+    rules = {
+        v.rule for v in check_rota(instance, make_rota([*standard_week(date(2026, 10, 19)), piece]))
+    }
+    assert "interval" in rules
