@@ -29,9 +29,12 @@ from scheduler.contribution import (
     SharePlanInput,
     Snapshot,
     Status,
+    _months_before,
     _status,
+    add_years,
     band_increase,
     contract_figures,
+    member_latest_gains,
     project,
     round_to,
     split_cents,
@@ -847,3 +850,307 @@ def test_share_plan_dated_before_the_contract_joins_on_the_start() -> None:
     assert (a.joined_on, b.joined_on) == (START, START)
     assert a.doctors[0].baseline_date == START
     assert (a.progress.pmt.baseline, a.progress.pmt.gain) == (1000, 60)
+
+
+# --- Every figure's field, helpers at their edges ------------------------------------------------
+
+
+def test_figures_carry_their_identities_and_totals() -> None:
+    figures = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31))
+    assert (figures.contract_id, figures.code) == (1, "pool-a")
+    assert (figures.period_start, figures.as_of) == (date(2026, 5, 1), date(2026, 5, 31))
+    # Since the start: A 6040 + B 3360 minutes delivered.
+    assert figures.cumulative_delivered_minutes == 9400
+    a, b = figures.members
+    assert (a.cabinet_id, a.code, a.name, a.share_bp) == (1, "a", "Cabinet A", 6000)
+    assert (b.cabinet_id, b.code, b.name, b.share_bp) == (2, "b", "Cabinet B", 4000)
+    doctor = a.doctors[0]
+    assert (doctor.doctor_id, doctor.rpps, doctor.name) == (11, "10000000001", "Dr 11")
+    # Current values: A's baseline 1000 + gain 60 = 1060 PMT; the group's 1800 + 40 = 1840.
+    assert (a.progress.pmt.current, figures.progress.pmt.current) == (1060, 1840)
+    # The series of gains since the baseline, one point per statement date.
+    assert figures.progress.series == (
+        (date(2026, 1, 5), 0, 0),
+        (date(2026, 3, 6), 20, 25),
+        (date(2026, 5, 5), 40, 41),
+    )
+    y1, y2, *_ = figures.aid_years
+    assert (y1.year, y2.year) == (1, 2)
+    assert (y1.base_aid, y1.employer_cost) == (D("38000.00"), D("50000.00"))
+    assert (y1.suspended_days, y2.suspended_days) == (0, 0)
+    projection = figures.progress.pmt.projection
+    assert projection is not None and projection.reached is False
+
+
+def test_figures_read_on_the_baseline_day_and_on_a_statement_day() -> None:
+    # Read on the start itself: the baselines count, no gain yet, one point in the series.
+    at_start = contract_figures(base_contract(), START, START)
+    assert (at_start.progress.pmt.baseline, at_start.progress.pmt.gain) == (1800, 0)
+    assert at_start.progress.series == ((START, 0, 0),)
+    # Read on 2026-03-06, a statement date: that statement is in the series and the gains.
+    on_statement = contract_figures(base_contract(), date(2026, 3, 1), date(2026, 3, 6))
+    assert on_statement.progress.series[-1] == (date(2026, 3, 6), 20, 25)
+
+
+def test_aid_and_targets_follow_a_fractional_funded_etp_and_cost() -> None:
+    """0.123456 ETP: targets 260 x 0.123456 = 32.09856 PMT, 110 x 0.123456 = 13.58016 FA;
+    year 1 base aid 38,000 x 0.123456 = 4,691.328 -> 4,691.33; employer cost 50,000.005 ->
+    50,000.01; net 50,000.005 - 4,691.33 = 45,308.675 -> 45,308.68."""
+    contract = replace(
+        base_contract(), funded_etp=D("0.123456"), annual_employer_cost_eur=D("50000.005")
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.progress.pmt.target == D("32.098560")
+    assert figures.progress.file_active.target == D("13.580160")
+    y1 = figures.aid_years[0]
+    assert (y1.base_aid, y1.aid) == (D("4691.33"), D("4691.33"))
+    assert y1.employer_cost == D("50000.01")
+    assert y1.net_cost == D("45308.68")
+
+
+def test_proration_without_a_file_active_target_is_none() -> None:
+    # A policy with no FA target: FA attainment is undefined, so no proration (factor 1).
+    contract = _single_member(
+        [(START, 1000, 1000), (date(2027, 12, 31), 1156, 1110)],
+        target_per_etp={"pmt": 260, "file_active": 0},
+    )
+    year3 = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29)).aid_years[2]
+    assert (year3.proration_factor, year3.proration_basis, year3.aid) == (
+        D(1),
+        "none",
+        D("22000.00"),
+    )
+
+
+def test_member_latest_gains_since_each_members_join() -> None:
+    """Members 1 (from the start) and 3 (joins with the 2026-07-06 plan). Member 1: doctor 11
+    1000 -> 1060 PMT, 2000 -> 2020 FA; doctor 12 has no statement at or before the start (no
+    baseline, left out). Member 3: doctor 33's baseline is its 2026-07-01 statement (900/1500),
+    its latest 2026-10-01 (950/1530): +50/+30; doctor 34's 2026-06-01 baseline 700/800, latest
+    2026-11-02 720/790: +20/-10. Member 5 has no doctor."""
+    plans = [
+        SharePlanInput(date(2026, 7, 6), ((1, 6000), (3, 4000))),
+        SharePlanInput(START, ((1, 10000),)),
+    ]
+    doctors = {
+        1: [
+            _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1060, 2020)]),
+            _doctor(12, 1, [(date(2026, 2, 1), 500, 500), (date(2026, 5, 5), 600, 600)]),
+        ],
+        3: [
+            _doctor(33, 3, [(date(2026, 7, 1), 900, 1500), (date(2026, 10, 1), 950, 1530)]),
+            _doctor(34, 3, [(date(2026, 6, 1), 700, 800), (date(2026, 11, 2), 720, 790)]),
+        ],
+        5: [],
+    }
+    assert member_latest_gains(START, plans, doctors) == {
+        1: (60, 20, date(2026, 5, 5)),
+        3: (70, 20, date(2026, 11, 2)),
+        5: (0, 0, None),
+    }
+
+
+def test_member_latest_gains_of_a_member_joining_before_the_start() -> None:
+    # A plan dated before the start: the member joins on the start (baseline 1000, not 950).
+    plans = [SharePlanInput(date(2025, 12, 1), ((1, 10000),))]
+    doctor = _doctor(
+        11, 1, [(date(2025, 12, 1), 950, 1950), (START, 1000, 2000), (date(2026, 3, 6), 1030, 2010)]
+    )
+    assert member_latest_gains(START, plans, {1: [doctor]}) == {1: (30, 10, date(2026, 3, 6))}
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 1, 15), 12, date(2025, 1, 15)),
+        (date(2026, 1, 15), 1, date(2025, 12, 15)),
+        (date(2026, 3, 31), 1, date(2026, 2, 28)),
+        (date(2024, 3, 31), 1, date(2024, 2, 29)),
+        (date(2026, 5, 31), 1, date(2026, 4, 30)),
+    ],
+)
+def test_months_before_keeps_the_day_or_the_months_last(
+    day: date, months: int, expected: date
+) -> None:
+    assert _months_before(day, months) == expected
+
+
+def test_add_years_from_29_february() -> None:
+    assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    assert add_years(date(2026, 1, 5), 2) == date(2028, 1, 5)
+
+
+def test_round_to_rounds_halves_up() -> None:
+    assert round_to(D("2.345"), 2) == D("2.35")
+    assert round_to(D("2.5"), 0) == D(3)
+    assert round_to(D("-2.345"), 2) == D("-2.35")
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "parts"),
+    [
+        # No weight at all: nothing to anyone.
+        (D(10), [(1, D(0)), (2, D(0))], ((1, D(0)), (2, D(0)))),
+        # 3 cents in halves (weights summing to 1): 1.5 each, the spare cent to key 1.
+        (D("0.03"), [(1, D("0.5")), (2, D("0.5"))], ((1, D("0.02")), (2, D("0.01")))),
+        # 2.5 cents round half up to 3.
+        (D("0.025"), [(1, D(1))], ((1, D("0.03")),)),
+        # 4 cents as 5:3 -> 2.5 and 1.5: equal remainders, the spare cent to the first key.
+        (D("0.04"), [(1, D(5)), (2, D(3))], ((1, D("0.03")), (2, D("0.01")))),
+    ],
+)
+def test_split_cents_edges(
+    total: Decimal, weights: list[tuple[int, Decimal]], parts: tuple[tuple[int, Decimal], ...]
+) -> None:
+    assert split_cents(total, weights) == parts
+
+
+def test_project_with_unit_spread_and_a_flat_series() -> None:
+    # t = 0, 0, 1, 1 (Sxx = 1) and y = 0, 0, 2, 2: slope 2, value at t = 2: 4.
+    line = project([(0, 0), (0, 0), (1, 2), (1, 2)], 2, D(2))
+    assert line is not None and line.slope_per_day == D(2) and line.value == D(4)
+    assert line.reached is False
+    # All points on one day: no line.
+    assert project([(5, 1), (5, 3)], 10, D(2)) is None
+
+
+def test_deadline_reached_projection_is_the_value_at_the_deadline() -> None:
+    contract = _single_member([(START, 1000, 1000), (date(2027, 12, 31), 1156, 1110)])
+    figures = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29))
+    projection = figures.progress.pmt.projection
+    assert projection is not None
+    assert (projection.slope_per_day, projection.points, projection.value) == (D(0), 2, D(156))
+
+
+def test_doctor_without_baseline_counts_for_nothing() -> None:
+    """Doctor 10 (id first) at A has no statement at or before the start: no baseline, no
+    target share of its own in the individual rule, no gain; A's figures are doctor 11's."""
+    late = _doctor(10, 1, [(date(2026, 2, 1), 500, 500), (date(2026, 5, 5), 600, 600)])
+    contract = replace(base_contract(), doctors=(late, *base_contract().doctors))
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a = figures.members[0]
+    assert (a.progress.pmt.baseline, a.progress.pmt.gain) == (1000, 60)
+    assert [(d.doctor_id, d.baseline_date) for d in a.doctors] == [(10, None), (11, START)]
+    # Per-ETP rule: A's 156 split between its two doctors, 78 each.
+    assert [d.progress.pmt.target for d in a.doctors] == [D(78), D(78)]
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    banded = contract_figures(replace(contract, policy=policy), date(2026, 5, 1), date(2026, 5, 31))
+    a = banded.members[0]
+    assert a.progress.pmt.target == D(200)
+    assert [d.progress.pmt.target for d in a.doctors] == [D(0), D(200)]
+
+
+def test_member_without_doctor_or_plan() -> None:
+    # Member C is in no share plan and has no doctor: it joins on the start and gains nothing.
+    contract = replace(
+        base_contract(),
+        members=(*base_contract().members, MemberInput(3, "c", "Cabinet C")),
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    c = figures.members[2]
+    assert (c.joined_on, c.share_bp, c.doctors) == (START, 0, ())
+    assert (c.progress.pmt.gain, c.progress.pmt.target) == (0, D(0))
+
+
+def test_newly_installed_edges() -> None:
+    """Installed exactly 12 months before joining (2025-01-05): not newly installed. Installed
+    2025-01-06: newly installed; its baseline 1100 is above P50 (1045), so its PMT target is 0,
+    and its FA target 1514 - 2000 -> 0; its 3 years move with a 119-day suspension."""
+    base = base_contract()
+    on_the_day = replace(base.doctors[0], installed_on=date(2025, 1, 5))
+    figures = contract_figures(
+        replace(base, doctors=(on_the_day, base.doctors[1])), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    assert not figures.members[0].doctors[0].newly_installed
+    newly = replace(
+        base.doctors[0],
+        installed_on=date(2025, 1, 6),
+        snapshots=(Snapshot(START, 1100, 2000), Snapshot(date(2026, 5, 5), 1110, 2010)),
+    )
+    absences = (AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),)
+    figures = contract_figures(
+        replace(base, doctors=(newly, base.doctors[1]), absences=absences),
+        date(2026, 5, 1),
+        date(2026, 5, 31),
+    )
+    doctor = figures.members[0].doctors[0]
+    assert doctor.newly_installed
+    assert (doctor.progress.pmt.target, doctor.progress.file_active.target) == (D(0), D(0))
+    # 2026-01-05 + 3 years = 2029-01-05, + 119 suspended days = 2029-05-04.
+    assert doctor.progress.deadline == date(2029, 5, 4)
+
+
+def test_hours_edges() -> None:
+    """As of Monday 25 May (the period over): the ledger's week of 25 May counts, as do two
+    assistants' rows of one week (A's week of 11 May: 1260 + 300); a week with no row has 0
+    planned and 0 delivered (A's week of 27 April); a 33.33 % share contracts
+    2100 x 3333 // 10000 = 699 minutes a week; 13 Mondays in the second quarter."""
+    ledger = (*_ledger(), LedgerWeek(1, 2, date(2026, 5, 11), 300, 300))
+    contract = replace(
+        base_contract(),
+        ledger=ledger,
+        share_plans=(SharePlanInput(START, ((1, 6667), (2, 3333))),),
+    )
+    figures = contract_figures(contract, date(2026, 4, 27), date(2026, 5, 25))
+    a, b = figures.members
+    assert [(w.week_start.day, w.planned_minutes, w.delivered_minutes) for w in a.weeks] == [
+        (27, 0, 0),
+        (4, 1260, 1260),
+        (11, 1560, 1560),
+        (18, 1260, 1000),
+        (25, 1260, 1260),
+    ]
+    assert b.weeks[0].contracted_minutes == 699
+    # Since the start: 1260 (Feb) + 1260 + 1560 + 1000 + 1260 = 6340.
+    assert a.cumulative_delivered_minutes == 6340
+    quarter = contract_figures(contract, date(2026, 4, 1), date(2026, 6, 30))
+    assert len(quarter.members[0].weeks) == 13
+    from_start = contract_figures(contract, START, date(2026, 1, 31))
+    assert from_start.members[0].weeks[0].week_start == START
+
+
+def test_delivered_hours_of_the_week_after_a_closed_period_are_not_split() -> None:
+    """Split by hours, period closed on Sunday 31 May: a ledger row of the week of 1 June is
+    after it, so year 1 is split by 6040 : 3360 as before."""
+    ledger = (*_ledger(), LedgerWeek(2, 1, date(2026, 6, 1), 840, 5000))
+    contract = replace(base_contract(), cost_split="by_hours", ledger=ledger)
+    y1 = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31)).aid_years[0]
+    assert y1.member_parts == ((1, D("7710.64")), (2, D("4289.36")))
+
+
+def test_share_days_with_a_first_plan_after_the_start_and_three_plans() -> None:
+    """Plans from 2026-03-02 (A 100 %), 2026-07-06 (A 60 %, C 40 %) and 2026-10-05 (A 50 %,
+    C 50 %); year 1 is [2026-01-05, 2027-01-05). The first plan covers the days before it too:
+    A 10000 x 182 + 6000 x 91 + 5000 x 92 = 2,826,000; C 4000 x 91 + 5000 x 92 = 824,000
+    (sum 3,650,000). Net 12,000: A 9,290.9589..., C 2,709.0410... -> 9,290.96 / 2,709.04."""
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(3, "c", "Cabinet C")),
+        share_plans=(
+            SharePlanInput(date(2026, 3, 2), ((1, 10000),)),
+            SharePlanInput(date(2026, 7, 6), ((1, 6000), (3, 4000))),
+            SharePlanInput(date(2026, 10, 5), ((1, 5000), (3, 5000))),
+        ),
+        ledger=(),
+    )
+    figures = contract_figures(contract, date(2026, 1, 5), date(2026, 1, 31))
+    assert figures.aid_years[0].member_parts == ((1, D("9290.96")), (3, D("2709.04")))
+    # The weeks before the first plan are contracted under it.
+    assert figures.members[0].weeks[0].contracted_minutes == 2100
+
+
+def test_share_of_the_group_gain_needs_a_positive_gain() -> None:
+    # Group gains: PMT 0 (A +20, B -20), FA exactly 1 (A +1, B 0).
+    doctors = (
+        _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1020, 2001)]),
+        _doctor(22, 2, [(START, 800, 1200), (date(2026, 5, 5), 780, 1200)]),
+    )
+    figures = contract_figures(
+        replace(base_contract(), doctors=doctors), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    a, b = figures.members
+    assert (a.share_of_gain_pmt, b.share_of_gain_pmt) == (None, None)
+    assert (a.share_of_gain_fa, b.share_of_gain_fa) == (D(1), D(0))
