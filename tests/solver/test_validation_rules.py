@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -576,6 +576,103 @@ CASES: dict[str, Case] = {
     "weekly-rest-from-the-week-start": lambda: (
         _with_rules(min_weekly_rest_minutes=4800),
         make_rota([*split_day(THURSDAY, PARC), *split_day(FRIDAY, PARC)]),
+    ),
+    # Each piece on leave is reported, over two days.
+    "leave-two-days": lambda: (_julie(leave=[whole_days(MONDAY, 2)]), make_rota()),
+    # Declared breaks are neither availability nor leave nor opening.
+    "breaks-ignore-availability-and-leave": lambda: (
+        make_instance(
+            assistants=[
+                make_assistant(
+                    availability=(
+                        window(0, "08:00", "12:00"),
+                        window(0, "12:30", "19:00"),
+                        *windows(weekdays=range(1, 5)),
+                    ),
+                    leave=[leave_period(MONDAY, "12:00", "12:30")],
+                )
+            ]
+        ),
+        replace(
+            _monday_as(("08:00", "12:00"), ("12:30", "15:30")),
+            breaks=(pause(MONDAY, "12:00", "12:30"),),
+        ),
+    ),
+    # Travel legs are neither work at their origin's opening hours nor one of its places.
+    "opening-ignores-travel": lambda: _travel_week(
+        cabinets=[
+            make_cabinet(
+                TILLEULS,
+                opening=(
+                    window(0, "08:00", "12:30"),
+                    window(0, "13:00", "19:00"),
+                    *windows(weekdays=range(1, 6)),
+                ),
+            ),
+            make_cabinet(PARC),
+        ]
+    ),
+    "places-ignore-travel": lambda: (
+        make_instance(
+            assistants=[
+                make_assistant(),
+                make_assistant(MARIE, availability=[window(0, "08:00", "19:00")]),
+            ],
+            contracts=[
+                make_contract(),
+                make_contract("pool-2", MARIE, weekly_minutes=240, shares={TILLEULS: 10_000}),
+            ],
+        ),
+        make_rota(
+            [*travel_week()[0], assign(MONDAY, "12:00", "16:00", TILLEULS, MARIE, "pool-2")],
+            travel_week()[1],
+        ),
+    ),
+    # Overlaps behind pieces ending together: the first of them stays the reference.
+    "overlap-same-end": lambda: _monday(
+        ("08:00", "12:00"), ("10:00", "12:00"), ("11:00", "11:30"), ("13:00", "15:30")
+    ),
+    # Two cabinets back to back, no travel leg.
+    "travel-touching": lambda: (
+        make_instance(),
+        _week(
+            (
+                list(split_day(TUESDAY)),
+                [assign(TUESDAY, "08:00", "12:00"), assign(TUESDAY, "12:00", "15:00", PARC)],
+            )
+        ),
+    ),
+    # A malformed pinned assignment is still named.
+    "pinned-malformed": lambda: (
+        _replan(pinned=(assign(MONDAY, "12:00", "08:00"),)),
+        make_rota(),
+    ),
+    # A week worked round the clock has no rest at all.
+    "weekly-rest-none": lambda: (
+        make_instance(
+            assistants=[make_assistant(availability=windows("00:00", "24:00", range(7)))],
+            cabinets=[
+                make_cabinet(TILLEULS, opening=windows("00:00", "24:00", range(7))),
+                make_cabinet(PARC),
+            ],
+            contracts=[make_contract(shares={TILLEULS: 10_000})],
+        ),
+        make_rota([assign(day(k), "00:00", "24:00") for k in range(7)]),
+    ),
+    # Violations without an assistant come first, whatever the assistants' ids.
+    "sort-places-before-assistants": lambda: (
+        make_instance(
+            assistants=[
+                make_assistant(),
+                make_assistant("Bea", availability=[window(0, "09:00", "19:00")]),
+            ],
+            cabinets=[make_cabinet(TILLEULS), make_cabinet(PARC)],
+            contracts=[
+                make_contract(),
+                make_contract("pool-2", "Bea", weekly_minutes=240, shares={TILLEULS: 10_000}),
+            ],
+        ),
+        make_rota([*standard_week(), assign(MONDAY, "08:00", "12:00", TILLEULS, "Bea", "pool-2")]),
     ),
     # grain, interval, horizon, ids.
     "grain-end-off": lambda: (
@@ -1582,6 +1679,333 @@ EXPECTED: dict[str, list[Row]] = {
             "Le Cabinet des Tilleuls reçoit 0 min de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
         ),
     ],
+    "leave-two-days": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 35 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 21 h.",
+        ),
+        (
+            "leave",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 13 h à 16 h alors qu'elle est en congé.",
+        ),
+        (
+            "leave",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille le lundi 30 novembre de 8 h à 12 h alors qu'elle est en congé.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 21 h de Julie Martin la semaine du lundi 30 novembre au lieu de 12 h 30 (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet du Parc reçoit 14 h de Julie Martin la semaine du lundi 30 novembre au lieu de 8 h 30 (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "leave",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille le mardi 1er décembre de 13 h à 16 h alors qu'elle est en congé.",
+        ),
+        (
+            "leave",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille le mardi 1er décembre de 8 h à 12 h alors qu'elle est en congé.",
+        ),
+    ],
+    "breaks-ignore-availability-and-leave": [],
+    "opening-ignores-travel": [],
+    "places-ignore-travel": [],
+    "overlap-same-end": [
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 37 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "overlap",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a deux occupations en même temps le lundi 30 novembre : de 8 h à 12 h et de 10 h à 12 h.",
+        ),
+        (
+            "overlap",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a deux occupations en même temps le lundi 30 novembre : de 8 h à 12 h et de 11 h à 11 h 30.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 23 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "shorter-vacation",
+            "julie",
+            date(2026, 11, 30),
+            "La vacation de Julie Martin le lundi 30 novembre de 13 h à 15 h 30 ne dure que 2 h 30 : au moins 3 h quand la journée est coupée.",
+        ),
+    ],
+    "travel-touching": [
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 18 h de Julie Martin la semaine du lundi 30 novembre au lieu de 21 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet du Parc reçoit 17 h de Julie Martin la semaine du lundi 30 novembre au lieu de 14 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille 7 h sans pause d'au moins 20 min le mardi 1er décembre (de 8 h à 15 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "travel",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin va du Cabinet des Tilleuls au Cabinet du Parc le mardi 1er décembre sans trajet prévu entre 12 h et 12 h (20 min de route).",
+        ),
+    ],
+    "pinned-malformed": [
+        (
+            "pinned",
+            "julie",
+            date(2026, 11, 30),
+            "L'affectation imposée de Julie Martin au Cabinet des Tilleuls (2026-11-30T12:00:00+01:00) manque au planning.",
+        ),
+    ],
+    "weekly-rest-none": [
+        (
+            "amplitude",
+            "julie",
+            date(2026, 11, 30),
+            "La journée de Julie Martin le lundi 30 novembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le lundi 30 novembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "contract-hours",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin a 168 h au titre du contrat « pool-1 » la semaine du lundi 30 novembre : le contrat en prévoit 35 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 24 h le lundi 30 novembre : au plus 10 h par jour.",
+        ),
+        (
+            "days-per-week",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 7 jours la semaine du lundi 30 novembre : au plus 6.",
+        ),
+        (
+            "share-tolerance",
+            "julie",
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 168 h de Julie Martin la semaine du lundi 30 novembre au lieu de 35 h (contrat « pool-1 », tolérance 30 min).",
+        ),
+        (
+            "weekly-max",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin travaille 168 h la semaine du lundi 30 novembre : au plus 48 h par semaine.",
+        ),
+        (
+            "weekly-rest",
+            "julie",
+            date(2026, 11, 30),
+            "Julie Martin n'a que 0 min de repos d'affilée la semaine du lundi 30 novembre : au moins 35 h.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 1),
+            "La journée de Julie Martin le mardi 1er décembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le mardi 1er décembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin ne se repose que 0 min entre le lundi 30 novembre (24 h) et le mardi 1er décembre (0 h) : au moins 11 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 1),
+            "Julie Martin travaille 24 h le mardi 1er décembre : au plus 10 h par jour.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 2),
+            "La journée de Julie Martin le mercredi 2 décembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le mercredi 2 décembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin ne se repose que 0 min entre le mardi 1er décembre (24 h) et le mercredi 2 décembre (0 h) : au moins 11 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 2),
+            "Julie Martin travaille 24 h le mercredi 2 décembre : au plus 10 h par jour.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 3),
+            "La journée de Julie Martin le jeudi 3 décembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le jeudi 3 décembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin ne se repose que 0 min entre le mercredi 2 décembre (24 h) et le jeudi 3 décembre (0 h) : au moins 11 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 3),
+            "Julie Martin travaille 24 h le jeudi 3 décembre : au plus 10 h par jour.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 4),
+            "La journée de Julie Martin le vendredi 4 décembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le vendredi 4 décembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin ne se repose que 0 min entre le jeudi 3 décembre (24 h) et le vendredi 4 décembre (0 h) : au moins 11 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 4),
+            "Julie Martin travaille 24 h le vendredi 4 décembre : au plus 10 h par jour.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 5),
+            "La journée de Julie Martin le samedi 5 décembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 5),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le samedi 5 décembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 5),
+            "Julie Martin ne se repose que 0 min entre le vendredi 4 décembre (24 h) et le samedi 5 décembre (0 h) : au moins 11 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 5),
+            "Julie Martin travaille 24 h le samedi 5 décembre : au plus 10 h par jour.",
+        ),
+        (
+            "amplitude",
+            "julie",
+            date(2026, 12, 6),
+            "La journée de Julie Martin le dimanche 6 décembre s'étend sur 24 h (amplitude) : au plus 10 h.",
+        ),
+        (
+            "break",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin travaille 24 h sans pause d'au moins 20 min le dimanche 6 décembre (de 0 h à 24 h) : pause obligatoire après 6 h.",
+        ),
+        (
+            "daily-rest",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin ne se repose que 0 min entre le samedi 5 décembre (24 h) et le dimanche 6 décembre (0 h) : au moins 11 h.",
+        ),
+        (
+            "daily-work",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin travaille 24 h le dimanche 6 décembre : au plus 10 h par jour.",
+        ),
+        (
+            "sunday-rest",
+            "julie",
+            date(2026, 12, 6),
+            "Julie Martin travaille le dimanche 6 décembre : le dimanche est le jour de repos hebdomadaire.",
+        ),
+    ],
+    "sort-places-before-assistants": [
+        (
+            "cabinet-places",
+            None,
+            date(2026, 11, 30),
+            "Le Cabinet des Tilleuls reçoit 2 assistantes (Bea, Julie Martin) le lundi 30 novembre de 8 h à 12 h : il n'a que 1 place(s).",
+        ),
+        (
+            "availability",
+            "Bea",
+            date(2026, 11, 30),
+            "Bea travaille le lundi 30 novembre de 8 h à 12 h, hors de ses disponibilités.",
+        ),
+    ],
     "grain-end-off": [
         (
             "contract-hours",
@@ -1857,15 +2281,17 @@ def test_stability_changes_count_published_minutes_no_longer_there() -> None:
 @pytest.mark.parametrize(
     ("start", "end"),
     [
-        # 02:30 summer time, then 02:15 winter time (45 min later): the wall clock runs back.
+        # 02:30 summer time (00:30 UTC), then 01:15 UTC, i.e. 02:15 winter time: 45 min later,
+        # but the wall clock runs back.
         (
             datetime(2026, 10, 25, 2, 30, fold=0, tzinfo=ZONE),
-            datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=ZONE),
+            datetime(2026, 10, 25, 1, 15, tzinfo=UTC),
         ),
-        # 02:30 summer time, then 02:30 winter time (an hour later): the same wall-clock minute.
+        # 02:30 summer time, then 01:30 UTC, i.e. 02:30 winter time: an hour later, the same
+        # wall-clock minute.
         (
             datetime(2026, 10, 25, 2, 30, fold=0, tzinfo=ZONE),
-            datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZONE),
+            datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
         ),
     ],
 )
