@@ -934,12 +934,12 @@ def test_member_latest_gains_since_each_members_join() -> None:
     ]
     doctors = {
         1: [
-            _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1060, 2020)]),
             _doctor(12, 1, [(date(2026, 2, 1), 500, 500), (date(2026, 5, 5), 600, 600)]),
+            _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1060, 2020)]),
         ],
         3: [
-            _doctor(33, 3, [(date(2026, 7, 1), 900, 1500), (date(2026, 10, 1), 950, 1530)]),
             _doctor(34, 3, [(date(2026, 6, 1), 700, 800), (date(2026, 11, 2), 720, 790)]),
+            _doctor(33, 3, [(date(2026, 7, 1), 900, 1500), (date(2026, 10, 1), 950, 1530)]),
         ],
         5: [],
     }
@@ -1154,3 +1154,96 @@ def test_share_of_the_group_gain_needs_a_positive_gain() -> None:
     a, b = figures.members
     assert (a.share_of_gain_pmt, b.share_of_gain_pmt) == (None, None)
     assert (a.share_of_gain_fa, b.share_of_gain_fa) == (D(1), D(0))
+
+
+def test_share_of_the_group_gain_at_one_and_below_zero() -> None:
+    # Group gains: PMT exactly 1 (A +21, B -20), FA -5 (A +1, B -6): PMT shares 21 and -20,
+    # no FA share of a loss.
+    doctors = (
+        _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1021, 2001)]),
+        _doctor(22, 2, [(START, 800, 1200), (date(2026, 5, 5), 780, 1194)]),
+    )
+    figures = contract_figures(
+        replace(base_contract(), doctors=doctors), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    a, b = figures.members
+    assert (a.share_of_gain_pmt, b.share_of_gain_pmt) == (D(21), D(-20))
+    assert (a.share_of_gain_fa, b.share_of_gain_fa) == (None, None)
+
+
+def test_hours_of_the_first_week_and_a_single_minute_split_by_hours() -> None:
+    """Year 1 by hours with B's 840 min delivered in the start's own week (2026-01-05): A 6040,
+    B 3360 + 840 = 4200 (sum 10,240). 12,000 x 6040/10240 = 7,078.125 and 4,921.875: half cents
+    both, the spare cent to A: 7,078.13 and 4,921.87. With a single minute delivered (B's),
+    everything goes to B."""
+    by_hours = replace(
+        base_contract(),
+        cost_split="by_hours",
+        ledger=(*_ledger(), LedgerWeek(2, 1, START, 840, 840)),
+    )
+    y1 = contract_figures(by_hours, date(2026, 5, 1), date(2026, 5, 31)).aid_years[0]
+    assert y1.member_parts == ((1, D("7078.13")), (2, D("4921.87")))
+    one_minute = replace(by_hours, ledger=(LedgerWeek(2, 1, date(2026, 2, 2), 1, 1),))
+    y1 = contract_figures(one_minute, date(2026, 5, 1), date(2026, 5, 31)).aid_years[0]
+    assert (y1.split_basis, y1.member_parts) == ("by_hours", ((1, D("0.00")), (2, D("12000.00"))))
+
+
+def test_contract_starting_on_a_sunday_ends_before_a_monday() -> None:
+    """A one-year contract from Sunday 2026-01-04 ends (exclusive) on Monday 2027-01-04: that
+    week is neither in the period's weeks nor in year 1's hours. By hours, A's 600 min of the
+    week of 2026-01-05 are year 1's only hours: all the net cost to A."""
+    contract = replace(
+        base_contract(),
+        start_date=date(2026, 1, 4),
+        duration_years=1,
+        cost_split="by_hours",
+        share_plans=(SharePlanInput(date(2026, 1, 4), ((1, 6000), (2, 4000))),),
+        ledger=(
+            LedgerWeek(1, 1, date(2026, 1, 5), 600, 600),
+            LedgerWeek(2, 1, date(2027, 1, 4), 600, 600),
+        ),
+    )
+    figures = contract_figures(contract, date(2026, 12, 28), date(2027, 1, 10))
+    assert [w.week_start for w in figures.members[0].weeks] == [date(2026, 12, 28)]
+    assert figures.aid_years[0].member_parts == ((1, D("12000.00")), (2, D("0.00")))
+
+
+def test_suspension_counts_only_in_the_years_it_covers() -> None:
+    absences = (AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),)
+    figures = contract_figures(
+        replace(base_contract(), absences=absences), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    assert [y.suspended_days for y in figures.aid_years] == [119, 0, 0, 0, 0]
+
+
+def test_a_share_of_one_basis_point_makes_a_member() -> None:
+    # C's first plan share is 1 bp, from 2026-03-02: it joins then, not at the start.
+    plans = (
+        SharePlanInput(START, ((1, 10000),)),
+        SharePlanInput(date(2026, 3, 2), ((1, 9999), (3, 1))),
+    )
+    doctor = _doctor(
+        33, 3, [(START, 900, 1500), (date(2026, 3, 2), 910, 1510), (date(2026, 5, 5), 950, 1530)]
+    )
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(3, "c", "Cabinet C")),
+        share_plans=plans,
+        doctors=(base_contract().doctors[0], doctor),
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.members[1].joined_on == date(2026, 3, 2)
+    assert member_latest_gains(START, plans, {3: [doctor]}) == {3: (40, 20, date(2026, 5, 5))}
+
+
+def test_targets_without_any_doctor_are_decimal_zeros() -> None:
+    # Individual rule, no doctor at all: the group's and the members' targets are Decimal 0.
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    contract = replace(base_contract(), doctors=(), policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    targets = [figures.progress.pmt.target, figures.progress.file_active.target]
+    targets += [m.progress.pmt.target for m in figures.members]
+    targets += [m.progress.file_active.target for m in figures.members]
+    assert all(type(t) is Decimal and t == 0 for t in targets), targets
