@@ -25,6 +25,12 @@ REPORT = ROOT / "docs" / "mutation-report.json"
 EQUIVALENTS = ROOT / "docs" / "mutation-equivalents.json"
 
 
+def _without_equivalents(caught: int, tested: int, survivors: list[dict[str, str]]) -> float:
+    """The score over the mutants that are not listed as equivalent (for information)."""
+    equivalent = sum(1 for s in survivors if "equivalent" in s)
+    return round(100 * caught / (tested - equivalent), 2) if tested > equivalent else 0.0
+
+
 def module_report(
     module: str, seconds: int | None, equivalents: dict[str, str]
 ) -> dict[str, object]:
@@ -55,17 +61,47 @@ def module_report(
         "counts": dict(sorted(counts.items())),
         "score": round(100 * caught / tested, 2) if tested else 0.0,
         "equivalent_survivors": sum(1 for s in survivors if "equivalent" in s),
+        "score_without_equivalents": _without_equivalents(caught, tested, survivors),
         "run_seconds": seconds,
         "run_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "survivors": survivors,
     }
 
 
+def refresh_equivalents(
+    report: dict[str, dict[str, dict[str, object]]], equivalents: dict[str, str]
+) -> None:
+    """Tag the recorded survivors with the reasons of docs/mutation-equivalents.json again."""
+    for entry in report["modules"].values():
+        survivors = entry["survivors"]
+        assert isinstance(survivors, list)
+        for survivor in survivors:
+            survivor.pop("equivalent", None)
+            if survivor["mutant"] in equivalents:
+                survivor["equivalent"] = equivalents[survivor["mutant"]]
+        entry["equivalent_survivors"] = sum(1 for s in survivors if "equivalent" in s)
+        counts = entry["counts"]
+        assert isinstance(counts, dict)
+        caught = counts.get("killed", 0) + counts.get("timeout", 0)
+        tested = sum(counts.values()) - counts.get("skipped", 0)
+        entry["score_without_equivalents"] = _without_equivalents(caught, tested, survivors)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("modules", nargs="+", help="paths such as solver/validation.py")
+    parser.add_argument("modules", nargs="*", help="paths such as solver/validation.py")
     parser.add_argument("--timings", type=Path, help="lines '<module> <seconds>'")
+    parser.add_argument(
+        "--refresh-equivalents",
+        action="store_true",
+        help="only re-read docs/mutation-equivalents.json into the recorded survivors",
+    )
     args = parser.parse_args()
+    if args.refresh_equivalents:
+        report = json.loads(REPORT.read_text())
+        refresh_equivalents(report, json.loads(EQUIVALENTS.read_text()))
+        REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        return
     seconds: dict[str, int] = {}
     if args.timings is not None:
         for line in args.timings.read_text().splitlines():
