@@ -1158,7 +1158,7 @@ def test_share_of_the_group_gain_needs_a_positive_gain() -> None:
 
 def test_share_of_the_group_gain_at_one_and_below_zero() -> None:
     # Group gains: PMT exactly 1 (A +21, B -20), FA -5 (A +1, B -6): PMT shares 21 and -20,
-    # no FA share of a loss.
+    # no FA share of a loss. Then PMT -10 (A +10, B -20): no PMT share of a loss either.
     doctors = (
         _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1021, 2001)]),
         _doctor(22, 2, [(START, 800, 1200), (date(2026, 5, 5), 780, 1194)]),
@@ -1169,6 +1169,12 @@ def test_share_of_the_group_gain_at_one_and_below_zero() -> None:
     a, b = figures.members
     assert (a.share_of_gain_pmt, b.share_of_gain_pmt) == (D(21), D(-20))
     assert (a.share_of_gain_fa, b.share_of_gain_fa) == (None, None)
+    losing = (_doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1010, 2001)]), doctors[1])
+    figures = contract_figures(
+        replace(base_contract(), doctors=losing), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    assert figures.progress.pmt.gain == -10
+    assert [m.share_of_gain_pmt for m in figures.members] == [None, None]
 
 
 def test_hours_of_the_first_week_and_a_single_minute_split_by_hours() -> None:
