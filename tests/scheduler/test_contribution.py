@@ -14,7 +14,7 @@ Deadline: 2026-01-05 + 2 years = 2028-01-05, i.e. day T = 730 (365 + 365).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,7 +29,12 @@ from scheduler.contribution import (
     SharePlanInput,
     Snapshot,
     Status,
+    _months_before,
+    _status,
+    add_years,
+    band_increase,
     contract_figures,
+    member_latest_gains,
     project,
     round_to,
     split_cents,
@@ -530,3 +535,721 @@ def test_deadline_inside_the_period_is_not_past_before_it_comes() -> None:
     assert after.progress.pmt.projection is not None and after.progress.pmt.projection.reached
     assert after.progress.weaker_projected_attainment == D("0.9")
     assert after.progress.status is Status.MISSED
+
+
+# --- Limits at, below and above; several doctors per member --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("weaker", "past", "expected"),
+    [
+        (D(1), False, Status.ON_TRACK),
+        (D("0.9999"), False, Status.AT_RISK),
+        (D("0.8"), False, Status.AT_RISK),
+        (D("0.7999"), False, Status.MISSED),
+        (None, False, Status.UNKNOWN),
+        (D(1), True, Status.ON_TRACK),
+        (D("0.9999"), True, Status.MISSED),
+        (None, True, Status.UNKNOWN),
+    ],
+)
+def test_status_at_below_and_above_its_limits(
+    weaker: Decimal | None, past: bool, expected: Status
+) -> None:
+    """Default policy: on track from 1.0 (`on_track_min`), at risk from 0.8 (`at_risk_min`);
+    past the deadline only the value reached counts: 1.0 or more is on track, less is missed."""
+    assert _status(weaker, past, PolicyParams()) is expected
+
+
+@pytest.mark.parametrize(
+    ("weaker", "past", "expected"),
+    [
+        (D("0.95"), False, Status.ON_TRACK),
+        (D("0.9499"), False, Status.AT_RISK),
+        (D("0.7"), False, Status.AT_RISK),
+        (D("0.6999"), False, Status.MISSED),
+        # Past the deadline the thresholds do not apply: the target is reached or not.
+        (D("0.95"), True, Status.MISSED),
+    ],
+)
+def test_status_follows_the_policy_thresholds(
+    weaker: Decimal, past: bool, expected: Status
+) -> None:
+    policy = PolicyParams.from_parameters({"status": {"on_track_min": 0.95, "at_risk_min": 0.7}})
+    assert _status(weaker, past, policy) is expected
+
+
+def test_policy_defaults_are_the_collective_2026_rule() -> None:
+    default = PolicyParams.from_parameters({})
+    assert default == PolicyParams()
+    assert (default.code, default.version, default.target_mode) == ("collective-2026", 1, "per_etp")
+    assert (default.on_track_min, default.at_risk_min) == (D(1), D("0.8"))
+    assert (default.target_pmt_per_etp, default.target_fa_per_etp) == (D(260), D(110))
+    assert (default.suspension_after_days, default.aid_suspended_pro_rata) == (91, True)
+    assert (default.proration, default.proration_from_year) == ("weaker_indicator", 3)
+
+
+def test_policy_reads_every_parameter() -> None:
+    parameters = {
+        "target_per_etp": {"pmt": 300, "file_active": 120},
+        "target_years": 3,
+        "bands_pmt": [700, 1000, 1300, 1800, 2500],
+        "increase_percent_by_band": {"P30-P50": 21, "P50-P70": 16, "P70-P90": 8.5, "P90-P95": 5},
+        "aid_per_etp_eur": [30000, 20000],
+        "proration_from_year": 2,
+        "proration": "mean_indicators",
+        "suspension_after_days": 60,
+        "aid_suspended_pro_rata": False,
+        "status": {"on_track_min": 0.9, "at_risk_min": 0.6},
+        "projection_band_k": 3,
+        "newly_installed_target": {
+            "pmt": 1100,
+            "file_active": 1600,
+            "years": 4,
+            "within_months": 6,
+        },
+    }
+    assert PolicyParams.from_parameters(parameters, code="individual", version=2) == PolicyParams(
+        code="individual",
+        version=2,
+        target_mode="percentile_bands",  # implied by the bands' increases
+        target_pmt_per_etp=D(300),
+        target_fa_per_etp=D(120),
+        target_years=3,
+        bands_pmt=(700, 1000, 1300, 1800, 2500),
+        increase_percent_by_band=(D(21), D(16), D("8.5"), D(5)),
+        aid_per_etp_eur=(D(30000), D(20000)),
+        proration_from_year=2,
+        proration="mean_indicators",
+        suspension_after_days=60,
+        aid_suspended_pro_rata=False,
+        on_track_min=D("0.9"),
+        at_risk_min=D("0.6"),
+        band_k=D(3),
+        newly_installed_pmt=1100,
+        newly_installed_fa=1600,
+        newly_installed_years=4,
+        newly_installed_within_months=6,
+    )
+    explicit = PolicyParams.from_parameters({**parameters, "target_mode": "per_etp"})
+    assert explicit.target_mode == "per_etp"
+
+
+@pytest.mark.parametrize(
+    ("baseline_pmt", "increase"),
+    [
+        (500, D(20)),  # below P30: the first band's increase
+        (774, D(20)),
+        (775, D(20)),
+        (1044, D(20)),
+        (1045, D(15)),
+        (1317, D(15)),
+        (1318, D("7.5")),
+        (1843, D("7.5")),
+        (1844, D(4)),
+        (9000, D(4)),  # no P95 known: still the last band
+    ],
+)
+def test_band_increase_at_each_band_edge(baseline_pmt: int, increase: Decimal) -> None:
+    """Default bands P30 775, P50 1045, P70 1318, P90 1844: 20 %, 15 %, 7.5 % and 4 %."""
+    assert band_increase(PolicyParams(), baseline_pmt) == increase
+
+
+@pytest.mark.parametrize(("baseline_pmt", "increase"), [(2499, D(4)), (2500, D(0)), (3000, D(0))])
+def test_band_increase_is_zero_from_p95(baseline_pmt: int, increase: Decimal) -> None:
+    policy = replace(PolicyParams(), bands_pmt=(775, 1045, 1318, 1844, 2500))
+    assert band_increase(policy, baseline_pmt) == increase
+
+
+@pytest.mark.parametrize(("days", "suspended"), [(90, False), (91, False), (92, True)])
+def test_suspension_starts_after_91_days(days: int, suspended: bool) -> None:
+    """An unreplaced absence of exactly 91 days does not suspend the clock; 92 days do."""
+    start = date(2026, 3, 2)
+    end = start + timedelta(days=days)
+    spells = suspension_spells([AbsenceInput(1, start, end, replaced=False)], [1], 91)
+    assert spells == (((start, end),) if suspended else ())
+
+
+def test_absences_a_day_apart_are_two_spells() -> None:
+    # 60 days, a day back at work, then 40 days: neither spell exceeds 91 days.
+    spells = suspension_spells(
+        [
+            AbsenceInput(1, date(2026, 3, 1), date(2026, 4, 30), replaced=False),
+            AbsenceInput(1, date(2026, 5, 1), date(2026, 6, 10), replaced=False),
+        ],
+        [1],
+        91,
+    )
+    assert spells == ()
+
+
+def test_suspended_aid_is_not_reduced_when_the_policy_says_so() -> None:
+    # The 119-day spell of `test_absence_over_three_months_suspends_the_clock`, without the
+    # aid's pro-rata: year 1 keeps 38,000 though the deadline still moves to 2028-05-03.
+    absences = (AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),)
+    policy = PolicyParams.from_parameters({"aid_suspended_pro_rata": False})
+    contract = replace(base_contract(), absences=absences, policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.deadline == date(2028, 5, 3)
+    assert figures.aid_years[0].suspended_days == 119
+    assert figures.aid_years[0].aid == D("38000.00")
+
+
+def test_suspension_that_moves_the_deadline_over_a_later_spell() -> None:
+    # Spell 1: 2026-02-02 -> 2026-06-01 (119 days) moves the deadline 2028-01-05 to 2028-05-03;
+    # spell 2: 2028-02-01 -> 2028-06-01 (121 days) starts after the first deadline but before the
+    # moved one, so it counts too: 119 + 121 = 240 days -> 2028-01-05 + 240 = 2028-09-01.
+    absences = (
+        AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),
+        AbsenceInput(1, date(2028, 2, 1), date(2028, 6, 1), replaced=False),
+    )
+    contract = replace(base_contract(), absences=absences)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.suspended_days == 240
+    assert figures.deadline == date(2028, 9, 1)
+
+
+def _single_member(rows: list[tuple[date, int, int]], **policy: object) -> ContractInput:
+    """The base contract with member A alone (100 %) and doctor 11's snapshots `rows`."""
+    return replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"),),
+        share_plans=(SharePlanInput(START, ((1, 10000),)),),
+        doctors=(_doctor(11, 1, rows),),
+        ledger=(),
+        policy=PolicyParams.from_parameters(policy),
+    )
+
+
+@pytest.mark.parametrize(
+    ("reached", "proration", "factor", "aid"),
+    [
+        # PMT 520/260 = 2.0, FA 220/110 = 2.0: the factor is capped at 1, the aid at its base.
+        ((1520, 1220), "weaker_indicator", D(1), D("22000.00")),
+        # PMT 260/260 = 1.0 exactly, FA 2.0: 1.
+        ((1260, 1220), "weaker_indicator", D(1), D("22000.00")),
+        # PMT -100/260, FA -10/110: negative attainment floors the factor at 0, no aid.
+        ((900, 990), "weaker_indicator", D(0), D("0.00")),
+        # Mean of 2.0 and 0.5 = 1.25: capped at 1.
+        ((1520, 1055), "mean_indicators", D(1), D("22000.00")),
+        # Mean of -0.5 and 0.2 = -0.15: floored at 0.
+        ((870, 1022), "mean_indicators", D(0), D("0.00")),
+    ],
+)
+def test_proration_factor_is_between_0_and_1(
+    reached: tuple[int, int], proration: str, factor: Decimal, aid: Decimal
+) -> None:
+    """Doctor 11 alone: baseline 1000/1000 on the start, `reached` on 2027-12-31, read after
+    the 2028-01-05 deadline; year 3's base aid is 22,000 x 1.00 ETP."""
+    contract = _single_member(
+        [(START, 1000, 1000), (date(2027, 12, 31), *reached)], proration=proration
+    )
+    year3 = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29)).aid_years[2]
+    assert (year3.proration_factor, year3.aid) == (factor, aid)
+    assert year3.base_aid == D("22000.00")
+    assert year3.net_cost == D(50000) - aid
+
+
+@pytest.mark.parametrize(
+    ("today", "reached"), [(date(2028, 1, 4), False), (date(2028, 1, 5), True)]
+)
+def test_deadline_day_itself_is_past(today: date, reached: bool) -> None:
+    """Read on the deadline (2028-01-05) the value reached decides; the day before, a projection."""
+    contract = _single_member([(START, 1000, 1000), (date(2027, 12, 31), 1234, 1110)])
+    figures = contract_figures(contract, date(2028, 1, 1), date(2028, 3, 31), today=today)
+    projection = figures.progress.pmt.projection
+    assert projection is not None and projection.reached is reached
+    assert figures.aid_years[2].proration_basis == ("reached" if reached else "projected")
+
+
+def test_member_target_is_split_between_its_doctors() -> None:
+    """Member A has two doctors, B one (the base case plus doctor 33 at A):
+
+        doctor 11 (A): PMT 1000, 1030, 1060   FA 2000, 2010, 2020   (gain 60 / 20)
+        doctor 33 (A): PMT  500,  510,  530   FA  900,  900,  930   (gain 30 / 30)
+        doctor 22 (B): PMT  800,  790,  780   FA 1200, 1215, 1221   (gain -20 / 21)
+
+    Group target 260 PMT / 110 FA; A's part (60 %) 156 / 66, split equally: 78 / 33 for each of
+    its doctors; B's (40 %) 104 / 44 for its only doctor. A's baseline 1500 / 2900 and gain
+    90 / 50; the group's gain 70 / 71. Doctor 33's attainment 30/78 = 0.3846 PMT, 30/33 = 0.9091
+    FA; doctor 11's 60/78 = 0.7692 PMT, 20/33 = 0.6061 FA.
+    """
+    third = _doctor(
+        33,
+        1,
+        [(date(2026, 1, 5), 500, 900), (date(2026, 3, 6), 510, 900), (date(2026, 5, 5), 530, 930)],
+    )
+    contract = replace(base_contract(), doctors=(*base_contract().doctors, third))
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    assert (a.progress.pmt.target, a.progress.file_active.target) == (D(156), D(66))
+    assert (a.progress.pmt.baseline, a.progress.file_active.baseline) == (1500, 2900)
+    assert (a.progress.pmt.gain, a.progress.file_active.gain) == (90, 50)
+    assert (figures.progress.pmt.gain, figures.progress.file_active.gain) == (70, 71)
+    targets = [
+        (d.doctor_id, d.progress.pmt.target, d.progress.file_active.target) for d in a.doctors
+    ]
+    assert targets == [(11, D(78), D(33)), (33, D(78), D(33))]
+    assert [(d.doctor_id, d.progress.pmt.target) for d in b.doctors] == [(22, D(104))]
+    eleven, thirty_three = a.doctors
+    assert thirty_three.progress.pmt.attainment is not None
+    assert round_to(thirty_three.progress.pmt.attainment, 4) == D("0.3846")
+    assert thirty_three.progress.file_active.attainment is not None
+    assert round_to(thirty_three.progress.file_active.attainment, 4) == D("0.9091")
+    assert eleven.progress.pmt.attainment is not None
+    assert round_to(eleven.progress.pmt.attainment, 4) == D("0.7692")
+    # A's share of the group's gain: 90/70 PMT = 1.2857, 50/71 FA = 0.7042.
+    assert a.share_of_gain_pmt is not None and round_to(a.share_of_gain_pmt, 4) == D("1.2857")
+    assert a.share_of_gain_fa is not None and round_to(a.share_of_gain_fa, 4) == D("0.7042")
+
+
+def test_individual_targets_sum_each_doctors_band() -> None:
+    """Individual rule, member A with two doctors in different bands:
+
+        doctor 11: PMT 1000 (P30-P50, +20 %) -> 200 PMT, 2000 x 20 % = 400 FA
+        doctor 33: PMT 1100 (P50-P70, +15 %) -> 165 PMT,  900 x 15 % = 135 FA
+        doctor 22 (B): PMT 800 (P30-P50, +20 %) -> 160 PMT, 1200 x 20 % = 240 FA
+
+    A's target 365 / 535, B's 160 / 240, the group's 525 / 775; each doctor keeps its own.
+    """
+    third = _doctor(33, 1, [(date(2026, 1, 5), 1100, 900), (date(2026, 5, 5), 1130, 930)])
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    contract = replace(base_contract(), doctors=(*base_contract().doctors, third), policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    assert (figures.progress.pmt.target, figures.progress.file_active.target) == (D(525), D(775))
+    assert (a.progress.pmt.target, a.progress.file_active.target) == (D(365), D(535))
+    assert (b.progress.pmt.target, b.progress.file_active.target) == (D(160), D(240))
+    assert [(d.progress.pmt.target, d.progress.file_active.target) for d in a.doctors] == [
+        (D(200), D(400)),
+        (D(165), D(135)),
+    ]
+
+
+def test_share_plan_dated_before_the_contract_joins_on_the_start() -> None:
+    """A plan from 2025-12-01, before the 2026-01-05 start: the members join on the start, so
+    doctor 11's baseline is its 2026-01-05 snapshot (1000), not the 2025-12-01 one (950)."""
+    early = _doctor(
+        11,
+        1,
+        [
+            (date(2025, 12, 1), 950, 1950),
+            (date(2026, 1, 5), 1000, 2000),
+            (date(2026, 5, 5), 1060, 2020),
+        ],
+    )
+    contract = replace(
+        base_contract(),
+        share_plans=(SharePlanInput(date(2025, 12, 1), ((1, 6000), (2, 4000))),),
+        doctors=(early, base_contract().doctors[1]),
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a, b = figures.members
+    assert (a.joined_on, b.joined_on) == (START, START)
+    assert a.doctors[0].baseline_date == START
+    assert (a.progress.pmt.baseline, a.progress.pmt.gain) == (1000, 60)
+
+
+# --- Every figure's field, helpers at their edges ------------------------------------------------
+
+
+def test_figures_carry_their_identities_and_totals() -> None:
+    figures = contract_figures(base_contract(), date(2026, 5, 1), date(2026, 5, 31))
+    assert (figures.contract_id, figures.code) == (1, "pool-a")
+    assert (figures.period_start, figures.as_of) == (date(2026, 5, 1), date(2026, 5, 31))
+    # Since the start: A 6040 + B 3360 minutes delivered.
+    assert figures.cumulative_delivered_minutes == 9400
+    a, b = figures.members
+    assert (a.cabinet_id, a.code, a.name, a.share_bp) == (1, "a", "Cabinet A", 6000)
+    assert (b.cabinet_id, b.code, b.name, b.share_bp) == (2, "b", "Cabinet B", 4000)
+    doctor = a.doctors[0]
+    assert (doctor.doctor_id, doctor.rpps, doctor.name) == (11, "10000000001", "Dr 11")
+    # Current values: A's baseline 1000 + gain 60 = 1060 PMT; the group's 1800 + 40 = 1840.
+    assert (a.progress.pmt.current, figures.progress.pmt.current) == (1060, 1840)
+    # The series of gains since the baseline, one point per statement date.
+    assert figures.progress.series == (
+        (date(2026, 1, 5), 0, 0),
+        (date(2026, 3, 6), 20, 25),
+        (date(2026, 5, 5), 40, 41),
+    )
+    y1, y2, *_ = figures.aid_years
+    assert (y1.year, y2.year) == (1, 2)
+    assert (y1.base_aid, y1.employer_cost) == (D("38000.00"), D("50000.00"))
+    assert (y1.suspended_days, y2.suspended_days) == (0, 0)
+    projection = figures.progress.pmt.projection
+    assert projection is not None and projection.reached is False
+
+
+def test_figures_read_on_the_baseline_day_and_on_a_statement_day() -> None:
+    # Read on the start itself: the baselines count, no gain yet, one point in the series.
+    at_start = contract_figures(base_contract(), START, START)
+    assert (at_start.progress.pmt.baseline, at_start.progress.pmt.gain) == (1800, 0)
+    assert at_start.progress.series == ((START, 0, 0),)
+    # Read on 2026-03-06, a statement date: that statement is in the series and the gains.
+    on_statement = contract_figures(base_contract(), date(2026, 3, 1), date(2026, 3, 6))
+    assert on_statement.progress.series[-1] == (date(2026, 3, 6), 20, 25)
+
+
+def test_aid_and_targets_follow_a_fractional_funded_etp_and_cost() -> None:
+    """0.123456 ETP: targets 260 x 0.123456 = 32.09856 PMT, 110 x 0.123456 = 13.58016 FA;
+    year 1 base aid 38,000 x 0.123456 = 4,691.328 -> 4,691.33; employer cost 50,000.005 ->
+    50,000.01; net 50,000.005 - 4,691.33 = 45,308.675 -> 45,308.68."""
+    contract = replace(
+        base_contract(), funded_etp=D("0.123456"), annual_employer_cost_eur=D("50000.005")
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.progress.pmt.target == D("32.098560")
+    assert figures.progress.file_active.target == D("13.580160")
+    y1 = figures.aid_years[0]
+    assert (y1.base_aid, y1.aid) == (D("4691.33"), D("4691.33"))
+    assert y1.employer_cost == D("50000.01")
+    assert y1.net_cost == D("45308.68")
+
+
+def test_proration_without_a_file_active_target_is_none() -> None:
+    # A policy with no FA target: FA attainment is undefined, so no proration (factor 1).
+    contract = _single_member(
+        [(START, 1000, 1000), (date(2027, 12, 31), 1156, 1110)],
+        target_per_etp={"pmt": 260, "file_active": 0},
+    )
+    year3 = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29)).aid_years[2]
+    assert (year3.proration_factor, year3.proration_basis, year3.aid) == (
+        D(1),
+        "none",
+        D("22000.00"),
+    )
+
+
+def test_member_latest_gains_since_each_members_join() -> None:
+    """Members 1 (from the start) and 3 (joins with the 2026-07-06 plan). Member 1: doctor 11
+    1000 -> 1060 PMT, 2000 -> 2020 FA; doctor 12 has no statement at or before the start (no
+    baseline, left out). Member 3: doctor 33's baseline is its 2026-07-01 statement (900/1500),
+    its latest 2026-10-01 (950/1530): +50/+30; doctor 34's 2026-06-01 baseline 700/800, latest
+    2026-11-02 720/790: +20/-10. Member 5 has no doctor."""
+    plans = [
+        SharePlanInput(date(2026, 7, 6), ((1, 6000), (3, 4000))),
+        SharePlanInput(START, ((1, 10000),)),
+    ]
+    doctors = {
+        1: [
+            _doctor(12, 1, [(date(2026, 2, 1), 500, 500), (date(2026, 5, 5), 600, 600)]),
+            _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1060, 2020)]),
+        ],
+        3: [
+            _doctor(34, 3, [(date(2026, 6, 1), 700, 800), (date(2026, 11, 2), 720, 790)]),
+            _doctor(33, 3, [(date(2026, 7, 1), 900, 1500), (date(2026, 10, 1), 950, 1530)]),
+        ],
+        5: [],
+    }
+    assert member_latest_gains(START, plans, doctors) == {
+        1: (60, 20, date(2026, 5, 5)),
+        3: (70, 20, date(2026, 11, 2)),
+        5: (0, 0, None),
+    }
+
+
+def test_member_latest_gains_of_a_member_joining_before_the_start() -> None:
+    # A plan dated before the start: the member joins on the start (baseline 1000, not 950).
+    plans = [SharePlanInput(date(2025, 12, 1), ((1, 10000),))]
+    doctor = _doctor(
+        11, 1, [(date(2025, 12, 1), 950, 1950), (START, 1000, 2000), (date(2026, 3, 6), 1030, 2010)]
+    )
+    assert member_latest_gains(START, plans, {1: [doctor]}) == {1: (30, 10, date(2026, 3, 6))}
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 1, 15), 12, date(2025, 1, 15)),
+        (date(2026, 1, 15), 1, date(2025, 12, 15)),
+        (date(2026, 3, 31), 1, date(2026, 2, 28)),
+        (date(2024, 3, 31), 1, date(2024, 2, 29)),
+        (date(2026, 5, 31), 1, date(2026, 4, 30)),
+    ],
+)
+def test_months_before_keeps_the_day_or_the_months_last(
+    day: date, months: int, expected: date
+) -> None:
+    assert _months_before(day, months) == expected
+
+
+def test_add_years_from_29_february() -> None:
+    assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    assert add_years(date(2026, 1, 5), 2) == date(2028, 1, 5)
+
+
+def test_round_to_rounds_halves_up() -> None:
+    assert round_to(D("2.345"), 2) == D("2.35")
+    assert round_to(D("2.5"), 0) == D(3)
+    assert round_to(D("-2.345"), 2) == D("-2.35")
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "parts"),
+    [
+        # No weight at all: nothing to anyone.
+        (D(10), [(1, D(0)), (2, D(0))], ((1, D(0)), (2, D(0)))),
+        # 3 cents in halves (weights summing to 1): 1.5 each, the spare cent to key 1.
+        (D("0.03"), [(1, D("0.5")), (2, D("0.5"))], ((1, D("0.02")), (2, D("0.01")))),
+        # 2.5 cents round half up to 3.
+        (D("0.025"), [(1, D(1))], ((1, D("0.03")),)),
+        # 4 cents as 5:3 -> 2.5 and 1.5: equal remainders, the spare cent to the first key.
+        (D("0.04"), [(1, D(5)), (2, D(3))], ((1, D("0.03")), (2, D("0.01")))),
+    ],
+)
+def test_split_cents_edges(
+    total: Decimal, weights: list[tuple[int, Decimal]], parts: tuple[tuple[int, Decimal], ...]
+) -> None:
+    assert split_cents(total, weights) == parts
+
+
+def test_project_with_unit_spread_and_a_flat_series() -> None:
+    # t = 0, 0, 1, 1 (Sxx = 1) and y = 0, 0, 2, 2: slope 2, value at t = 2: 4.
+    line = project([(0, 0), (0, 0), (1, 2), (1, 2)], 2, D(2))
+    assert line is not None and line.slope_per_day == D(2) and line.value == D(4)
+    assert line.reached is False
+    # All points on one day: no line.
+    assert project([(5, 1), (5, 3)], 10, D(2)) is None
+
+
+def test_deadline_reached_projection_is_the_value_at_the_deadline() -> None:
+    contract = _single_member([(START, 1000, 1000), (date(2027, 12, 31), 1156, 1110)])
+    figures = contract_figures(contract, date(2028, 2, 1), date(2028, 2, 29))
+    projection = figures.progress.pmt.projection
+    assert projection is not None
+    assert (projection.slope_per_day, projection.points, projection.value) == (D(0), 2, D(156))
+
+
+def test_doctor_without_baseline_counts_for_nothing() -> None:
+    """Doctor 10 (id first) at A has no statement at or before the start: no baseline, no
+    target share of its own in the individual rule, no gain; A's figures are doctor 11's."""
+    late = _doctor(10, 1, [(date(2026, 2, 1), 500, 500), (date(2026, 5, 5), 600, 600)])
+    contract = replace(base_contract(), doctors=(late, *base_contract().doctors))
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    a = figures.members[0]
+    assert (a.progress.pmt.baseline, a.progress.pmt.gain) == (1000, 60)
+    assert [(d.doctor_id, d.baseline_date) for d in a.doctors] == [(10, None), (11, START)]
+    # Per-ETP rule: A's 156 split between its two doctors, 78 each.
+    assert [d.progress.pmt.target for d in a.doctors] == [D(78), D(78)]
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    banded = contract_figures(replace(contract, policy=policy), date(2026, 5, 1), date(2026, 5, 31))
+    a = banded.members[0]
+    assert a.progress.pmt.target == D(200)
+    assert [d.progress.pmt.target for d in a.doctors] == [D(0), D(200)]
+
+
+def test_member_without_doctor_or_plan() -> None:
+    # Member C is in no share plan and has no doctor: it joins on the start and gains nothing.
+    contract = replace(
+        base_contract(),
+        members=(*base_contract().members, MemberInput(3, "c", "Cabinet C")),
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    c = figures.members[2]
+    assert (c.joined_on, c.share_bp, c.doctors) == (START, 0, ())
+    assert (c.progress.pmt.gain, c.progress.pmt.target) == (0, D(0))
+
+
+def test_newly_installed_edges() -> None:
+    """Installed exactly 12 months before joining (2025-01-05): not newly installed. Installed
+    2025-01-06: newly installed; its baseline 1100 is above P50 (1045), so its PMT target is 0,
+    and its FA target 1514 - 2000 -> 0; its 3 years move with a 119-day suspension."""
+    base = base_contract()
+    on_the_day = replace(base.doctors[0], installed_on=date(2025, 1, 5))
+    figures = contract_figures(
+        replace(base, doctors=(on_the_day, base.doctors[1])), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    assert not figures.members[0].doctors[0].newly_installed
+    newly = replace(
+        base.doctors[0],
+        installed_on=date(2025, 1, 6),
+        snapshots=(Snapshot(START, 1100, 2000), Snapshot(date(2026, 5, 5), 1110, 2010)),
+    )
+    absences = (AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),)
+    figures = contract_figures(
+        replace(base, doctors=(newly, base.doctors[1]), absences=absences),
+        date(2026, 5, 1),
+        date(2026, 5, 31),
+    )
+    doctor = figures.members[0].doctors[0]
+    assert doctor.newly_installed
+    assert (doctor.progress.pmt.target, doctor.progress.file_active.target) == (D(0), D(0))
+    # 2026-01-05 + 3 years = 2029-01-05, + 119 suspended days = 2029-05-04.
+    assert doctor.progress.deadline == date(2029, 5, 4)
+
+
+def test_hours_edges() -> None:
+    """As of Monday 25 May (the period over): the ledger's week of 25 May counts, as do two
+    assistants' rows of one week (A's week of 11 May: 1260 + 300); a week with no row has 0
+    planned and 0 delivered (A's week of 27 April); a 33.33 % share contracts
+    2100 x 3333 // 10000 = 699 minutes a week; 13 Mondays in the second quarter."""
+    ledger = (*_ledger(), LedgerWeek(1, 2, date(2026, 5, 11), 300, 300))
+    contract = replace(
+        base_contract(),
+        ledger=ledger,
+        share_plans=(SharePlanInput(START, ((1, 6667), (2, 3333))),),
+    )
+    figures = contract_figures(contract, date(2026, 4, 27), date(2026, 5, 25))
+    a, b = figures.members
+    assert [(w.week_start.day, w.planned_minutes, w.delivered_minutes) for w in a.weeks] == [
+        (27, 0, 0),
+        (4, 1260, 1260),
+        (11, 1560, 1560),
+        (18, 1260, 1000),
+        (25, 1260, 1260),
+    ]
+    assert b.weeks[0].contracted_minutes == 699
+    # Since the start: 1260 (Feb) + 1260 + 1560 + 1000 + 1260 = 6340.
+    assert a.cumulative_delivered_minutes == 6340
+    quarter = contract_figures(contract, date(2026, 4, 1), date(2026, 6, 30))
+    assert len(quarter.members[0].weeks) == 13
+    from_start = contract_figures(contract, START, date(2026, 1, 31))
+    assert from_start.members[0].weeks[0].week_start == START
+
+
+def test_delivered_hours_of_the_week_after_a_closed_period_are_not_split() -> None:
+    """Split by hours, period closed on Sunday 31 May: a ledger row of the week of 1 June is
+    after it, so year 1 is split by 6040 : 3360 as before."""
+    ledger = (*_ledger(), LedgerWeek(2, 1, date(2026, 6, 1), 840, 5000))
+    contract = replace(base_contract(), cost_split="by_hours", ledger=ledger)
+    y1 = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31)).aid_years[0]
+    assert y1.member_parts == ((1, D("7710.64")), (2, D("4289.36")))
+
+
+def test_share_days_with_a_first_plan_after_the_start_and_three_plans() -> None:
+    """Plans from 2026-03-02 (A 100 %), 2026-07-06 (A 60 %, C 40 %) and 2026-10-05 (A 50 %,
+    C 50 %); year 1 is [2026-01-05, 2027-01-05). The first plan covers the days before it too:
+    A 10000 x 182 + 6000 x 91 + 5000 x 92 = 2,826,000; C 4000 x 91 + 5000 x 92 = 824,000
+    (sum 3,650,000). Net 12,000: A 9,290.9589..., C 2,709.0410... -> 9,290.96 / 2,709.04."""
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(3, "c", "Cabinet C")),
+        share_plans=(
+            SharePlanInput(date(2026, 3, 2), ((1, 10000),)),
+            SharePlanInput(date(2026, 7, 6), ((1, 6000), (3, 4000))),
+            SharePlanInput(date(2026, 10, 5), ((1, 5000), (3, 5000))),
+        ),
+        ledger=(),
+    )
+    figures = contract_figures(contract, date(2026, 1, 5), date(2026, 1, 31))
+    assert figures.aid_years[0].member_parts == ((1, D("9290.96")), (3, D("2709.04")))
+    # The weeks before the first plan are contracted under it.
+    assert figures.members[0].weeks[0].contracted_minutes == 2100
+
+
+def test_share_of_the_group_gain_needs_a_positive_gain() -> None:
+    # Group gains: PMT 0 (A +20, B -20), FA exactly 1 (A +1, B 0).
+    doctors = (
+        _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1020, 2001)]),
+        _doctor(22, 2, [(START, 800, 1200), (date(2026, 5, 5), 780, 1200)]),
+    )
+    figures = contract_figures(
+        replace(base_contract(), doctors=doctors), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    a, b = figures.members
+    assert (a.share_of_gain_pmt, b.share_of_gain_pmt) == (None, None)
+    assert (a.share_of_gain_fa, b.share_of_gain_fa) == (D(1), D(0))
+
+
+def test_share_of_the_group_gain_at_one_and_below_zero() -> None:
+    # Group gains: PMT exactly 1 (A +21, B -20), FA -5 (A +1, B -6): PMT shares 21 and -20,
+    # no FA share of a loss. Then PMT -10 (A +10, B -20): no PMT share of a loss either.
+    doctors = (
+        _doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1021, 2001)]),
+        _doctor(22, 2, [(START, 800, 1200), (date(2026, 5, 5), 780, 1194)]),
+    )
+    figures = contract_figures(
+        replace(base_contract(), doctors=doctors), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    a, b = figures.members
+    assert (a.share_of_gain_pmt, b.share_of_gain_pmt) == (D(21), D(-20))
+    assert (a.share_of_gain_fa, b.share_of_gain_fa) == (None, None)
+    losing = (_doctor(11, 1, [(START, 1000, 2000), (date(2026, 5, 5), 1010, 2001)]), doctors[1])
+    figures = contract_figures(
+        replace(base_contract(), doctors=losing), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    assert figures.progress.pmt.gain == -10
+    assert [m.share_of_gain_pmt for m in figures.members] == [None, None]
+
+
+def test_hours_of_the_first_week_and_a_single_minute_split_by_hours() -> None:
+    """Year 1 by hours with B's 840 min delivered in the start's own week (2026-01-05): A 6040,
+    B 3360 + 840 = 4200 (sum 10,240). 12,000 x 6040/10240 = 7,078.125 and 4,921.875: half cents
+    both, the spare cent to A: 7,078.13 and 4,921.87. With a single minute delivered (B's),
+    everything goes to B."""
+    by_hours = replace(
+        base_contract(),
+        cost_split="by_hours",
+        ledger=(*_ledger(), LedgerWeek(2, 1, START, 840, 840)),
+    )
+    y1 = contract_figures(by_hours, date(2026, 5, 1), date(2026, 5, 31)).aid_years[0]
+    assert y1.member_parts == ((1, D("7078.13")), (2, D("4921.87")))
+    one_minute = replace(by_hours, ledger=(LedgerWeek(2, 1, date(2026, 2, 2), 1, 1),))
+    y1 = contract_figures(one_minute, date(2026, 5, 1), date(2026, 5, 31)).aid_years[0]
+    assert (y1.split_basis, y1.member_parts) == ("by_hours", ((1, D("0.00")), (2, D("12000.00"))))
+
+
+def test_contract_starting_on_a_sunday_ends_before_a_monday() -> None:
+    """A one-year contract from Sunday 2026-01-04 ends (exclusive) on Monday 2027-01-04: that
+    week is neither in the period's weeks nor in year 1's hours. By hours, A's 600 min of the
+    week of 2026-01-05 are year 1's only hours: all the net cost to A."""
+    contract = replace(
+        base_contract(),
+        start_date=date(2026, 1, 4),
+        duration_years=1,
+        cost_split="by_hours",
+        share_plans=(SharePlanInput(date(2026, 1, 4), ((1, 6000), (2, 4000))),),
+        ledger=(
+            LedgerWeek(1, 1, date(2026, 1, 5), 600, 600),
+            LedgerWeek(2, 1, date(2027, 1, 4), 600, 600),
+        ),
+    )
+    figures = contract_figures(contract, date(2026, 12, 28), date(2027, 1, 10))
+    assert [w.week_start for w in figures.members[0].weeks] == [date(2026, 12, 28)]
+    assert figures.aid_years[0].member_parts == ((1, D("12000.00")), (2, D("0.00")))
+
+
+def test_suspension_counts_only_in_the_years_it_covers() -> None:
+    absences = (AbsenceInput(1, date(2026, 2, 2), date(2026, 6, 1), replaced=False),)
+    figures = contract_figures(
+        replace(base_contract(), absences=absences), date(2026, 5, 1), date(2026, 5, 31)
+    )
+    assert [y.suspended_days for y in figures.aid_years] == [119, 0, 0, 0, 0]
+
+
+def test_a_share_of_one_basis_point_makes_a_member() -> None:
+    # C's first plan share is 1 bp, from 2026-03-02: it joins then, not at the start.
+    plans = (
+        SharePlanInput(START, ((1, 10000),)),
+        SharePlanInput(date(2026, 3, 2), ((1, 9999), (3, 1))),
+    )
+    doctor = _doctor(
+        33, 3, [(START, 900, 1500), (date(2026, 3, 2), 910, 1510), (date(2026, 5, 5), 950, 1530)]
+    )
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(3, "c", "Cabinet C")),
+        share_plans=plans,
+        doctors=(base_contract().doctors[0], doctor),
+    )
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    assert figures.members[1].joined_on == date(2026, 3, 2)
+    assert member_latest_gains(START, plans, {3: [doctor]}) == {3: (40, 20, date(2026, 5, 5))}
+
+
+def test_targets_without_any_doctor_are_decimal_zeros() -> None:
+    # Individual rule, no doctor at all: the group's and the members' targets are Decimal 0.
+    policy = PolicyParams.from_parameters(
+        {"increase_percent_by_band": {"P30-P50": 20, "P50-P70": 15, "P70-P90": 7.5, "P90-P95": 4}}
+    )
+    contract = replace(base_contract(), doctors=(), policy=policy)
+    figures = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31))
+    targets = [figures.progress.pmt.target, figures.progress.file_active.target]
+    targets += [m.progress.pmt.target for m in figures.members]
+    targets += [m.progress.file_active.target for m in figures.members]
+    assert all(type(t) is Decimal and t == 0 for t in targets), targets

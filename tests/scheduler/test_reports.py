@@ -11,6 +11,7 @@ checked here are the ones worked out there: for May 2026, group gains 40 PMT and
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -302,20 +303,32 @@ def test_report_csv_rows(session: Session, scenario: Scenario) -> None:
     group = next(r for r in by_kind if r["ligne"] == "groupe")
     assert (group["heures_contractuelles"], group["heures_realisees"]) == ("140.00", "135.67")
     assert group["statut"] == "at_risk"
-    assert rows[-1][:2] == [
-        "sha256",
-        report_digest(build_report(session, scenario.contract, parse_period("2026-05"))),
-    ]
+    # The digest line is the SHA-256 of the JSON rendering's content, recomputed here by hand.
+    document = json.loads(write_report(session, scenario.contract.id, "2026-05", "json"))
+    assert rows[-1][:2] == ["sha256", _sha256_of_content(document)]
+
+
+def _sha256_of_content(document: dict[str, object]) -> str:
+    """SHA-256 of a JSON report's content (without its `sha256`) in canonical JSON: sorted keys,
+    no spaces, UTF-8."""
+    content = {key: value for key, value in document.items() if key != "sha256"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def test_report_is_reproducible_and_digest_matches(session: Session, scenario: Scenario) -> None:
     report = build_report(session, scenario.contract, parse_period("2026-05"))
     digest = report_digest(report)
-    for render in (render_json, render_csv, render_pdf):
-        assert render(report) == render(report)
+    # Reproducible: a report built again from the database renders to the same bytes.
     again = build_report(session, scenario.contract, parse_period("2026-05"))
-    assert render_pdf(again) == render_pdf(report)
-    assert json.loads(render_json(report))["sha256"] == digest
+    assert again is not report
+    for render in (render_json, render_csv, render_pdf):
+        assert render(again) == render(report)
+    # The digest is the content's, recomputed by hand, and another period's content differs.
+    document = json.loads(render_json(report))
+    assert document["sha256"] == digest == _sha256_of_content(document)
+    june = build_report(session, scenario.contract, parse_period("2026-06"))
+    assert report_digest(june) != digest
     reader = PdfReader(io.BytesIO(render_pdf(report)))
     assert reader.metadata is not None
     assert reader.metadata.get("/CreationDate", "").startswith("D:20260601060000")

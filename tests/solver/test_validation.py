@@ -328,15 +328,40 @@ def test_travel_counts_as_work_for_daily_limit() -> None:
         ("weekly-max", Rules(max_weekly_minutes=2100), Rules(max_weekly_minutes=2085)),
         ("days-per-week", Rules(max_days_per_week=5), Rules(max_days_per_week=4)),
         ("weekly-rest", Rules(min_weekly_rest_minutes=3360), Rules(min_weekly_rest_minutes=3375)),
-        ("share-tolerance", Rules(share_tolerance_minutes=0), Rules(share_tolerance_minutes=0)),
     ],
 )
 def test_rule_limit_at_boundary(rule: str, kept: Rules, broken: Rules) -> None:
     """The standard week (7 h a day in 4 h + 3 h, 1 h interruption) sits exactly on each limit."""
     assert check_rota(make_instance(rules=kept), make_rota()) == []
-    if rule == "share-tolerance":
-        return  # the standard week meets the share targets exactly
     only(check_rota(make_instance(rules=broken), make_rota()), rule)
+
+
+@pytest.mark.parametrize(("tolerance", "kept"), [(31, True), (30, True), (29, False)])
+def test_share_tolerance_at_below_and_above_the_limit(tolerance: int, kept: bool) -> None:
+    """Tilleuls get 21 h 30 and the Parc 13 h 30 of 35 h (targets 21 h and 14 h): both 30 min
+    off their share targets, so a tolerance of 30 min or more keeps the week, 29 min does not."""
+    rota = replace_assignments(
+        standard_week(),
+        [split_day(day(2))[1], split_day(day(4), PARC)[0]],
+        [assign(day(2), "13:00", "16:30"), assign(day(4), "08:30", "12:00", PARC)],
+    )
+    violations = check_rota(
+        make_instance(rules=Rules(share_tolerance_minutes=tolerance)), make_rota(rota)
+    )
+    if kept:
+        assert violations == []
+    else:
+        only(violations, "share-tolerance")
+        assert sorted(v.message for v in violations) == [
+            (
+                "Le Cabinet des Tilleuls reçoit 21 h 30 de Julie Martin la semaine du lundi 30 "
+                "novembre au lieu de 21 h (contrat « pool-1 », tolérance 29 min)."
+            ),
+            (
+                "Le Cabinet du Parc reçoit 13 h 30 de Julie Martin la semaine du lundi 30 novembre "
+                "au lieu de 14 h (contrat « pool-1 », tolérance 29 min)."
+            ),
+        ]
 
 
 def test_daily_work_long_day_is_reported() -> None:
