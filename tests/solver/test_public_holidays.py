@@ -2,7 +2,7 @@
 
 Rule under test: a cabinet is closed on the public holidays of its département: the national list,
 plus Good Friday and St Stephen's Day in Moselle (57) and Alsace (67, 68), and the abolition of
-slavery in each overseas département on its own date; the département codes known.
+slavery in each overseas département on its own date (not in Saint-Pierre-et-Miquelon, 975); the département codes known.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from solver.public_holidays import is_known_department, public_holiday, subdivis
         ("68", "6AE"),
         ("971", "971"),
         ("976", "976"),
+        ("975", "PM"),
         ("75", None),
         ("54", None),
     ],
@@ -48,6 +49,9 @@ def test_subdivision_of_each_kind_of_departement(
         (date(2026, 5, 22), "972", "Abolition de l'esclavage"),
         (date(2026, 5, 27), "972", None),
         (date(2026, 7, 15), "57", None),
+        (date(2026, 7, 14), "975", "Fête nationale"),
+        (date(2026, 5, 27), "975", None),
+        (date(2026, 4, 3), "975", None),
     ],
 )
 def test_public_holiday_names_by_departement(
@@ -70,7 +74,9 @@ def test_public_holiday_names_by_departement(
         ("20", False),
         ("00", False),
         ("96", False),
-        ("975", False),
+        ("975", True),
+        ("977", False),
+        ("970", False),
         ("1", False),
         ("001", False),
         ("2C", False),
