@@ -1018,7 +1018,17 @@ def _write_week(
     )
     path = output_dir / f"rota-{label}.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return {"week": label, "rota": rota, "path": path, "minutes": document.get("minutes", {})}
+    # The summary is printed once the session is closed: it keeps plain values, not the row.
+    row = (
+        label,
+        rota.solver_status,
+        rota.status.value,
+        str(rota.objective),
+        str(rota.bound),
+        str(len(rota.assignments)),
+        str(len(rota.travel_legs)),
+    )
+    return {"week": label, "row": row, "path": path, "minutes": document.get("minutes", {})}
 
 
 def _write_feeds(session: Session, groupement: models.Groupement, output_dir: Path) -> list[Path]:
@@ -1090,16 +1100,7 @@ def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: S
     for column in ("Semaine", "Solveur", "Statut", "Objectif", "Borne", "Affect.", "Trajets"):
         table.add_column(column)
     for item in summary:
-        rota: models.Rota = item["rota"]
-        table.add_row(
-            item["week"],
-            rota.solver_status,
-            rota.status.value,
-            str(rota.objective),
-            str(rota.bound),
-            str(len(rota.assignments)),
-            str(len(rota.travel_legs)),
-        )
+        table.add_row(*item["row"])
     out.print(table)
     if summary:
         minutes = Table(title=f"Minutes par cabinet, semaine {summary[0]['week']}")
