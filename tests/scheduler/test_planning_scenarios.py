@@ -169,6 +169,13 @@ def test_absences_become_whole_day_or_partial_leave_in_local_time(
                 start_at=local(WEEK + timedelta(days=3), 14),
                 end_at=local(WEEK + timedelta(days=3), 16, 30),
             ),
+            # From midnight to noon: not a whole day.
+            models.Absence(
+                assistant_id=x.id,
+                kind=models.AbsenceKind.LEAVE,
+                start_at=local(WEEK + timedelta(days=4), 0),
+                end_at=local(WEEK + timedelta(days=4), 12),
+            ),
             # Ends as the period starts: not part of it.
             models.Absence(
                 assistant_id=x.id,
@@ -184,6 +191,7 @@ def test_absences_become_whole_day_or_partial_leave_in_local_time(
     assert [(lv.start, lv.end, lv.whole_days) for lv in leave] == [
         (local(tuesday, 0), local(tuesday + timedelta(days=1), 0), True),
         (local(WEEK + timedelta(days=3), 14), local(WEEK + timedelta(days=3), 16, 30), False),
+        (local(WEEK + timedelta(days=4), 0), local(WEEK + timedelta(days=4), 12), False),
     ]
     assert all(lv.start.utcoffset() == timedelta(hours=2) for lv in leave)
     assert _assistant(instance, "sc-y").leave == ()
@@ -261,6 +269,15 @@ def test_published_weeks_before_the_period_become_worked_minutes_and_quarter_bal
                 week_start=date(2027, 5, 10),
                 planned_minutes=120,
                 delivered_minutes=120,
+            ),
+            # The planned week itself: not counted.
+            models.LedgerEntry(
+                contract_id=split.id,
+                cabinet_id=a.id,
+                assistant_id=x.id,
+                week_start=following,
+                planned_minutes=300,
+                delivered_minutes=300,
             ),
             # Last quarter: not counted.
             models.LedgerEntry(
