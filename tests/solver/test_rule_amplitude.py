@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from solver.model import Rules, Status
 from tests.solver.builders import (
     make_instance,
 )
-from tests.solver.solving import solve_checked
+from tests.solver.measures import amplitudes
+from tests.solver.solving import explanation_text, solve_checked
+from tests.solver.split_day import solve_split_day
 
 
 def test_amplitude_is_kept() -> None:
@@ -22,3 +26,17 @@ def test_amplitude_is_kept() -> None:
 def test_narrow_amplitude_is_infeasible() -> None:
     rota = solve_checked(make_instance(rules=Rules(max_amplitude_minutes=360)))
     assert rota.status == Status.INFEASIBLE
+
+
+@pytest.mark.parametrize("limit", [600, 615])
+def test_a_ten_hour_split_day_is_allowed_at_and_above_its_amplitude(limit: int) -> None:
+    rota = solve_split_day(max_amplitude_minutes=limit)
+    assert rota.status == Status.OPTIMAL
+    assert list(amplitudes(rota).values()) == [600]
+
+
+@pytest.mark.parametrize(("limit", "words"), [(599, "9 h 59"), (585, "9 h 45")])
+def test_an_amplitude_below_the_split_day_is_infeasible_and_named(limit: int, words: str) -> None:
+    rota = solve_split_day(max_amplitude_minutes=limit)
+    assert rota.status == Status.INFEASIBLE
+    assert f"l'amplitude de la journée de julie martin limitée à {words}" in explanation_text(rota)
