@@ -8,9 +8,9 @@ from solver.model import Rules, Status
 from tests.solver.builders import (
     make_instance,
 )
+from tests.solver.forced import solve_split_day
 from tests.solver.measures import amplitudes
 from tests.solver.solving import explanation_text, solve_checked
-from tests.solver.split_day import solve_split_day
 
 
 def test_amplitude_is_kept() -> None:

@@ -8,9 +8,9 @@ from solver.model import Rules, Status
 from tests.solver.builders import (
     make_instance,
 )
+from tests.solver.forced import solve_split_day
 from tests.solver.measures import daily_work
 from tests.solver.solving import explanation_text, solve_checked
-from tests.solver.split_day import solve_split_day
 
 
 def test_days_stay_under_the_limit() -> None:

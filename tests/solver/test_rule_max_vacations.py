@@ -12,9 +12,9 @@ from tests.solver.builders import (
     make_instance,
     windows,
 )
+from tests.solver.forced import solve_split_day
 from tests.solver.measures import vacations
 from tests.solver.solving import explanation_text, solve_checked
-from tests.solver.split_day import solve_split_day
 
 
 def _split_opening(rules: Rules):  # type: ignore[no-untyped-def]
