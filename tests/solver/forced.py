@@ -14,13 +14,16 @@ contract asks 6 h on that day.
 
 from __future__ import annotations
 
-from solver.model import Rota, Rules
+from collections.abc import Sequence
+
+from solver.model import Leave, Rota, Rules
 from tests.solver.builders import (
     TILLEULS,
     make_assistant,
     make_cabinet,
     make_contract,
     make_instance,
+    minutes_of,
     window,
     windows,
 )
@@ -68,5 +71,39 @@ def solve_one_run(end: str, **limits: int) -> Rota:
         slot_minutes=5,
         travel={},
         rules=Rules(min_weekly_contract_minutes=0, **limits),  # type: ignore[arg-type]
+    )
+    return solve_checked(instance)
+
+
+def solve_monday(
+    windows_by_cabinet: dict[str, tuple[str, str]],
+    *,
+    available_until: str = "19:00",
+    leave: Sequence[Leave] = (),
+    travel: dict[tuple[str, str], int] | None = None,
+) -> Rota:
+    """Solve one Monday: Julie available 08:00 to `available_until`, each cabinet open in its window.
+
+    Her contract asks the sum of the windows' lengths, shared in proportion, so that a feasible rota
+    fills every window exactly.
+    """
+    lengths = {c: minutes_of(e) - minutes_of(s) for c, (s, e) in windows_by_cabinet.items()}
+    total = sum(lengths.values())
+    instance = make_instance(
+        assistants=[
+            make_assistant(availability=[window(0, "08:00", available_until)], leave=leave)
+        ],
+        cabinets=[
+            make_cabinet(c, opening=[window(0, s, e)]) for c, (s, e) in windows_by_cabinet.items()
+        ],
+        contracts=[
+            make_contract(
+                weekly_minutes=total,
+                shares={c: length * 10_000 // total for c, length in lengths.items()},
+            )
+        ],
+        days=1,
+        travel=travel or {},
+        rules=Rules(min_weekly_contract_minutes=0),
     )
     return solve_checked(instance)
