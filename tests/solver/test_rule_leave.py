@@ -19,6 +19,7 @@ from tests.solver.solving import explanation_text, solve_checked
 def test_leave_days_are_off_and_reduce_the_target() -> None:
     julie = make_assistant(leave=[whole_days(day(0), 2)])
     rota = solve_checked(make_instance(assistants=[julie]))
+    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert all(a.start.date() not in (day(0), day(1)) for a in rota.assignments)
     assert sum(a.minutes for a in rota.assignments) == 21 * 60
 
