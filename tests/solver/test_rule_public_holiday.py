@@ -6,15 +6,16 @@ import json
 from datetime import date
 
 from solver.instance_io import dump_instance, parse_instance
-from solver.model import Status
+from solver.model import Replan, Status
 from solver.public_holidays import is_known_department, public_holiday
 from tests.solver.builders import (
     PARC,
     TILLEULS,
+    assign,
     make_cabinet,
     make_instance,
 )
-from tests.solver.solving import solve_checked
+from tests.solver.solving import explanation_text, solve_checked
 
 
 def test_christmas_is_off_and_reduces_the_week() -> None:
@@ -53,3 +54,19 @@ def test_saint_pierre_et_miquelon_keeps_the_national_holidays() -> None:
     assert public_holiday(date(2026, 7, 14), "975") == "Fête nationale"
     assert public_holiday(date(2026, 12, 26), "975") is None
     assert is_known_department("975")
+
+
+def test_the_eve_of_christmas_is_worked_and_christmas_refused_at_a_moselle_cabinet() -> None:
+    eve = assign(date(2026, 12, 24), "08:00", "12:00", TILLEULS)
+    rota = solve_checked(make_instance(start=date(2026, 12, 21), replan=Replan(pinned=(eve,))))
+    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert eve in rota.assignments
+    christmas = assign(date(2026, 12, 25), "08:00", "12:00", TILLEULS)
+    refused = solve_checked(
+        make_instance(start=date(2026, 12, 21), replan=Replan(pinned=(christmas,)))
+    )
+    assert refused.status == Status.INFEASIBLE
+    assert (
+        "l'affectation imposée de julie martin au cabinet des tilleuls le vendredi 25 décembre"
+        in (explanation_text(refused))
+    )
