@@ -17,6 +17,7 @@ def test_four_days_are_enough() -> None:
     rota = solve_checked(make_instance(rules=Rules(max_days_per_week=4)))
     assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert len({a.start.date() for a in rota.assignments}) <= 4
+    assert all(count <= 4 for count in days_per_week(rota).values())
 
 
 def test_three_days_cannot_give_35_h() -> None:

@@ -35,6 +35,9 @@ def test_no_road_time_means_no_chaining() -> None:
     rota = solve_checked(_monday_only({}))
     assert rota.status == Status.INFEASIBLE
     assert rota.explanation
+    # Without a road time the day cannot be split, so each cabinet's half cannot be met.
+    text = explanation_text(rota)
+    assert "la part du cabinet du parc" in text and "la part du cabinet des tilleuls" in text
 
 
 def test_a_travel_leg_may_fill_the_gap_exactly() -> None:

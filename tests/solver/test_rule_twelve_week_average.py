@@ -14,7 +14,9 @@ from tests.solver.solving import explanation_text, solve_checked
 
 def test_room_left_in_the_average_is_used() -> None:
     julie = make_assistant(worked_minutes_before=[44 * 60] * 11)
-    assert solve_checked(make_instance(assistants=[julie])).status == Status.OPTIMAL
+    rota = solve_checked(make_instance(assistants=[julie]))
+    assert rota.status == Status.OPTIMAL
+    assert sum(a.minutes for a in rota.assignments) == 35 * 60
 
 
 def test_no_room_left_is_infeasible() -> None:

@@ -35,6 +35,7 @@ def test_two_contracts_under_the_maximum_are_planned() -> None:
     ]
     rota = solve_checked(make_instance(assistants=[julie], contracts=contracts))
     assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert list(weekly_work(rota).values()) == [40 * 60]
 
 
 @pytest.mark.parametrize("limit", [24 * 60, 24 * 60 + 15])

@@ -24,6 +24,7 @@ def test_saturday_work_keeps_35_h_of_rest() -> None:
         make_instance(assistants=[julie], contracts=[make_contract(weekly_minutes=45 * 60)])
     )
     assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert longest_weekly_rest(rota, MONDAY, at(MONDAY, "00:00")) >= 35 * 60
 
 
 def test_huge_weekly_rest_is_infeasible() -> None:
