@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from solver.model import Rules, Status
 from tests.solver.builders import (
     TILLEULS,
@@ -10,6 +12,8 @@ from tests.solver.builders import (
     make_instance,
     windows,
 )
+from tests.solver.forced import solve_split_day
+from tests.solver.measures import vacations
 from tests.solver.solving import explanation_text, solve_checked
 
 
@@ -27,3 +31,20 @@ def test_five_hour_minimum_cannot_use_the_morning() -> None:
     rota = solve_checked(_lunch(Rules(min_vacation_minutes=300)))
     assert rota.status == Status.INFEASIBLE
     assert "vacations d'au moins 5 h" in explanation_text(rota)
+
+
+@pytest.mark.parametrize("limit", [225, 240])
+def test_four_hour_vacations_are_allowed_at_and_below_their_minimum(limit: int) -> None:
+    rota = solve_split_day(min_vacation_minutes=limit)
+    assert rota.status == Status.OPTIMAL
+    runs = next(iter(vacations(rota).values()))
+    assert [int((end - start).total_seconds()) // 60 for start, end in runs] == [240, 240]
+
+
+@pytest.mark.parametrize(("limit", "words"), [(241, "4 h 01"), (255, "4 h 15")])
+def test_a_minimum_above_four_hours_is_infeasible_and_named(limit: int, words: str) -> None:
+    rota = solve_split_day(min_vacation_minutes=limit)
+    assert rota.status == Status.INFEASIBLE
+    assert f"des vacations d'au moins {words} quand la journée de julie martin est coupée" in (
+        explanation_text(rota)
+    )
