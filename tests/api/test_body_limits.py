@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import select
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +27,7 @@ from api.main import create_app
 from scheduler import models
 from scheduler.auth import create_access_token
 from scheduler.config import Settings
+from tests.live import serving
 
 HUNDRED_MB = 100 * 1000 * 1000
 CHUNK = 64 * 1024
@@ -42,44 +41,17 @@ class Server:
     settings: Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """uvicorn serving the app in a thread; no refusal here reaches the database."""
-    import uvicorn
-
     database = Path(tmp_path_factory.mktemp("limits")) / "unused.db"
     settings = Settings(
         database_url=f"sqlite:///{database}",
         secret_key="limits-test-secret-key-0123456789abcdef",
         log_json=False,
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            ws="none",
-        )
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-limits", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Server(port, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as port:
+        yield Server(port, settings)
 
 
 def _token(settings: Settings) -> str:

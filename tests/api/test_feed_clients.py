@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,6 +28,7 @@ from scheduler.db import make_engine
 from scheduler.feeds import create_feed_token, refresh_feeds, revoke_feed_token
 from scheduler.migrations import upgrade_to_head
 from tests.conftest import DATABASES, fresh_database_url, missing_tool
+from tests.live import free_port, serving
 from tests.scheduler.feed_factories import demo_ids, publish_week
 
 VDIRSYNCER = "/usr/bin/vdirsyncer"
@@ -49,26 +47,17 @@ class LiveFeeds:
     coordinator_bearer: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module", params=DATABASES)
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveFeeds]:
     """Two published weeks of the demo groupement, feeds rendered, served by uvicorn."""
-    import uvicorn
-
     url = fresh_database_url(
         request.param, f"feed_clients_{os.getpid()}", tmp_path_factory.mktemp("feeds")
     )
     upgrade_to_head(url)
     engine = make_engine(url)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     settings = Settings(
         database_url=url,
@@ -99,27 +88,9 @@ def live(
         assert coordinator is not None
         bearer = create_access_token(coordinator, settings)
         session.commit()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",  # its shutdown disposes of the app's engine
-            ws="none",
-        )
-    )
-    serving = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    serving.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not serving.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield LiveFeeds(base_url, url, groupement_token, tokens, bearer)
-    server.should_exit = True
-    serving.join(timeout=10)
+    # lifespan on: its shutdown disposes of the app's engine.
+    with serving(create_app(settings), port=port, lifespan="on"):
+        yield LiveFeeds(base_url, url, groupement_token, tokens, bearer)
     engine.dispose()
 
 

@@ -6,9 +6,6 @@ connection open for the client's next request."""
 from __future__ import annotations
 
 import http.client
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +22,7 @@ from api.pages.web import CSRF_COOKIE, CSRF_FIELD
 from tests.api.conftest import SETTINGS
 from tests.api.factories import World
 from tests.api.test_pages import sign_in_as
+from tests.live import serving
 
 API = "/api/v1"
 
@@ -205,29 +203,14 @@ def test_report_download_of_a_period_out_of_range_is_a_french_422_page(
 @pytest.fixture(scope="module")
 def served_bug() -> Iterator[int]:
     """A real server (uvicorn, keep-alive) of an app with a route that fails; yields its port."""
-    import uvicorn
-
     app: FastAPI = create_app(SETTINGS)
 
     @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("a bug")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="critical", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield port
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving(app, log_level="critical") as port:
+        yield port
 
 
 def test_the_connection_stays_open_after_a_500_problem(served_bug: int) -> None:

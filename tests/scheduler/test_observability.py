@@ -9,7 +9,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,15 +26,9 @@ from scheduler import models
 from scheduler.migrations import alembic_config, upgrade_to_head
 from scheduler.observability import JsonFormatter, RedactingFilter, describe_database_error
 from tests.conftest import DATABASES, fresh_database_url
+from tests.live import free_port
 
 PRIVATE_NAME = "Groupement de Mme Perrine Quenouille"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _get(url: str) -> int:
@@ -49,7 +42,7 @@ def _get(url: str) -> int:
 def test_served_api_writes_a_json_access_log_without_tokens(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'served.db'}"
     upgrade_to_head(url)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PARTAGENDA_DATABASE_URL": url, "PARTAGENDA_LOG_JSON": "true"}
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("partagenda")), "serve", "--port", str(port)],

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -37,6 +36,7 @@ from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.demo import load_demo
 from scheduler.migrations import upgrade_to_head
 from tests.conftest import fresh_database_url
+from tests.live import free_port
 
 pytestmark = pytest.mark.slow
 log = logging.getLogger(__name__)
@@ -57,13 +57,6 @@ class Tally:
     cli: list[tuple[str, int, str]] = field(default_factory=list)
     edits: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _monday(weeks_ahead: int) -> date:
@@ -107,7 +100,7 @@ def environment(database: tuple[str, int], tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def servers(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     """The jobs process and the API (uvicorn) running; the API's base URL and both logs."""
-    port = _free_port()
+    port = free_port()
     outputs: list[IO[bytes]] = []
     processes: list[subprocess.Popen[bytes]] = []
     paths = (tmp_path / "jobs.log", tmp_path / "api.log")

@@ -5,7 +5,6 @@ jobs process's part); and Debian's headless Chromium driven by Playwright's sync
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from scheduler.demo import load_demo
 from scheduler.migrations import upgrade_to_head
 from scheduler.runs import run_pending_inline
 from tests.conftest import missing_tool
+from tests.live import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -50,13 +50,6 @@ class LiveServer:
     app: FastAPI | None = None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with its pages, served by uvicorn, and a worker thread running plan runs."""
@@ -70,7 +63,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:
         load_demo(session)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     settings = Settings(
         database_url=url,
