@@ -31,6 +31,15 @@ def _day_cap(data: PlanData, minutes: int) -> int:
     return min(minutes, rules.max_daily_minutes, rules.max_amplitude_minutes)
 
 
+def _day_limit_words(data: PlanData) -> str:
+    """The legal limit that caps a day in `_day_cap`, in words: the daily work, or the amplitude
+    when it is the narrower one."""
+    rules = data.instance.rules
+    if rules.max_amplitude_minutes < rules.max_daily_minutes:
+        return f"une amplitude d'au plus {fr_duration(rules.max_amplitude_minutes)} par jour"
+    return f"au plus {fr_duration(rules.max_daily_minutes)} par jour"
+
+
 def _opening_words(data: PlanData, cabinet: CabinetId) -> str:
     cab = data.cabinets[cabinet]
     parts = [
@@ -67,8 +76,8 @@ def precheck(instance: Instance) -> list[str]:
                     f"Le contrat « {k.id} » prévoit {fr_duration(target)} pour {who} la semaine du "
                     f"{fr_date(wk.monday)}, mais ses disponibilités, ses congés, l'ouverture des "
                     f"cabinets, les jours fériés et les limites légales n'en laissent que "
-                    f"{fr_duration(min(cap, rules.max_weekly_minutes))} (au plus "
-                    f"{fr_duration(rules.max_daily_minutes)} par jour et "
+                    f"{fr_duration(min(cap, rules.max_weekly_minutes))} "
+                    f"({_day_limit_words(data)} et "
                     f"{rules.max_days_per_week} jours par semaine)."
                 )
                 flagged.add((k.assistant, wk.index))
@@ -115,8 +124,8 @@ def precheck(instance: Instance) -> list[str]:
             out.append(
                 f"Les contrats de {names[a]} demandent {fr_duration(total)} la semaine du "
                 f"{fr_date(wk.monday)}, mais ses disponibilités et les ouvertures des cabinets n'en "
-                f"permettent que {fr_duration(cap)} (au plus {fr_duration(rules.max_daily_minutes)} "
-                f"par jour et {rules.max_days_per_week} jours)."
+                f"permettent que {fr_duration(cap)} ({_day_limit_words(data)} "
+                f"et {rules.max_days_per_week} jours)."
             )
     out.extend(_average_check(data, by_assistant))
     return list(dict.fromkeys(out))
