@@ -53,6 +53,38 @@ class LegSpec:
     sequence: int = 0
 
 
+def assignment_rows(specs: Sequence[AssignmentSpec]) -> list[models.Assignment]:
+    """The rows of these assignments, for a rota being staged."""
+    return [
+        models.Assignment(
+            assistant_id=a.assistant_id,
+            contract_id=a.contract_id,
+            cabinet_id=a.cabinet_id,
+            start_at=a.start,
+            end_at=a.end,
+            uid=a.uid,
+            sequence=a.sequence,
+        )
+        for a in specs
+    ]
+
+
+def leg_rows(specs: Sequence[LegSpec]) -> list[models.TravelLeg]:
+    """The rows of these travel legs, for a rota being staged."""
+    return [
+        models.TravelLeg(
+            assistant_id=t.assistant_id,
+            origin_id=t.origin_id,
+            destination_id=t.destination_id,
+            start_at=t.start,
+            end_at=t.end,
+            uid=t.uid,
+            sequence=t.sequence,
+        )
+        for t in specs
+    ]
+
+
 def publish(
     session: Session,
     groupement_id: int,
@@ -82,30 +114,8 @@ def publish(
         solver_status="optimal",
         based_on_id=previous.id if previous is not None else None,
         published_at=published_at or datetime(2026, 3, 20, 9, tzinfo=UTC),
-        assignments=[
-            models.Assignment(
-                assistant_id=a.assistant_id,
-                contract_id=a.contract_id,
-                cabinet_id=a.cabinet_id,
-                start_at=a.start,
-                end_at=a.end,
-                uid=a.uid,
-                sequence=a.sequence,
-            )
-            for a in assignments
-        ],
-        travel_legs=[
-            models.TravelLeg(
-                assistant_id=t.assistant_id,
-                origin_id=t.origin_id,
-                destination_id=t.destination_id,
-                start_at=t.start,
-                end_at=t.end,
-                uid=t.uid,
-                sequence=t.sequence,
-            )
-            for t in legs
-        ],
+        assignments=assignment_rows(assignments),
+        travel_legs=leg_rows(legs),
     )
     session.add(rota)
     session.flush()

@@ -26,7 +26,13 @@ from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.migrations import upgrade_to_head
 from scheduler.services import subscriptions, workflow
 from tests.conftest import DATABASES, fresh_database_url
-from tests.scheduler.feed_factories import DemoIds, demo_ids, week_specs
+from tests.scheduler.feed_factories import (
+    DemoIds,
+    assignment_rows,
+    demo_ids,
+    leg_rows,
+    week_specs,
+)
 
 T = TypeVar("T")
 
@@ -108,28 +114,8 @@ def _draft_monday(session: Session, ids: DemoIds) -> models.Rota:
         period_days=1,
         revision=1,
         solver_status="optimal",
-        assignments=[
-            models.Assignment(
-                assistant_id=a.assistant_id,
-                contract_id=a.contract_id,
-                cabinet_id=a.cabinet_id,
-                start_at=a.start,
-                end_at=a.end,
-                uid=a.uid,
-            )
-            for a in assignments
-        ],
-        travel_legs=[
-            models.TravelLeg(
-                assistant_id=t.assistant_id,
-                origin_id=t.origin_id,
-                destination_id=t.destination_id,
-                start_at=t.start,
-                end_at=t.end,
-                uid=t.uid,
-            )
-            for t in legs
-        ],
+        assignments=assignment_rows(assignments),
+        travel_legs=leg_rows(legs),
     )
     session.add(rota)
     session.flush()
