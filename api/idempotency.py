@@ -77,7 +77,10 @@ class _Replay(Exception):
 
 
 async def request_fingerprint(request: Request) -> str:
-    """SHA-256 of the method, the path with its query and the body's own SHA-256."""
+    """SHA-256 of the method, the path with its query and the body's own SHA-256; empty for a
+    request without an Idempotency-Key (nothing to compare it with, so the body is not hashed)."""
+    if not request.headers.get(KEY_HEADER):
+        return ""
     body = await request.body()
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     digest = hashlib.sha256(f"{request.method} {target}\n".encode())

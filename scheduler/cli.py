@@ -345,7 +345,10 @@ _SETTINGS_RULES = {
     "review_day": "jour inconnu : mon, tue, wed, thu, fri, sat ou sun",
     "report_formats": "format de rapport inconnu : pdf, csv ou json",
     "rate_limit_storage": "stockage inconnu : memory:// ou redis://hôte:6379/0",
+    "metrics_address": "attendu hôte:port, par exemple 127.0.0.1:9108",
 }
+# Settings whose value is a secret: an error names the variable and the rule, never the value.
+_SECRET_SETTINGS = frozenset({"secret_key", "metrics_token"})
 
 
 def _settings_message(detail: ErrorDetails) -> str:
@@ -359,6 +362,8 @@ def _settings_message(detail: ErrorDetails) -> str:
             )
         return f"configuration : réglages incohérents ({' '.join(detail['msg'].split())})"
     name = f"PARTAGENDA_{field.upper()}"
+    if field in _SECRET_SETTINGS:
+        detail = {**detail, "input": "[masqué]"}
     value = detail.get("input")
     if detail["type"] == "value_error" and field in _SETTINGS_RULES:
         return f"{name} : {_quoted(value)} : {_SETTINGS_RULES[field]}"

@@ -81,7 +81,7 @@ def begin_write(session: Session) -> None:
         return
     if session.in_transaction():
         session.commit()
-    session.execute(text("UPDATE groupement SET id = id WHERE 1 = 0"))
+    take_write_lock(session.connection())
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -4,7 +4,6 @@ only if, the write committed. The HTTP side (when, what answer) is `api.idempote
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy import select, text
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import models
 from scheduler.errors import IdempotencyInFlight, IdempotencyKeyReused
+from scheduler.locks import advisory_key
 
 UNANSWERED = 0
 """`status_code` of a record whose write has not answered yet."""
@@ -27,8 +27,7 @@ def lock_key(session: Session, user_id: int, key: str) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    digest = hashlib.sha256(f"idempotency\x00{user_id}\x00{key}".encode()).digest()
-    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    lock_id = advisory_key(f"idempotency\x00{user_id}\x00{key}")
     if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id}):
         raise IdempotencyInFlight(key)
 

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import Connection, Engine
 
 from api.deps import SessionFactoryDep, SettingsDep
@@ -79,7 +80,7 @@ def metrics(request: Request, settings: SettingsDep) -> Response:
             "les métriques se lisent à PARTAGENDA_METRICS_ADDRESS, "
             "ou ici avec le jeton de PARTAGENDA_METRICS_TOKEN",
         )
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    scheme, given = get_authorization_scheme_param(request.headers.get("authorization"))
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode(), expected.get_secret_value().encode()
     ):

@@ -20,7 +20,7 @@ from api.deps import (
     expected_version,
 )
 from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
-from api.idempotency import IdempotentRoute
+from api.idempotency import IdempotentRoute, answer_not_stored
 from api.schemas import (
     AddEdit,
     ChangeNoticePage,
@@ -96,6 +96,7 @@ def _expected(if_match: str | None, rota_id: int) -> int | None:
 
 
 @router.post("/plan-runs", status_code=202, responses=problem_responses(*CREATE_ERRORS))
+@answer_not_stored  # the run keeps its own key: a retry gets the run as it is now, not as queued
 def request_plan_run(
     body: PlanRunCreate,
     session: SessionDep,

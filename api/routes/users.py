@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Coordinator, CurrentUser, IdPath, JsonBody, Limit, Offset, SessionDep
-from api.errors import CREATE_ERRORS, READ_ERRORS, problem_responses
+from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
 from api.idempotency import IdempotentRoute
 from api.schemas import AuditEntryPage, UserCreate, UserPage, UserRead
 from scheduler.auth import create_user as create_user_account
@@ -44,7 +44,7 @@ def create_user(body: UserCreate, session: SessionDep, user: Coordinator) -> Use
     return UserRead.model_validate(created)
 
 
-@router.post("/users/{user_id}/unlock", status_code=204, responses=problem_responses(*READ_ERRORS))
+@router.post("/users/{user_id}/unlock", status_code=204, responses=problem_responses(*WRITE_ERRORS))
 def unlock_user(user_id: IdPath, session: SessionDep, user: Coordinator) -> None:
     """Lift a user's sign-in lock and clear the failed sign-ins (audited as `unlock`)."""
     unlock_user_account(session, user_id, actor=user)
