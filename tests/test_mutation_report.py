@@ -52,6 +52,10 @@ def test_module_score_is_at_least_90_percent(module: str) -> None:
     caught = counts.get("killed", 0) + counts.get("timeout", 0)
     tested = sum(counts.values()) - counts.get("skipped", 0)
     assert round(100 * caught / tested, 2) == score
+    survivors = entry["survivors"]
+    assert isinstance(survivors, list) and len(survivors) == counts.get("survived", 0)
+    equivalent = sum(1 for survivor in survivors if "equivalent" in survivor)
+    assert entry["equivalent_survivors"] == equivalent
 
 
 @pytest.mark.parametrize("module", sorted(_modules()))

@@ -393,6 +393,15 @@ def test_unmigrated_or_unreachable_database_exits_2(
         _one_line(
             runner.invoke(app, ["plan", "--week", "2026-W49"]), "PARTAGENDA_SOLVER_TIME_LIMIT_S"
         )
+        monkeypatch.delenv("PARTAGENDA_SOLVER_TIME_LIMIT_S")
+        monkeypatch.setenv("PARTAGENDA_METRICS_TOKEN", "short-secret")
+        get_settings.cache_clear()
+        line = _one_line(runner.invoke(app, ["migrate"]), "PARTAGENDA_METRICS_TOKEN", "16")
+        assert "short-secret" not in line  # a secret is never echoed, even a refused one
+        monkeypatch.setenv("PARTAGENDA_METRICS_TOKEN", "x" * 16)
+        monkeypatch.setenv("PARTAGENDA_METRICS_ADDRESS", "nope")
+        get_settings.cache_clear()
+        _one_line(runner.invoke(app, ["migrate"]), "PARTAGENDA_METRICS_ADDRESS", "hôte:port")
     finally:
         get_settings.cache_clear()
 

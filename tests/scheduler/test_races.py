@@ -334,7 +334,7 @@ def test_the_database_refuses_a_second_active_run_over_a_day(committed: Committe
             )
         )
         session.commit()
-        runs.get_plan_run(session, first)
+        assert runs.get_plan_run(session, first).state is models.RunState.QUEUED
 
 
 def test_a_requeued_run_shows_nothing_of_its_dead_attempt(committed: Committed) -> None:
