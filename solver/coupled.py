@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from solver import patterns
 from solver.constraints.data import PlanData, build
-from solver.model import MINUTES_PER_DAY, AssistantId, CabinetId, Instance
+from solver.model import MINUTES_PER_DAY, AssistantId, CabinetId, Instance, Rota
+from solver.validation import objective_terms
 
 SlotKey = tuple[CabinetId, int, int]
 """(cabinet, day index, slot index of the grain)."""
@@ -108,6 +110,43 @@ class Coupling:
             if i in slot.able and key not in present
         )
         return Plan(i, rota, value - priced, present)
+
+    def built(self, i: int, rota: Rota) -> Plan:
+        """A plan of sub `i` from a rota of hers built outside the day-pattern model (the
+        constructive first rota), costed as `plan` costs a pattern rota: her own terms, each slot
+        she alone may fill at its fixed value when she leaves it uncovered."""
+        sub = self.subs[i]
+        data = sub.data
+        grain = sub.instance.slot_minutes
+        terms = objective_terms(sub.instance, rota)
+        own = sum(t for name, t in terms.items() if name not in _COVER_TERMS)
+        presence = [
+            (a.cabinet, (a.start.date() - data.dates[0]).days, _minute(a.start), _minute(a.end))
+            for a in rota.assignments
+        ]
+        covered = {
+            (c, d, t) for c, d, lo, hi in presence for t in range(lo // grain, -(-hi // grain))
+        }
+        fixed = 0
+        for c in data.cabinets:
+            for d in range(len(data.dates)):
+                arr = self.fixed[i].get((c, d))
+                if arr is None:  # a cabinet she alone serves: its slots are all hers
+                    arr = patterns.cover_slots(data, d, c)
+                fixed += sum(
+                    int(value) for t, value in enumerate(arr) if value and (c, d, t) not in covered
+                )
+        pattern = patterns.PatternRota(
+            list(rota.assignments), list(rota.breaks), list(rota.travel), presence
+        )
+        return Plan(i, pattern, own + fixed, frozenset(k for k in covered if k in self.shared))
+
+
+_COVER_TERMS = frozenset({"session_uncovered", "request_uncovered"})
+
+
+def _minute(moment: datetime) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 def _sub(instance: Instance, a: AssistantId) -> Instance:

@@ -32,6 +32,7 @@ from solver.model import (
     Instance,
     Rota,
     Status,
+    TravelLeg,
 )
 from solver.validation import check_rota
 
@@ -62,17 +63,107 @@ def greedy_rota(instance: Instance) -> Rota | None:
     if instance.replan.published or instance.replan.pinned:
         return None
     data = build(instance)
+    order = by_contention(data)
+    for _ in range(max(1, min(len(order), RESTARTS))):
+        assignments: list[Assignment] = []
+        breaks: list[Break] = []
+        busy: Busy = {}
+        travel: list[TravelLeg] = []
+        failed = None
+        for assistant in order:
+            planned = plan_assistant(data, assistant, busy)
+            if planned is None:
+                failed = assistant
+                break
+            assignments.extend(planned[0])
+            breaks.extend(planned[1])
+            travel.extend(planned[2])
+        if failed is None:
+            rota = Rota(
+                Status.FEASIBLE,
+                assignments=tuple(sorted(assignments, key=lambda a: (a.assistant, a.start))),
+                travel=tuple(travel),
+                breaks=tuple(breaks),
+            )
+            return None if check_rota(instance, rota) else rota
+        # The assistant who found no room goes first next time: the others, planned after her,
+        # take what she leaves.
+        order.remove(failed)
+        order.insert(0, failed)
+    return None
+
+
+RESTARTS = 12
+"""Most orders tried: each puts the assistant who last found no room first."""
+
+
+def by_contention(data: PlanData) -> list[AssistantId]:
+    """The assistants, those whose cabinets are most asked of (shares against places and opening
+    hours) first: they have the fewest ways to fit, so they choose before the others."""
+    asked: dict[CabinetId, float] = {}
+    for k in data.contracts:
+        for c, bps in k.shares.items():
+            asked[c] = asked.get(c, 0.0) + k.weekly_minutes * bps / 10_000
+    room = {
+        c: cab.places * sum(w.end - w.start for w in cab.opening) or 1
+        for c, cab in data.cabinets.items()
+    }
+
+    def crowding(a: AssistantId) -> float:
+        return max(
+            (asked.get(c, 0.0) / room[c] for k in data.contracts_of[a] for c in k.shares),
+            default=0.0,
+        )
+
+    return sorted((a.id for a in data.assistants), key=lambda a: (-crowding(a), a))
+
+
+Busy = dict[tuple[CabinetId, int], list[Window]]
+"""The spans already planned at each (cabinet, day), all assistants together."""
+
+
+def plan_assistant(
+    data: PlanData, assistant: AssistantId, busy: Busy
+) -> tuple[list[Assignment], list[Break], list[TravelLeg]] | None:
+    """One assistant's assignments, breaks and travel legs, week after week, in the times the spans in `busy`
+    leave free at each cabinet (a time is full when as many spans cover it as the cabinet has
+    places); `busy` gets her spans. None (and `busy` unchanged) when the construction does not fit.
+    """
     assignments: list[Assignment] = []
     breaks: list[Break] = []
-    busy: dict[tuple[CabinetId, int], list[Window]] = {}
-    for assistant in data.assistants:
-        for week in data.weeks:
-            if not _plan_week(data, assistant.id, week.index, week.days, busy, assignments, breaks):
-                return None
-    rota = Rota(Status.FEASIBLE, assignments=tuple(assignments), breaks=tuple(breaks))
-    if check_rota(instance, rota):
-        return None
-    return rota
+    travel: list[TravelLeg] = []
+    mine: Busy = {key: list(spans) for key, spans in busy.items()}
+    for week in data.weeks:
+        kept = {key: list(spans) for key, spans in mine.items()}
+        n_a, n_b = len(assignments), len(breaks)
+        if _plan_week(data, assistant, week.index, week.days, mine, assignments, breaks):
+            continue
+        # One cabinet a day does not fit: the week's shares laid end to end over its days.
+        mine = kept
+        del assignments[n_a:], breaks[n_b:]
+        if not _plan_wrapped(
+            data, assistant, week.index, week.days, mine, assignments, breaks, travel
+        ):
+            return None
+    busy.clear()
+    busy.update(mine)
+    return assignments, breaks, travel
+
+
+def full_times(spans: Sequence[Window], places: int) -> list[Window]:
+    """The times covered by at least `places` of the spans."""
+    events = sorted([(lo, 1) for lo, _ in spans] + [(hi, -1) for _, hi in spans])
+    out: list[Window] = []
+    count = 0
+    opened = 0
+    for t, step in events:
+        before = count
+        count += step
+        if before < places <= count:
+            opened = t
+        elif count < places <= before and t > opened:
+            out.append((opened, t))
+    return out
 
 
 def _capacity(data: PlanData, window: Window) -> int:
@@ -93,17 +184,16 @@ def _windows(
     contract: ContractId,
     cabinet: CabinetId,
     d: int,
-    busy: dict[tuple[CabinetId, int], list[Window]],
+    busy: Busy,
 ) -> list[Window]:
     """The day's windows for a block under the contract at the cabinet, minus the times the
-    cabinet is full (only a one-place cabinet is tracked; the checker has the last word)."""
+    cabinet is full."""
     found = [
         (o.start, o.end)
         for o in data.options[(assistant, d)]
         if o.contract == contract and o.cabinet == cabinet
     ]
-    if data.cabinets[cabinet].places == 1:
-        found = subtract(found, busy.get((cabinet, d), []))
+    found = subtract(found, full_times(busy.get((cabinet, d), []), data.cabinets[cabinet].places))
     grain = data.instance.slot_minutes
     return [(lo, hi) for lo, hi in found if lo % grain == 0 and hi - lo >= grain]
 
@@ -113,7 +203,7 @@ def _plan_week(
     assistant: AssistantId,
     week: int,
     days: Sequence[int],
-    busy: dict[tuple[CabinetId, int], list[Window]],
+    busy: Busy,
     assignments: list[Assignment],
     breaks: list[Break],
 ) -> bool:
@@ -257,3 +347,171 @@ def _place(
         [Break(assistant, at(day, middle, tz), at(day, middle + pause, tz))],
         (start, end),
     )
+
+
+def _plan_wrapped(
+    data: PlanData,
+    assistant: AssistantId,
+    week: int,
+    days: Sequence[int],
+    busy: Busy,
+    assignments: list[Assignment],
+    breaks: list[Break],
+    travel: list[TravelLeg],
+) -> bool:
+    """The week's share targets laid end to end over its working days, an even load a day
+    (McNaughton's wrap-around): a day holds the end of one cabinet's minutes and the start of the
+    next one's, joined by a break and the travel leg. False when it does not fit (a day with three
+    cabinets, a piece too short or too long, no time left at a cabinet)."""
+    grain = data.instance.slot_minutes
+    demands = [
+        (k.id, cabinet, minutes)
+        for k in data.contracts_of[assistant]
+        for cabinet in sorted(k.shares)
+        if (minutes := data.share_targets.get((k.id, week, cabinet), 0)) > 0
+    ]
+    free = [d for d in days if data.options[(assistant, d)]]
+    total = sum(m for _, _, m in demands)
+    if total == 0:
+        return True
+    if not free:
+        return False
+    demands.sort(key=lambda x: -x[2])
+    load = -(-total // len(free) // grain) * grain
+    days_plan = _wrap(demands, load, len(free))
+    if days_plan is None:
+        return False
+    tz = data.tz
+    for d, pieces in zip(free, days_plan, strict=True):
+        if not pieces:
+            continue
+        if len(pieces) > 2 or any(m < MIN_PIECE_MINUTES for _, _, m in pieces):
+            return False
+        if len(pieces) == 1:
+            contract, cabinet, minutes = pieces[0]
+            windows = [
+                w
+                for w in _windows(data, assistant, contract, cabinet, d, busy)
+                if _capacity(data, w) >= minutes
+            ]
+            if not windows:
+                return False
+            placed, pauses, span = _place(
+                data, assistant, _Piece(contract, cabinet, d, minutes), windows[0]
+            )
+            assignments.extend(placed)
+            breaks.extend(pauses)
+            busy.setdefault((cabinet, d), []).append(span)
+            continue
+        joined = _join(data, assistant, d, pieces[0], pieces[1], busy) or _join(
+            data, assistant, d, pieces[1], pieces[0], busy
+        )
+        if joined is None:
+            return False
+        day = data.dates[d]
+        for contract, cabinet, lo, hi in joined.pieces:
+            assignments.append(
+                Assignment(assistant, contract, cabinet, at(day, lo, tz), at(day, hi, tz))
+            )
+            busy.setdefault((cabinet, d), []).append((lo, hi))
+        breaks.append(Break(assistant, at(day, joined.pause[0], tz), at(day, joined.pause[1], tz)))
+        (_, origin, _, _), (_, destination, _, _) = joined.pieces
+        travel.append(
+            TravelLeg(
+                assistant,
+                origin,
+                destination,
+                at(day, joined.leg[0], tz),
+                at(day, joined.leg[1], tz),
+            )
+        )
+    return True
+
+
+_Part = tuple[ContractId, CabinetId, int]
+"""Minutes of a contract at a cabinet on one day."""
+
+
+def _wrap(demands: Sequence[_Part], load: int, days: int) -> list[list[_Part]] | None:
+    """The demands laid end to end, `load` minutes a day; a piece shorter than the shortest the
+    planner writes joins its other half on the next day (or the day before). None when the
+    minutes do not fit the days."""
+    plan: list[list[list[int | str]]] = [[] for _ in range(days)]
+    k, room = 0, load
+    for contract, cabinet, minutes in demands:
+        while minutes > 0:
+            if k >= days:
+                return None
+            piece = min(minutes, room)
+            plan[k].append([contract, cabinet, piece])
+            minutes -= piece
+            room -= piece
+            if room == 0:
+                k, room = k + 1, load
+    for i, day in enumerate(plan):
+        if len(day) == 2 and int(day[1][2]) < MIN_PIECE_MINUTES and i + 1 < days and plan[i + 1]:
+            nxt = plan[i + 1][0]
+            if nxt[1] == day[1][1]:
+                nxt[2] = int(nxt[2]) + int(day.pop()[2])
+        if len(day) == 2 and int(day[0][2]) < MIN_PIECE_MINUTES and i > 0 and plan[i - 1]:
+            before = plan[i - 1][-1]
+            if before[1] == day[0][1]:
+                before[2] = int(before[2]) + int(day.pop(0)[2])
+    return [
+        [(ContractId(str(c)), CabinetId(str(cab)), int(m)) for c, cab, m in day] for day in plan
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Joined:
+    """A day of two pieces: each (contract, cabinet, start, end), the break and the travel leg."""
+
+    pieces: tuple[tuple[ContractId, CabinetId, int, int], tuple[ContractId, CabinetId, int, int]]
+    pause: Window
+    leg: Window
+
+
+def _join(
+    data: PlanData,
+    assistant: AssistantId,
+    d: int,
+    first: _Part,
+    second: _Part,
+    busy: Busy,
+) -> _Joined | None:
+    """Two pieces in a day: the first, a break, the travel leg, the second (so that no run of
+    work passes `break_after_minutes`), at the start that covers the most consultation minutes;
+    None when no start fits the windows and the daily rules."""
+    rules = data.instance.rules
+    grain = data.instance.slot_minutes
+    (k1, c1, m1), (k2, c2, m2) = first, second
+    road = data.instance.travel(c1, c2)
+    if road is None or c1 == c2:
+        return None
+    if m1 > rules.break_after_minutes or road + m2 > rules.break_after_minutes:
+        return None
+    if m1 + road + m2 > rules.max_daily_minutes:
+        return None
+    w2 = _windows(data, assistant, k2, c2, d, busy)
+    s1 = _session_weights(data, c1, d)
+    s2 = _session_weights(data, c2, d)
+    best: tuple[int, _Joined] | None = None
+    for lo, hi in _windows(data, assistant, k1, c1, d, busy):
+        for start in range(lo, hi - m1 + 1, grain):
+            end = start + m1
+            # The break lasts what the leg needs to end on the grain, and at least its minutes.
+            then = -(-(end + data.break_length + road) // grain) * grain
+            stop = then + m2
+            if stop - start > rules.max_amplitude_minutes:
+                break
+            if not any(a <= then and stop <= b for a, b in w2):
+                continue
+            score = _covered([(start, end)], s1) + _covered([(then, stop)], s2)
+            if best is None or score > best[0]:
+                joined = _Joined(
+                    ((k1, c1, start, end), (k2, c2, then, stop)),
+                    (end, then - road),
+                    (then - road, then),
+                )
+                best = (score, joined)
+    return best[1] if best is not None else None

@@ -31,15 +31,15 @@ import math
 import os
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from solver import coupled, patterns
+from solver import coupled, greedy, patterns
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
 from solver.constraints.data import PlanData, Week, at, build, leave_windows
@@ -464,7 +464,10 @@ def solve_part(
             or planned.stopped
             or deterministic
             or left < _HANDOVER_MIN_S
+            or len(instance.assistants) > 1
         ):
+            # Several assistants: the block model would spend the time left building itself
+            # (seconds past the limit on a groupement) and seldom improves on the decomposition.
             return planned
         # Unproven with time left (the decomposition's steps have shrunk): the block model goes
         # on from its rota, and the better rota with the higher bound is the answer.
@@ -1047,22 +1050,29 @@ def _solve_by_assistants(
             return budget / (n * (_COUPLED_ROUNDS + 1))
         return max(left() / n, 0.05)
 
-    def price(i: int, v: dict[coupled.SlotKey, int]) -> tuple[coupled.Plan, int | None] | None:
+    last_floor: dict[int, int | None] = {}
+
+    def price(
+        i: int, v: dict[coupled.SlotKey, int], budget: float | None = None
+    ) -> tuple[coupled.Plan, int | None] | None:
         nonlocal stopped
         if stopped or (should_stop is not None and should_stop()):
             stopped = True
             return None
+        if not deterministic and left() <= 0:
+            return None  # listing her days alone would overrun the time limit
         sub = coupling.subs[i]
         prices = coupling.prices(i, v)
         search = _search_days(
             sub.data,
-            budget=share(),
+            budget=share() if budget is None else budget,
             deterministic=deterministic,
             should_stop=should_stop,
             prices=prices,
             memo=memos[i],
         )
         stopped = stopped or search.run.stopped
+        last_floor[i] = search.floor
         if search.run.best is None:
             return None
         read = patterns.read_master(sub.data, search.master, search.run.best[1], prices)
@@ -1093,25 +1103,62 @@ def _solve_by_assistants(
             if progress is not None:
                 progress(Progress(found[0], bound, elapsed, part, parts))
 
-    # A first rota: one assistant after another.
-    taken: dict[coupled.SlotKey, int] = defaultdict(int)
-    for i in range(n):
-        v: dict[coupled.SlotKey, int] = {}
-        for key, slot in coupling.shared.items():
-            if i in slot.able:
-                v[key] = (
-                    -coupled.BLOCKED
-                    if taken[key] >= slot.places
-                    else (0 if taken[key] else slot.value)
-                )
-        got = price(i, v)
-        if got is None:
-            if stopped:
-                return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
-            return None
-        add(got[0])
-        for key in got[0].present:
-            taken[key] += 1
+    # A first rota: one assistant after another, each in the times and places the others left
+    # (`_in_turn`); then each assistant planned again exactly against the others' rotas, as long
+    # as that lowers the objective (`sweep`).
+    first = _in_turn(coupling, instance, price, left, deterministic=deterministic)
+    if first is None:
+        if stopped:
+            return PartResult(Status.UNKNOWN, explanation=[_STOPPED], stopped=True)
+        return None
+    current: list[coupled.Plan] = first
+    for plan in current:
+        add(plan)
+    pick()
+    if not deterministic:
+        # A bound at once: each assistant's floor (the LP bound of her day-pattern master, or her
+        # optimum when proven in `_QUICK_S`) at an even split of each shared slot's value.
+        even = {k: round(s.value / len(s.able)) for k, s in coupling.shared.items() if s.value > 0}
+        quick: list[int] = []
+        for i in range(n):
+            got = price(i, even, budget=min(_QUICK_S, max(left(), 0.0)))
+            if got is not None:
+                add(got[0])
+            if (floor := last_floor.pop(i, None)) is None:
+                break
+            quick.append(floor)
+        if len(quick) == n:
+            bound = max(bound, coupled.lagrangian_bound(coupling, quick, even, {}))
+            if progress is not None and best is not None:
+                progress(Progress(best[0], bound, time.perf_counter() - origin, part, parts))
+        pick()
+    order = _sweep_order(coupling)
+
+    def sweep() -> bool:
+        """Each assistant planned against the others' plans; True when some plan got better."""
+        better = False
+        for i in order:
+            if left() <= 0 or stopped:
+                break
+            v = _marginal(coupling, i, (p for j, p in enumerate(current) if j != i))
+            got = price(i, v, budget=max(min(share() * 2, left()), 0.05))
+            if got is None:
+                continue
+            plan = got[0]
+            add(plan)
+            if _priced(plan, v) < _priced(current[i], v):
+                current[i] = plan
+                better = True
+        return better
+
+    improving = True
+    while improving and not stopped and left() > 0 and not deterministic:
+        improving = sweep()
+        pick()
+        if best is not None:
+            current = [plans[j] for j in sorted(best[1], key=lambda j: plans[j].sub)]
+        if left() < budget * _SWEEP_SHARE:
+            break
     pick()
     # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective), from
     # an even split of each slot's value between those who may fill it.
@@ -1192,6 +1239,106 @@ def _solve_by_assistants(
     result = _part_of(rota, terms, bound, stopped)
     result.first_solution_s = first_s[0] if first_s else None
     return result
+
+
+_SWEEP_SHARE = 0.4
+"""Share of a part's budget kept for the multiplier rounds (and their bound) after the sweeps."""
+_FIRST_S = 1.0
+"""Budget of one assistant's exact search when the constructive first rota does not fit her."""
+_QUICK_S = 0.1
+"""Budget of each assistant's search for the first bound: its LP bound is listed before any
+search, the search itself only proves the small ones."""
+
+
+def _marginal(
+    coupling: coupled.Coupling, i: int, others: Iterable[coupled.Plan]
+) -> dict[coupled.SlotKey, int]:
+    """Sub `i`'s prices of the shared slots given the others' plans: a slot they fill up is
+    barred, one they cover is worth nothing more, any other is worth its value."""
+    fill: Counter[coupled.SlotKey] = Counter(k for p in others for k in p.present)
+    return {
+        key: -coupled.BLOCKED if fill[key] >= slot.places else (0 if fill[key] else slot.value)
+        for key, slot in coupling.shared.items()
+        if i in slot.able
+    }
+
+
+def _priced(plan: coupled.Plan, v: Mapping[coupled.SlotKey, int]) -> int:
+    """A plan's cost at prices `v`: its base and the price of each shared slot it leaves."""
+    return plan.base + sum(price for key, price in v.items() if key not in plan.present)
+
+
+def _sweep_order(coupling: coupled.Coupling) -> list[int]:
+    """The assistants who share the most slots with others first."""
+    count: Counter[int] = Counter(i for slot in coupling.shared.values() for i in slot.able)
+    return sorted(range(len(coupling.subs)), key=lambda i: (-count[i], i))
+
+
+def _in_turn(
+    coupling: coupled.Coupling,
+    instance: Instance,
+    price: Callable[..., tuple[coupled.Plan, int | None] | None],
+    left: Callable[[], float],
+    *,
+    deterministic: bool,
+) -> list[coupled.Plan] | None:
+    """A first plan of every assistant, planned one after another in the times the earlier ones
+    left: by the constructive rota (`greedy.plan_assistant`) where it fits, else exactly with the
+    slots the others filled up barred. An assistant who finds no room goes first and the others
+    are planned again, while `_FIRST_S` per assistant allows; None when no order worked."""
+    whole = build(instance)
+    index = {sub.assistant: i for i, sub in enumerate(coupling.subs)}
+    order = [index[a] for a in greedy.by_contention(whole)]
+    tries = 0
+    # The constructive rota alone first, in a few orders (milliseconds each).
+    for _ in range(greedy.RESTARTS):
+        busy: greedy.Busy = {}
+        found: list[coupled.Plan] = []
+        for i in order:
+            built = greedy.plan_assistant(whole, coupling.subs[i].assistant, busy)
+            if built is None:
+                order.remove(i)
+                order.insert(0, i)
+                break
+            rota = Rota(
+                Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
+            )
+            found.append(coupling.built(i, rota))
+        else:
+            return sorted(found, key=lambda p: p.sub)
+    while tries < _RESTARTS and (deterministic or left() > 0):
+        tries += 1
+        busy = {}
+        plans: list[coupled.Plan | None] = [None] * len(coupling.subs)
+        failed = None
+        for i in order:
+            sub = coupling.subs[i]
+            v = _marginal(coupling, i, (p for p in plans if p is not None))
+            built = greedy.plan_assistant(whole, sub.assistant, busy)
+            if built is not None:
+                rota = Rota(
+                    Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
+                )
+                plans[i] = coupling.built(i, rota)
+                continue
+            got = price(
+                i, v, budget=_FIRST_S if deterministic else max(min(_FIRST_S, left()), 0.05)
+            )
+            if got is None or any(v.get(k) == -coupled.BLOCKED for k in got[0].present):
+                failed = i
+                break
+            plans[i] = got[0]
+            for c, d, lo, hi in got[0].rota.presence:
+                busy.setdefault((c, d), []).append((lo, hi))
+        if failed is None:
+            return [p for p in plans if p is not None]
+        order.remove(failed)
+        order.insert(0, failed)
+    return None
+
+
+_RESTARTS = 6
+"""Most orders `_in_turn` tries."""
 
 
 def _part_of(rota: Rota, terms: dict[str, int], bound: float, stopped: bool) -> PartResult:

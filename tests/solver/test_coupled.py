@@ -15,12 +15,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from solver import coupled, patterns
+from benchmarks.groupement_gen import Shape, binding, groupement
+from solver import coupled, greedy, patterns
 from solver import solve as solve_module
 from solver.constraints.data import build
 from solver.model import Instance, Replan, Rota, Rules, Session, Status
 from solver.solve import PartResult, _better, _search_days, solve
-from solver.validation import check_rota
+from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     GARE,
     JULIE,
@@ -236,3 +237,47 @@ def test_the_same_part_gives_the_same_rota(monkeypatch: pytest.MonkeyPatch) -> N
     assert first.assignments == second.assignments
     assert not check_rota(instance, first)
     assert len(seen) == 2 and all(r is not None for r in seen), "both by the decomposition"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_constructed_plan_is_costed_as_the_whole_objective_counts_it(seed: int) -> None:
+    """The plans built without the day-pattern model (the first rota in turn) enter the integer
+    master: their bases and the shared slots they leave must add up to the rota's objective."""
+    instance = pair(seed)
+    coupling = coupled.decompose(instance)
+    assert coupling is not None
+    whole = build(instance)
+    busy: greedy.Busy = {}
+    plans: list[coupled.Plan] = []
+    for i, sub in enumerate(coupling.subs):
+        built = greedy.plan_assistant(whole, sub.assistant, busy)
+        assert built is not None
+        rota = Rota(
+            Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
+        )
+        plans.append(coupling.built(i, rota))
+    present = set().union(*(p.present for p in plans))
+    left = sum(s.value for key, s in coupling.shared.items() if key not in present)
+    merged = Rota(
+        Status.FEASIBLE,
+        tuple(sorted((a for p in plans for a in p.rota.assignments), key=lambda a: a.start)),
+        travel=tuple(t for p in plans for t in p.rota.travel),
+        breaks=tuple(b for p in plans for b in p.rota.breaks),
+    )
+    assert check_rota(instance, merged) == []
+    assert sum(p.base for p in plans) + left == objective_total(instance, merged)
+
+
+@pytest.mark.parametrize("places", ["one", "mixed"])
+def test_a_groupement_where_places_bind_gets_a_valid_rota(places: str) -> None:
+    """Eight assistants, each at 2 to 5 of ten cabinets drawn near her, one place in most: the
+    constructive rota does not fit every assistant, and those it misses are planned exactly in
+    the times the others left."""
+    shape = Shape(f"test-{places}", 8, 10, places=places, nearest=6)  # type: ignore[arg-type]
+    instance = groupement(shape, 1)
+    assert binding(instance) >= 0.2
+    rota = solve(instance, time_limit_s=10, workers=2)
+    assert rota.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert check_rota(instance, rota) == []
+    assert rota.bound is not None and rota.objective is not None
+    assert 0 <= rota.bound <= rota.objective

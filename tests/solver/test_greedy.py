@@ -15,8 +15,9 @@ from datetime import timedelta
 import pytest
 from ortools.sat.python import cp_model
 
-from solver.greedy import greedy_rota
-from solver.model import Replan, Session, Status
+from solver.constraints.data import build
+from solver.greedy import Busy, full_times, greedy_rota, plan_assistant
+from solver.model import Instance, Replan, Session, Status
 from solver.solve import solve
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
@@ -127,3 +128,57 @@ def test_solve_answers_with_the_greedy_rota_when_the_search_finds_none() -> None
     # no term is below zero, so it is proven optimal without search.
     assert (rota.objective, rota.status) == (0, Status.OPTIMAL)
     assert rota.minutes[POOL][TILLEULS] + rota.minutes[POOL][PARC] == 35 * 60
+
+
+@pytest.mark.parametrize(
+    ("places", "full"),
+    [(1, [(0, 120)]), (2, [(30, 90)]), (3, [(45, 60)]), (4, [])],
+)
+def test_a_time_is_full_when_as_many_spans_cover_it_as_there_are_places(
+    places: int, full: list[tuple[int, int]]
+) -> None:
+    spans = [(0, 60), (30, 90), (45, 120)]
+    assert full_times(spans, places) == full
+
+
+def test_spans_that_touch_do_not_fill_a_place_together() -> None:
+    assert full_times([(0, 60), (60, 120)], 2) == []
+    assert full_times([(0, 60), (60, 120)], 1) == [(0, 60), (60, 120)]
+
+
+def _three_at_one_cabinet(places: int) -> Instance:
+    """Three assistants, each 100 % at Tilleuls (open 08:00-19:00 on weekdays), 24 h a week."""
+    ids = [MARIE, "lea", "ines"]
+    return make_instance(
+        assistants=[make_assistant(a) for a in ids],
+        cabinets=[make_cabinet(TILLEULS, places=places)],
+        contracts=[make_contract(f"k-{a}", a, 24 * 60, {TILLEULS: 10_000}) for a in ids],
+        travel={},
+    )
+
+
+def test_a_two_place_cabinet_holds_two_assistants_at_once_and_never_three() -> None:
+    instance = _three_at_one_cabinet(2)
+    rota = greedy_rota(instance)
+    assert rota is not None
+    assert check_rota(instance, rota) == []
+    # Two at once somewhere (the place is used), never three.
+    moments = sorted({a.start for a in rota.assignments})
+    at_once = [sum(1 for a in rota.assignments if a.start <= t < a.end) for t in moments]
+    assert max(at_once) == 2
+
+
+def test_a_one_place_cabinet_too_small_for_three_contracts_is_given_up() -> None:
+    # 3 × 24 h = 72 h asked of 55 h of opening with one place.
+    assert greedy_rota(_three_at_one_cabinet(1)) is None
+
+
+def test_an_assistant_without_room_leaves_the_spans_as_they_were() -> None:
+    instance = _three_at_one_cabinet(1)
+    data = build(instance)
+    busy: Busy = {}
+    assert plan_assistant(data, data.assistants[0].id, busy) is not None
+    assert plan_assistant(data, data.assistants[1].id, busy) is not None
+    before = {key: list(spans) for key, spans in busy.items()}
+    assert plan_assistant(data, data.assistants[2].id, busy) is None
+    assert busy == before
