@@ -17,19 +17,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
-from pydantic_settings import SettingsError
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import Engine, inspect, select
-from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.orm import Session
 from typer._click.core import Command as ClickCommand  # typer vendors click
 from typer._click.core import Context as ClickContext
 from typer._click.core import Parameter
@@ -45,15 +37,22 @@ from typer._click.exceptions import (
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import Abort
 
-from scheduler import models
-from scheduler.config import Settings, get_settings
-from scheduler.db import make_engine, make_session_factory, unit_of_work
-from scheduler.errors import PartagendaError
-from scheduler.migrations import upgrade_to_head
 from solver import model as sm
 from solver.errors import InvalidInstance
 from solver.model import FIRST_YEAR, LAST_YEAR
-from solver.solve import Progress as SolveProgress
+
+# Only what `solve` needs is imported above: the database, the settings, Rich and the services
+# are imported by the commands that use them, so that solving a file does not first load the whole
+# service (tests/scheduler/test_cli_solve_imports.py keeps it so).
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+    from rich.console import Console
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from scheduler import models
+    from scheduler.config import Settings
+    from solver.solve import Progress as SolveProgress
 
 MAX_ID = 2_147_483_647
 
@@ -216,6 +215,8 @@ _PATH_RULES = {
 
 def _bad_value(error: BadParameter) -> str:
     """What is wrong with the value of one parameter, in French."""
+    from pydantic import ValidationError  # typer validates values with it: already loaded
+
     param = error.param
     cause = error.__cause__
     if isinstance(cause, ValidationError) and cause.errors():
@@ -310,19 +311,38 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=_OneLineErrors,
 )
-out = Console()
-err = Console(stderr=True)
+
+
+@cache
+def _stdout() -> Console:
+    """The console on standard output, built on first use (Rich is not needed to solve a file)."""
+    from rich.console import Console
+
+    return Console()
+
+
+@cache
+def _stderr() -> Console:
+    """The console on standard error, built on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one line on stderr and exit."""
     line = " ".join(message.split())
-    err.print(f"partagenda: {line}", highlight=False, markup=False, soft_wrap=True)
+    _stderr().print(f"partagenda: {line}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def _settings() -> Settings:
     """The settings, or one French line naming the first bad `PARTAGENDA_*` variable."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from scheduler.config import get_settings
+
     try:
         return get_settings()
     except ValidationError as error:
@@ -353,6 +373,8 @@ _SECRET_SETTINGS = frozenset({"secret_key", "metrics_token"})
 
 def _settings_message(detail: ErrorDetails) -> str:
     """One French sentence for one settings error, naming the variable."""
+    from scheduler.config import Settings
+
     field = str(detail["loc"][0]) if detail["loc"] else ""
     if not field:
         if "plan_run_stale_after_s" in detail["msg"]:
@@ -387,6 +409,11 @@ def _settings_message(detail: ErrorDetails) -> str:
 
 def _engine(settings: Settings, *, migrated: bool = True) -> Engine:
     """An engine on a database that answers (and, when `migrated`, has the schema)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from scheduler.db import make_engine
+
     try:
         where = _safe_url(settings.database_url)
         engine = make_engine(settings.database_url)
@@ -413,6 +440,9 @@ def _engine(settings: Settings, *, migrated: bool = True) -> Engine:
 def _session(settings: Settings, fields: Mapping[str, str] | None = None) -> Iterator[Session]:
     """A unit of work; a domain error ends the command with its message, naming the option
     (`fields` maps an error's field to the option that carries it)."""
+    from scheduler.db import make_session_factory, unit_of_work
+    from scheduler.errors import PartagendaError
+
     engine = _engine(settings)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
@@ -507,6 +537,10 @@ def _write_file(path: Path, chunks: Iterable[bytes], option: str = "--output") -
 
 
 def _groupement(session: Session, slug: str | None) -> models.Groupement:
+    from sqlalchemy import select
+
+    from scheduler import models
+
     query = select(models.Groupement).order_by(models.Groupement.id)
     if slug is not None:
         query = query.where(models.Groupement.slug == slug)
@@ -527,12 +561,14 @@ def _progress_bar(
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]Résolution"),
         BarColumn(),
         TextColumn("{task.fields[figures]}"),
         TimeElapsedColumn(),
-        console=err,
+        console=_stderr(),
         transient=True,
     ) as bar:
         task = bar.add_task("solve", total=time_limit, figures="")
@@ -558,7 +594,7 @@ def migrate() -> None:
     """Bring the configured database to the latest schema."""
     settings = _settings()
     _migrate(settings)
-    out.print(f"Base de données à jour : {_safe_url(settings.database_url)}")
+    _stdout().print(f"Base de données à jour : {_safe_url(settings.database_url)}")
 
 
 @app.command("load-demo")
@@ -570,10 +606,10 @@ def load_demo_command() -> None:
     _migrate(settings)
     with _session(settings) as session:
         if demo_loaded(session):
-            out.print("Le groupement de démonstration est déjà chargé.")
+            _stdout().print("Le groupement de démonstration est déjà chargé.")
             return
         groupement = load_demo(session)
-        out.print(f"Groupement de démonstration chargé : {groupement.name}")
+        _stdout().print(f"Groupement de démonstration chargé : {groupement.name}")
 
 
 @app.command("create-groupement")
@@ -589,7 +625,7 @@ def create_groupement_command(
     fields = {"slug": "--slug", "name": "--name", "timezone": "--timezone", "groupement": "--slug"}
     with _session(settings, fields) as session:
         groupement = create_groupement(session, slug, name, timezone)
-        out.print(f"Groupement créé : {groupement.slug}")
+        _stdout().print(f"Groupement créé : {groupement.slug}")
 
 
 def _read_password(*, from_stdin: bool) -> str:
@@ -627,6 +663,7 @@ def create_coordinator(
     The password is never an option: a command line is visible to every user of the machine
     (`ps`). It is asked on the terminal, hidden and twice, or read from standard input.
     """
+    from scheduler import models
     from scheduler.auth import create_user
 
     email = email.strip()
@@ -648,7 +685,7 @@ def create_coordinator(
         user = create_user(
             session, groupement, email, name.strip(), password, models.Role.COORDINATOR
         )
-        out.print(f"Coordinateur créé : {user.email}")
+        _stdout().print(f"Coordinateur créé : {user.email}")
 
 
 @app.command("unlock-user")
@@ -661,7 +698,7 @@ def unlock_user_command(
     settings = _settings()
     with _session(settings, {"utilisateur": "--email"}) as session:
         user = unlock_user(session, find_user_by_email(session, email).id)
-        out.print(f"Utilisateur débloqué : {user.email}")
+        _stdout().print(f"Utilisateur débloqué : {user.email}")
 
 
 # --- Planning ----------------------------------------------------------------------------------
@@ -711,7 +748,7 @@ def solve_command(
         _write_file(output, [document.encode("utf-8")])
     if rota.status == sm.Status.INFEASIBLE:
         for line in rota.explanation:
-            err.print(line, markup=False, highlight=False)
+            _stderr().print(line, markup=False, highlight=False)
         raise typer.Exit(1)
     if rota.status not in (sm.Status.OPTIMAL, sm.Status.FEASIBLE):
         fail(f"aucun planning trouvé en {time_limit:g} s (statut {rota.status.value})", code=1)
@@ -748,7 +785,7 @@ def plan(
         _print_rota(rota)
         if rota.solver_status not in ("optimal", "feasible"):
             for line in rota.explanation:
-                err.print(line, markup=False, highlight=False)
+                _stderr().print(line, markup=False, highlight=False)
     if rota.solver_status == "infeasible":
         raise typer.Exit(1)
 
@@ -766,6 +803,9 @@ def publish(
     ] = None,
 ) -> None:
     """Publish the latest draft of a week."""
+    from sqlalchemy import select
+
+    from scheduler import models
     from scheduler.planning import publish_rota
 
     start = parse_week(week)
@@ -784,7 +824,7 @@ def publish(
         if draft is None:
             fail(f"--week : aucun brouillon pour {week} : lancez d'abord partagenda plan")
         rota = publish_rota(session, draft.id, actor=None, acknowledged_reason=reason)
-        out.print(f"Planning {week} publié (révision {rota.revision}).")
+        _stdout().print(f"Planning {week} publié (révision {rota.revision}).")
 
 
 @app.command()
@@ -840,7 +880,7 @@ def import_patientele(
     with _session(settings) as session:
         target = _groupement(session, groupement)
         count = import_snapshots(session, None, data, groupement_id=target.id)
-        out.print(f"{count} relevé(s) importé(s).")
+        _stdout().print(f"{count} relevé(s) importé(s).")
 
 
 @app.command("export-national")
@@ -875,11 +915,12 @@ def serve(
     """Serve the API and the web pages with uvicorn."""
     import uvicorn
 
+    from scheduler.config import Settings
     from scheduler.observability import logging_config
 
     settings = _settings()
     if settings.secret_key == Settings.model_fields["secret_key"].default:
-        err.print(
+        _stderr().print(
             "partagenda: attention : PARTAGENDA_SECRET_KEY n'est pas défini ; les jetons sont "
             "signés avec la clé de développement. Définissez-la avant toute mise en service.",
             markup=False,
@@ -933,6 +974,9 @@ def demo(
     ] = 20.0,
 ) -> None:
     """Set up the embedded database, load the demo, plan and publish the coming weeks, write artefacts."""
+    from sqlalchemy import select
+
+    from scheduler import models
     from scheduler.demo import demo_loaded, load_demo
     from scheduler.planning import plan_period, publish_rota
 
@@ -953,7 +997,7 @@ def demo(
     with _session(settings) as session:
         if not demo_loaded(session):
             load_demo(session)
-            out.print("Groupement de démonstration chargé.")
+            _stdout().print("Groupement de démonstration chargé.")
         session.commit()
         groupement = _groupement(session, "val-de-moselle")
         for k in range(weeks):
@@ -1038,6 +1082,9 @@ def _write_week(
 
 def _write_feeds(session: Session, groupement: models.Groupement, output_dir: Path) -> list[Path]:
     """Write every rendered feed of the groupement, named after what it shows."""
+    from sqlalchemy import select
+
+    from scheduler import models
     from scheduler.feeds import feed_key
 
     kinds = models.FeedKind
@@ -1066,6 +1113,9 @@ def _write_feeds(session: Session, groupement: models.Groupement, output_dir: Pa
 
 
 def _write_reports(session: Session, output_dir: Path, first: date) -> list[Path]:
+    from sqlalchemy import select
+
+    from scheduler import models
     from scheduler.reports import write_report
 
     quarter = f"{first.year}-Q{(first.month - 1) // 3 + 1}"
@@ -1082,6 +1132,8 @@ def _write_reports(session: Session, output_dir: Path, first: date) -> list[Path
 
 
 def _print_rota(rota: models.Rota) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Planning du {rota.period_start:%d/%m/%Y} (révision {rota.revision})")
     table.add_column("Statut")
     table.add_column("Objectif", justify="right")
@@ -1097,16 +1149,18 @@ def _print_rota(rota: models.Rota) -> None:
         str(len(rota.travel_legs)),
         f"{rota.solve_seconds:.2f}",
     )
-    out.print(table)
+    _stdout().print(table)
 
 
 def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: Settings) -> None:
+    from rich.table import Table
+
     table = Table(title="Plannings publiés")
     for column in ("Semaine", "Solveur", "Statut", "Objectif", "Borne", "Affect.", "Trajets"):
         table.add_column(column)
     for item in summary:
         table.add_row(*item["row"])
-    out.print(table)
+    _stdout().print(table)
     if summary:
         minutes = Table(title=f"Minutes par cabinet, semaine {summary[0]['week']}")
         minutes.add_column("Contrat")
@@ -1115,14 +1169,14 @@ def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: S
         for contract, per in sorted(summary[0]["minutes"].items()):
             for cabinet, value in sorted(per.items()):
                 minutes.add_row(contract, cabinet, str(value))
-        out.print(minutes)
-    out.print(f"{len(summary) + len(files)} fichiers écrits sous {settings.output_dir}/ :")
+        _stdout().print(minutes)
+    _stdout().print(f"{len(summary) + len(files)} fichiers écrits sous {settings.output_dir}/ :")
     for item in summary:
-        out.print(f"  {item['path']}", highlight=False)
+        _stdout().print(f"  {item['path']}", highlight=False)
     for path in files:
-        out.print(f"  {path}", highlight=False)
-    out.print(f"Base de données : {_safe_url(settings.database_url)}", highlight=False)
-    out.print(
+        _stdout().print(f"  {path}", highlight=False)
+    _stdout().print(f"Base de données : {_safe_url(settings.database_url)}", highlight=False)
+    _stdout().print(
         "Pour démarrer le serveur : .venv/bin/partagenda serve (puis http://127.0.0.1:8000/)",
         highlight=False,
         soft_wrap=True,  # one line to copy, even when the output is not a terminal
@@ -1131,6 +1185,8 @@ def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: S
 
 def _migrate(settings: Settings) -> None:
     """Bring the database to the latest schema, once it answers."""
+    from scheduler.migrations import upgrade_to_head
+
     _engine(settings, migrated=False).dispose()
     upgrade_to_head(settings.database_url)
 

@@ -29,8 +29,8 @@ MINUTES_PER_DAY = 1440
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 BASIS_POINTS = 10_000
 # The years the service can plan, for the API, the command line and the instance files alike:
-# `holidays` knows their public holidays, and the date arithmetic of plans, feeds and reports
-# (a week on, a quarter back) stays far from `date`'s limits.
+# the public-holiday table (solver/data) covers them, and the date arithmetic of plans, feeds and
+# reports (a week on, a quarter back) stays far from `date`'s limits.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
 MAX_NAME_LENGTH = 200

@@ -6,19 +6,33 @@ Rule encoded: a cabinet is closed on the public holidays of its département (ID
 the collectivity) keeps the national list: the law of 30 June 1983 on the commemoration of the
 abolition of slavery names the overseas départements, not it. Without a département, the
 national list applies.
+
+The dates and their French names are the `holidays` package's, written for every plannable year
+(`solver.model.FIRST_YEAR` to `LAST_YEAR`) into `data/public_holidays_fr.json` by
+`scripts/public_holidays_table.py`: looking up France in that package imports the holidays of
+every country it knows, a quarter of a second at each start, longer than a small plan takes to
+solve. tests/solver/test_public_holidays.py compares the table with the package, so an upgrade
+that moves a date fails there until the table is written again.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from functools import lru_cache
+from functools import cache
+from pathlib import Path
 
-import holidays
+from solver.model import FIRST_YEAR, LAST_YEAR
+
+TABLE = Path(__file__).with_name("data") / "public_holidays_fr.json"
 
 # The holidays package names Alsace (67, 68) by its collectivity, the CeA, and
 # Saint-Pierre-et-Miquelon by its ISO code.
 _SUBDIVISION_BY_DEPARTMENT = {"57": "57", "67": "6AE", "68": "6AE", "975": "PM"}
 _OVERSEAS = {"971", "972", "973", "974", "976"}
+SUBDIVISIONS = frozenset(_SUBDIVISION_BY_DEPARTMENT.values()) | _OVERSEAS
+"""The holidays-package subdivisions whose list differs from, or may one day differ from, the
+national one: the table has a section for each."""
 
 
 def subdivision(department: str | None) -> str | None:
@@ -30,17 +44,27 @@ def subdivision(department: str | None) -> str | None:
     return _SUBDIVISION_BY_DEPARTMENT.get(department)
 
 
-@lru_cache(maxsize=256)
-def _holidays(year: int, department: str | None) -> dict[date, str]:
-    calendar = holidays.country_holidays(
-        "FR", years=year, subdiv=subdivision(department), language="fr"
-    )
-    return dict(calendar.items())
+@cache
+def _calendars() -> dict[str | None, dict[date, str]]:
+    """Each subdivision's holidays by date (None: the national list), read once from the table.
+
+    The table keeps the national list whole and, for each subdivision, only the days it adds or
+    names otherwise (an overseas day that falls on Ascension carries both names)."""
+    document = json.loads(TABLE.read_text(encoding="utf-8"))
+    national = {date.fromisoformat(day): name for day, name in document["national"].items()}
+    calendars: dict[str | None, dict[date, str]] = {None: national}
+    for code, days in document["subdivisions"].items():
+        calendars[code] = national | {date.fromisoformat(d): name for d, name in days.items()}
+    return calendars
 
 
 def public_holiday(day: date, department: str | None) -> str | None:
-    """The French name of the public holiday on `day` for the département, or None."""
-    return _holidays(day.year, department).get(day)
+    """The French name of the public holiday on `day` for the département, or None.
+
+    Raises ValueError for a day outside the plannable years, which the table does not cover."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{day}: public holidays are known from {FIRST_YEAR} to {LAST_YEAR} only")
+    return _calendars()[subdivision(department)].get(day)
 
 
 def is_known_department(department: str) -> bool:

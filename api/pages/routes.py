@@ -280,9 +280,7 @@ def _run_context(run: models.PlanRun) -> dict[str, Any]:
     active = run.state in (models.RunState.QUEUED, models.RunState.RUNNING)
     limit = max(run.time_limit_s, 0.1)
     value = limit if run.state is models.RunState.SUCCEEDED else min(run.elapsed_seconds, limit)
-    gap = None
-    if run.best_objective is not None and run.bound is not None and run.best_objective:
-        gap = abs(run.best_objective - run.bound) / abs(run.best_objective)
+    gap = views.solver_gap(run.best_objective, run.bound)
     return {
         "run": run,
         "active": active,
@@ -293,7 +291,7 @@ def _run_context(run: models.PlanRun) -> dict[str, Any]:
         "limit": views.fr_number(run.time_limit_s, 0),
         "objective": views.fr_number(run.best_objective),
         "bound": views.fr_number(run.bound),
-        "gap": views.fr_percent(gap, 1) if gap is not None else "—",
+        "gap": views.fr_gap(gap) if gap is not None else "—",
         "week": run.period_start,
     }
 

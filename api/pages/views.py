@@ -113,6 +113,39 @@ def fr_number(value: Decimal | int | float | None, places: int = 0) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+def solver_gap(objective: int | None, bound: int | None) -> float | None:
+    """How much better than the plan the best one could still be, at most: (objective − bound)
+    / max(objective, 1), as CP-SAT reckons its gap; None when the solver gave no figure."""
+    if objective is None or bound is None:
+        return None
+    return (objective - bound) / max(objective, 1)
+
+
+def fr_gap(gap: float) -> str:
+    """A gap as a percentage to one decimal: `1,2 %`; `< 0,1 %` for one that is not zero but
+    would read as zero, so that only a gap of zero shows as `0,0 %`."""
+    shown = fr_percent(gap, 1)
+    if gap > 0 and shown == fr_percent(0, 1):
+        return "<\u00a0" + fr_percent(0.001, 1)
+    return shown
+
+
+def solver_summary(solver_status: str, objective: int | None, bound: int | None) -> str:
+    """The solver's verdict on a plan: its status, objective, bound and the gap between them,
+    `optimal (prouvé)` instead of the gap when the solver proved the plan the best one."""
+    gap = solver_gap(objective, bound)
+    proven = solver_status == "optimal" and gap == 0
+    status = "optimal (prouvé)" if proven else SOLVER_STATUS_FR.get(solver_status, solver_status)
+    parts = [f"solveur : {status}"]
+    if objective is not None:
+        parts.append(f"objectif {fr_number(objective)}")
+    if bound is not None:
+        parts.append(f"borne {fr_number(bound)}")
+    if gap is not None and not proven:
+        parts.append(f"écart à la borne : {fr_gap(gap)}")
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class CabinetStyle:
     """A cabinet's name, short name and colours in the grid and its legend."""

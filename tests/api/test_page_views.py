@@ -1,6 +1,8 @@
 """French formatting on the pages: hours with a decimal comma, and signed differences that never
 show a sign on a value that rounds to zero; the contract dashboard's hours chart shows the hours of
-the weeks to come as planned, never as delivered, and each status says what it is read from."""
+the weeks to come as planned, never as delivered, and each status says what it is read from; a
+plan's gap to the solver's bound is (objective − bound) / max(objective, 1), shown to one decimal,
+never as zero unless it is, and "optimal (prouvé)" only for an optimal status at a gap of zero."""
 
 from __future__ import annotations
 
@@ -8,7 +10,16 @@ from datetime import date
 
 import pytest
 
-from api.pages.views import fr_hours, fr_signed_hours, hours_chart, status_label, week_delivered
+from api.pages.views import (
+    fr_gap,
+    fr_hours,
+    fr_signed_hours,
+    hours_chart,
+    solver_gap,
+    solver_summary,
+    status_label,
+    week_delivered,
+)
 from scheduler.contribution import contract_figures
 from tests.scheduler.test_contribution import base_contract
 
@@ -56,3 +67,84 @@ def test_status_label_names_the_projection() -> None:
     assert status_label(figures.progress) == (
         "à risque (projection à l’échéance\u00a0: 93,6\u202f%)"
     )
+
+
+@pytest.mark.parametrize(
+    ("objective", "bound", "gap"),
+    [
+        (1215, 1200, 15 / 1215),
+        (1200, 1200, 0.0),
+        (0, 0, 0.0),
+        (1, 0, 1.0),  # the denominator is never below 1
+        (None, 1200, None),
+        (1200, None, None),
+    ],
+)
+def test_solver_gap(objective: int | None, bound: int | None, gap: float | None) -> None:
+    assert solver_gap(objective, bound) == gap
+
+
+@pytest.mark.parametrize(
+    ("gap", "shown"),
+    [
+        (0.0, "0,0\u00a0%"),
+        (0.00001, "<\u00a00,1\u00a0%"),
+        (0.0005, "<\u00a00,1\u00a0%"),  # 0,05 % rounds to 0,0 %: not zero, so not shown as zero
+        (0.00051, "0,1\u00a0%"),
+        (0.001, "0,1\u00a0%"),
+        (15 / 1215, "1,2\u00a0%"),
+    ],
+)
+def test_fr_gap_shows_zero_only_for_zero(gap: float, shown: str) -> None:
+    assert fr_gap(gap) == shown
+
+
+@pytest.mark.parametrize(
+    ("status", "objective", "bound", "shown"),
+    [
+        (
+            "optimal",
+            1200,
+            1200,
+            "solveur : optimal (prouvé), objectif 1\u202f200, borne 1\u202f200",
+        ),
+        ("optimal", 0, 0, "solveur : optimal (prouvé), objectif 0, borne 0"),
+        (
+            "optimal",
+            1000,
+            999,
+            "solveur : optimal, objectif 1\u202f000, borne 999, écart à la borne : 0,1\u00a0%",
+        ),
+        (
+            "feasible",
+            1200,
+            1200,
+            (
+                "solveur : réalisable, objectif 1\u202f200, borne 1\u202f200, "
+                "écart à la borne : 0,0\u00a0%"
+            ),
+        ),
+        (
+            "feasible",
+            1215,
+            1200,
+            (
+                "solveur : réalisable, objectif 1\u202f215, borne 1\u202f200, "
+                "écart à la borne : 1,2\u00a0%"
+            ),
+        ),
+        ("infeasible", None, None, "solveur : impossible"),
+        ("feasible", 1215, None, "solveur : réalisable, objectif 1\u202f215"),
+    ],
+    ids=[
+        "proven",
+        "proven-at-zero",
+        "optimal-with-gap",
+        "zero-not-optimal",
+        "gap",
+        "none",
+        "no-bound",
+    ],
+)
+def test_solver_summary(status: str, objective: int | None, bound: int | None, shown: str) -> None:
+    assert solver_summary(status, objective, bound) == shown

@@ -1,11 +1,16 @@
 """The web pages: each renders for its role, sends a signed-out visitor to sign-in, refuses the
-other roles, and every POST form needs the CSRF token of the visitor's cookie."""
+other roles, and every POST form needs the CSRF token of the visitor's cookie; the week page
+shows the rota's solver status with its objective, bound and gap to the bound."""
 
 from __future__ import annotations
 
+import html
+import re
 import warnings
+from datetime import date
 
 import pytest
+from sqlalchemy.orm import Session
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -230,3 +235,49 @@ def test_error_pages_keep_the_page_reason_and_never_link_off_site(
     assert back.status_code == 404
     assert 'href="/controle"' in back.text
     assert "Cette adresse ne correspond à aucune page" in back.text
+
+
+@pytest.mark.parametrize(
+    ("status", "objective", "bound", "shown"),
+    [
+        ("optimal", 0, 0, "(solveur : optimal (prouvé), objectif 0, borne 0)"),
+        (
+            "feasible",
+            1215,
+            1200,
+            (
+                "(solveur : réalisable, objectif 1\u202f215, borne 1\u202f200, "
+                "écart à la borne : 1,2\u00a0%)"
+            ),
+        ),
+    ],
+    ids=["proven-at-zero", "gap"],
+)
+def test_week_page_shows_the_bound_and_the_gap(
+    web: TestClient,
+    world: World,
+    session: Session,
+    status: str,
+    objective: int,
+    bound: int,
+    shown: str,
+) -> None:
+    week = date(2026, 12, 7)
+    session.add(
+        models.Rota(
+            groupement_id=world.groupement.id,
+            period_start=week,
+            period_days=7,
+            revision=1,
+            solver_status=status,
+            objective=objective,
+            bound=bound,
+        )
+    )
+    session.flush()
+    sign_in_as(web, world.users["coordinator"])
+    answer = web.get("/planning", params={"semaine": week.isoformat()})
+    assert answer.status_code == 200, answer.text
+    summary = re.search(r'<span class="muted small" id="solver-summary">(.*?)</span>', answer.text)
+    assert summary is not None, answer.text
+    assert html.unescape(summary[1]) == shown

@@ -3,15 +3,21 @@
 Rule under test: a cabinet is closed on the public holidays of its département: the national list,
 plus Good Friday and St Stephen's Day in Moselle (57) and Alsace (67, 68), and the abolition of
 slavery in each overseas département on its own date (not in Saint-Pierre-et-Miquelon, 975); the département codes known.
+The table the planner reads is the holidays package's, for every plannable year and no other.
 """
 
 from __future__ import annotations
 
+import json
+import runpy
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from solver.public_holidays import is_known_department, public_holiday, subdivision
+from solver.public_holidays import TABLE, is_known_department, public_holiday, subdivision
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.mark.parametrize(
@@ -85,3 +91,37 @@ def test_public_holiday_names_by_departement(
 )
 def test_known_departements(department: str, known: bool) -> None:
     assert is_known_department(department) is known
+
+
+def test_table_is_the_holidays_package_for_every_plannable_year() -> None:
+    build = runpy.run_path(str(ROOT / "scripts" / "public_holidays_table.py"))["build"]
+    written = json.loads(TABLE.read_text(encoding="utf-8"))
+    assert written == build(), (
+        "solver/data/public_holidays_fr.json differs from the holidays package: "
+        "run scripts/public_holidays_table.py"
+    )
+
+
+@pytest.mark.parametrize(
+    ("on", "department", "name"),
+    [
+        (date(2000, 1, 1), None, "Jour de l'an"),
+        (date(2000, 1, 3), None, None),
+        (date(2099, 12, 25), None, "Noël"),
+        (date(2099, 12, 26), "57", "Saint-Étienne"),
+        (date(2099, 12, 24), "57", None),
+        # An overseas day that falls on a national one carries both names.
+        (date(2049, 5, 27), "971", "Abolition de l'esclavage; Ascension"),
+        (date(2049, 5, 27), None, "Ascension"),
+    ],
+)
+def test_public_holiday_at_the_first_and_last_plannable_years(
+    on: date, department: str | None, name: str | None
+) -> None:
+    assert public_holiday(on, department) == name
+
+
+@pytest.mark.parametrize("on", [date(1999, 12, 31), date(2100, 1, 1)], ids=str)
+def test_public_holiday_outside_the_plannable_years_is_refused(on: date) -> None:
+    with pytest.raises(ValueError, match="2000 to 2099"):
+        public_holiday(on, None)
