@@ -361,8 +361,11 @@ def _plan_wrapped(
 ) -> bool:
     """The week's share targets laid end to end over its working days, an even load a day
     (McNaughton's wrap-around): a day holds the end of one cabinet's minutes and the start of the
-    next one's, joined by a break and the travel leg. False when it does not fit (a day with three
-    cabinets, a piece too short or too long, no time left at a cabinet)."""
+    next one's, joined by a break and the travel leg. A day that holds less (a Saturday morning)
+    takes what it holds and the others share the rest. The days are tried in a few orders (each
+    rotation, forwards and backwards), so that a cabinet the others filled on one day is met on
+    another; False when no order fits (a day with three cabinets, a piece too short or too long,
+    no time left at a cabinet)."""
     grain = data.instance.slot_minutes
     demands = [
         (k.id, cabinet, minutes)
@@ -377,10 +380,64 @@ def _plan_wrapped(
     if not free:
         return False
     demands.sort(key=lambda x: -x[2])
-    load = -(-total // len(free) // grain) * grain
-    days_plan = _wrap(demands, load, len(free))
-    if days_plan is None:
-        return False
+    orders = [free[r:] + free[:r] for r in range(len(free))]
+    orders += [list(reversed(o)) for o in orders]
+    for order in orders:
+        loads = _loads([_day_room(data, assistant, d) for d in order], total, grain)
+        if loads is None:
+            return False
+        days_plan = _wrap(demands, loads)
+        if days_plan is None:
+            continue
+        mine = {key: list(spans) for key, spans in busy.items()}
+        got: tuple[list[Assignment], list[Break], list[TravelLeg]] = ([], [], [])
+        if _place_days(data, assistant, order, days_plan, mine, *got):
+            busy.clear()
+            busy.update(mine)
+            assignments.extend(got[0])
+            breaks.extend(got[1])
+            travel.extend(got[2])
+            return True
+    return False
+
+
+def _day_room(data: PlanData, assistant: AssistantId, d: int) -> int:
+    """The most work a day can hold in one window (opening and availability, daily rules)."""
+    return max((_capacity(data, (o.start, o.end)) for o in data.options[(assistant, d)]), default=0)
+
+
+def _loads(rooms: Sequence[int], total: int, grain: int) -> list[int] | None:
+    """Each day's load: an even share of `total`, on the grain, no day above its room (the
+    others then take more); None when the rooms cannot hold it."""
+    loads = [0] * len(rooms)
+    left = total
+    open_days = sorted(range(len(rooms)), key=lambda i: rooms[i])
+    while open_days:
+        even = -(-left // len(open_days) // grain) * grain
+        i = open_days[0]
+        if rooms[i] < even:
+            loads[i] = rooms[i] // grain * grain
+            left -= loads[i]
+            open_days.pop(0)
+            continue
+        for i in open_days:
+            loads[i] = even
+        return loads
+    return None if left > 0 else loads
+
+
+def _place_days(
+    data: PlanData,
+    assistant: AssistantId,
+    free: Sequence[int],
+    days_plan: Sequence[Sequence[_Part]],
+    busy: Busy,
+    assignments: list[Assignment],
+    breaks: list[Break],
+    travel: list[TravelLeg],
+) -> bool:
+    """Each day's pieces placed in its windows: one at the start covering the most sessions, two
+    joined by a break and the travel leg (`_join`)."""
     tz = data.tz
     for d, pieces in zip(free, days_plan, strict=True):
         if not pieces:
@@ -432,22 +489,25 @@ _Part = tuple[ContractId, CabinetId, int]
 """Minutes of a contract at a cabinet on one day."""
 
 
-def _wrap(demands: Sequence[_Part], load: int, days: int) -> list[list[_Part]] | None:
-    """The demands laid end to end, `load` minutes a day; a piece shorter than the shortest the
-    planner writes joins its other half on the next day (or the day before). None when the
-    minutes do not fit the days."""
+def _wrap(demands: Sequence[_Part], loads: Sequence[int]) -> list[list[_Part]] | None:
+    """The demands laid end to end, `loads[i]` minutes on day i; a piece shorter than the
+    shortest the planner writes joins its other half on the next day (or the day before). None
+    when the minutes do not fit the days."""
+    days = len(loads)
     plan: list[list[list[int | str]]] = [[] for _ in range(days)]
-    k, room = 0, load
+    k = 0
+    room = loads[0] if loads else 0
     for contract, cabinet, minutes in demands:
         while minutes > 0:
+            while k < days and room == 0:
+                k += 1
+                room = loads[k] if k < days else 0
             if k >= days:
                 return None
             piece = min(minutes, room)
             plan[k].append([contract, cabinet, piece])
             minutes -= piece
             room -= piece
-            if room == 0:
-                k, room = k + 1, load
     for i, day in enumerate(plan):
         if len(day) == 2 and int(day[1][2]) < MIN_PIECE_MINUTES and i + 1 < days and plan[i + 1]:
             nxt = plan[i + 1][0]

@@ -1051,6 +1051,7 @@ def _solve_by_assistants(
         return max(left() / n, 0.05)
 
     last_floor: dict[int, int | None] = {}
+    overhead: dict[int, float] = {}
 
     def price(
         i: int, v: dict[coupled.SlotKey, int], budget: float | None = None
@@ -1059,18 +1060,23 @@ def _solve_by_assistants(
         if stopped or (should_stop is not None and should_stop()):
             stopped = True
             return None
-        if not deterministic and left() <= 0:
+        if not deterministic and left() <= overhead.get(i, 0.0):
             return None  # listing her days alone would overrun the time limit
         sub = coupling.subs[i]
         prices = coupling.prices(i, v)
+        began = time.perf_counter()
+        allowed = share() if budget is None else budget
         search = _search_days(
             sub.data,
-            budget=share() if budget is None else budget,
+            budget=allowed,
             deterministic=deterministic,
             should_stop=should_stop,
             prices=prices,
             memo=memos[i],
         )
+        # What her search takes beyond its budget (listing her days, building the master): a
+        # search is not started when less than that is left.
+        overhead[i] = max(overhead.get(i, 0.0), time.perf_counter() - began - allowed)
         stopped = stopped or search.run.stopped
         last_floor[i] = search.floor
         if search.run.best is None:
@@ -1245,6 +1251,9 @@ _SWEEP_SHARE = 0.4
 """Share of a part's budget kept for the multiplier rounds (and their bound) after the sweeps."""
 _FIRST_S = 1.0
 """Budget of one assistant's exact search when the constructive first rota does not fit her."""
+_ALONE_S = 4.0
+"""Budget of the exact search of an assistant the constructive rota does not fit even alone:
+without her plan there is no first rota at all."""
 _QUICK_S = 0.1
 """Budget of each assistant's search for the first bound: its LP bound is listed before any
 search, the search itself only proves the small ones."""
@@ -1283,57 +1292,81 @@ def _in_turn(
     deterministic: bool,
 ) -> list[coupled.Plan] | None:
     """A first plan of every assistant, planned one after another in the times the earlier ones
-    left: by the constructive rota (`greedy.plan_assistant`) where it fits, else exactly with the
-    slots the others filled up barred. An assistant who finds no room goes first and the others
-    are planned again, while `_FIRST_S` per assistant allows; None when no order worked."""
+    left, most crowded cabinets first (`greedy.by_contention`).
+
+    Those the constructive rota does not fit even alone are planned exactly first; the others by
+    the constructive rota (milliseconds each), in up to `greedy.RESTARTS` orders, the one who found
+    no room going first the next time; then, where it still misses, exactly, with the slots the
+    others filled up barred, while `_FIRST_S` per search allows. None when no order worked."""
     whole = build(instance)
     index = {sub.assistant: i for i, sub in enumerate(coupling.subs)}
     order = [index[a] for a in greedy.by_contention(whole)]
-    tries = 0
-    # The constructive rota alone first, in a few orders (milliseconds each).
-    for _ in range(greedy.RESTARTS):
+
+    def exactly(
+        i: int, before: Iterable[coupled.Plan], seconds: float = _FIRST_S
+    ) -> coupled.Plan | None:
+        v = _marginal(coupling, i, before)
+        got = price(i, v, budget=seconds if deterministic else max(min(seconds, left()), 0.05))
+        if got is None or any(v.get(k) == -coupled.BLOCKED for k in got[0].present):
+            return None
+        return got[0]
+
+    def constructed(i: int, busy: greedy.Busy) -> coupled.Plan | None:
+        built = greedy.plan_assistant(whole, coupling.subs[i].assistant, busy)
+        if built is None:
+            return None
+        rota = Rota(
+            Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
+        )
+        return coupling.built(i, rota)
+
+    def seeded(plans: Iterable[coupled.Plan]) -> greedy.Busy:
         busy: greedy.Busy = {}
-        found: list[coupled.Plan] = []
-        for i in order:
-            built = greedy.plan_assistant(whole, coupling.subs[i].assistant, busy)
-            if built is None:
-                order.remove(i)
-                order.insert(0, i)
-                break
-            rota = Rota(
-                Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
-            )
-            found.append(coupling.built(i, rota))
-        else:
-            return sorted(found, key=lambda p: p.sub)
-    while tries < _RESTARTS and (deterministic or left() > 0):
-        tries += 1
-        busy = {}
-        plans: list[coupled.Plan | None] = [None] * len(coupling.subs)
-        failed = None
-        for i in order:
-            sub = coupling.subs[i]
-            v = _marginal(coupling, i, (p for p in plans if p is not None))
-            built = greedy.plan_assistant(whole, sub.assistant, busy)
-            if built is not None:
-                rota = Rota(
-                    Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
-                )
-                plans[i] = coupling.built(i, rota)
-                continue
-            got = price(
-                i, v, budget=_FIRST_S if deterministic else max(min(_FIRST_S, left()), 0.05)
-            )
-            if got is None or any(v.get(k) == -coupled.BLOCKED for k in got[0].present):
-                failed = i
-                break
-            plans[i] = got[0]
-            for c, d, lo, hi in got[0].rota.presence:
+        for plan in plans:
+            for c, d, lo, hi in plan.rota.presence:
                 busy.setdefault((c, d), []).append((lo, hi))
-        if failed is None:
-            return [p for p in plans if p is not None]
-        order.remove(failed)
-        order.insert(0, failed)
+        return busy
+
+    first: dict[int, coupled.Plan] = {}
+    for i in [
+        i for i in order if greedy.plan_assistant(whole, coupling.subs[i].assistant, {}) is None
+    ]:
+        plan = exactly(i, first.values(), _ALONE_S)
+        if plan is None:
+            return None
+        first[i] = plan
+    rest = [i for i in order if i not in first]
+    for _ in range(greedy.RESTARTS):
+        busy = seeded(first.values())
+        found = dict(first)
+        for i in rest:
+            plan = constructed(i, busy)
+            if plan is None:
+                rest.remove(i)
+                rest.insert(0, i)
+                break
+            found[i] = plan
+        else:
+            return [found[i] for i in range(len(coupling.subs))]
+    for _ in range(_RESTARTS):
+        if not deterministic and left() <= 0:
+            break
+        busy = seeded(first.values())
+        found = dict(first)
+        for i in rest:
+            plan = constructed(i, busy)
+            if plan is None:
+                plan = exactly(i, found.values())
+                if plan is None:
+                    rest.remove(i)
+                    rest.insert(0, i)
+                    break
+                busy = seeded(found.values())
+                for c, d, lo, hi in plan.rota.presence:
+                    busy.setdefault((c, d), []).append((lo, hi))
+            found[i] = plan
+        else:
+            return [found[i] for i in range(len(coupling.subs))]
     return None
 
 
