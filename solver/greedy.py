@@ -133,21 +133,65 @@ def plan_assistant(
     breaks: list[Break] = []
     travel: list[TravelLeg] = []
     mine: Busy = {key: list(spans) for key, spans in busy.items()}
+    weights = data.instance.weights
     for week in data.weeks:
-        kept = {key: list(spans) for key, spans in mine.items()}
-        n_a, n_b = len(assignments), len(breaks)
-        if _plan_week(data, assistant, week.index, week.days, mine, assignments, breaks):
-            continue
-        # One cabinet a day does not fit: the week's shares laid end to end over its days.
-        mine = kept
-        del assignments[n_a:], breaks[n_b:]
-        if not _plan_wrapped(
-            data, assistant, week.index, week.days, mine, assignments, breaks, travel
-        ):
+        # One cabinet a day (the excess of a share, within the tolerance, may go to another
+        # cabinet), or the shares laid end to end (two cabinets a day, joined by travel): the one
+        # that fits, the cheaper when both do.
+        one: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] | None = None
+        ones: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] = (
+            _copy(mine),
+            [],
+            [],
+            [],
+        )
+        if _plan_week(data, assistant, week.index, week.days, ones[0], ones[1], ones[2]):
+            one = ones
+        cost_one = weights.share_deviation * _deviation(data, assistant, week.index, ones[1])
+        wrapped: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] | None = None
+        if one is None or cost_one > 0:
+            wraps: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] = (
+                _copy(mine),
+                [],
+                [],
+                [],
+            )
+            if _plan_wrapped(data, assistant, week.index, week.days, *wraps):
+                wrapped = wraps
+        if wrapped is not None and one is not None:
+            cost_wrapped = sum(
+                weights.travel_minutes * leg.minutes + weights.site_changes for leg in wrapped[3]
+            )
+            if cost_one <= cost_wrapped:
+                wrapped = None
+        chosen = wrapped or one
+        if chosen is None:
             return None
+        mine = chosen[0]
+        assignments.extend(chosen[1])
+        breaks.extend(chosen[2])
+        travel.extend(chosen[3])
     busy.clear()
     busy.update(mine)
     return assignments, breaks, travel
+
+
+def _copy(busy: Busy) -> Busy:
+    return {key: list(spans) for key, spans in busy.items()}
+
+
+def _deviation(
+    data: PlanData, assistant: AssistantId, week: int, assignments: Sequence[Assignment]
+) -> int:
+    """Minutes off each share target of the week, summed (the excess moved within the tolerance)."""
+    got: dict[tuple[ContractId, CabinetId], int] = {}
+    for a in assignments:
+        got[(a.contract, a.cabinet)] = got.get((a.contract, a.cabinet), 0) + a.minutes
+    return sum(
+        abs(got.get((k.id, c), 0) - data.share_targets.get((k.id, week, c), 0))
+        for k in data.contracts_of[assistant]
+        for c in k.shares
+    )
 
 
 def full_times(spans: Sequence[Window], places: int) -> list[Window]:

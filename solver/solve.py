@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from solver import coupled, greedy, patterns
+from solver import coupled, greedy, patterns, slot_bound
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
 from solver.constraints.data import PlanData, Week, at, build, leave_windows
@@ -1121,22 +1121,40 @@ def _solve_by_assistants(
     for plan in current:
         add(plan)
     pick()
+    # Multipliers of the shared slots: by default an even split of each slot's value between
+    # those who may fill it; better, the prices of the slot relaxation (`slot_bound`), whose
+    # optimum is also a bound at once.
+    cover: dict[coupled.SlotKey, float] = {
+        k: s.value / len(s.able) for k, s in coupling.shared.items() if s.value > 0
+    }
+    crowd: dict[coupled.SlotKey, float] = {}
     if not deterministic:
-        # A bound at once: each assistant's floor (the LP bound of her day-pattern master, or her
-        # optimum when proven in `_QUICK_S`) at an even split of each shared slot's value.
-        even = {k: round(s.value / len(s.able)) for k, s in coupling.shared.items() if s.value > 0}
+        relaxed = slot_bound.slot_bound(build(instance)) if left() > 0 else None
+        if relaxed is not None:
+            cover = {k: min(relaxed.cover.get(k, 0.0), coupling.shared[k].value) for k in cover}
+            crowd = {
+                k: min(relaxed.crowd[k], coupling.crowding)
+                for k, s in coupling.shared.items()
+                if s.crowded and relaxed.crowd.get(k, 0.0) > 0
+            }
+            bound = max(bound, relaxed.bound)
+        # Each assistant's floor at those prices (the LP bound of her day-pattern master, or
+        # her optimum when proven in `_QUICK_S`): the Lagrangian bound.
+        mu = {k: round(x) for k, x in cover.items()}
+        rho = {k: round(x) for k, x in crowd.items()}
+        v0 = {k: mu.get(k, 0) - rho.get(k, 0) for k in mu.keys() | rho.keys()}
         quick: list[int] = []
         for i in range(n):
-            got = price(i, even, budget=min(_QUICK_S, max(left(), 0.0)))
+            got = price(i, v0, budget=min(_QUICK_S, max(left(), 0.0)))
             if got is not None:
                 add(got[0])
             if (floor := last_floor.pop(i, None)) is None:
                 break
             quick.append(floor)
         if len(quick) == n:
-            bound = max(bound, coupled.lagrangian_bound(coupling, quick, even, {}))
-            if progress is not None and best is not None:
-                progress(Progress(best[0], bound, time.perf_counter() - origin, part, parts))
+            bound = max(bound, coupled.lagrangian_bound(coupling, quick, mu, rho))
+        if progress is not None and best is not None:
+            progress(Progress(best[0], bound, time.perf_counter() - origin, part, parts))
         pick()
     order = _sweep_order(coupling)
 
@@ -1166,12 +1184,7 @@ def _solve_by_assistants(
         if left() < budget * _SWEEP_SHARE:
             break
     pick()
-    # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective), from
-    # an even split of each slot's value between those who may fill it.
-    cover: dict[coupled.SlotKey, float] = {
-        k: s.value / len(s.able) for k, s in coupling.shared.items() if s.value > 0
-    }
-    crowd: dict[coupled.SlotKey, float] = {}
+    # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective).
     step = _STEP
     stalled = 0
     rounds = 0
