@@ -892,6 +892,7 @@ def _search_days(
     on_best: Callable[[int, int | None], None] | None = None,
     prices: patterns.Prices | None = None,
     memo: patterns.DayMemo | None = None,
+    start: patterns.PatternRota | None = None,
 ) -> _DaySearch:
     """Search one assistant's rota with the day-pattern model, slots priced by `prices` if given
     (days listed before kept in `memo`, when given, for the next search).
@@ -917,7 +918,7 @@ def _search_days(
         deterministic=deterministic,
         should_stop=should_stop,
         on_best=on_best,
-        hint=weekly[1] if weekly else None,
+        hint=weekly[1] if weekly else (_columns_of(data, master, start) if start else None),
         floor=weekly[0] if weekly else None,
     )
     if horizon is not None and weekly is not None and run.best is not None and not run.proven:
@@ -929,6 +930,27 @@ def _search_days(
         weekly = (floor, weekly[1])
         run.proven = floor >= run.best[0]
     return _DaySearch(master, run, weekly)
+
+
+def _columns_of(
+    data: PlanData, master: patterns.Master, rota: patterns.PatternRota
+) -> list[int] | None:
+    """The master's columns that give each day of a rota its minutes at each cabinet (the
+    cheapest where several do): a start for the search, so that it begins from that rota rather
+    than from nothing. None when some day of the rota has no such column."""
+    wanted: dict[int, dict[tuple[ContractId, CabinetId], int]] = {}
+    for a in rota.assignments:
+        d = (a.start.date() - data.dates[0]).days
+        day = wanted.setdefault(d, {})
+        day[(a.contract, a.cabinet)] = day.get((a.contract, a.cabinet), 0) + a.minutes
+    keys = {d: tuple(sorted((k, c, m) for (k, c), m in day.items())) for d, day in wanted.items()}
+    chosen: dict[int, tuple[int, int]] = {}
+    for j, (d, column) in enumerate(master.columns):
+        if keys.get(d) == column.minutes and (d not in chosen or column.cost < chosen[d][1]):
+            chosen[d] = (j, column.cost)
+    if len(chosen) != len(keys):
+        return None
+    return [j for j, _ in chosen.values()]
 
 
 def _solve_by_days(
@@ -1047,14 +1069,17 @@ def _solve_by_assistants(
 
     def share() -> float:
         if deterministic:
-            return budget / (n * (_COUPLED_ROUNDS + 1))
+            return budget * _SWEEP_SHARE / (n * (_COUPLED_ROUNDS + 1))
         return max(left() / n, 0.05)
 
     last_floor: dict[int, int | None] = {}
     overhead: dict[int, float] = {}
 
     def price(
-        i: int, v: dict[coupled.SlotKey, int], budget: float | None = None
+        i: int,
+        v: dict[coupled.SlotKey, int],
+        budget: float | None = None,
+        start: coupled.Plan | None = None,
     ) -> tuple[coupled.Plan, int | None] | None:
         nonlocal stopped
         if stopped or (should_stop is not None and should_stop()):
@@ -1073,6 +1098,7 @@ def _solve_by_assistants(
             should_stop=should_stop,
             prices=prices,
             memo=memos[i],
+            start=start.rota if start is not None else None,
         )
         # What her search takes beyond its budget (listing her days, building the master): a
         # search is not started when less than that is left.
@@ -1128,8 +1154,8 @@ def _solve_by_assistants(
         k: s.value / len(s.able) for k, s in coupling.shared.items() if s.value > 0
     }
     crowd: dict[coupled.SlotKey, float] = {}
-    if not deterministic:
-        relaxed = slot_bound.slot_bound(build(instance)) if left() > 0 else None
+    if deterministic or left() > 0:
+        relaxed = slot_bound.slot_bound(build(instance))
         if relaxed is not None:
             cover = {k: min(relaxed.cover.get(k, 0.0), coupling.shared[k].value) for k in cover}
             crowd = {
@@ -1145,7 +1171,9 @@ def _solve_by_assistants(
         v0 = {k: mu.get(k, 0) - rho.get(k, 0) for k in mu.keys() | rho.keys()}
         quick: list[int] = []
         for i in range(n):
-            got = price(i, v0, budget=min(_QUICK_S, max(left(), 0.0)))
+            got = price(
+                i, v0, budget=_QUICK_S if deterministic else min(_QUICK_S, max(left(), 0.0))
+            )
             if got is not None:
                 add(got[0])
             if (floor := last_floor.pop(i, None)) is None:
@@ -1162,10 +1190,18 @@ def _solve_by_assistants(
         """Each assistant planned against the others' plans; True when some plan got better."""
         better = False
         for i in order:
-            if left() <= 0 or stopped:
+            if stopped or (not deterministic and left() <= 0):
                 break
             v = _marginal(coupling, i, (p for j, p in enumerate(current) if j != i))
-            got = price(i, v, budget=max(min(share() * 2, left()), 0.05))
+            got = price(
+                i,
+                v,
+                budget=budget * (1 - _SWEEP_SHARE) / (n * _SWEEPS)
+                if deterministic
+                else max(min(share() * 2, left()), 0.05),
+                start=current[i],
+            )
+
             if got is None:
                 continue
             plan = got[0]
@@ -1176,12 +1212,14 @@ def _solve_by_assistants(
         return better
 
     improving = True
-    while improving and not stopped and left() > 0 and not deterministic:
+    sweeps = 0
+    while improving and not stopped and (sweeps < _SWEEPS if deterministic else left() > 0):
+        sweeps += 1
         improving = sweep()
         pick()
         if best is not None:
             current = [plans[j] for j in sorted(best[1], key=lambda j: plans[j].sub)]
-        if left() < budget * _SWEEP_SHARE:
+        if not deterministic and left() < budget * _SWEEP_SHARE:
             break
     pick()
     # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective).
@@ -1261,7 +1299,10 @@ def _solve_by_assistants(
 
 
 _SWEEP_SHARE = 0.4
-"""Share of a part's budget kept for the multiplier rounds (and their bound) after the sweeps."""
+"""Share of a part's budget kept for the multiplier rounds (and their bound) after the sweeps
+(in deterministic mode, the sweeps have the rest)."""
+_SWEEPS = 3
+"""Sweeps in deterministic mode."""
 _FIRST_S = 1.0
 """Budget of one assistant's exact search when the constructive first rota does not fit her."""
 _ALONE_S = 4.0
