@@ -133,21 +133,65 @@ def plan_assistant(
     breaks: list[Break] = []
     travel: list[TravelLeg] = []
     mine: Busy = {key: list(spans) for key, spans in busy.items()}
+    weights = data.instance.weights
     for week in data.weeks:
-        kept = {key: list(spans) for key, spans in mine.items()}
-        n_a, n_b = len(assignments), len(breaks)
-        if _plan_week(data, assistant, week.index, week.days, mine, assignments, breaks):
-            continue
-        # One cabinet a day does not fit: the week's shares laid end to end over its days.
-        mine = kept
-        del assignments[n_a:], breaks[n_b:]
-        if not _plan_wrapped(
-            data, assistant, week.index, week.days, mine, assignments, breaks, travel
-        ):
+        # One cabinet a day (the excess of a share, within the tolerance, may go to another
+        # cabinet), or the shares laid end to end (two cabinets a day, joined by travel): the one
+        # that fits, the cheaper when both do.
+        one: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] | None = None
+        ones: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] = (
+            _copy(mine),
+            [],
+            [],
+            [],
+        )
+        if _plan_week(data, assistant, week.index, week.days, ones[0], ones[1], ones[2]):
+            one = ones
+        cost_one = weights.share_deviation * _deviation(data, assistant, week.index, ones[1])
+        wrapped: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] | None = None
+        if one is None or cost_one > 0:
+            wraps: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] = (
+                _copy(mine),
+                [],
+                [],
+                [],
+            )
+            if _plan_wrapped(data, assistant, week.index, week.days, *wraps):
+                wrapped = wraps
+        if wrapped is not None and one is not None:
+            cost_wrapped = sum(
+                weights.travel_minutes * leg.minutes + weights.site_changes for leg in wrapped[3]
+            )
+            if cost_one <= cost_wrapped:
+                wrapped = None
+        chosen = wrapped or one
+        if chosen is None:
             return None
+        mine = chosen[0]
+        assignments.extend(chosen[1])
+        breaks.extend(chosen[2])
+        travel.extend(chosen[3])
     busy.clear()
     busy.update(mine)
     return assignments, breaks, travel
+
+
+def _copy(busy: Busy) -> Busy:
+    return {key: list(spans) for key, spans in busy.items()}
+
+
+def _deviation(
+    data: PlanData, assistant: AssistantId, week: int, assignments: Sequence[Assignment]
+) -> int:
+    """Minutes off each share target of the week, summed (the excess moved within the tolerance)."""
+    got: dict[tuple[ContractId, CabinetId], int] = {}
+    for a in assignments:
+        got[(a.contract, a.cabinet)] = got.get((a.contract, a.cabinet), 0) + a.minutes
+    return sum(
+        abs(got.get((k.id, c), 0) - data.share_targets.get((k.id, week, c), 0))
+        for k in data.contracts_of[assistant]
+        for c in k.shares
+    )
 
 
 def full_times(spans: Sequence[Window], places: int) -> list[Window]:
@@ -361,8 +405,11 @@ def _plan_wrapped(
 ) -> bool:
     """The week's share targets laid end to end over its working days, an even load a day
     (McNaughton's wrap-around): a day holds the end of one cabinet's minutes and the start of the
-    next one's, joined by a break and the travel leg. False when it does not fit (a day with three
-    cabinets, a piece too short or too long, no time left at a cabinet)."""
+    next one's, joined by a break and the travel leg. A day that holds less (a Saturday morning)
+    takes what it holds and the others share the rest. The days are tried in a few orders (each
+    rotation, forwards and backwards), so that a cabinet the others filled on one day is met on
+    another; False when no order fits (a day with three cabinets, a piece too short or too long,
+    no time left at a cabinet)."""
     grain = data.instance.slot_minutes
     demands = [
         (k.id, cabinet, minutes)
@@ -377,10 +424,64 @@ def _plan_wrapped(
     if not free:
         return False
     demands.sort(key=lambda x: -x[2])
-    load = -(-total // len(free) // grain) * grain
-    days_plan = _wrap(demands, load, len(free))
-    if days_plan is None:
-        return False
+    orders = [free[r:] + free[:r] for r in range(len(free))]
+    orders += [list(reversed(o)) for o in orders]
+    for order in orders:
+        loads = _loads([_day_room(data, assistant, d) for d in order], total, grain)
+        if loads is None:
+            return False
+        days_plan = _wrap(demands, loads)
+        if days_plan is None:
+            continue
+        mine = {key: list(spans) for key, spans in busy.items()}
+        got: tuple[list[Assignment], list[Break], list[TravelLeg]] = ([], [], [])
+        if _place_days(data, assistant, order, days_plan, mine, *got):
+            busy.clear()
+            busy.update(mine)
+            assignments.extend(got[0])
+            breaks.extend(got[1])
+            travel.extend(got[2])
+            return True
+    return False
+
+
+def _day_room(data: PlanData, assistant: AssistantId, d: int) -> int:
+    """The most work a day can hold in one window (opening and availability, daily rules)."""
+    return max((_capacity(data, (o.start, o.end)) for o in data.options[(assistant, d)]), default=0)
+
+
+def _loads(rooms: Sequence[int], total: int, grain: int) -> list[int] | None:
+    """Each day's load: an even share of `total`, on the grain, no day above its room (the
+    others then take more); None when the rooms cannot hold it."""
+    loads = [0] * len(rooms)
+    left = total
+    open_days = sorted(range(len(rooms)), key=lambda i: rooms[i])
+    while open_days:
+        even = -(-left // len(open_days) // grain) * grain
+        i = open_days[0]
+        if rooms[i] < even:
+            loads[i] = rooms[i] // grain * grain
+            left -= loads[i]
+            open_days.pop(0)
+            continue
+        for i in open_days:
+            loads[i] = even
+        return loads
+    return None if left > 0 else loads
+
+
+def _place_days(
+    data: PlanData,
+    assistant: AssistantId,
+    free: Sequence[int],
+    days_plan: Sequence[Sequence[_Part]],
+    busy: Busy,
+    assignments: list[Assignment],
+    breaks: list[Break],
+    travel: list[TravelLeg],
+) -> bool:
+    """Each day's pieces placed in its windows: one at the start covering the most sessions, two
+    joined by a break and the travel leg (`_join`)."""
     tz = data.tz
     for d, pieces in zip(free, days_plan, strict=True):
         if not pieces:
@@ -432,22 +533,25 @@ _Part = tuple[ContractId, CabinetId, int]
 """Minutes of a contract at a cabinet on one day."""
 
 
-def _wrap(demands: Sequence[_Part], load: int, days: int) -> list[list[_Part]] | None:
-    """The demands laid end to end, `load` minutes a day; a piece shorter than the shortest the
-    planner writes joins its other half on the next day (or the day before). None when the
-    minutes do not fit the days."""
+def _wrap(demands: Sequence[_Part], loads: Sequence[int]) -> list[list[_Part]] | None:
+    """The demands laid end to end, `loads[i]` minutes on day i; a piece shorter than the
+    shortest the planner writes joins its other half on the next day (or the day before). None
+    when the minutes do not fit the days."""
+    days = len(loads)
     plan: list[list[list[int | str]]] = [[] for _ in range(days)]
-    k, room = 0, load
+    k = 0
+    room = loads[0] if loads else 0
     for contract, cabinet, minutes in demands:
         while minutes > 0:
+            while k < days and room == 0:
+                k += 1
+                room = loads[k] if k < days else 0
             if k >= days:
                 return None
             piece = min(minutes, room)
             plan[k].append([contract, cabinet, piece])
             minutes -= piece
             room -= piece
-            if room == 0:
-                k, room = k + 1, load
     for i, day in enumerate(plan):
         if len(day) == 2 and int(day[1][2]) < MIN_PIECE_MINUTES and i + 1 < days and plan[i + 1]:
             nxt = plan[i + 1][0]

@@ -39,7 +39,7 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from solver import coupled, greedy, patterns
+from solver import coupled, greedy, patterns, slot_bound
 from solver.constraints import HARD_RULES, SOFT_TERMS, soft
 from solver.constraints.blocks import Expr, PlanModel, Segment
 from solver.constraints.data import PlanData, Week, at, build, leave_windows
@@ -892,6 +892,7 @@ def _search_days(
     on_best: Callable[[int, int | None], None] | None = None,
     prices: patterns.Prices | None = None,
     memo: patterns.DayMemo | None = None,
+    start: patterns.PatternRota | None = None,
 ) -> _DaySearch:
     """Search one assistant's rota with the day-pattern model, slots priced by `prices` if given
     (days listed before kept in `memo`, when given, for the next search).
@@ -917,7 +918,7 @@ def _search_days(
         deterministic=deterministic,
         should_stop=should_stop,
         on_best=on_best,
-        hint=weekly[1] if weekly else None,
+        hint=weekly[1] if weekly else (_columns_of(data, master, start) if start else None),
         floor=weekly[0] if weekly else None,
     )
     if horizon is not None and weekly is not None and run.best is not None and not run.proven:
@@ -929,6 +930,27 @@ def _search_days(
         weekly = (floor, weekly[1])
         run.proven = floor >= run.best[0]
     return _DaySearch(master, run, weekly)
+
+
+def _columns_of(
+    data: PlanData, master: patterns.Master, rota: patterns.PatternRota
+) -> list[int] | None:
+    """The master's columns that give each day of a rota its minutes at each cabinet (the
+    cheapest where several do): a start for the search, so that it begins from that rota rather
+    than from nothing. None when some day of the rota has no such column."""
+    wanted: dict[int, dict[tuple[ContractId, CabinetId], int]] = {}
+    for a in rota.assignments:
+        d = (a.start.date() - data.dates[0]).days
+        day = wanted.setdefault(d, {})
+        day[(a.contract, a.cabinet)] = day.get((a.contract, a.cabinet), 0) + a.minutes
+    keys = {d: tuple(sorted((k, c, m) for (k, c), m in day.items())) for d, day in wanted.items()}
+    chosen: dict[int, tuple[int, int]] = {}
+    for j, (d, column) in enumerate(master.columns):
+        if keys.get(d) == column.minutes and (d not in chosen or column.cost < chosen[d][1]):
+            chosen[d] = (j, column.cost)
+    if len(chosen) != len(keys):
+        return None
+    return [j for j, _ in chosen.values()]
 
 
 def _solve_by_days(
@@ -1047,30 +1069,40 @@ def _solve_by_assistants(
 
     def share() -> float:
         if deterministic:
-            return budget / (n * (_COUPLED_ROUNDS + 1))
+            return budget * _SWEEP_SHARE / (n * (_COUPLED_ROUNDS + 1))
         return max(left() / n, 0.05)
 
     last_floor: dict[int, int | None] = {}
+    overhead: dict[int, float] = {}
 
     def price(
-        i: int, v: dict[coupled.SlotKey, int], budget: float | None = None
+        i: int,
+        v: dict[coupled.SlotKey, int],
+        budget: float | None = None,
+        start: coupled.Plan | None = None,
     ) -> tuple[coupled.Plan, int | None] | None:
         nonlocal stopped
         if stopped or (should_stop is not None and should_stop()):
             stopped = True
             return None
-        if not deterministic and left() <= 0:
+        if not deterministic and left() <= overhead.get(i, 0.0):
             return None  # listing her days alone would overrun the time limit
         sub = coupling.subs[i]
         prices = coupling.prices(i, v)
+        began = time.perf_counter()
+        allowed = share() if budget is None else budget
         search = _search_days(
             sub.data,
-            budget=share() if budget is None else budget,
+            budget=allowed,
             deterministic=deterministic,
             should_stop=should_stop,
             prices=prices,
             memo=memos[i],
+            start=start.rota if start is not None else None,
         )
+        # What her search takes beyond its budget (listing her days, building the master): a
+        # search is not started when less than that is left.
+        overhead[i] = max(overhead.get(i, 0.0), time.perf_counter() - began - allowed)
         stopped = stopped or search.run.stopped
         last_floor[i] = search.floor
         if search.run.best is None:
@@ -1115,22 +1147,42 @@ def _solve_by_assistants(
     for plan in current:
         add(plan)
     pick()
-    if not deterministic:
-        # A bound at once: each assistant's floor (the LP bound of her day-pattern master, or her
-        # optimum when proven in `_QUICK_S`) at an even split of each shared slot's value.
-        even = {k: round(s.value / len(s.able)) for k, s in coupling.shared.items() if s.value > 0}
+    # Multipliers of the shared slots: by default an even split of each slot's value between
+    # those who may fill it; better, the prices of the slot relaxation (`slot_bound`), whose
+    # optimum is also a bound at once.
+    cover: dict[coupled.SlotKey, float] = {
+        k: s.value / len(s.able) for k, s in coupling.shared.items() if s.value > 0
+    }
+    crowd: dict[coupled.SlotKey, float] = {}
+    if deterministic or left() > 0:
+        relaxed = slot_bound.slot_bound(build(instance))
+        if relaxed is not None:
+            cover = {k: min(relaxed.cover.get(k, 0.0), coupling.shared[k].value) for k in cover}
+            crowd = {
+                k: min(relaxed.crowd[k], coupling.crowding)
+                for k, s in coupling.shared.items()
+                if s.crowded and relaxed.crowd.get(k, 0.0) > 0
+            }
+            bound = max(bound, relaxed.bound)
+        # Each assistant's floor at those prices (the LP bound of her day-pattern master, or
+        # her optimum when proven in `_QUICK_S`): the Lagrangian bound.
+        mu = {k: round(x) for k, x in cover.items()}
+        rho = {k: round(x) for k, x in crowd.items()}
+        v0 = {k: mu.get(k, 0) - rho.get(k, 0) for k in mu.keys() | rho.keys()}
         quick: list[int] = []
         for i in range(n):
-            got = price(i, even, budget=min(_QUICK_S, max(left(), 0.0)))
+            got = price(
+                i, v0, budget=_QUICK_S if deterministic else min(_QUICK_S, max(left(), 0.0))
+            )
             if got is not None:
                 add(got[0])
             if (floor := last_floor.pop(i, None)) is None:
                 break
             quick.append(floor)
         if len(quick) == n:
-            bound = max(bound, coupled.lagrangian_bound(coupling, quick, even, {}))
-            if progress is not None and best is not None:
-                progress(Progress(best[0], bound, time.perf_counter() - origin, part, parts))
+            bound = max(bound, coupled.lagrangian_bound(coupling, quick, mu, rho))
+        if progress is not None and best is not None:
+            progress(Progress(best[0], bound, time.perf_counter() - origin, part, parts))
         pick()
     order = _sweep_order(coupling)
 
@@ -1138,10 +1190,18 @@ def _solve_by_assistants(
         """Each assistant planned against the others' plans; True when some plan got better."""
         better = False
         for i in order:
-            if left() <= 0 or stopped:
+            if stopped or (not deterministic and left() <= 0):
                 break
             v = _marginal(coupling, i, (p for j, p in enumerate(current) if j != i))
-            got = price(i, v, budget=max(min(share() * 2, left()), 0.05))
+            got = price(
+                i,
+                v,
+                budget=budget * (1 - _SWEEP_SHARE) / (n * _SWEEPS)
+                if deterministic
+                else max(min(share() * 2, left()), 0.05),
+                start=current[i],
+            )
+
             if got is None:
                 continue
             plan = got[0]
@@ -1152,20 +1212,17 @@ def _solve_by_assistants(
         return better
 
     improving = True
-    while improving and not stopped and left() > 0 and not deterministic:
+    sweeps = 0
+    while improving and not stopped and (sweeps < _SWEEPS if deterministic else left() > 0):
+        sweeps += 1
         improving = sweep()
         pick()
         if best is not None:
             current = [plans[j] for j in sorted(best[1], key=lambda j: plans[j].sub)]
-        if left() < budget * _SWEEP_SHARE:
+        if not deterministic and left() < budget * _SWEEP_SHARE:
             break
     pick()
-    # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective), from
-    # an even split of each slot's value between those who may fill it.
-    cover: dict[coupled.SlotKey, float] = {
-        k: s.value / len(s.able) for k, s in coupling.shared.items() if s.value > 0
-    }
-    crowd: dict[coupled.SlotKey, float] = {}
+    # Multipliers by projected subgradient steps (Polyak: towards the best rota's objective).
     step = _STEP
     stalled = 0
     rounds = 0
@@ -1241,10 +1298,18 @@ def _solve_by_assistants(
     return result
 
 
-_SWEEP_SHARE = 0.4
-"""Share of a part's budget kept for the multiplier rounds (and their bound) after the sweeps."""
+_SWEEP_SHARE = 0.2
+"""Share of a part's budget kept for the multiplier rounds (and their bound) after the sweeps
+(in deterministic mode, the sweeps have the rest). Measured on the demo's weeks (deterministic,
+20 units): with 40 % kept and three sweeps, the assistant with two contracts found no plan in her
+share and the first week ended at 6,890; with 20 % and two sweeps, at 2,632 (bound 2,333)."""
+_SWEEPS = 2
+"""Sweeps in deterministic mode."""
 _FIRST_S = 1.0
 """Budget of one assistant's exact search when the constructive first rota does not fit her."""
+_ALONE_S = 4.0
+"""Budget of the exact search of an assistant the constructive rota does not fit even alone:
+without her plan there is no first rota at all."""
 _QUICK_S = 0.1
 """Budget of each assistant's search for the first bound: its LP bound is listed before any
 search, the search itself only proves the small ones."""
@@ -1283,57 +1348,81 @@ def _in_turn(
     deterministic: bool,
 ) -> list[coupled.Plan] | None:
     """A first plan of every assistant, planned one after another in the times the earlier ones
-    left: by the constructive rota (`greedy.plan_assistant`) where it fits, else exactly with the
-    slots the others filled up barred. An assistant who finds no room goes first and the others
-    are planned again, while `_FIRST_S` per assistant allows; None when no order worked."""
+    left, most crowded cabinets first (`greedy.by_contention`).
+
+    Those the constructive rota does not fit even alone are planned exactly first; the others by
+    the constructive rota (milliseconds each), in up to `greedy.RESTARTS` orders, the one who found
+    no room going first the next time; then, where it still misses, exactly, with the slots the
+    others filled up barred, while `_FIRST_S` per search allows. None when no order worked."""
     whole = build(instance)
     index = {sub.assistant: i for i, sub in enumerate(coupling.subs)}
     order = [index[a] for a in greedy.by_contention(whole)]
-    tries = 0
-    # The constructive rota alone first, in a few orders (milliseconds each).
-    for _ in range(greedy.RESTARTS):
+
+    def exactly(
+        i: int, before: Iterable[coupled.Plan], seconds: float = _FIRST_S
+    ) -> coupled.Plan | None:
+        v = _marginal(coupling, i, before)
+        got = price(i, v, budget=seconds if deterministic else max(min(seconds, left()), 0.05))
+        if got is None or any(v.get(k) == -coupled.BLOCKED for k in got[0].present):
+            return None
+        return got[0]
+
+    def constructed(i: int, busy: greedy.Busy) -> coupled.Plan | None:
+        built = greedy.plan_assistant(whole, coupling.subs[i].assistant, busy)
+        if built is None:
+            return None
+        rota = Rota(
+            Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
+        )
+        return coupling.built(i, rota)
+
+    def seeded(plans: Iterable[coupled.Plan]) -> greedy.Busy:
         busy: greedy.Busy = {}
-        found: list[coupled.Plan] = []
-        for i in order:
-            built = greedy.plan_assistant(whole, coupling.subs[i].assistant, busy)
-            if built is None:
-                order.remove(i)
-                order.insert(0, i)
-                break
-            rota = Rota(
-                Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
-            )
-            found.append(coupling.built(i, rota))
-        else:
-            return sorted(found, key=lambda p: p.sub)
-    while tries < _RESTARTS and (deterministic or left() > 0):
-        tries += 1
-        busy = {}
-        plans: list[coupled.Plan | None] = [None] * len(coupling.subs)
-        failed = None
-        for i in order:
-            sub = coupling.subs[i]
-            v = _marginal(coupling, i, (p for p in plans if p is not None))
-            built = greedy.plan_assistant(whole, sub.assistant, busy)
-            if built is not None:
-                rota = Rota(
-                    Status.FEASIBLE, tuple(built[0]), travel=tuple(built[2]), breaks=tuple(built[1])
-                )
-                plans[i] = coupling.built(i, rota)
-                continue
-            got = price(
-                i, v, budget=_FIRST_S if deterministic else max(min(_FIRST_S, left()), 0.05)
-            )
-            if got is None or any(v.get(k) == -coupled.BLOCKED for k in got[0].present):
-                failed = i
-                break
-            plans[i] = got[0]
-            for c, d, lo, hi in got[0].rota.presence:
+        for plan in plans:
+            for c, d, lo, hi in plan.rota.presence:
                 busy.setdefault((c, d), []).append((lo, hi))
-        if failed is None:
-            return [p for p in plans if p is not None]
-        order.remove(failed)
-        order.insert(0, failed)
+        return busy
+
+    first: dict[int, coupled.Plan] = {}
+    for i in [
+        i for i in order if greedy.plan_assistant(whole, coupling.subs[i].assistant, {}) is None
+    ]:
+        plan = exactly(i, first.values(), _ALONE_S)
+        if plan is None:
+            return None
+        first[i] = plan
+    rest = [i for i in order if i not in first]
+    for _ in range(greedy.RESTARTS):
+        busy = seeded(first.values())
+        found = dict(first)
+        for i in rest:
+            plan = constructed(i, busy)
+            if plan is None:
+                rest.remove(i)
+                rest.insert(0, i)
+                break
+            found[i] = plan
+        else:
+            return [found[i] for i in range(len(coupling.subs))]
+    for _ in range(_RESTARTS):
+        if not deterministic and left() <= 0:
+            break
+        busy = seeded(first.values())
+        found = dict(first)
+        for i in rest:
+            plan = constructed(i, busy)
+            if plan is None:
+                plan = exactly(i, found.values())
+                if plan is None:
+                    rest.remove(i)
+                    rest.insert(0, i)
+                    break
+                busy = seeded(found.values())
+                for c, d, lo, hi in plan.rota.presence:
+                    busy.setdefault((c, d), []).append((lo, hi))
+            found[i] = plan
+        else:
+            return [found[i] for i in range(len(coupling.subs))]
     return None
 
 

@@ -16,7 +16,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from solver.constraints.data import build
-from solver.greedy import Busy, full_times, greedy_rota, plan_assistant
+from solver.greedy import Busy, _loads, _wrap, full_times, greedy_rota, plan_assistant
 from solver.model import Instance, Replan, Session, Status
 from solver.solve import solve
 from solver.validation import check_rota, objective_total
@@ -182,3 +182,52 @@ def test_an_assistant_without_room_leaves_the_spans_as_they_were() -> None:
     before = {key: list(spans) for key, spans in busy.items()}
     assert plan_assistant(data, data.assistants[2].id, busy) is None
     assert busy == before
+
+
+@pytest.mark.parametrize(
+    ("rooms", "total", "loads"),
+    [
+        ([600, 600, 600], 1260, [420, 420, 420]),  # even
+        ([600, 600, 240], 1260, [510, 510, 240]),  # a Saturday morning holds 4 h, the others more
+        ([600, 600, 240], 1440, [600, 600, 240]),  # exactly what the rooms hold
+        ([600, 600, 240], 1455, None),  # one grain more than they hold
+    ],
+)
+def test_each_day_takes_an_even_load_but_no_more_than_it_holds(
+    rooms: list[int], total: int, loads: list[int] | None
+) -> None:
+    assert _loads(rooms, total, 15) == loads
+
+
+def test_a_week_laid_end_to_end_puts_at_most_two_cabinets_on_a_day() -> None:
+    demands = [("k", "a", 700), ("k", "b", 500), ("k", "c", 300)]
+    days = _wrap(demands, [300, 300, 300, 300, 300])  # type: ignore[arg-type]
+    assert days == [
+        [("k", "a", 300)],
+        [("k", "a", 300)],
+        [("k", "a", 100), ("k", "b", 200)],
+        [("k", "b", 300)],
+        [("k", "c", 300)],
+    ]
+    assert _wrap(demands, [300, 300, 300, 300]) is None  # type: ignore[arg-type]
+
+
+def test_a_piece_too_short_to_write_joins_its_other_half() -> None:
+    # 30 minutes of cabinet b would end day 1: they go to day 2 with the rest of b.
+    demands = [("k", "a", 270), ("k", "b", 330)]
+    days = _wrap(demands, [300, 300])  # type: ignore[arg-type]
+    assert days == [[("k", "a", 270)], [("k", "b", 330)]]
+
+
+def test_a_contract_that_needs_two_cabinets_a_day_gets_them_joined_by_travel() -> None:
+    """35 h over three cabinets of about a third each cannot be one cabinet a day in five days."""
+    cabinets = [make_cabinet(c) for c in ("tilleuls", "parc", "gare")]
+    shares = {"tilleuls": 3000, "parc": 3800, "gare": 3200}
+    travel = {("tilleuls", "parc"): 15, ("parc", "gare"): 20, ("tilleuls", "gare"): 25}
+    instance = make_instance(
+        cabinets=cabinets, contracts=[make_contract(shares=shares)], travel=travel
+    )
+    rota = greedy_rota(instance)
+    assert rota is not None
+    assert check_rota(instance, rota) == []
+    assert rota.travel  # some day visits two cabinets

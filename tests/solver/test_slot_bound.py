@@ -1,0 +1,90 @@
+"""The slot relaxation of a part with several assistants (`solver.slot_bound`).
+
+Rules under test: its optimum never exceeds the proven optimum of the block model (small pairs of
+assistants sharing a cabinet of one or two places); it counts the sessions nobody can cover
+(a cabinet closed to every assistant's hours) in full; it does not forget the share deviation the
+carried balances force; its prices are never negative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from solver import coupled
+from solver.constraints.data import build
+from solver.model import Session, Status
+from solver.slot_bound import slot_bound
+from solver.solve import solve
+from tests.solver.builders import JULIE, PARC
+from tests.solver.test_coupled import pair
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_relaxation_never_exceeds_the_optimum(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    instance = pair(seed)
+    with monkeypatch.context() as m:
+        m.setattr(coupled, "unsuitable", lambda _instance: "set aside for the comparison")
+        optimum = solve(instance, time_limit_s=60, workers=2)
+    assert optimum.status == Status.OPTIMAL and optimum.objective is not None
+    relaxed = slot_bound(build(instance))
+    assert relaxed is not None
+    assert 0 <= relaxed.bound <= optimum.objective
+    assert all(p >= 0 for p in relaxed.cover.values())
+    assert all(p >= 0 for p in relaxed.crowd.values())
+
+
+def test_a_session_nobody_can_reach_counts_in_full() -> None:
+    instance = pair(0)
+    # Parc gets a Sunday session: no assistant works on Sunday, so its 60 minutes stay uncovered.
+    cabinets = tuple(
+        replace(c, sessions=(*c.sessions, Session(6, 600, 660, 1))) if c.id == PARC else c
+        for c in instance.cabinets
+    )
+    sunday = replace(instance, cabinets=cabinets, days=7)
+    base = replace(instance, days=7)
+    with_sunday = slot_bound(build(sunday))
+    without = slot_bound(build(base))
+    assert with_sunday is not None and without is not None
+    assert with_sunday.bound - without.bound == 60 * sunday.weights.session_uncovered
+
+
+def test_a_balance_beyond_what_the_week_can_repay_is_counted() -> None:
+    instance = pair(1)
+    # Julie's contract carries a deficit of 10 hours at Parc: no week can repay it within the
+    # share tolerance, so at least 10 h less the tolerance stays as share deviation.
+    contracts = tuple(
+        replace(k, balance_minutes={PARC: -600}) if k.assistant == JULIE else k
+        for k in instance.contracts
+    )
+    owed = slot_bound(build(replace(instance, contracts=contracts)))
+    assert owed is not None
+    tolerance = instance.rules.share_tolerance_minutes
+    assert owed.bound >= (600 - tolerance) * instance.weights.share_deviation
+
+
+def test_a_search_can_start_from_a_rota_built_without_it() -> None:
+    """Each worked day of a constructive rota is found among the master's columns (same minutes
+    at each cabinet), so the exact search of a sweep starts from the assistant's current plan."""
+    from solver import patterns
+    from solver.greedy import greedy_rota
+    from solver.solve import _columns_of
+    from tests.solver.builders import make_instance
+
+    instance = make_instance()
+    rota = greedy_rota(instance)
+    assert rota is not None
+    data = build(instance)
+    master = patterns.build_master(data, patterns.all_day_columns(data))
+    start = patterns.PatternRota(list(rota.assignments), list(rota.breaks), list(rota.travel))
+    chosen = _columns_of(data, master, start)
+    assert chosen is not None
+    worked = {(a.start.date() - data.dates[0]).days for a in rota.assignments}
+    assert sorted(master.columns[j][0] for j in chosen) == sorted(worked)
+    for j in chosen:
+        d, column = master.columns[j]
+        on_day = [a for a in rota.assignments if (a.start.date() - data.dates[0]).days == d]
+        assert sum(m for _, _, m in column.minutes) == sum(a.minutes for a in on_day)
