@@ -37,9 +37,8 @@ from typer._click.exceptions import (
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import Abort
 
+from solver import FIRST_YEAR, LAST_YEAR, InvalidInstance
 from solver import model as sm
-from solver.errors import InvalidInstance
-from solver.model import FIRST_YEAR, LAST_YEAR
 
 # Only what `solve` needs is imported above: the database, the settings, Rich and the services
 # are imported by the commands that use them, so that solving a file does not first load the whole
@@ -52,7 +51,7 @@ if TYPE_CHECKING:
 
     from scheduler import models
     from scheduler.config import Settings
-    from solver.solve import Progress as SolveProgress
+    from solver import Progress as SolveProgress
 
 MAX_ID = 2_147_483_647
 
@@ -725,8 +724,7 @@ def solve_command(
     deterministic: Deterministic = False,
 ) -> None:
     """Solve an instance file: exit 0 with a rota, 1 when infeasible, 2 on invalid input."""
-    from solver.instance_io import dump_rota, parse_instance, read_document_file
-    from solver.solve import solve
+    from solver import dump_rota, parse_instance, read_document_file, solve
 
     _check_output(output)
     try:
@@ -1043,8 +1041,7 @@ def _write_week(
     session: Session, rota: models.Rota, label: str, output_dir: Path
 ) -> dict[str, Any]:
     from scheduler.planning import planning_for, to_solver_rota
-    from solver.instance_io import dump_rota
-    from solver.validation import credited_minutes
+    from solver import credited_minutes, dump_rota
 
     planning = planning_for(session, rota)
     solved = to_solver_rota(planning, rota)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from solver.constraints.words import MONTHS_FR, WEEKDAYS_FR
+from solver import MONTHS_FR, WEEKDAYS_FR
 
 
 def day_number(day: date) -> str:

@@ -36,16 +36,15 @@ from scheduler.errors import (
     RotaNotPublishable,
 )
 from scheduler.french import weekday_date
-from solver import model as sm
 
 # The years the service can plan, re-exported for the web edge's bounds.
-from solver.model import FIRST_DAY as FIRST_DAY
-from solver.model import FIRST_YEAR as FIRST_YEAR
-from solver.model import LAST_DAY as LAST_DAY
-from solver.model import LAST_YEAR as LAST_YEAR
-from solver.solve import Progress, solve
-from solver.validation import Violation as Violation  # re-exported for the web edge
-from solver.validation import check_rota
+from solver import FIRST_DAY as FIRST_DAY
+from solver import FIRST_YEAR as FIRST_YEAR
+from solver import LAST_DAY as LAST_DAY
+from solver import LAST_YEAR as LAST_YEAR
+from solver import Progress, check_rota, solve
+from solver import Violation as Violation  # re-exported for the web edge
+from solver import model as sm
 
 PUBLISHABLE = {"optimal", "feasible", "edited"}
 MAX_PAUSE_MINUTES = 30

@@ -60,8 +60,7 @@ from scheduler.contribution import (
 )
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
 from scheduler.french import long_date
-from solver.constraints.words import MONTHS_FR
-from solver.model import FIRST_YEAR, LAST_YEAR
+from solver import FIRST_YEAR, LAST_YEAR, MONTHS_FR
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
 REPORT_FORMAT_VERSION = 1

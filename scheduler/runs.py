@@ -42,7 +42,7 @@ from scheduler.errors import (
 )
 from scheduler.locks import job_lock, lock_is_free
 from scheduler.planning import plan_period
-from solver.solve import Progress
+from solver import Progress
 
 log = logging.getLogger(__name__)
 

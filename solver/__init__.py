@@ -1,1 +1,118 @@
-"""Partagenda's planner: a pure CP-SAT model, instance in, rota out."""
+"""Partagenda's planner: a pure model, instance in, rota out.
+
+The public API, the only names the core (`scheduler/`) and the web edge (`api/`) may import:
+`solve` and its `Progress`, the checker (`check_rota`, `Violation`, `credited_minutes`), the model
+types as `model`, the instance and rota files (`parse_instance`, `load_instance`,
+`read_document_file`, `dump_instance`, `dump_rota`, `parse_rota`), `InvalidInstance` and
+`InvalidRota`, the years and days the service can plan, and the French month and weekday names.
+The modules behind them are free to change.
+
+Each name is imported on first use (PEP 562), so that `from solver import model` does not load
+CP-SAT: only `solve` and `Progress` do.
+
+`solver.solve` is both the facade module and its function; on the package the name stays the
+function (`_Package`), and the module is reached with `from solver.solve import ...`.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from solver import model
+    from solver.constraints.words import MONTHS_FR, WEEKDAYS_FR
+    from solver.errors import InvalidInstance, InvalidRota
+    from solver.instance_io import (
+        dump_instance,
+        dump_rota,
+        load_instance,
+        parse_instance,
+        parse_rota,
+        read_document_file,
+    )
+    from solver.model import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
+    from solver.solve import Progress, solve
+    from solver.validation import Violation, check_rota, credited_minutes
+
+_HOMES: dict[str, str] = {
+    "solve": "solver.solve",
+    "Progress": "solver.solve",
+    "check_rota": "solver.validation",
+    "Violation": "solver.validation",
+    "credited_minutes": "solver.validation",
+    "model": "solver.model",
+    "FIRST_DAY": "solver.model",
+    "FIRST_YEAR": "solver.model",
+    "LAST_DAY": "solver.model",
+    "LAST_YEAR": "solver.model",
+    "InvalidInstance": "solver.errors",
+    "InvalidRota": "solver.errors",
+    "dump_instance": "solver.instance_io",
+    "dump_rota": "solver.instance_io",
+    "load_instance": "solver.instance_io",
+    "parse_instance": "solver.instance_io",
+    "parse_rota": "solver.instance_io",
+    "read_document_file": "solver.instance_io",
+    "MONTHS_FR": "solver.constraints.words",
+    "WEEKDAYS_FR": "solver.constraints.words",
+}
+"""Each public name and the module that defines it (`model` is the module itself)."""
+
+__all__ = [
+    "FIRST_DAY",
+    "FIRST_YEAR",
+    "LAST_DAY",
+    "LAST_YEAR",
+    "MONTHS_FR",
+    "WEEKDAYS_FR",
+    "InvalidInstance",
+    "InvalidRota",
+    "Progress",
+    "Violation",
+    "check_rota",
+    "credited_minutes",
+    "dump_instance",
+    "dump_rota",
+    "load_instance",
+    "model",
+    "parse_instance",
+    "parse_rota",
+    "read_document_file",
+    "solve",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and keep the name on the package."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'solver' has no attribute {name!r}")
+    # The import statement's own machinery (rather than `importlib.import_module`), so that
+    # `python -X importtime` lists the module like any other import.
+    module = __import__(home, fromlist=[name])
+    value = module if home == f"{__name__}.{name}" and name != "solve" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package object, which keeps `solve` the function.
+
+    Importing a submodule binds it on its package under its own name; for `solver.solve` that name
+    is the public function's, so the binding is refused and the function (or, before its first
+    use, `__getattr__`) answers. The module itself stays in `sys.modules`.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "solve" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from solver.constraints.data import PlanData, Window, build, merge
 from solver.constraints.words import WEEKDAYS_FR, fr_date, fr_duration, fr_hour
 from solver.model import AssistantId, CabinetId, Instance
+from solver.strategies.blocks import build_model
 
 
 def _union_length(windows: list[Window]) -> int:
@@ -206,8 +207,6 @@ def explain(instance: Instance, *, budget: float = 5.0) -> list[str]:
     reasons = precheck(instance)
     if reasons:
         return reasons
-    from solver.solve import build_model
-
     started = time.perf_counter()
     built = build_model(instance, explain=True)
     pm = built.pm

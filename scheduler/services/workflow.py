@@ -27,7 +27,7 @@ from scheduler.errors import (
     PreconditionFailed,
 )
 from scheduler.services.resources import begin_write
-from solver.validation import Violation
+from solver import Violation
 
 Role = models.Role
 

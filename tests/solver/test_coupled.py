@@ -17,10 +17,12 @@ import pytest
 
 from benchmarks.groupement_gen import Shape, binding, groupement
 from solver import coupled, greedy, patterns
-from solver import solve as solve_module
 from solver.constraints.data import build
 from solver.model import Instance, Replan, Rota, Rules, Session, Status
-from solver.solve import PartResult, _better, _search_days, solve
+from solver.solve import solve
+from solver.strategies import assistants
+from solver.strategies.days import search_days
+from solver.strategies.part import PartResult, better
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     GARE,
@@ -77,14 +79,14 @@ def pair(seed: int, places: int | None = None) -> Instance:
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[PartResult | None]:
     """Record what the decomposition gives back, to tell it from the block model's answer."""
     seen: list[PartResult | None] = []
-    original = solve_module._solve_by_assistants
+    original = assistants.solve_by_assistants
 
     def spy(*args: object, **kwargs: object) -> PartResult | None:
         result = original(*args, **kwargs)  # type: ignore[arg-type]
         seen.append(result)
         return result
 
-    monkeypatch.setattr(solve_module, "_solve_by_assistants", spy)
+    monkeypatch.setattr(assistants, "solve_by_assistants", spy)
     return seen
 
 
@@ -131,7 +133,7 @@ def test_the_lagrangian_bound_holds_for_any_multipliers(
         v = {k: cover.get(k, 0) - crowd.get(k, 0) for k in coupling.shared}
         floors = []
         for i, sub in enumerate(coupling.subs):
-            search = _search_days(
+            search = search_days(
                 sub.data,
                 budget=10,
                 deterministic=True,
@@ -175,9 +177,9 @@ def test_the_bound_without_multipliers_is_the_sum_of_the_floors() -> None:
 def test_the_better_result_keeps_the_higher_bound() -> None:
     decomposed = PartResult(Status.FEASIBLE, objective=500, bound=420)
     blocks = PartResult(Status.FEASIBLE, objective=480, bound=300)
-    best = _better(blocks, decomposed)
+    best = better(blocks, decomposed)
     assert (best.objective, best.bound, best.status) == (480, 420, Status.FEASIBLE)
-    proven = _better(PartResult(Status.FEASIBLE, objective=420, bound=300), decomposed)
+    proven = better(PartResult(Status.FEASIBLE, objective=420, bound=300), decomposed)
     assert (proven.objective, proven.bound, proven.status) == (420, 420, Status.OPTIMAL)
 
 

@@ -8,6 +8,7 @@ parts start one-assistant parts first, then the largest.
 
 from __future__ import annotations
 
+import importlib
 from itertools import pairwise
 
 import pytest
@@ -151,12 +152,12 @@ def test_a_solve_stopped_after_the_first_report_keeps_a_rota_of_every_part() -> 
 def test_a_part_whose_search_finds_nothing_in_time_keeps_its_first_rota(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from solver import solve as solving
+    from solver.strategies.part import PartResult
 
-    def nothing(instance: Instance, **_: object) -> solving.PartResult:
-        return solving.PartResult(Status.UNKNOWN, explanation=["Aucun planning trouvé."])
+    def nothing(instance: Instance, **_: object) -> PartResult:
+        return PartResult(Status.UNKNOWN, explanation=["Aucun planning trouvé."])
 
-    monkeypatch.setattr(solving, "solve_part", nothing)
+    monkeypatch.setattr(importlib.import_module("solver.solve"), "solve_part", nothing)
     instance = _two_pools(4)
     rota = solve(instance, time_limit_s=1.5, deterministic=True)
     assert rota.status == Status.FEASIBLE and not rota.stopped
@@ -166,14 +167,14 @@ def test_a_part_whose_search_finds_nothing_in_time_keeps_its_first_rota(
 
 
 def test_the_search_result_is_kept_over_a_first_rota_as_good() -> None:
-    from solver.solve import PartResult, _better
+    from solver.strategies.part import PartResult, better
 
     first = PartResult(Status.FEASIBLE, objective=120, bound=0)
     search = PartResult(Status.FEASIBLE, objective=120, bound=100)
-    assert _better(first, search) is search
+    assert better(first, search) is search
     assert (search.bound, search.status) == (100, Status.FEASIBLE)
     worse = PartResult(Status.FEASIBLE, objective=150, bound=110)
-    assert _better(first, worse) is first
+    assert better(first, worse) is first
     assert (first.bound, first.status) == (110, Status.FEASIBLE)
 
 

@@ -27,7 +27,8 @@ from solver.model import (
     Status,
     Weights,
 )
-from solver.solve import _Horizon, solve
+from solver.solve import solve
+from solver.strategies.days import Horizon
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     JULIE,
@@ -284,11 +285,11 @@ def _two_weeks(seed: int) -> Instance:
     )
 
 
-def _horizon(instance: Instance) -> _Horizon:
+def _horizon(instance: Instance) -> Horizon:
     """The weeks of `instance` to be solved alone (deterministic)."""
     data = build(instance)
     days = patterns.all_day_columns(data)
-    return _Horizon(
+    return Horizon(
         data, days, patterns.build_master(data, days), deterministic=True, should_stop=None
     )
 

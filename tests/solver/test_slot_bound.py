@@ -71,7 +71,7 @@ def test_a_search_can_start_from_a_rota_built_without_it() -> None:
     at each cabinet), so the exact search of a sweep starts from the assistant's current plan."""
     from solver import patterns
     from solver.greedy import greedy_rota
-    from solver.solve import _columns_of
+    from solver.strategies.days import columns_of
     from tests.solver.builders import make_instance
 
     instance = make_instance()
@@ -80,7 +80,7 @@ def test_a_search_can_start_from_a_rota_built_without_it() -> None:
     data = build(instance)
     master = patterns.build_master(data, patterns.all_day_columns(data))
     start = patterns.PatternRota(list(rota.assignments), list(rota.breaks), list(rota.travel))
-    chosen = _columns_of(data, master, start)
+    chosen = columns_of(data, master, start)
     assert chosen is not None
     worked = {(a.start.date() - data.dates[0]).days for a in rota.assignments}
     assert sorted(master.columns[j][0] for j in chosen) == sorted(worked)
