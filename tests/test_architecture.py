@@ -4,9 +4,13 @@ database, web, scheduling and calendar libraries, and the core never imports the
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+import solver
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_SOLVER = {
@@ -67,3 +71,92 @@ def test_imported_roots_sees_every_import_form(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert imported_roots(sample) == {"sqlalchemy", "fastapi"}
+
+
+def solver_imports(path: Path) -> set[str]:
+    """What a module takes from the solver: each `solver.<module>` it imports, and `solver.<name>`
+    for each name it imports from the package itself."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    taken: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            taken.update(alias.name for alias in node.names if alias.name.startswith("solver."))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "solver":
+                taken.update(f"solver.{alias.name}" for alias in node.names)
+            elif node.module.startswith("solver."):
+                taken.add(node.module)
+    return taken
+
+
+@pytest.mark.parametrize(
+    "path", modules("scheduler") + modules("api"), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_core_and_the_edge_use_only_the_solver_packages_public_names(path: Path) -> None:
+    """The solver's modules are free to move: only the names of `solver.__all__` are its API."""
+    public = {f"solver.{name}" for name in solver.__all__}
+    assert solver_imports(path) - public == set()
+
+
+def test_solver_imports_tells_a_public_name_from_a_submodule(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import solver\nimport solver.model\nfrom solver import solve, model\n"
+        "from solver.solve import split_parts\nfrom solverlike import x\n",
+        encoding="utf-8",
+    )
+    taken = solver_imports(sample)
+    assert taken == {"solver.model", "solver.solve"}
+    public = {f"solver.{name}" for name in solver.__all__}
+    assert taken - public == set()  # `solver.model` and `solver.solve` are public names
+    sample.write_text("from solver.strategies import blocks\nimport solver.patterns\n")
+    assert solver_imports(sample) - public == {"solver.strategies", "solver.patterns"}
+
+
+def test_every_public_name_of_the_solver_resolves() -> None:
+    for name in solver.__all__:
+        assert getattr(solver, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'patterns_of'"):
+        _ = solver.patterns_of
+
+
+def _loaded_after(statement: str) -> set[str]:
+    """The top-level packages loaded by a fresh interpreter that runs `statement`."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"{statement}\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    return {name.split(".")[0] for name in done.stdout.split()}
+
+
+def test_the_model_the_checker_and_the_files_load_no_cp_sat() -> None:
+    light = (
+        "from solver import model, check_rota, Violation, credited_minutes, parse_instance, "
+        "dump_rota, InvalidInstance, FIRST_YEAR, LAST_DAY"
+    )
+    assert "ortools" not in _loaded_after(light)
+    assert "ortools" in _loaded_after("from solver import solve")
+
+
+def test_solver_solve_stays_the_function_once_its_module_is_imported() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "from solver.solve import split_parts\nimport solver\nfrom solver import solve\n"
+                "assert callable(solver.solve) and solve is solver.solve\n"
+                "assert solver.solve is __import__('sys').modules['solver.solve'].solve"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
