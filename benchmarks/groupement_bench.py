@@ -51,8 +51,8 @@ class Run:
 
 
 def _plan(shape: Shape, seed: int, limit: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    from solver import Progress, solve
     from solver.model import Status
-    from solver.solve import Progress, solve
     from solver.validation import check_rota
 
     instance = groupement(shape, seed)

@@ -304,7 +304,7 @@ def _objective(instance: Instance, rota: Rota) -> int | None:
 
 
 def _case(name: str, model: str, limit: float, seed: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    from solver.solve import Progress, solve
+    from solver import Progress, solve
     from solver.validation import check_rota
 
     if name == "batch-1000":
@@ -353,7 +353,7 @@ BATCH_BUDGET_S = 90.0
 
 
 def _batch_worker(model: str, seeds: list[int], budget: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    from solver.solve import solve
+    from solver import solve
     from solver.validation import check_rota
 
     viol = optimal = done = 0
