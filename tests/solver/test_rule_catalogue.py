@@ -39,6 +39,7 @@ from solver.rules import (
     rule,
 )
 from solver.strategies import assistants, blocks, days
+from solver.strategies.part import PartResult
 from solver.validation import Violation
 from tests.solver.builders import (
     JULIE,
@@ -148,8 +149,11 @@ def _groupement() -> Instance:
     )
 
 
-def _by_days(instance: Instance, budget: float = 5.0) -> object:
-    return days.solve_by_days(
+def _run(
+    plan_by: Callable[..., PartResult | None], instance: Instance, budget: float = 5.0
+) -> object:
+    """A strategy's answer for a part, called as the facade calls it (None: it steps aside)."""
+    return plan_by(
         instance,
         budget=budget,
         deterministic=True,
@@ -159,19 +163,14 @@ def _by_days(instance: Instance, budget: float = 5.0) -> object:
         started=None,
         should_stop=None,
     )
+
+
+def _by_days(instance: Instance, budget: float = 5.0) -> object:
+    return _run(days.solve_by_days, instance, budget)
 
 
 def _by_assistants(instance: Instance, budget: float = 5.0) -> object:
-    return assistants.solve_by_assistants(
-        instance,
-        budget=budget,
-        deterministic=True,
-        part=0,
-        parts=1,
-        progress=None,
-        started=None,
-        should_stop=None,
-    )
+    return _run(assistants.solve_by_assistants, instance, budget)
 
 
 def _plan_by(strategy: Strategy) -> None:
