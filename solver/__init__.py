@@ -10,20 +10,18 @@ The modules behind them are free to change.
 Each name is imported on first use (PEP 562), so that `from solver import model` does not load
 CP-SAT: only `solve` and `Progress` do.
 
-`solver.solve` is both the facade module and its function; on the package the name stays the
-function (`_Package`), and the module is reached with `from solver.solve import ...`.
+`solve` lives in `solver.facade`, which tries the strategies of `solver.strategies` part by part.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from solver import model
     from solver.constraints.words import MONTHS_FR, WEEKDAYS_FR
     from solver.errors import InvalidInstance, InvalidRota
+    from solver.facade import Progress, solve
     from solver.instance_io import (
         dump_instance,
         dump_rota,
@@ -33,12 +31,11 @@ if TYPE_CHECKING:
         read_document_file,
     )
     from solver.model import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
-    from solver.solve import Progress, solve
     from solver.validation import Violation, check_rota, credited_minutes
 
 _HOMES: dict[str, str] = {
-    "solve": "solver.solve",
-    "Progress": "solver.solve",
+    "solve": "solver.facade",
+    "Progress": "solver.facade",
     "check_rota": "solver.validation",
     "Violation": "solver.validation",
     "credited_minutes": "solver.validation",
@@ -92,27 +89,10 @@ def __getattr__(name: str) -> Any:
     # The import statement's own machinery (rather than `importlib.import_module`), so that
     # `python -X importtime` lists the module like any other import.
     module = __import__(home, fromlist=[name])
-    value = module if home == f"{__name__}.{name}" and name != "solve" else getattr(module, name)
+    value = module if home == f"{__name__}.{name}" else getattr(module, name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """The package object, which keeps `solve` the function.
-
-    Importing a submodule binds it on its package under its own name; for `solver.solve` that name
-    is the public function's, so the binding is refused and the function (or, before its first
-    use, `__getattr__`) answers. The module itself stays in `sys.modules`.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name == "solve" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -1,6 +1,6 @@
 """The planning strategies of one independent part, each in its own module.
 
-`solver.solve.solve_part` tries them in this order; a strategy that does not apply, or finds no
+`solver.facade.solve_part` tries them in this order; a strategy that does not apply, or finds no
 rota, steps aside (returns None) and the next one plans:
 
 - `days`: one assistant, no re-plan inputs, and the rests between days held by the windows

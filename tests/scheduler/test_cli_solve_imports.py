@@ -89,7 +89,7 @@ def test_solve_imports_no_service_module_and_writes_a_checked_rota() -> None:
     stdout, imported = _run_entry_point(
         "solve", str(ONE_DAY), "--time-limit", "10", "--deterministic"
     )
-    assert "solver.solve" in imported and "scheduler.cli" in imported
+    assert "solver.facade" in imported and "scheduler.cli" in imported
     assert _service_modules(imported) == set()
     instance = parse_instance(ONE_DAY.read_bytes())
     rota = parse_rota(stdout, instance)

@@ -7,8 +7,8 @@ recomputes (`objective_terms`), with an objective equal to their sum and not bel
 
 from __future__ import annotations
 
+from solver.facade import solve
 from solver.model import Instance, Rota, Status
-from solver.solve import solve
 from solver.validation import check_rota, objective_terms
 
 TIME_LIMIT_S = 1.5

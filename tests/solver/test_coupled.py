@@ -18,8 +18,8 @@ import pytest
 from benchmarks.groupement_gen import Shape, binding, groupement
 from solver import coupled, greedy, patterns
 from solver.constraints.data import build
+from solver.facade import solve
 from solver.model import Instance, Replan, Rota, Rules, Session, Status
-from solver.solve import solve
 from solver.strategies import assistants
 from solver.strategies.days import search_days
 from solver.strategies.part import PartResult, better

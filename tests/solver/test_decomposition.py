@@ -13,9 +13,9 @@ from itertools import pairwise
 
 import pytest
 
+from solver.facade import Progress, solve, split_parts
 from solver.greedy import greedy_rota
 from solver.model import Instance, Session, Status
-from solver.solve import Progress, solve, split_parts
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     GARE,
@@ -73,7 +73,7 @@ def test_deterministic_mode_repeats_itself() -> None:
 def test_parts_start_in_order_and_early_ends_give_time_back() -> None:
     import time
 
-    from solver.solve import _Schedule
+    from solver.facade import _Schedule
 
     deadline = time.perf_counter() + 100.0
     schedule = _Schedule([4, 1, 5], lanes=2, deadline=deadline, order=[1, 0, 2])
@@ -97,7 +97,7 @@ def test_parts_start_in_order_and_early_ends_give_time_back() -> None:
 def test_a_part_past_the_deadline_still_gets_a_little_time() -> None:
     import time
 
-    from solver.solve import _PART_MIN_S, _Schedule
+    from solver.facade import _PART_MIN_S, _Schedule
 
     schedule = _Schedule([1, 1], lanes=1, deadline=time.perf_counter() - 1.0, order=[0, 1])
     part = schedule.next()
@@ -106,7 +106,7 @@ def test_a_part_past_the_deadline_still_gets_a_little_time() -> None:
 
 
 def test_parts_of_one_assistant_start_first_then_the_largest() -> None:
-    from solver.solve import _order
+    from solver.facade import _order
 
     alone = make_instance()
     pair = _two_pools(4)  # two assistants (the order reads only who plans)
@@ -157,7 +157,7 @@ def test_a_part_whose_search_finds_nothing_in_time_keeps_its_first_rota(
     def nothing(instance: Instance, **_: object) -> PartResult:
         return PartResult(Status.UNKNOWN, explanation=["Aucun planning trouvé."])
 
-    monkeypatch.setattr(importlib.import_module("solver.solve"), "solve_part", nothing)
+    monkeypatch.setattr(importlib.import_module("solver.facade"), "solve_part", nothing)
     instance = _two_pools(4)
     rota = solve(instance, time_limit_s=1.5, deterministic=True)
     assert rota.status == Status.FEASIBLE and not rota.stopped

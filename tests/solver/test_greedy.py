@@ -16,9 +16,9 @@ import pytest
 from ortools.sat.python import cp_model
 
 from solver.constraints.data import build
+from solver.facade import solve
 from solver.greedy import Busy, _loads, _wrap, full_times, greedy_rota, plan_assistant
 from solver.model import Instance, Replan, Session, Status
-from solver.solve import solve
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (
     MARIE,

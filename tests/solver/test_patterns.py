@@ -15,6 +15,7 @@ import pytest
 
 from solver import patterns
 from solver.constraints.data import build
+from solver.facade import solve
 from solver.model import (
     Assignment,
     DatedRequest,
@@ -27,7 +28,6 @@ from solver.model import (
     Status,
     Weights,
 )
-from solver.solve import solve
 from solver.strategies.days import Horizon
 from solver.validation import check_rota, objective_total
 from tests.solver.builders import (

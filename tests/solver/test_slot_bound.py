@@ -14,9 +14,9 @@ import pytest
 
 from solver import coupled
 from solver.constraints.data import build
+from solver.facade import solve
 from solver.model import Session, Status
 from solver.slot_bound import slot_bound
-from solver.solve import solve
 from tests.solver.builders import JULIE, PARC
 from tests.solver.test_coupled import pair
 

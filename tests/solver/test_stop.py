@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 import time as clock
 
+from solver.facade import Progress, solve
 from solver.model import Instance, Status
-from solver.solve import Progress, solve
 from solver.validation import check_rota
 from tests.solver.builders import (
     make_assistant,
