@@ -56,12 +56,16 @@ def solve_by_assistants(
     """Plan a part with several assistants by Lagrangian decomposition (`solver.coupled`), each
     assistant's plan found exactly by the day-pattern model.
 
-    First the assistants are planned one after another, each leaving aside the slots those before
-    cover and avoiding the places they took: a first rota. Then each round plans every assistant
-    at the current prices of the shared slots, raises the bound, picks the best rota among all
-    plans found (integer master) and moves the multipliers by a projected subgradient step. It
-    ends when the rota meets the bound, the steps have shrunk below `_STEP_MIN`, or time is up
-    (in deterministic mode, after `_COUPLED_ROUNDS` rounds). None when the decomposition does not apply or found no rota: the
+    First the assistants are planned one after another in the times and places those before left
+    (`_in_turn`: the constructive rota where it fits, else exactly): a first rota at once. The slot
+    relaxation (`solver.slot_bound`) then gives a bound and the prices each assistant is first
+    priced at (a Lagrangian bound). Sweeps plan each assistant again exactly against the others'
+    plans, from her current plan, while that lowers the objective (in deterministic mode,
+    `_SWEEPS` sweeps). Then each round plans every assistant at the current prices of the shared
+    slots, raises the bound, picks the best rota among all plans found (integer master) and moves
+    the multipliers by a projected subgradient step. It ends when the rota meets the bound, the
+    steps have shrunk below `_STEP_MIN`, or time is up (in deterministic mode, after
+    `_COUPLED_ROUNDS` rounds). None when the decomposition does not apply or found no rota: the
     block model then plans.
     """
     clock = time.perf_counter()
