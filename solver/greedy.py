@@ -242,6 +242,16 @@ def _windows(
     return [(lo, hi) for lo, hi in found if lo % grain == 0 and hi - lo >= grain]
 
 
+def _week_parts(data: PlanData, assistant: AssistantId, week: int) -> list[_Part]:
+    """The week's share targets of the assistant's contracts, each (contract, cabinet, minutes)."""
+    return [
+        (k.id, cabinet, minutes)
+        for k in data.contracts_of[assistant]
+        for cabinet in sorted(k.shares)
+        if (minutes := data.share_targets.get((k.id, week, cabinet), 0)) > 0
+    ]
+
+
 def _plan_week(
     data: PlanData,
     assistant: AssistantId,
@@ -258,10 +268,8 @@ def _plan_week(
     if longest < MIN_PIECE_MINUTES:
         return False
     demands = [
-        _Demand(minutes, minutes, k.id, cabinet)
-        for k in data.contracts_of[assistant]
-        for cabinet in sorted(k.shares)
-        if (minutes := data.share_targets.get((k.id, week, cabinet), 0)) > 0
+        _Demand(minutes, minutes, contract, cabinet)
+        for contract, cabinet, minutes in _week_parts(data, assistant, week)
     ]
     # Largest first, but a demand just over a whole number of full days goes before the others:
     # its excess (within the tolerance) can then be handed to a later cabinet of the contract.
@@ -411,12 +419,7 @@ def _plan_wrapped(
     another; False when no order fits (a day with three cabinets, a piece too short or too long,
     no time left at a cabinet)."""
     grain = data.instance.slot_minutes
-    demands = [
-        (k.id, cabinet, minutes)
-        for k in data.contracts_of[assistant]
-        for cabinet in sorted(k.shares)
-        if (minutes := data.share_targets.get((k.id, week, cabinet), 0)) > 0
-    ]
+    demands = _week_parts(data, assistant, week)
     free = [d for d in days if data.options[(assistant, d)]]
     total = sum(m for _, _, m in demands)
     if total == 0:
