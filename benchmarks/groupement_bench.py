@@ -131,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", default="", help="row names, comma-separated (default: all)")
     args = parser.parse_args(argv)
     wanted = set(filter(None, args.rows.split(",")))
+    unknown = wanted - {s.name for s in (*TABLE, *INFEASIBLE)}
+    if unknown:
+        # An unknown name would run nothing and end with "targets met".
+        parser.error(f"--rows: no such row {', '.join(sorted(unknown))}")
+    if args.runs < 1 or args.seeds < 1 or args.limit <= 0:
+        parser.error("--runs and --seeds must be at least 1, --limit above 0")
     rows = [s for s in TABLE if not wanted or s.name in wanted]
     bad = [s for s in INFEASIBLE if not wanted or s.name in wanted]
     head = (
