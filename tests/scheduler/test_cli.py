@@ -691,7 +691,7 @@ def test_plan_lets_another_process_write_during_the_solve(
     through the solve either kept that writer out or failed with "database is locked")."""
     import sqlite3
 
-    from scheduler import planning
+    from scheduler.planning import plan
     from solver import model as sm
 
     wrote: list[str] = []
@@ -707,7 +707,7 @@ def test_plan_lets_another_process_write_during_the_solve(
         wrote.append("cabinet")
         return sm.Rota(status=sm.Status.UNKNOWN)
 
-    monkeypatch.setattr(planning, "solve", solve_while_another_process_writes)
+    monkeypatch.setattr(plan, "solve", solve_while_another_process_writes)
     result = runner.invoke(app, ["plan", "--week", "2026-W49", "--time-limit", "1"])
     assert result.exit_code == 0, result.output
     assert wrote == ["cabinet"] and _count(cli_db, "rota") == 1

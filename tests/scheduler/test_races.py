@@ -24,6 +24,7 @@ from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory, unit_of_work
 from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.migrations import upgrade_to_head
+from scheduler.planning import edits as planning_edits
 from scheduler.services import subscriptions, workflow
 from tests.conftest import DATABASES, fresh_database_url
 from tests.scheduler.feed_factories import (
@@ -130,7 +131,7 @@ def test_concurrent_edits_of_a_rota_without_if_match_take_turns(
     committed: Committed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The race is in re-deriving the day's trip; the checker's verdict after it is not under test.
-    monkeypatch.setattr(planning, "check_stored_rota", _no_violation)
+    monkeypatch.setattr(planning_edits, "check_stored_rota", _no_violation)
     with unit_of_work(committed.factory) as session:
         rota = _draft_monday(session, committed.ids)
         rota_id, version = rota.id, rota.lock_version
