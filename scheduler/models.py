@@ -799,7 +799,7 @@ class LedgerEntry(Base):
     """Minutes planned and delivered per contract, cabinet and week (the hours ledger).
 
     `delivered_minutes` are the planned minutes net of the absences recorded so far, written at
-    publication: for a week still to come, a forecast. The reports (scheduler/contribution.py)
+    publication: for a week still to come, a forecast. The reports (scheduler/contribution)
     count them as delivered only once the week is over.
     """
 

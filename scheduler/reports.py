@@ -1,4 +1,4 @@
-"""Allocation reports for the CPAM and the members: load, compute (scheduler/contribution.py), render.
+"""Allocation reports for the CPAM and the members: load, compute (scheduler/contribution), render.
 
 - `parse_period`: `2026-11` (month), `2026-Q4` / `2026-T4` (quarter), `Y1`..`Y5` (contract year),
   `2026-Y` (calendar year); a week belongs to the period whose dates hold its Monday.

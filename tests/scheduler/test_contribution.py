@@ -1,4 +1,4 @@
-"""Contribution figures (scheduler/contribution.py): every figure against a case worked out by hand.
+"""Contribution figures (scheduler/contribution): every figure against a case worked out by hand.
 
 The base case: contract `pool-a`, collective 2026 rule, 1.0 funded ETP, start Monday 5 January
 2026, 5 years, employer cost 50,000 EUR a year, split by share; one assistant (id 1) for 35 h
@@ -29,8 +29,6 @@ from scheduler.contribution import (
     SharePlanInput,
     Snapshot,
     Status,
-    _months_before,
-    _status,
     add_years,
     band_increase,
     contract_figures,
@@ -40,6 +38,8 @@ from scheduler.contribution import (
     split_cents,
     suspension_spells,
 )
+from scheduler.contribution.figures import _months_before
+from scheduler.contribution.projection import _status
 
 D = Decimal
 START = date(2026, 1, 5)

@@ -1,0 +1,120 @@
+"""Each cabinet's contribution to a pooled contract's patientèle target: pure functions, no DB.
+
+One module per seam: `records` (inputs and outputs), `periods` (days, weeks, contract years,
+suspension), `projection` (targets, projection, progress), `aid` (aid and cost), `figures` (the
+whole contract).
+
+Inputs are plain frozen dataclasses (`ContractInput` and its parts); `contract_figures` returns a
+`ContractFigures`. Every rule whose exact reading is uncertain is a `PolicyParams` field read from
+the versioned target policy (scheduler/data/policies.json), with the documented default.
+
+Rules and the choices made where the texts are silent:
+
+- Baseline: for each doctor, the snapshot at or just before the contract start, or the member's
+  join date (the first share plan naming the cabinet) for a member that joins later. A doctor with
+  no such snapshot has no baseline: it is flagged and counts for nothing.
+- Gain: value at `as_of` (the latest snapshot at or before it) minus the baseline; can be negative.
+- Target (collective): `target_per_etp x funded_etp` for the group, within `target_years` of the
+  start. A member's part is indicative: group target x its contracted share at `as_of`, split
+  equally between its doctors. A doctor installed less than `newly_installed.within_months` before
+  joining gets the P50 target instead (P50 minus baseline, never below 0), within its own years.
+  Target (individual, `target_mode = "percentile_bands"`): each doctor's baseline x the increase of
+  its PMT band; the member's and the group's targets are the sums.
+- Attainment: gain / target per indicator; the weaker is the smaller of the two.
+- Projection: ordinary least squares of the gain against days since the start, over the snapshot
+  dates since the baseline (the baseline itself is the point at gain 0), evaluated at the deadline.
+  Band: fitted value +/- `band_k` x standard error of the fitted line at the deadline,
+  `s * sqrt(1/n + (T - mean_t)^2 / Sxx)` with `s` the residual standard error (n - 2 degrees of
+  freedom); no band under 3 points, no projection under 2. Once the deadline is past, the
+  "projection" is the value reached at the deadline.
+- Status (weaker projected attainment p): `on_track` if p >= `on_track_min` (1.0), `at_risk` if
+  p >= `at_risk_min` (0.8), else `missed`; past the deadline: `on_track` if reached else `missed`;
+  `unknown` without a projection.
+- Clock suspension: unreplaced absences of the contract's assistants are merged when they touch;
+  a spell longer than `suspension_after_days` (91) suspends the target clock for its whole length,
+  and the deadline moves by the suspended days. By default (`aid_suspended_pro_rata`) the aid of a
+  contract year is also reduced by the share of its days that were suspended.
+- Aid per contract year k: `aid_per_etp[min(k, n) - 1] x funded_etp`, times the proration factor
+  from `proration_from_year`: `min(1, max(0, weaker attainment))` at the deadline (reached, or
+  projected while the deadline is ahead) for `proration = "weaker_indicator"`, the mean of the
+  two indicators for `"mean_indicators"`, 1 for `"none"`.
+- Net cost of year k = annual employer cost - aid, split between members by contracted share
+  (weighted by the days each share plan covers in that year) or by hours delivered in that year
+  (`cost_split`); without any hours delivered in the year, by share. Cents are split by largest
+  remainder so the parts add up exactly.
+- Reading day (`today`): the figures are read on `min(as_of, today)`, never later: the gains,
+  and whether the deadline is past (a report whose period ends after the deadline, read before
+  it, still projects). Without `today` the whole period is taken as over (a closed period).
+- Hours: a civil week belongs to a period when its Monday is in it. Contracted minutes of a week
+  are the contract's weekly minutes x the member's share in the plan in force that Monday (the
+  first plan for the weeks before it). Planned minutes come from the hours ledger. The ledger's
+  `delivered_minutes` are the planned minutes net of the absences recorded so far, written at
+  publication, so for a week still to come they are only a forecast: a week counts as delivered
+  once it is over, i.e. its Monday is before `delivered_before`, the Monday of `today`'s week
+  (without `today`: every week of the period counts).
+  A week not over has no delivered minutes (None), and counts nowhere delivered hours do: the
+  totals, the cumulative hours, the share of hours, the gain per 100 h, the split by hours.
+  `contracted_elapsed_minutes` are the contracted minutes of the weeks over, to compare with.
+"""
+
+from scheduler.contribution.aid import aid_by_year, split_cents
+from scheduler.contribution.figures import contract_figures, member_latest_gains
+from scheduler.contribution.periods import (
+    add_years,
+    monday_of,
+    round_to,
+    suspended_deadline,
+    suspension_spells,
+)
+from scheduler.contribution.projection import band_increase, progress, project
+from scheduler.contribution.records import (
+    AbsenceInput,
+    AidYear,
+    ContractFigures,
+    ContractInput,
+    DoctorFigures,
+    DoctorInput,
+    Indicator,
+    LedgerWeek,
+    MemberFigures,
+    MemberInput,
+    PolicyParams,
+    Progress,
+    Projection,
+    SharePlanInput,
+    Snapshot,
+    Status,
+    WeekHours,
+)
+
+__all__ = [
+    "AbsenceInput",
+    "AidYear",
+    "ContractFigures",
+    "ContractInput",
+    "DoctorFigures",
+    "DoctorInput",
+    "Indicator",
+    "LedgerWeek",
+    "MemberFigures",
+    "MemberInput",
+    "PolicyParams",
+    "Progress",
+    "Projection",
+    "SharePlanInput",
+    "Snapshot",
+    "Status",
+    "WeekHours",
+    "add_years",
+    "aid_by_year",
+    "band_increase",
+    "contract_figures",
+    "member_latest_gains",
+    "monday_of",
+    "project",
+    "progress",
+    "round_to",
+    "split_cents",
+    "suspended_deadline",
+    "suspension_spells",
+]

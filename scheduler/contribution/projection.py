@@ -1,0 +1,170 @@
+"""Targets and their projection: the least-squares projection of a gain, a doctor's progress and
+status against the target, and the increase of a PMT band (percentile-bands rule).
+
+The rules are stated in the package's docstring (`scheduler.contribution`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from scheduler.contribution.periods import ratio, value_at
+from scheduler.contribution.records import (
+    ONE,
+    ZERO,
+    DoctorInput,
+    Indicator,
+    PolicyParams,
+    Progress,
+    Projection,
+    Snapshot,
+    Status,
+)
+
+# --- Projection ----------------------------------------------------------------------------------
+
+
+def project(points: Sequence[tuple[int, int]], at: int, band_k: Decimal) -> Projection | None:
+    """Least-squares line through (day, gain) points, evaluated at day `at`, with its band."""
+    n = len(points)
+    if n < 2:
+        return None
+    ts = [Decimal(t) for t, _ in points]
+    ys = [Decimal(y) for _, y in points]
+    mean_t = sum(ts, ZERO) / n
+    mean_y = sum(ys, ZERO) / n
+    sxx = sum(((t - mean_t) ** 2 for t in ts), ZERO)
+    if sxx == 0:
+        return None
+    sxy = sum(((t - mean_t) * (y - mean_y) for t, y in zip(ts, ys, strict=True)), ZERO)
+    slope = sxy / sxx
+    intercept = mean_y - slope * mean_t
+    value = intercept + slope * at
+    low = high = None
+    if n >= 3:
+        ssr = sum(((y - intercept - slope * t) ** 2 for t, y in zip(ts, ys, strict=True)), ZERO)
+        s = (ssr / (n - 2)).sqrt()
+        se = s * (ONE / n + (Decimal(at) - mean_t) ** 2 / sxx).sqrt()
+        low, high = value - band_k * se, value + band_k * se
+    return Projection(slope, n, value, low, high, reached=False)
+
+
+# --- Progress ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A doctor with its baseline snapshot (None: no baseline)."""
+
+    doctor: DoctorInput
+    baseline: Snapshot | None
+
+
+def _gains_at(tracked: Sequence[Tracked], day: date) -> tuple[int, int, int, int]:
+    """(baseline PMT, baseline FA, PMT gain, FA gain) of `tracked` at `day`."""
+    b_pmt = b_fa = g_pmt = g_fa = 0
+    for item in tracked:
+        if item.baseline is None or item.baseline.on > day:
+            continue
+        now = value_at(item.doctor.snapshots, day)
+        assert now is not None  # the baseline itself is at or before `day`
+        b_pmt += item.baseline.pmt
+        b_fa += item.baseline.file_active
+        g_pmt += now.pmt - item.baseline.pmt
+        g_fa += now.file_active - item.baseline.file_active
+    return b_pmt, b_fa, g_pmt, g_fa
+
+
+def _status(weaker_projected: Decimal | None, past: bool, policy: PolicyParams) -> Status:
+    if past:
+        if weaker_projected is None:
+            return Status.UNKNOWN
+        return Status.ON_TRACK if weaker_projected >= ONE else Status.MISSED
+    if weaker_projected is None:
+        return Status.UNKNOWN
+    if weaker_projected >= policy.on_track_min:
+        return Status.ON_TRACK
+    if weaker_projected >= policy.at_risk_min:
+        return Status.AT_RISK
+    return Status.MISSED
+
+
+def _min_opt(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else min(a, b)
+
+
+def progress(
+    tracked: Sequence[Tracked],
+    *,
+    target_pmt: Decimal,
+    target_fa: Decimal,
+    start: date,
+    deadline: date,
+    as_of: date,
+    policy: PolicyParams,
+) -> Progress:
+    """Gains, attainment, projection and status of a set of doctors against a target."""
+    dates = sorted(
+        {
+            snap.on
+            for item in tracked
+            if item.baseline is not None
+            for snap in item.doctor.snapshots
+            if item.baseline.on <= snap.on <= as_of
+        }
+    )
+    series = tuple((d, *_gains_at(tracked, d)[2:]) for d in dates)
+    b_pmt, b_fa, g_pmt, g_fa = _gains_at(tracked, as_of)
+    past = as_of >= deadline
+    at = (deadline - start).days
+    indicators = []
+    for index, (baseline, gain, target) in enumerate(
+        ((b_pmt, g_pmt, target_pmt), (b_fa, g_fa, target_fa))
+    ):
+        projection: Projection | None
+        if past:
+            reached_gain = _gains_at(tracked, deadline)[2 + index]
+            projection = Projection(ZERO, len(series), Decimal(reached_gain), None, None, True)
+        else:
+            points = [((d - start).days, (p, f)[index]) for d, p, f in series]
+            projection = project(points, at, policy.band_k)
+        indicators.append(
+            Indicator(
+                baseline=baseline,
+                current=baseline + gain,
+                gain=gain,
+                target=target,
+                attainment=ratio(Decimal(gain), target),
+                projection=projection,
+                projected_attainment=None
+                if projection is None
+                else ratio(projection.value, target),
+            )
+        )
+    pmt, fa = indicators
+    weaker = _min_opt(pmt.attainment, fa.attainment)
+    weaker_projected = _min_opt(pmt.projected_attainment, fa.projected_attainment)
+    return Progress(
+        pmt=pmt,
+        file_active=fa,
+        weaker_attainment=weaker,
+        weaker_projected_attainment=weaker_projected,
+        status=_status(weaker_projected, past, policy),
+        deadline=deadline,
+        series=series,
+    )
+
+
+def band_increase(policy: PolicyParams, baseline_pmt: int) -> Decimal:
+    """The individual target's increase in percent for a baseline PMT (0 from P95 when known)."""
+    bands = policy.bands_pmt
+    increases = policy.increase_percent_by_band
+    if len(bands) >= 5 and baseline_pmt >= bands[4]:
+        return ZERO  # above P95: "maintien"
+    for index in range(len(increases) - 1, -1, -1):
+        if baseline_pmt >= bands[index]:
+            return increases[index]
+    return increases[0]
