@@ -2,7 +2,7 @@
 
 Rule encoded: an instance or rota file that does not follow `partagenda-instance/1` or
 `partagenda-rota/1` is rejected as a whole, with every problem named by its field path and rule id
-(docs: /work/shared/docs/instance-format-v1.md, "Unknown or malformed fields are rejected with a
+(docs: docs/instance-format-v1.md, "Unknown or malformed fields are rejected with a
 message that names the field path").
 """
 

@@ -1,6 +1,6 @@
 """Reading and writing the interchange formats `partagenda-instance/1` and `partagenda-rota/1`.
 
-Rules encoded (/work/shared/docs/instance-format-v1.md, documented in full by
+Rules encoded (docs/instance-format-v1.md, documented in full by
 `solver/schema/instance.schema.json` and `solver/schema/rota.schema.json`): every field is checked
 and every problem is collected with its field path and rule id before `InvalidInstance` is raised;
 unknown fields are rejected; times of day become minutes after midnight and shares basis points

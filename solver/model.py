@@ -154,7 +154,7 @@ class Rules:
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Weights of the soft goals (domain.md §6), in objective points per unit of each term."""
+    """Weights of the soft goals (docs/rules.md, "Soft goals"), in objective points per unit of each term."""
 
     share_deviation: int = 100
     session_uncovered: int = 4

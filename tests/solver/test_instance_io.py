@@ -1,7 +1,7 @@
 """Reading and writing `partagenda-instance/1` and `partagenda-rota/1`.
 
 Rule under test: an instance is read only when every field follows the format
-(/work/shared/docs/instance-format-v1.md and solver/schema/*.json); otherwise every problem is
+(docs/instance-format-v1.md and solver/schema/*.json); otherwise every problem is
 reported with its field path and rule id. Written documents read back equal, follow the JSON
 Schemas, and the format document's examples are accepted.
 """
@@ -92,7 +92,7 @@ FORMAT_EXAMPLE: dict[str, Any] = {
     "travel_minutes": [{"from": "tilleuls", "to": "parc", "minutes": 20}],
     "rules": {},
 }
-"""The instance example of instance-format-v1.md, verbatim (it names cabinets it does not list)."""
+"""The instance example of docs/instance-format-v1.md, verbatim (it names cabinets it does not list)."""
 
 ROTA_EXAMPLE: dict[str, Any] = {
     "format": "partagenda-rota/1",
@@ -122,7 +122,7 @@ ROTA_EXAMPLE: dict[str, Any] = {
     "minutes": {"pool-1": {"tilleuls": 840, "parc": 735, "gare": 525}},
     "explanation": [],
 }
-"""The rota example of instance-format-v1.md, verbatim."""
+"""The rota example of docs/instance-format-v1.md, verbatim."""
 
 
 def completed_example() -> dict[str, Any]:
