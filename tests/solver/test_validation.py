@@ -8,7 +8,6 @@ terms and the checker's speed.
 
 from __future__ import annotations
 
-import time as clock
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -973,7 +972,8 @@ def test_french_date_and_duration_wording() -> None:
     assert french_duration(600) == "10 h"
 
 
-def test_check_rota_thirty_assistants_four_weeks_is_fast() -> None:
+def test_check_rota_thirty_assistants_four_weeks_reports_every_assistant() -> None:
+    # Its speed (at most 1 s) is measured by benchmarks/checker_bench.py, not here.
     ids = [f"a{k:02d}" for k in range(30)]
     cabinets = [make_cabinet(f"c{k:02d}") for k in range(60)]
     contracts = [
@@ -991,10 +991,7 @@ def test_check_rota_thirty_assistants_four_weeks_is_fast() -> None:
     instance = make_instance(
         [make_assistant(a) for a in ids], cabinets, contracts, travel={}, days=28
     )
-    began = clock.perf_counter()
     violations = check_rota(instance, make_rota(rota))
-    elapsed = clock.perf_counter() - began
-    assert elapsed < 1.0
     # Christmas Day (Friday 25 December) is worked: holiday, contract hours and both shares.
     assert rule_ids(violations) == {"public-holiday", "contract-hours", "share-tolerance"}
     assert {v.assistant for v in violations} == {AssistantId(a) for a in ids}
