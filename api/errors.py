@@ -19,20 +19,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    PendingRollbackError,
-)
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler import errors
+from scheduler.uow import database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -236,17 +230,6 @@ async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request, 409, "the change conflicts with existing data", slug="conflict"
     )
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database could not serve the request (a lost or refused connection,
-    a lock it gave up waiting for), so that the same request may succeed when retried."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
-    # The next statement after a connection died in a transaction (SQLAlchemy's own wording).
-    return isinstance(exc, PendingRollbackError) and "invalid transaction" in str(exc)
 
 
 async def _database(request: Request, exc: Exception) -> JSONResponse:

@@ -1,8 +1,8 @@
 """The planning workflow: from the database to the solver and back, edits, publication, ledger.
 
-Functions here stage their work in the session and flush; the caller's unit of work commits once
-(`scheduler.db.unit_of_work`, the API's session dependency, the jobs process), so a use case is
-all or nothing.
+Functions here stage their work in the session and flush; the caller commits once, through the
+unit of work (`scheduler.uow`: opened by the API's session dependency, the CLI, the jobs process
+and the plan runs), so a use case is all or nothing.
 
 Solver identifiers: an assistant is her `code`, a cabinet its `code`, and a solver contract is one
 assistant's part of a pooled contract, `"<contract code>/<assistant code>"`.
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.errors import (
     InvalidEdit,
@@ -487,7 +487,7 @@ def plan_period(
     published_id = published.id if published is not None else None
     based_on_key = based_on.id if based_on is not None else None
     if release_reads:
-        session.rollback()  # only reads so far
+        uow.rollback(session)  # only reads so far
     result = solve(
         planning.instance,
         time_limit_s=time_limit_s,

@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.errors import (
     InvalidField,
@@ -99,7 +99,7 @@ def request_plan_run(
         time_limit_s=time_limit_s,
     )
     try:
-        with session.begin_nested():
+        with uow.savepoint(session):
             session.add(run)
             session.flush()
     except IntegrityError:
@@ -222,7 +222,7 @@ def claim_next_run(factory: sessionmaker[Session]) -> int | None:
                     attempts=models.PlanRun.attempts + 1,
                 )
             )
-            session.commit()
+            uow.commit(session)
             if claimed.rowcount == 1:  # type: ignore[attr-defined]
                 return run_id
     return None
@@ -282,7 +282,7 @@ def recover_stale_runs(
                 last_beat,
                 run.state.value,
             )
-        session.commit()
+        uow.commit(session)
     return recovered
 
 
@@ -344,7 +344,7 @@ class _Heartbeat(threading.Thread):
             session.execute(
                 update(models.PlanRun).where(_owned(self.run_id, self.attempt)).values(**values)
             )
-            session.commit()
+            uow.commit(session)
 
 
 class _CancelWatch:
@@ -427,10 +427,10 @@ def _execute(
                 release_reads=True,
             )
         except PlanningStopped:
-            session.rollback()
+            uow.rollback(session)
             return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
         except PartagendaError as error:
-            session.rollback()
+            uow.rollback(session)
             return _finish(
                 factory,
                 run_id,
@@ -440,7 +440,7 @@ def _execute(
                 started=started,
             )
         except Exception:
-            session.rollback()
+            uow.rollback(session)
             if should_stop(fresh=True):
                 # A cancel written while the draft was being saved can make the save fail (on
                 # SQLite, on the transaction's outdated snapshot): the run was cancelled.
@@ -463,7 +463,7 @@ def _execute(
             select(models.PlanRun.cancel_requested).where(models.PlanRun.id == run_id)
         )
         if cancel_requested:
-            session.rollback()
+            uow.rollback(session)
             return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
         # Conditional on ownership, in the draft's own transaction: if the run was recovered
         # and handed to another attempt meanwhile, this draft is discarded, never doubled.
@@ -481,12 +481,12 @@ def _execute(
             )
         )
         if owned.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
+            uow.rollback(session)
             if should_stop(fresh=True):  # cancelled between the check above and the update
                 return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
             log.warning("plan run %s attempt %s lost its claim; draft discarded", run_id, attempt)
             return models.RunState.CANCELLED
-        session.commit()
+        uow.commit(session)
         return models.RunState.SUCCEEDED
 
 
@@ -510,7 +510,7 @@ def _finish(
                 elapsed_seconds=round(clock.monotonic() - started, 2),
             )
         )
-        session.commit()
+        uow.commit(session)
     return state
 
 
