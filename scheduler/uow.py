@@ -1,7 +1,8 @@
 """The unit of work: the one place where work on the database commits or rolls back, and where
 the database's refusals become the service's own errors.
 
-Use cases stage their work in a session and end it here: `commit` (`commit_version` when a
+Use cases stage their work in a session and end it here (the database's refusals they expect
+become their own errors; `translate` names what the others stand for): `commit` (`commit_version` when a
 concurrent change must answer 412, `committing` for the reference data, whose duplicates and
 references in use have their own errors), `rollback`, `savepoint` for a part that may fail alone.
 Units of work are opened here too:
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import (
+    DataError,
     DBAPIError,
     IntegrityError,
     InterfaceError,
@@ -42,7 +44,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler.db import take_write_lock
-from scheduler.errors import DuplicateResource, PartagendaError, PreconditionFailed, ResourceInUse
+from scheduler.errors import (
+    ChangedMeanwhile,
+    DatabaseRefusal,
+    DatabaseUnavailable,
+    DataConflict,
+    DataOutOfRange,
+    DuplicateResource,
+    PartagendaError,
+    PreconditionFailed,
+    ResourceInUse,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +156,26 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     take_write_lock(session.connection())
+
+
+def translate(exc: BaseException) -> DatabaseRefusal | None:
+    """The domain error a refusal of the database that no use case translated stands for, None
+    when `exc` is no such refusal (a bug: it stays what it is).
+
+    A stale version is `ChangedMeanwhile`, a broken constraint `DataConflict`, a value out of the
+    column's range `DataOutOfRange`, and a database that could not serve (`database_unavailable`)
+    `DatabaseUnavailable`. The use cases translate the refusals they expect themselves, here too
+    (`committing`, `commit_version`, `flush`); the HTTP edge renders what is left through this.
+    """
+    if isinstance(exc, StaleDataError):
+        return ChangedMeanwhile()
+    if isinstance(exc, IntegrityError):
+        return DataConflict()
+    if isinstance(exc, DataError):
+        return DataOutOfRange()
+    if database_unavailable(exc):
+        return DatabaseUnavailable()
+    return None
 
 
 def database_unavailable(exc: BaseException) -> bool:
