@@ -154,7 +154,7 @@ def _counted(job_id: str, outcome: JobOutcome) -> JobOutcome:
 
 def _claim_job_run(factory: sessionmaker[Session], job_id: str, period_key: str) -> int | None:
     """The id of the JobRun to execute now, or None when the period is already done."""
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         run = session.scalar(
             select(models.JobRun).where(
                 models.JobRun.job_id == job_id, models.JobRun.period_key == period_key

@@ -15,6 +15,10 @@ on SQLite the run itself still writes nothing then (no heartbeat: the lock alone
 from a dead one), to leave the single writer's slot to them. A run only ends `succeeded` if it still
 belongs to the attempt that planned it, so at most one draft results.
 
+The bookkeeping (the claim, the heartbeat, the recovery, a failed or cancelled outcome) is done
+in units of work of its own, each on its own session and connection and committed apart from the
+planning's (`scheduler.uow.unit_of_work`); the draft and the `succeeded` outcome commit together.
+
 Cancelling a running run stops its solver: the solver polls `cancel_requested`, read on a
 connection of its own (the planning transaction's snapshot would not see it on SQLite) at most
 every `CANCEL_POLL_S` seconds, and the run ends `cancelled` with nothing staged.
@@ -203,7 +207,7 @@ def cancel_plan_run(session: Session, run_id: int, *, actor: models.User | None)
 
 def claim_next_run(factory: sessionmaker[Session]) -> int | None:
     """Atomically move the oldest queued run to `running`; its id, or None when none waits."""
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         candidates = session.scalars(
             select(models.PlanRun.id)
             .where(models.PlanRun.state == models.RunState.QUEUED)
@@ -249,7 +253,7 @@ def recover_stale_runs(
     now = now or _now()
     recovered: list[int] = []
     engine = _engine(factory)
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         stale = session.scalars(
             select(models.PlanRun).where(
                 models.PlanRun.state == models.RunState.RUNNING,
@@ -282,7 +286,6 @@ def recover_stale_runs(
                 last_beat,
                 run.state.value,
             )
-        uow.commit(session)
     return recovered
 
 
@@ -340,11 +343,10 @@ class _Heartbeat(threading.Thread):
                 bound=round(progress.bound),
                 elapsed_seconds=round(progress.elapsed_s, 2),
             )
-        with self.factory() as session:
+        with uow.unit_of_work(self.factory) as session:
             session.execute(
                 update(models.PlanRun).where(_owned(self.run_id, self.attempt)).values(**values)
             )
-            uow.commit(session)
 
 
 class _CancelWatch:
@@ -405,7 +407,7 @@ def _execute(
     started = clock.monotonic()
     reporter = _Reporter()
     should_stop = _CancelWatch(_engine(factory), run_id, CANCEL_POLL_S)
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         run = get_plan_run(session, run_id)
         attempt = run.attempts
         actor = session.get(models.User, run.requested_by_id) if run.requested_by_id else None
@@ -499,7 +501,7 @@ def _finish(
     started: float,
     error: str | None = None,
 ) -> models.RunState:
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         session.execute(
             update(models.PlanRun)
             .where(_owned(run_id, attempt))
@@ -510,7 +512,6 @@ def _finish(
                 elapsed_seconds=round(clock.monotonic() - started, 2),
             )
         )
-        uow.commit(session)
     return state
 
 
