@@ -12,7 +12,8 @@ the write committed. Sent again with the same `Idempotency-Key`, it is safe:
   body: the fingerprint), 422 when it served another, 409 while that request is still running;
   otherwise it adds the key's record to the transaction;
 - once the endpoint's response is built, the route fills the record with it (status, JSON body,
-  Content-Type, ETag, Location) and commits the write and the record together.
+  Content-Type, ETag, Location) and commits the write and the record together, through the unit
+  of work (`scheduler.uow.commit_request`; a refused write is rolled back by `rollback_request`).
 
 The records themselves (lock, lookup, fingerprint check) are `scheduler.idempotency`.
 

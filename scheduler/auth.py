@@ -146,8 +146,8 @@ def authenticate(
     Each failure is counted in the database, so that every API process sees it, and the
     `MAX_FAILURES`-th within `FAILURE_WINDOW` locks the account. An e-mail that names no account
     is counted and locked alike, and costs one password hash too: the answers never tell whether
-    an account exists. Commits its own transactions (a failure must be counted although the
-    caller's request fails).
+    an account exists. Commits its own transactions, through the unit of work (`scheduler.uow`): a
+    failure must be counted although the caller's request fails.
     """
     now = now or models.utcnow()
     key = account_key(email)

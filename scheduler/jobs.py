@@ -527,7 +527,7 @@ def render_reports(ctx: JobContext, *, now: datetime | None = None) -> list[str]
         failed = False
         for contract_id in ids:
             try:
-                with ctx.factory() as session:
+                with uow.unit_of_work(ctx.factory) as session:
                     contract = session.get(models.PooledContract, contract_id)
                     if contract is None:
                         continue  # deleted meanwhile

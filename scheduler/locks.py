@@ -66,8 +66,9 @@ def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
         acquired = bool(
             connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
         )
-        # The lock belongs to the session, not the transaction: end the transaction so the
-        # connection does not sit "idle in transaction" while the job runs.
+        # The lock belongs to the session, not the transaction: end the transaction (through the
+        # unit of work, like any) so the connection does not sit "idle in transaction" while the
+        # job runs.
         uow.commit(connection)
         try:
             yield acquired
