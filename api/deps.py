@@ -18,14 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler import models
 from scheduler.auth import user_from_token
 from scheduler.config import Settings, get_settings
-from scheduler.db import (
-    OUTER_TRANSACTION,
-    close_quietly,
-    make_engine,
-    make_session_factory,
-    take_write_lock,
-)
+from scheduler.db import make_engine, make_session_factory
 from scheduler.errors import AuthenticationFailed, Forbidden, PreconditionFailed
+from scheduler.uow import request_session
 
 IDEMPOTENT_WRITE = "idempotent_write"
 """Request-state flag set by `api.idempotency` on a write that carries an Idempotency-Key."""
@@ -63,27 +58,12 @@ SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory
 def get_session(request: Request, factory: SessionFactoryDep) -> Iterator[Session]:
     """A session for one request, closed before the response is sent (see `SessionDep`).
 
-    Services commit, anything left over is rolled back. A write made with an Idempotency-Key
-    (`api.idempotency`) gets a session whose commits only release SAVEPOINTs of one outer
-    transaction, which commits once, with the stored answer, when the response is built.
+    A unit of work of `scheduler.uow`: the use cases commit through it, anything left over is
+    rolled back. A write made with an Idempotency-Key (`api.idempotency`) gets a session whose
+    commits only release SAVEPOINTs of one outer transaction, which commits once, with the stored
+    answer, when the response is built.
     """
-    if wants_single_commit(request):
-        engine = factory.kw["bind"]
-        connection = engine.connect()
-        try:
-            outer = connection.begin()
-            take_write_lock(connection)
-        except BaseException:
-            connection.close()
-            raise
-        session = factory(bind=connection, join_transaction_mode="create_savepoint")
-        session.info[OUTER_TRANSACTION] = outer
-    else:
-        session = factory()
-    try:
-        yield session
-    finally:
-        close_quietly(session)
+    yield from request_session(factory, single_commit=wants_single_commit(request))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

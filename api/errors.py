@@ -1,7 +1,8 @@
 """The one HTTP mapping of errors: RFC 9457 `application/problem+json` for every failure.
 
 Domain exceptions (`scheduler.errors`), `HTTPException`, request validation errors and the
-database's own refusals all end here; the OpenAPI document lists the problem schemas for every
+database's own refusals all end here (what a refusal stands for is decided once, by the unit of
+work: `scheduler.uow.translate`); the OpenAPI document lists the problem schemas for every
 status a route can answer (see `problem_responses`).
 """
 
@@ -19,20 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    PendingRollbackError,
-)
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler import errors
+from scheduler.uow import translate
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +120,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.PartagendaError)
     status = exc.status if 400 <= exc.status < 600 else 400
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, errors.SignInThrottled):
-        headers = {"Retry-After": str(exc.retry_after_s)}
+    retry_after_s = getattr(exc, "retry_after_s", None)  # throttled, or the database busy
+    if isinstance(retry_after_s, int):
+        headers = {"Retry-After": str(retry_after_s)}
     field_errors: list[FieldProblem] | None = None
     field = getattr(exc, "field", None)
     if isinstance(field, str):
@@ -149,7 +145,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extensions = getattr(exc, "extensions", None)  # members of its own (a conflicting id...)
     if isinstance(extensions, dict):
         extra.update({str(name): _jsonable(value) for name, value in extensions.items()})
-    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).lower()
+    slug = getattr(exc, "slug", None) or re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).lower()
     return problem_response(
         request,
         status,
@@ -209,57 +205,24 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _stale(request: Request, _exc: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        412,
-        "the resource was changed by someone else; read it again",
-        slug="precondition-failed",
-    )
-
-
-async def _data_error(request: Request, exc: Exception) -> JSONResponse:
-    # Values the schemas let through but the database refuses (out-of-range numbers...).
-    logger.warning("data error reached the edge: %s", exc)
-    return problem_response(
-        request,
-        422,
-        "a value is out of the range the database accepts",
-        slug="invalid-data",
-        field_errors=[],
-    )
-
-
-async def _integrity(request: Request, exc: Exception) -> JSONResponse:
-    # Services validate first; reaching here means a constraint we did not anticipate.
-    logger.warning("integrity error reached the edge: %s", exc)
-    return problem_response(
-        request, 409, "the change conflicts with existing data", slug="conflict"
-    )
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database could not serve the request (a lost or refused connection,
-    a lock it gave up waiting for), so that the same request may succeed when retried."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
-    # The next statement after a connection died in a transaction (SQLAlchemy's own wording).
-    return isinstance(exc, PendingRollbackError) and "invalid transaction" in str(exc)
+# How the edge logs each refusal of the database that reached it (a stale version is no news).
+_LOGGED_AS: dict[type[errors.DatabaseRefusal], str] = {
+    errors.DataOutOfRange: "data error reached the edge: %s",
+    errors.DataConflict: "integrity error reached the edge: %s",
+    errors.DatabaseUnavailable: "database unavailable or busy: %s",
+}
 
 
 async def _database(request: Request, exc: Exception) -> JSONResponse:
-    if not database_unavailable(exc):
+    # What the refusal stands for is the unit of work's to say (`scheduler.uow.translate`); a
+    # database error it does not know is a bug.
+    refusal = translate(exc)
+    if refusal is None:
         return await _unexpected(request, exc)
-    logger.warning("database unavailable or busy: %s", exc)
-    return problem_response(
-        request,
-        503,
-        "the database is busy; retry",
-        slug="unavailable",
-        headers={"Retry-After": "1"},
-    )
+    logged_as = _LOGGED_AS.get(type(refusal))
+    if logged_as is not None:
+        logger.warning(logged_as, exc)
+    return await _domain_error(request, refusal)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -308,10 +271,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.PartagendaError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StaleDataError, _stale)
-    app.add_exception_handler(IntegrityError, _integrity)
-    app.add_exception_handler(DataError, _data_error)
-    for database_error in (DBAPIError, PendingRollbackError):
+    for database_error in (StaleDataError, DBAPIError, PendingRollbackError):
         app.add_exception_handler(database_error, _database)
     build_stack = app.build_middleware_stack
 

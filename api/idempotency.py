@@ -12,7 +12,8 @@ the write committed. Sent again with the same `Idempotency-Key`, it is safe:
   body: the fingerprint), 422 when it served another, 409 while that request is still running;
   otherwise it adds the key's record to the transaction;
 - once the endpoint's response is built, the route fills the record with it (status, JSON body,
-  Content-Type, ETag, Location) and commits the write and the record together.
+  Content-Type, ETag, Location) and commits the write and the record together, through the unit
+  of work (`scheduler.uow.commit_request`; a refused write is rolled back by `rollback_request`).
 
 The records themselves (lock, lookup, fingerprint check) are `scheduler.idempotency`.
 
@@ -38,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import IDEMPOTENT_WRITE, CurrentUser, IdempotencyKey, SessionDep
 from scheduler import idempotency, models
-from scheduler.db import OUTER_TRANSACTION
+from scheduler.uow import commit, commit_request, rollback_request
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def guard(
     if record is not None:
         raise _Replay(stored_response(record))
     record = idempotency.record_key(session, user.id, key, fingerprint)
-    session.commit()  # a SAVEPOINT: the outer transaction commits once the answer is known
+    commit(session)  # a SAVEPOINT: the outer transaction commits once the answer is known
     pending.session = session
     pending.record = record
 
@@ -156,10 +157,7 @@ def _finish(pending: _Pending, response: Response) -> None:
         return
     if not _store(record, response):
         session.delete(record)
-    session.commit()
-    outer = session.info.get(OUTER_TRANSACTION)
-    if outer is not None:
-        outer.commit()
+    commit_request(session)
 
 
 def _abandon(pending: _Pending) -> None:
@@ -167,14 +165,11 @@ def _abandon(pending: _Pending) -> None:
     session, record = pending.session, pending.record
     if session is None or record is None:
         return
-    session.rollback()
-    outer = session.info.get(OUTER_TRANSACTION)
-    if outer is not None:
-        outer.rollback()
+    if rollback_request(session):
         return
     # A session already joined to a caller's transaction (the tests'): take the key back.
     session.delete(record)
-    session.commit()
+    commit(session)
 
 
 def _abandon_quietly(pending: _Pending) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.access import resolve
 from scheduler.audit import record_audit, snapshot
 from scheduler.config import Settings
@@ -119,7 +119,7 @@ def create_user(
         after=after,
     )
     if commit:
-        session.commit()
+        uow.commit(session)
     return user
 
 
@@ -146,8 +146,8 @@ def authenticate(
     Each failure is counted in the database, so that every API process sees it, and the
     `MAX_FAILURES`-th within `FAILURE_WINDOW` locks the account. An e-mail that names no account
     is counted and locked alike, and costs one password hash too: the answers never tell whether
-    an account exists. Commits its own transactions (a failure must be counted although the
-    caller's request fails).
+    an account exists. Commits its own transactions, through the unit of work (`scheduler.uow`): a
+    failure must be counted although the caller's request fails.
     """
     now = now or models.utcnow()
     key = account_key(email)
@@ -155,7 +155,7 @@ def authenticate(
         select(models.SignInThrottle.locked_until).where(models.SignInThrottle.account_key == key)
     ).one_or_none()
     if known is not None and known.locked_until is not None and known.locked_until > now:
-        session.commit()
+        uow.commit(session)
         raise AccountLocked(_seconds_until(known.locked_until, now))
     # No account's e-mail holds a NUL, and PostgreSQL would refuse the lookup (uncounted).
     user = (
@@ -167,7 +167,7 @@ def authenticate(
     )
     # End the read before hashing and writing: on SQLite a write that follows a read in one
     # transaction can fail at once instead of waiting for another process's write.
-    session.commit()
+    uow.commit(session)
     if user is None:
         verify_password(password, _DUMMY_HASH)
         succeeded = False
@@ -188,7 +188,7 @@ def authenticate(
                 ),
             )
         )
-        session.commit()
+        uow.commit(session)
     return user
 
 
@@ -227,7 +227,7 @@ def _count_failure(session: Session, key: str, now: datetime) -> None:
         else:
             locked_until = None
             row.recent_failures = [moment.isoformat() for moment in recent]
-    session.commit()
+    uow.commit(session)
     if locked_until is not None:
         raise AccountLocked(_seconds_until(locked_until, now))
 
@@ -274,7 +274,7 @@ def unlock_user(
         after={"recent_failures": [], "locked_until": None},
     )
     if commit:
-        session.commit()
+        uow.commit(session)
     return user
 
 

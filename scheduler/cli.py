@@ -439,8 +439,9 @@ def _engine(settings: Settings, *, migrated: bool = True) -> Engine:
 def _session(settings: Settings, fields: Mapping[str, str] | None = None) -> Iterator[Session]:
     """A unit of work; a domain error ends the command with its message, naming the option
     (`fields` maps an error's field to the option that carries it)."""
-    from scheduler.db import make_session_factory, unit_of_work
+    from scheduler.db import make_session_factory
     from scheduler.errors import PartagendaError
+    from scheduler.uow import unit_of_work
 
     engine = _engine(settings)
     try:
@@ -974,7 +975,7 @@ def demo(
     """Set up the embedded database, load the demo, plan and publish the coming weeks, write artefacts."""
     from sqlalchemy import select
 
-    from scheduler import models
+    from scheduler import models, uow
     from scheduler.demo import demo_loaded, load_demo
     from scheduler.planning import plan_period, publish_rota
 
@@ -996,7 +997,7 @@ def demo(
         if not demo_loaded(session):
             load_demo(session)
             _stdout().print("Groupement de démonstration chargé.")
-        session.commit()
+        uow.commit(session)
         groupement = _groupement(session, "val-de-moselle")
         for k in range(weeks):
             start = first + timedelta(weeks=k)
@@ -1022,7 +1023,7 @@ def demo(
                     )
                 if rota.solver_status in ("optimal", "feasible"):
                     rota = publish_rota(session, rota.id, actor=None)
-                session.commit()
+                uow.commit(session)
             else:
                 rota = published
             try:

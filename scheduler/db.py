@@ -1,19 +1,12 @@
-"""Engine and session handling for SQLite and PostgreSQL."""
+"""Engines and session factories for SQLite and PostgreSQL; transactions begin and end in
+`scheduler.uow`."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
-
-logger = logging.getLogger(__name__)
-
-OUTER_TRANSACTION = "outer_transaction"
-"""`Session.info` key of the connection-level transaction a session's commits are SAVEPOINTs in."""
 
 SQLITE_BUSY_TIMEOUT_S = 30
 """How long a SQLite transaction waits for the writer's slot before "database is locked"."""
@@ -51,7 +44,7 @@ def _configure_sqlite(engine: Engine, begin: SqliteBegin) -> None:
     The API's engine begins DEFERRED instead. A request's transaction passes from thread to
     thread of a bounded pool (its dependencies, its route); holding the slot, it could wait for a
     thread while every thread waits for the slot, until the busy timeout fails them all. Its
-    reads never wait (WAL), and its writes take the slot before they read (`begin_write`).
+    reads never wait (WAL), and its writes take the slot before they read (`scheduler.uow.begin_write`).
     """
 
     # pysqlite's own transaction handling breaks SAVEPOINTs before Python 3.12: turn it off and
@@ -69,67 +62,13 @@ def _configure_sqlite(engine: Engine, begin: SqliteBegin) -> None:
         connection.exec_driver_sql(f"BEGIN {begin}")
 
 
-def begin_write(session: Session) -> None:
-    """Start the write transaction; on SQLite take the write lock before reading anything.
-
-    For the API's DEFERRED sessions: SQLite in WAL mode refuses (without waiting) to turn a read
-    transaction into a write one when another connection committed in between; taking the lock
-    first makes concurrent writers queue instead (and the version checks then answer 412 to the
-    late ones). The transaction in progress, if any, is committed first.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    if session.in_transaction():
-        session.commit()
-    take_write_lock(session.connection())
-
-
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work commits at the end of the block, or rolls back on error."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def take_write_lock(connection: Connection) -> None:
-    """On SQLite, take the write lock before reading anything (see `begin_write`); elsewhere no-op."""
+    """On SQLite, take the write lock before reading anything (see `scheduler.uow.begin_write`);
+    elsewhere no-op."""
     if connection.dialect.name == "sqlite":
         connection.execute(text("UPDATE groupement SET id = id WHERE 1 = 0"))
-
-
-def close_quietly(session: Session) -> None:
-    """Close `session` (and the outer transaction it was joined to): roll back what is left,
-    give the connection back. A connection that died meanwhile is dropped and logged, never
-    raised: the caller's answer is already decided."""
-    outer = session.info.pop(OUTER_TRANSACTION, None)
-    try:
-        session.close()
-    except Exception as error:
-        logger.warning("closing a database session failed, its connection is dropped: %s", error)
-        try:
-            session.invalidate()
-        except Exception:
-            logger.debug("invalidating the session failed too", exc_info=True)
-    if outer is None:
-        return
-    connection = outer.connection
-    try:
-        connection.close()  # rolls back the outer transaction unless it was committed
-    except Exception as error:
-        logger.warning("closing a database connection failed, it is dropped: %s", error)
-        try:
-            connection.invalidate()
-        except Exception:
-            logger.debug("invalidating the connection failed too", exc_info=True)

@@ -343,3 +343,56 @@ class ImportRejected(PartagendaError, ValueError):
         more = f" (et {len(errors) - 3} autres)" if len(errors) > 3 else ""
         super().__init__(f"{len(errors)} erreur(s), rien n'a été importé : {first}{more}")
         self.errors = list(errors)
+
+
+# --- The database (raised by `scheduler.uow` from the database's own refusals) ------------------
+# Their wording and titles are those the HTTP edge always answered for them.
+
+
+class DatabaseRefusal(PartagendaError):
+    """A refusal of the database that no use case turned into an error of its own; `slug` names
+    its problem type at the edge."""
+
+    slug: str = "conflict"
+    message_text: str = ""
+
+    def __init__(self) -> None:
+        super().__init__(self.message_text)
+
+
+class DatabaseUnavailable(DatabaseRefusal):
+    """The database could not serve the work (a lost or refused connection, a lock it gave up
+    waiting for, a serialization failure): the same request may succeed when retried."""
+
+    status = 503
+    title = "Service Unavailable"
+    slug = "unavailable"
+    message_text = "the database is busy; retry"
+    retry_after_s = 1
+
+
+class DataConflict(DatabaseRefusal):
+    """A constraint of the database that the use case did not check first."""
+
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+    message_text = "the change conflicts with existing data"
+
+
+class DataOutOfRange(DatabaseRefusal):
+    """A value the schemas let through but the database refuses (an out-of-range number...)."""
+
+    status = 422
+    title = "Unprocessable Entity"
+    slug = "invalid-data"
+    message_text = "a value is out of the range the database accepts"
+
+
+class ChangedMeanwhile(DatabaseRefusal):
+    """A versioned row changed by someone else between its read and this write."""
+
+    status = 412
+    title = "Precondition Failed"
+    slug = "precondition-failed"
+    message_text = "the resource was changed by someone else; read it again"

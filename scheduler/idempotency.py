@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.errors import IdempotencyInFlight, IdempotencyKeyReused
 from scheduler.locks import advisory_key
 
@@ -65,11 +64,7 @@ def record_key(
         response_body={},
     )
     session.add(record)
-    try:
-        session.flush()
-    except IntegrityError as error:
-        session.rollback()
-        raise IdempotencyInFlight(key) from error
+    uow.flush(session, on_conflict=lambda: IdempotencyInFlight(key))
     return record
 
 

@@ -45,7 +45,7 @@ from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.auth import FAILURE_WINDOW, failure_moments
 from scheduler.config import Settings
@@ -116,7 +116,8 @@ def run_job(
     """Run `body` once for (job_id, period_key), under the job's lock, all or nothing per item.
 
     `body` stages its work in the session (one SAVEPOINT per item) and appends a message to the
-    error list for each item that failed; the work and the `JobRun` outcome commit together.
+    error list for each item that failed; the work and the `JobRun` outcome commit together, in one
+    unit of work (`scheduler.uow`); the claim and a failure are units of work of their own.
     """
     with job_lock(ctx.engine, f"job-{job_id}") as acquired:
         if not acquired:
@@ -128,14 +129,13 @@ def run_job(
             return _counted(job_id, JobOutcome("done", period_key))
         errors: list[str] = []
         try:
-            with ctx.factory() as session:
+            with uow.unit_of_work(ctx.factory) as session:
                 body(session, errors)
                 run = session.get(models.JobRun, run_id)
                 assert run is not None
                 run.state = models.RunState.FAILED if errors else models.RunState.SUCCEEDED
                 run.error = "\n".join(errors) or None
                 run.finished_at = datetime.now(UTC)
-                session.commit()
         except Exception as error:
             log.exception("job %s failed for %s; the next trigger retries it", job_id, period_key)
             _mark_failed(ctx.factory, run_id, f"{type(error).__name__}: {error}")
@@ -154,7 +154,7 @@ def _counted(job_id: str, outcome: JobOutcome) -> JobOutcome:
 
 def _claim_job_run(factory: sessionmaker[Session], job_id: str, period_key: str) -> int | None:
     """The id of the JobRun to execute now, or None when the period is already done."""
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         run = session.scalar(
             select(models.JobRun).where(
                 models.JobRun.job_id == job_id, models.JobRun.period_key == period_key
@@ -173,21 +173,20 @@ def _claim_job_run(factory: sessionmaker[Session], job_id: str, period_key: str)
             run.error = None
         run.state = models.RunState.RUNNING
         try:
-            session.commit()
+            uow.commit(session)
         except IntegrityError:
-            session.rollback()
+            uow.rollback(session)
             return None
         return run.id
 
 
 def _mark_failed(factory: sessionmaker[Session], run_id: int, error: str) -> None:
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         run = session.get(models.JobRun, run_id)
         if run is not None:
             run.state = models.RunState.FAILED
             run.error = error[:4000]
             run.finished_at = datetime.now(UTC)
-            session.commit()
 
 
 def _each(
@@ -199,15 +198,12 @@ def _each(
 ) -> None:
     """Do `action` on each item inside its own SAVEPOINT; one that raises is rolled back, noted."""
     for item in items:
-        savepoint = session.begin_nested()
         try:
-            action(item)
+            with uow.savepoint(session):
+                action(item)
         except Exception as error:
-            savepoint.rollback()
             log.exception("%s failed", label(item))
             errors.append(f"{label(item)}: {error}")
-        else:
-            savepoint.commit()
 
 
 def _slug(groupement: models.Groupement) -> str:
@@ -318,14 +314,12 @@ def publish_reviewed_week(ctx: JobContext, *, now: datetime | None = None) -> Jo
         if any(r.status == models.RotaStatus.PUBLISHED for r in rotas):
             return  # a coordinator published it: never override a human decision
         for draft in (r for r in rotas if r.status == models.RotaStatus.DRAFT):
-            attempt = session.begin_nested()
             try:
-                publish_rota(session, draft.id, actor=None, now=local.astimezone(UTC))
+                with uow.savepoint(session):
+                    publish_rota(session, draft.id, actor=None, now=local.astimezone(UTC))
             except PartagendaError as error:
-                attempt.rollback()
                 log.info("draft %s of %s not publishable: %s", draft.id, key, error)
                 continue
-            attempt.commit()
             log.info("published draft %s of %s for %s", draft.id, key, groupement.slug)
             break
         else:
@@ -533,7 +527,7 @@ def render_reports(ctx: JobContext, *, now: datetime | None = None) -> list[str]
         failed = False
         for contract_id in ids:
             try:
-                with ctx.factory() as session:
+                with uow.unit_of_work(ctx.factory) as session:
                     contract = session.get(models.PooledContract, contract_id)
                     if contract is None:
                         continue  # deleted meanwhile

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
+from scheduler import uow
+
 log = logging.getLogger(__name__)
 
 
@@ -64,9 +66,10 @@ def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
         acquired = bool(
             connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
         )
-        # The lock belongs to the session, not the transaction: end the transaction so the
-        # connection does not sit "idle in transaction" while the job runs.
-        connection.commit()
+        # The lock belongs to the session, not the transaction: end the transaction (through the
+        # unit of work, like any) so the connection does not sit "idle in transaction" while the
+        # job runs.
+        uow.commit(connection)
         try:
             yield acquired
         finally:
@@ -79,7 +82,7 @@ def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
 def _advisory_unlock(connection: Connection, key: int, name: str) -> None:
     try:
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-        connection.commit()
+        uow.commit(connection)
     except Exception:
         # A broken connection has lost the lock already; never hand it back to the pool.
         log.warning("could not release lock %s; discarding its connection", name, exc_info=True)

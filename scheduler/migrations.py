@@ -11,6 +11,7 @@ from sqlalchemy import text
 from alembic import command
 from scheduler.db import make_engine
 from scheduler.locks import advisory_key
+from scheduler.uow import connection_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +37,7 @@ def downgrade_to(url: str, revision: str) -> None:
 def _run(url: str, action: Callable[[Config], None]) -> None:
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
+        with connection_unit(engine) as connection:
             if connection.dialect.name == "postgresql":
                 # Two processes migrating at once (an operator beside the compose service) take
                 # turns: the second waits for the first's commit, then finds nothing left to do.

@@ -24,10 +24,10 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import models, reports
+from scheduler import models, reports, uow
 from scheduler.contribution import add_years
-from scheduler.db import begin_write
 from scheduler.reports import AllocationReport, build_report, parse_period, render_pdf
+from scheduler.uow import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def store_pdf(session: Session, report: AllocationReport, digest: str, body: byt
     audience = report.visible_to_cabinet
     stored = models.RenderedReport
     try:
-        with session.begin_nested():
+        with uow.savepoint(session):
             session.execute(
                 delete(stored).where(
                     stored.contract_id == report.header.contract_id,
@@ -134,7 +134,7 @@ def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:
         begin_write(session)
     except DBAPIError as error:
         log.warning("PDF of report %s not stored: %s", digest, error.orig)
-        session.rollback()
+        uow.rollback(session)
         return ReportPdf(body, digest, cached=False)
     _store(session, report, digest, body)
     return ReportPdf(body, digest, cached=False)
@@ -148,7 +148,7 @@ def _store(session: Session, report: AllocationReport, digest: str, body: bytes)
     except DBAPIError as error:
         log.warning("PDF of report %s not stored: %s", digest, error.orig)
         return False
-    session.commit()
+    uow.commit(session)
     return True
 
 
@@ -211,7 +211,7 @@ def prerender_contract(
             models.RenderedReport.period_label.not_in(labels),
         )
     )
-    session.commit()
+    uow.commit(session)
     rendered: list[str] = []
     for label in labels:
         contract = session.get_one(models.PooledContract, contract_id)
@@ -223,7 +223,7 @@ def prerender_contract(
         if stored_pdf(session, digest) is not None:
             continue
         if release_reads:
-            session.rollback()
+            uow.rollback(session)
         if _store(session, report, digest, render_pdf(report)):
             rendered.append(label)
     return rendered

@@ -15,6 +15,10 @@ on SQLite the run itself still writes nothing then (no heartbeat: the lock alone
 from a dead one), to leave the single writer's slot to them. A run only ends `succeeded` if it still
 belongs to the attempt that planned it, so at most one draft results.
 
+The bookkeeping (the claim, the heartbeat, the recovery, a failed or cancelled outcome) is done
+in units of work of its own, each on its own session and connection and committed apart from the
+planning's (`scheduler.uow.unit_of_work`); the draft and the `succeeded` outcome commit together.
+
 Cancelling a running run stops its solver: the solver polls `cancel_requested`, read on a
 connection of its own (the planning transaction's snapshot would not see it on SQLite) at most
 every `CANCEL_POLL_S` seconds, and the run ends `cancelled` with nothing staged.
@@ -31,7 +35,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.errors import (
     InvalidField,
@@ -99,7 +103,7 @@ def request_plan_run(
         time_limit_s=time_limit_s,
     )
     try:
-        with session.begin_nested():
+        with uow.savepoint(session):
             session.add(run)
             session.flush()
     except IntegrityError:
@@ -203,7 +207,7 @@ def cancel_plan_run(session: Session, run_id: int, *, actor: models.User | None)
 
 def claim_next_run(factory: sessionmaker[Session]) -> int | None:
     """Atomically move the oldest queued run to `running`; its id, or None when none waits."""
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         candidates = session.scalars(
             select(models.PlanRun.id)
             .where(models.PlanRun.state == models.RunState.QUEUED)
@@ -222,7 +226,7 @@ def claim_next_run(factory: sessionmaker[Session]) -> int | None:
                     attempts=models.PlanRun.attempts + 1,
                 )
             )
-            session.commit()
+            uow.commit(session)
             if claimed.rowcount == 1:  # type: ignore[attr-defined]
                 return run_id
     return None
@@ -249,7 +253,7 @@ def recover_stale_runs(
     now = now or _now()
     recovered: list[int] = []
     engine = _engine(factory)
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         stale = session.scalars(
             select(models.PlanRun).where(
                 models.PlanRun.state == models.RunState.RUNNING,
@@ -282,7 +286,6 @@ def recover_stale_runs(
                 last_beat,
                 run.state.value,
             )
-        session.commit()
     return recovered
 
 
@@ -340,11 +343,10 @@ class _Heartbeat(threading.Thread):
                 bound=round(progress.bound),
                 elapsed_seconds=round(progress.elapsed_s, 2),
             )
-        with self.factory() as session:
+        with uow.unit_of_work(self.factory) as session:
             session.execute(
                 update(models.PlanRun).where(_owned(self.run_id, self.attempt)).values(**values)
             )
-            session.commit()
 
 
 class _CancelWatch:
@@ -405,7 +407,7 @@ def _execute(
     started = clock.monotonic()
     reporter = _Reporter()
     should_stop = _CancelWatch(_engine(factory), run_id, CANCEL_POLL_S)
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         run = get_plan_run(session, run_id)
         attempt = run.attempts
         actor = session.get(models.User, run.requested_by_id) if run.requested_by_id else None
@@ -427,10 +429,10 @@ def _execute(
                 release_reads=True,
             )
         except PlanningStopped:
-            session.rollback()
+            uow.rollback(session)
             return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
         except PartagendaError as error:
-            session.rollback()
+            uow.rollback(session)
             return _finish(
                 factory,
                 run_id,
@@ -440,7 +442,7 @@ def _execute(
                 started=started,
             )
         except Exception:
-            session.rollback()
+            uow.rollback(session)
             if should_stop(fresh=True):
                 # A cancel written while the draft was being saved can make the save fail (on
                 # SQLite, on the transaction's outdated snapshot): the run was cancelled.
@@ -463,7 +465,7 @@ def _execute(
             select(models.PlanRun.cancel_requested).where(models.PlanRun.id == run_id)
         )
         if cancel_requested:
-            session.rollback()
+            uow.rollback(session)
             return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
         # Conditional on ownership, in the draft's own transaction: if the run was recovered
         # and handed to another attempt meanwhile, this draft is discarded, never doubled.
@@ -481,12 +483,12 @@ def _execute(
             )
         )
         if owned.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
+            uow.rollback(session)
             if should_stop(fresh=True):  # cancelled between the check above and the update
                 return _finish(factory, run_id, attempt, models.RunState.CANCELLED, started=started)
             log.warning("plan run %s attempt %s lost its claim; draft discarded", run_id, attempt)
             return models.RunState.CANCELLED
-        session.commit()
+        uow.commit(session)
         return models.RunState.SUCCEEDED
 
 
@@ -499,7 +501,7 @@ def _finish(
     started: float,
     error: str | None = None,
 ) -> models.RunState:
-    with factory() as session:
+    with uow.unit_of_work(factory) as session:
         session.execute(
             update(models.PlanRun)
             .where(_owned(run_id, attempt))
@@ -510,7 +512,6 @@ def _finish(
                 elapsed_seconds=round(clock.monotonic() - started, 2),
             )
         )
-        session.commit()
     return state
 
 

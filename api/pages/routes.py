@@ -32,7 +32,7 @@ from api.pages.web import (
 )
 from api.schemas import Day
 from api.throttle import ClockDep, SignInLimiterDep, client_address
-from scheduler import models, planning, report_cache, reports
+from scheduler import models, planning, report_cache, reports, uow
 from scheduler.auth import authenticate
 from scheduler.errors import (
     AuthenticationFailed,
@@ -269,7 +269,7 @@ def _edit_failed(
     reason: str | None = None,
 ) -> HTMLResponse:
     # The service loads the rota inside its own write transaction; read it again afterwards.
-    session.rollback()
+    uow.rollback(session)
     rota = workflow.get_rota(session, user, rota_id)
     return _planning_error(
         request, session, user, rota, error, week=rota.period_start, zone=zone, reason=reason

@@ -29,6 +29,7 @@ from api.errors import PROBLEM_MEDIA_TYPE
 from scheduler.config import get_settings
 from scheduler.feeds import FeedCache
 from scheduler.observability import record_feed_hit
+from scheduler.uow import autocommit_reads
 
 router = APIRouter(tags=["feeds"])
 
@@ -72,7 +73,7 @@ async def get_feed_source(request: Request) -> FeedSource:
         if engine.dialect.name != "sqlite":
             # One read-only statement per request: autocommit spares a BEGIN and a ROLLBACK
             # round trip to the server. (SQLite's are local, and our engine emits its own BEGIN.)
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+            engine = autocommit_reads(engine)
         source = FeedSource(connect=engine.connect)
         state.feed_source = source
     return source

@@ -1,8 +1,8 @@
 """The planning workflow: from the database to the solver and back, edits, publication, ledger.
 
-Functions here stage their work in the session and flush; the caller's unit of work commits once
-(`scheduler.db.unit_of_work`, the API's session dependency, the jobs process), so a use case is
-all or nothing.
+Functions here stage their work in the session and flush; the caller commits once, through the
+unit of work (`scheduler.uow`: opened by the API's session dependency, the CLI, the jobs process
+and the plan runs), so a use case is all or nothing.
 
 The package's public API, one module per seam:
 

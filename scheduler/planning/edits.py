@@ -1,6 +1,6 @@
 """Editing a draft or published rota by hand: move, add, delete and pin assignments.
 
-Functions here stage their work in the session and flush; the caller's unit of work commits.
+Functions here stage their work in the session and flush; the caller's unit of work (`scheduler.uow`) commits.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ledger: minutes each member received week by week, and absences recorded against it.
 
-Functions here stage their work in the session and flush; the caller's unit of work commits.
+Functions here stage their work in the session and flush; the caller's unit of work (`scheduler.uow`) commits.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Planning a period: solve the instance, store the draft rota, read and check stored rotas.
 
-Functions here stage their work in the session and flush; the caller's unit of work commits.
+Functions here stage their work in the session and flush; the caller's unit of work (`scheduler.uow`) commits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.errors import (
     NotFound,
@@ -112,7 +112,7 @@ def plan_period(
     published_id = published.id if published is not None else None
     based_on_key = based_on.id if based_on is not None else None
     if release_reads:
-        session.rollback()  # only reads so far
+        uow.rollback(session)  # only reads so far
     result = solve(
         planning.instance,
         time_limit_s=time_limit_s,

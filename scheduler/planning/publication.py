@@ -1,6 +1,6 @@
 """Publishing a rota: the changes from the published one, notices, withdrawn events, sequences.
 
-Functions here stage their work in the session and flush; the caller's unit of work commits.
+Functions here stage their work in the session and flush; the caller's unit of work (`scheduler.uow`) commits.
 """
 
 from __future__ import annotations

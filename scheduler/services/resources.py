@@ -3,7 +3,8 @@
 Every function takes the acting user; reads are filtered by what the actor's role may see (a row
 outside it is reported as not found, so nothing leaks), writes are for coordinators of the same
 groupement, check the caller's version (If-Match), write the audit row in the same transaction and
-commit once at the end.
+commit once at the end, through `scheduler.uow.committing` (which turns the database's refusals
+into domain errors).
 """
 
 from __future__ import annotations
@@ -12,23 +13,19 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, false, func, inspect, select, true
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import models, planning
 from scheduler.access import resolve, visible
 from scheduler.audit import record_audit, snapshot
-from scheduler.db import begin_write as begin_write  # the services' write transactions
 from scheduler.demo import ensure_policies
 from scheduler.errors import (
     DuplicateResource,
@@ -38,6 +35,8 @@ from scheduler.errors import (
     ResourceInUse,
     ShareTotalInvalid,
 )
+from scheduler.uow import begin_write as begin_write  # the services' write transactions
+from scheduler.uow import committing as _committing
 
 Role = models.Role
 E = TypeVar("E", bound=models.Base)
@@ -58,29 +57,6 @@ class PageResult(Generic[T]):
 
 
 # --- Transactions -------------------------------------------------------------------------------
-
-
-@contextmanager
-def _committing(session: Session, entity: str, key: object) -> Iterator[None]:
-    """Commit at the end of the block, turning the database's refusals into domain errors."""
-    try:
-        yield
-        session.flush()
-        session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise PreconditionFailed(entity, key) from error
-    except IntegrityError as error:
-        session.rollback()
-        message = str(error.orig).lower()
-        if "unique" in message or "duplicate" in message:
-            raise DuplicateResource(entity, "même code ou identifiant") from error
-        if "foreign key" in message or "restrict" in message:
-            raise ResourceInUse(entity, key) from error
-        raise
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _check_version(current: int, expected: int | None, entity: str, key: object) -> None:

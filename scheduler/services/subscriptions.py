@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import feeds, models, patientele
+from scheduler import feeds, models, patientele, uow
 from scheduler.access import resolve
 from scheduler.audit import record_audit
 from scheduler.errors import Forbidden, ImportRejected, NotFound
@@ -108,7 +108,7 @@ def subscribe(
         try:
             return issue()
         except IntegrityError:
-            session.rollback()
+            uow.rollback(session)
     return issue()
 
 
@@ -166,7 +166,7 @@ def _subscribe_once(
         before={"revoked": revoked} if revoked else None,
         after={"kind": kind.value, "target_id": target_id, "subscriber": label},
     )
-    session.commit()
+    uow.commit(session)
     return Subscription(token_row.id, feeds.subscribe_links(base_url, token, name=calendar_name))
 
 
@@ -229,7 +229,7 @@ def revoke(
         entity="feed_token",
         entity_id=token_id,
     )
-    session.commit()
+    uow.commit(session)
 
 
 def record_snapshot(
@@ -271,7 +271,7 @@ def record_snapshot(
             "file_active": file_active,
         },
     )
-    session.commit()
+    uow.commit(session)
     return row
 
 
@@ -297,5 +297,5 @@ def import_snapshots(
         entity="patientele_snapshot",
         entity_id=f"{count} lignes",
     )
-    session.commit()
+    uow.commit(session)
     return count

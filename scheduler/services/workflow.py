@@ -2,7 +2,8 @@
 the hours ledger, scoped to what the acting user may see, each use case committing once.
 
 The planning itself lives in `scheduler.planning` and `scheduler.runs`; this module adds access
-rules, If-Match on rotas (`lock_version`), and commits.
+rules, If-Match on rotas (`lock_version`), and ends each use case with the unit of work's commit
+(`scheduler.uow.commit_version`: a concurrent change of a rota answers 412).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import models, planning, runs
 from scheduler.access import resolve
@@ -27,6 +26,7 @@ from scheduler.errors import (
     PreconditionFailed,
 )
 from scheduler.services.resources import begin_write
+from scheduler.uow import commit_version as _commit
 from solver import Violation
 
 Role = models.Role
@@ -35,15 +35,6 @@ Role = models.Role
 def _coordinator(actor: models.User) -> None:
     if actor.role is not Role.COORDINATOR:
         raise Forbidden(f"le rôle {actor.role.value} ne peut pas planifier")
-
-
-def _commit(session: Session, entity: str, key: object) -> None:
-    try:
-        session.flush()
-        session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise PreconditionFailed(entity, key) from error
 
 
 # --- Plan runs ----------------------------------------------------------------------------------
@@ -76,12 +67,10 @@ def request_run(
         acknowledged_reason=acknowledged_reason,
         time_limit_s=time_limit_s,
     )
-    try:
-        _commit(session, "calcul", run.id)
-    except IntegrityError as error:
-        # Two requests raced with the same key: the other one is being recorded.
-        session.rollback()
-        raise IdempotencyInFlight(idempotency_key or "") from error
+    # Two requests raced with the same key: the other one is being recorded.
+    _commit(
+        session, "calcul", run.id, on_conflict=lambda: IdempotencyInFlight(idempotency_key or "")
+    )
     return run
 
 

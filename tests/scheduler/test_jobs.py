@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from scheduler import jobs, models
 from scheduler.config import Settings
-from scheduler.db import unit_of_work
 from scheduler.demo import load_demo
 from scheduler.errors import RotaNotPublishable
 from scheduler.locks import job_lock
 from scheduler.migrations import upgrade_to_head
 from scheduler.runs import recover_stale_runs, run_lock_name
+from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
 
 # A Thursday: the notice window (15 days) ends on a Friday, the week planned starts 18 days later.

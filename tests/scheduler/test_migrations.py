@@ -15,10 +15,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from scheduler import models
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.migrations import downgrade_to, upgrade_to_head
 from scheduler.models import Base
+from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
 
 

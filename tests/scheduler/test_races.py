@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import jobs, models, planning, runs
 from scheduler.config import Settings
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.migrations import upgrade_to_head
 from scheduler.planning import edits as planning_edits
 from scheduler.services import subscriptions, workflow
+from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
 from tests.scheduler.feed_factories import (
     DemoIds,

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models, runs
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.errors import InvalidField
 from scheduler.migrations import upgrade_to_head
 from scheduler.runs import cancel_plan_run, claim_next_run, request_plan_run
+from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
 
 MONDAY = date(2026, 12, 7)

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from scheduler import models
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.migrations import upgrade_to_head
 from scheduler.planning import check_stored_rota
+from scheduler.uow import unit_of_work
 from tests.conftest import POSTGRES_URL, fresh_database_url
 
 pytestmark = [

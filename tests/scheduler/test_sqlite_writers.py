@@ -32,9 +32,10 @@ import pytest
 from sqlalchemy import select
 
 from scheduler import models
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.migrations import upgrade_to_head
+from scheduler.uow import unit_of_work
 from tests.conftest import fresh_database_url
 from tests.live import free_port
 

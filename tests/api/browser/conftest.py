@@ -18,10 +18,11 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from api.main import create_app
 from api.pages import install_pages
 from scheduler.config import Settings
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.migrations import upgrade_to_head
 from scheduler.runs import run_pending_inline
+from scheduler.uow import unit_of_work
 from tests.conftest import missing_tool
 from tests.live import free_port
 

@@ -19,9 +19,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from scheduler import models
-from scheduler.db import make_engine, make_session_factory, unit_of_work
+from scheduler.db import make_engine, make_session_factory
 from scheduler.french import weekday_date
 from scheduler.planning import plan_period, publish_rota
+from scheduler.uow import unit_of_work
 from tests.api.browser.conftest import PHONE, LiveServer
 from tests.api.browser.test_pages_browser import shoot, sign_in
 
