@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import access, models
+from scheduler.access import Action
 from scheduler.errors import Forbidden, NotFound
 
 # Published rotas last at most 56 days (a CHECK on `rota.period_days`).
@@ -48,7 +49,8 @@ class AssistantWeek:
 
 def own_assistant(session: Session, actor: models.User) -> models.Assistant:
     """The assistant the signed-in user is (assistants only)."""
-    if actor.role is not models.Role.ASSISTANT or actor.assistant_id is None:
+    access.require(actor, Action.OWN_ROTA)
+    if actor.assistant_id is None:
         raise Forbidden("seule une assistante consulte son propre planning")
     assistant = session.get(models.Assistant, actor.assistant_id)
     if assistant is None or assistant.groupement_id != actor.groupement_id:

@@ -25,14 +25,13 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from scheduler import models, planning
+from scheduler import access, models, planning
 from scheduler.access import resolve, visible
 from scheduler.audit import record_audit, snapshot
 from scheduler.db import begin_write as begin_write  # the services' write transactions
 from scheduler.demo import ensure_policies
 from scheduler.errors import (
     DuplicateResource,
-    Forbidden,
     InvalidField,
     PreconditionFailed,
     ResourceInUse,
@@ -89,8 +88,7 @@ def _check_version(current: int, expected: int | None, entity: str, key: object)
 
 
 def _require_coordinator(actor: models.User) -> None:
-    if actor.role is not Role.COORDINATOR:
-        raise Forbidden(f"le rôle {actor.role.value} ne peut pas modifier ces données")
+    access.require(actor, access.Action.MANAGE)
 
 
 def _page(session: Session, stmt: Select[E], order: Any, limit: int, offset: int) -> PageResult[E]:
