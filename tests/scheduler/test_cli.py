@@ -363,6 +363,39 @@ def test_create_coordinator_reads_the_password_from_standard_input(cli_db: str) 
         engine.dispose()
 
 
+def test_create_national_reader_makes_a_reader_of_every_groupements_contracts(
+    cli_db: str,
+) -> None:
+    from sqlalchemy import select
+
+    from scheduler import access, models
+    from scheduler.auth import authenticate
+    from scheduler.db import make_engine, make_session_factory
+
+    before = _count(cli_db, "app_user")
+    base = ["create-national-reader", "--groupement", "val-de-moselle", "--name", "CNAM"]
+    result = runner.invoke(app, [*base, "--email", "pas-une-adresse", "--password-stdin"])
+    _one_line(result, "--email", "pas-une-adresse")
+    assert _count(cli_db, "app_user") == before
+    result = runner.invoke(
+        app, [*base, "--email", "cnam@example.fr", "--password-stdin"], input="un mot sûr 2026\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Lecteur national créé : cnam@example.fr" in result.output
+    engine = make_engine(cli_db)
+    try:
+        with make_session_factory(engine)() as session:
+            user = authenticate(session, "cnam@example.fr", "un mot sûr 2026")
+            assert user.role is models.Role.NATIONAL
+            readable = select(models.PooledContract.id).where(
+                access.visible(user, models.PooledContract)
+            )
+            every = select(models.PooledContract.id)
+            assert set(session.scalars(readable)) == set(session.scalars(every))
+    finally:
+        engine.dispose()
+
+
 def test_import_with_an_overlong_source_or_cell_exits_2_and_imports_nothing(
     cli_db: str, tmp_path: Path
 ) -> None:
