@@ -1,8 +1,8 @@
 """The access policy: the one place that decides who may do what and read which rows.
 
 Every role-based decision of the service is taken here, for the API, the web pages, the reports
-and the subscriptions alike (`tests/test_architecture.py` fails when another module compares a
-role). A principal is a signed-in `models.User`: a role, a groupement, the cabinet or assistant
+and the subscriptions alike (`tests/test_access_architecture.py` fails when another module
+compares a role). A principal is a signed-in `models.User`: a role, a groupement, the cabinet or assistant
 it acts for and, for an auditor, the contracts granted to her.
 
 - `allowed` / `require`: whether the role may take an `Action` (`require` raises `Forbidden`).

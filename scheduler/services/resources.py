@@ -38,7 +38,6 @@ from scheduler.errors import (
     ShareTotalInvalid,
 )
 
-Role = models.Role
 E = TypeVar("E", bound=models.Base)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
