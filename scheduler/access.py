@@ -123,6 +123,11 @@ def may_create_user(actor: models.User | None, role: Role) -> bool:
     return allowed(actor, Action.MANAGE) and role is not Role.NATIONAL
 
 
+def reads_by_grant(role: Role) -> bool:
+    """Whether a user of `role` reads the contracts granted to her (in whatever groupement)."""
+    return role is Role.AUDITOR
+
+
 def acts_for_cabinet(role: Role) -> bool:
     """Whether a user of `role` acts for one cabinet (and must name it)."""
     return role is Role.CABINET

@@ -126,6 +126,48 @@ def create_user(
     return user
 
 
+def grant_contract(
+    session: Session, email: str, groupement_slug: str, contract_code: str
+) -> models.AuditorGrant:
+    """Grant an auditor the contract `contract_code` of the groupement `groupement_slug`, which
+    need not be hers (the CLI's `grant-contract`); audited in the contract's groupement. The
+    caller's unit of work commits. Granting it again changes nothing."""
+    user = find_user_by_email(session, email)
+    if not access.reads_by_grant(user.role):
+        raise InvalidField("email", "value", "seul un auditeur reçoit des contrats")
+    contract = session.scalar(
+        select(models.PooledContract)
+        .join(models.Groupement, models.Groupement.id == models.PooledContract.groupement_id)
+        .where(
+            models.Groupement.slug == groupement_slug,
+            models.PooledContract.code == contract_code,
+        )
+    )
+    if contract is None:
+        raise NotFound("contrat", f"{contract_code} du groupement {groupement_slug}")
+    grant = session.scalar(
+        select(models.AuditorGrant).where(
+            models.AuditorGrant.user_id == user.id,
+            models.AuditorGrant.contract_id == contract.id,
+        )
+    )
+    if grant is not None:
+        return grant
+    grant = models.AuditorGrant(user_id=user.id, contract_id=contract.id)
+    session.add(grant)
+    session.flush()
+    record_audit(
+        session,
+        actor=None,
+        groupement_id=contract.groupement_id,
+        action="create",
+        entity="auditor_grant",
+        entity_id=grant.id,
+        after={"user_id": user.id, "contract_id": contract.id},
+    )
+    return grant
+
+
 def account_key(email: str) -> str:
     """The key of an account's sign-in throttle: the SHA-256 of its normalised e-mail."""
     return token_digest(email.strip().lower())

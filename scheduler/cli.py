@@ -717,6 +717,22 @@ def _create_user(
         _stdout().print(f"{created} créé : {user.email}")
 
 
+@app.command("grant-contract")
+def grant_contract_command(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address of the auditor.")],
+    groupement: Annotated[str, typer.Option(help="Slug of the contract's groupement.")],
+    contract: Annotated[str, typer.Option(help="Code of the contract.")],
+) -> None:
+    """Grant an auditor a contract of any groupement: she reads its figures and reports."""
+    from scheduler.auth import grant_contract
+
+    settings = _settings()
+    fields = {"email": "--email", "utilisateur": "--email", "contrat": "--contract"}
+    with _session(settings, fields) as session:
+        grant_contract(session, email, groupement, contract)
+        _stdout().print(f"Contrat {contract} ({groupement}) accordé à {email.strip()}")
+
+
 @app.command("unlock-user")
 def unlock_user_command(
     email: Annotated[str, typer.Option(help="Sign-in e-mail address of the locked user.")],
