@@ -118,8 +118,7 @@ def assistant_week(session: Session, actor: models.User, week: date) -> Assistan
         for rota in session.scalars(
             select(models.Rota)
             .where(
-                models.Rota.groupement_id == actor.groupement_id,
-                models.Rota.status == models.RotaStatus.PUBLISHED,
+                access.visible(actor, models.Rota),  # her groupement's published rotas
                 models.Rota.period_start > monday - timedelta(days=MAX_PERIOD_DAYS),
                 models.Rota.period_start < monday + timedelta(days=7),
             )
@@ -193,13 +192,12 @@ def own_change_notices(
 ) -> list[tuple[models.ChangeNotice, date]]:
     """The latest change notices about the signed-in assistant, newest first, each with the
     first day of the rota it came with."""
-    assistant = own_assistant(session, actor)
+    own_assistant(session, actor)  # anyone but an assistant is refused
     rows = session.execute(
         select(models.ChangeNotice, models.Rota.period_start)
         .join(models.Rota, models.Rota.id == models.ChangeNotice.rota_id)
         .where(
-            models.ChangeNotice.groupement_id == actor.groupement_id,
-            models.ChangeNotice.assistant_id == assistant.id,
+            access.visible(actor, models.ChangeNotice),  # hers, in her groupement
         )
         .order_by(models.ChangeNotice.created_at.desc(), models.ChangeNotice.id.desc())
         .limit(limit)

@@ -932,15 +932,13 @@ def estimate_missing_travel_times(session: Session, actor: models.User) -> list[
     begin_write(session)
     cabinets = list(
         session.scalars(
-            select(models.Cabinet)
-            .where(models.Cabinet.groupement_id == actor.groupement_id)
-            .order_by(models.Cabinet.id)
+            select(models.Cabinet).where(visible(actor, models.Cabinet)).order_by(models.Cabinet.id)
         )
     )
     known: set[tuple[int, int]] = set(
         session.execute(
             select(models.TravelTime.origin_id, models.TravelTime.destination_id).where(
-                models.TravelTime.groupement_id == actor.groupement_id
+                visible(actor, models.TravelTime)
             )
         ).all()
     )

@@ -94,7 +94,7 @@ def list_runs(
 ) -> tuple[list[models.PlanRun], int]:
     """The groupement's plan runs, newest first."""
     _coordinator(actor)
-    stmt = select(models.PlanRun).where(models.PlanRun.groupement_id == actor.groupement_id)
+    stmt = select(models.PlanRun).where(access.visible(actor, models.PlanRun))
     total = len(session.scalars(stmt.with_only_columns(models.PlanRun.id)).all())
     items = list(
         session.scalars(stmt.order_by(models.PlanRun.id.desc()).limit(limit).offset(offset))
