@@ -15,7 +15,7 @@ from fastapi import Depends, Header, HTTPException, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models
+from scheduler import access, models
 from scheduler.auth import user_from_token
 from scheduler.config import Settings, get_settings
 from scheduler.db import make_engine, make_session_factory
@@ -86,19 +86,19 @@ def get_current_user(
 CurrentUser = Annotated[models.User, Depends(get_current_user)]
 
 
-def require_roles(*roles: models.Role) -> Callable[[models.User], models.User]:
-    """A dependency that lets through only users with one of `roles` (403 otherwise)."""
-    allowed = frozenset(roles)
+def permitted(action: access.Action) -> Callable[[models.User], models.User]:
+    """A dependency that lets through only users the access policy allows `action` (403
+    otherwise)."""
 
     def check(user: CurrentUser) -> models.User:
-        if user.role not in allowed:
+        if not access.allowed(user, action):
             raise Forbidden(f"le rôle {user.role.value} ne permet pas cette action")
         return user
 
     return check
 
 
-Coordinator = Annotated[models.User, Depends(require_roles(models.Role.COORDINATOR))]
+Coordinator = Annotated[models.User, Depends(permitted(access.Action.MANAGE))]
 """A signed-in coordinator (of the user's own groupement: every query is scoped to it)."""
 
 _ETAG = re.compile(r'^\s*"(?P<id>[^"-]+)-(?P<version>\d+)"\s*$')

@@ -1,17 +1,38 @@
-"""What each role may read, and the one way an id sent by a caller becomes a row.
+"""The access policy: the one place that decides who may do what and read which rows.
 
-`visible` is the filter of the rows of a kind the actor may read (it raises `Forbidden` when the
-role reads none of that kind). `resolve` turns an id found in a request (its path, body or query
-string) into that row, or raises `NotFound` naming the field: a row of another groupement, a row
-the role may not see and an id that exists nowhere all get the same answer, so no answer reveals
-that a row exists.
+Every role-based decision of the service is taken here, for the API, the web pages, the reports
+and the subscriptions alike (`tests/test_access_architecture.py` fails when another module
+compares a role). A principal is a signed-in `models.User`: a role, a groupement, the cabinet or assistant
+it acts for and, for an auditor, the contracts granted to her.
+
+- `allowed` / `require`: whether the role may take an `Action` (`require` raises `Forbidden`).
+- `visible`: the filter of the rows of a kind the principal may read (it raises `Forbidden` when
+  the role reads none of that kind); `resolve` turns an id found in a request (its path, body or
+  query string) into that row, or raises `NotFound` naming the field: a row of another
+  groupement, a row the role may not see and an id that exists nowhere all get the same answer,
+  so no answer reveals that a row exists.
+- the finer filters of what a role sees inside a row it may read: the events of a rota, a
+  rota's balance, a change notice, the ledger's rows and totals, a report's members, a feed.
+
+The roles:
+
+- a coordinator runs her groupement: she reads and writes all of it, plans and publishes;
+- a cabinet reads its own rows, its contracts, the published rotas (its own events) and its
+  figures in the reports of its contracts;
+- an assistant reads her own rows, the published rotas (her own events) and her ledger;
+- a CPAM auditor reads the contracts granted to her, in whatever groupement, their reports and
+  ledger: no rota, no person;
+- the national reader (Assurance maladie) reads every contract's figures (the contracts, their
+  reports and ledger) and may launch a national re-plan; she sees no personal data beyond what
+  the reports show: no assistant, absence, rota, user or audit log. Only the CLI creates one.
 """
 
 from __future__ import annotations
 
+import enum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session
 
 from scheduler import models
@@ -35,6 +56,86 @@ ENTITY_NAMES: dict[type[models.Base], str] = {
     models.PlanRun: "calcul de planning",
     models.User: "utilisateur",
 }
+
+
+class Action(enum.StrEnum):
+    """What a principal may ask for, beyond reading rows (`visible`)."""
+
+    MANAGE = "manage"  # write the groupement's rows, its users; read its plan runs and audit log
+    PLAN = "plan"  # plan runs, edits, publication, violations
+    READ_ROTAS = "read_rotas"  # the published rotas of the groupement (drafts: `MANAGE`)
+    READ_NOTICES = "read_notices"  # change notices
+    READ_REPORTS = "read_reports"  # allocation reports of the contracts the principal reads
+    REVIEW_CONTRACTS = "review_contracts"  # the review pages: every readable contract's report
+    ENTER_PATIENTELE = "enter_patientele"  # patientèle statements
+    OWN_CABINET = "own_cabinet"  # the cabinet's own page and feed
+    OWN_ROTA = "own_rota"  # the assistant's own week and feed
+    NATIONAL_REPLAN = "national_replan"  # re-plan every groupement at once
+
+
+_ROLES: dict[Action, frozenset[Role]] = {
+    Action.MANAGE: frozenset({Role.COORDINATOR}),
+    Action.PLAN: frozenset({Role.COORDINATOR}),
+    Action.READ_ROTAS: frozenset({Role.COORDINATOR, Role.CABINET, Role.ASSISTANT}),
+    Action.READ_NOTICES: frozenset({Role.COORDINATOR, Role.CABINET, Role.ASSISTANT}),
+    Action.READ_REPORTS: frozenset({Role.COORDINATOR, Role.CABINET, Role.AUDITOR, Role.NATIONAL}),
+    Action.REVIEW_CONTRACTS: frozenset({Role.AUDITOR, Role.NATIONAL}),
+    Action.ENTER_PATIENTELE: frozenset({Role.COORDINATOR}),
+    Action.OWN_CABINET: frozenset({Role.CABINET}),
+    Action.OWN_ROTA: frozenset({Role.ASSISTANT}),
+    Action.NATIONAL_REPLAN: frozenset({Role.NATIONAL}),
+}
+
+# The refusal of each action, in French; `{role}` is the principal's role.
+_REFUSALS: dict[Action, str] = {
+    Action.MANAGE: "le rôle {role} ne peut pas modifier ces données",
+    Action.PLAN: "le rôle {role} ne peut pas planifier",
+    Action.READ_ROTAS: "les auditeurs lisent les rapports, pas les plannings",
+    Action.READ_NOTICES: "les auditeurs n'ont pas accès aux avis de changement",
+    Action.READ_REPORTS: "votre rôle ne donne pas accès aux rapports d'allocation",
+    Action.REVIEW_CONTRACTS: "le rôle {role} ne relit pas les rapports des contrats",
+    Action.ENTER_PATIENTELE: "seul le coordinateur saisit les relevés de patientèle",
+    Action.OWN_CABINET: "seul un cabinet s'abonne à son agenda",
+    Action.OWN_ROTA: "seule une assistante consulte son propre planning",
+    Action.NATIONAL_REPLAN: "seul le niveau national relance la planification nationale",
+}
+
+
+def allowed(actor: models.User, action: Action) -> bool:
+    """Whether the principal's role may take `action`."""
+    return actor.role in _ROLES[action]
+
+
+def require(actor: models.User, action: Action, refusal: str | None = None) -> None:
+    """Raise `Forbidden` (with `refusal`, else the action's own words) unless `allowed`."""
+    if not allowed(actor, action):
+        words = refusal if refusal is not None else _REFUSALS[action]
+        raise Forbidden(words.format(role=actor.role.value))
+
+
+def may_create_user(actor: models.User | None, role: Role) -> bool:
+    """Whether `actor` may create a user of `role` (`None`: the CLI, which creates any role).
+
+    A coordinator creates the users of her groupement; a national reader is created by the CLI
+    only, since she reads every groupement's figures."""
+    if actor is None:
+        return True
+    return allowed(actor, Action.MANAGE) and role is not Role.NATIONAL
+
+
+def reads_by_grant(role: Role) -> bool:
+    """Whether a user of `role` reads the contracts granted to her (in whatever groupement)."""
+    return role is Role.AUDITOR
+
+
+def acts_for_cabinet(role: Role) -> bool:
+    """Whether a user of `role` acts for one cabinet (and must name it)."""
+    return role is Role.CABINET
+
+
+def acts_for_assistant(role: Role) -> bool:
+    """Whether a user of `role` acts for one assistant (and must name her)."""
+    return role is Role.ASSISTANT
 
 
 def _cabinets_of_groupement(groupement_id: int) -> Select[int]:
@@ -93,7 +194,10 @@ def visible(actor: models.User, model: type[models.Base]) -> ColumnElement[bool]
         if role is Role.CABINET:
             return own & models.PooledContract.id.in_(_member_contracts(actor.cabinet_id or 0))
         if role is Role.AUDITOR:
-            return own & models.PooledContract.id.in_(_granted_contracts(actor.id))
+            # The contracts granted to her, in whatever groupement.
+            return models.PooledContract.id.in_(_granted_contracts(actor.id))
+        if role is Role.NATIONAL:
+            return true()
     if model is models.TravelTime and coordinator:
         return models.TravelTime.groupement_id == gid
     if model is models.Absence:
@@ -102,8 +206,7 @@ def visible(actor: models.User, model: type[models.Base]) -> ColumnElement[bool]
         if role is Role.ASSISTANT:
             return models.Absence.assistant_id == (actor.assistant_id or 0)
     if model is models.Rota:
-        if role is Role.AUDITOR:
-            raise Forbidden("les auditeurs lisent les rapports, pas les plannings")
+        require(actor, Action.READ_ROTAS)
         own_rota = models.Rota.groupement_id == gid
         # Drafts are the coordinators' work in progress.
         return (
@@ -115,6 +218,12 @@ def visible(actor: models.User, model: type[models.Base]) -> ColumnElement[bool]
         return models.PlanRun.groupement_id == gid
     if model is models.User and coordinator:
         return models.User.groupement_id == gid
+    if model is models.ChangeNotice:
+        require(actor, Action.READ_NOTICES)
+        own_notice = models.ChangeNotice.groupement_id == gid
+        if role is Role.ASSISTANT:
+            return own_notice & (models.ChangeNotice.assistant_id == actor.assistant_id)
+        return own_notice  # a cabinet's: `shows_notice`, the cabinets being a JSON list
     if model is models.AuditLog and role in (Role.COORDINATOR, Role.AUDITOR):
         return models.AuditLog.groupement_id == gid if coordinator else false()
     raise Forbidden(f"le rôle {role.value} n'a pas accès à ces données")
@@ -149,3 +258,124 @@ def resolve(
     if row is None:
         raise NotFound(entity, key, field=field)
     return row
+
+
+# --- What a role sees inside the rows it reads ---------------------------------------------------
+
+
+def sees_event(actor: models.User, assistant_id: int, cabinet_ids: set[int]) -> bool:
+    """Whether an event of a rota (an assignment, a travel leg) is shown to the principal: all
+    to a coordinator, hers to an assistant, those at its site to a cabinet."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    if actor.role is Role.ASSISTANT:
+        return assistant_id == actor.assistant_id
+    if actor.role is Role.CABINET:
+        return actor.cabinet_id in cabinet_ids
+    return False
+
+
+def sees_balance(actor: models.User, cabinet_id: int) -> bool:
+    """Whether a cabinet's planned minutes against its share in a rota are shown: all to a
+    coordinator, its own to a cabinet, none to anyone else."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    return actor.role is Role.CABINET and cabinet_id == actor.cabinet_id
+
+
+def sees_plan_reasons(actor: models.User) -> bool:
+    """Whether the planner's objective terms and explanations of a rota are shown."""
+    return actor.role is Role.COORDINATOR
+
+
+def shows_notice(actor: models.User, notice: models.ChangeNotice) -> bool:
+    """Whether a change notice of the rows `visible` lets through is the principal's: a
+    cabinet's are those naming it (the others are filtered in SQL)."""
+    if actor.role is Role.CABINET:
+        return actor.cabinet_id in (notice.cabinet_ids or [])
+    return True
+
+
+class LedgerTotals(enum.Enum):
+    """Which rows a ledger's weekly totals add up."""
+
+    GROUP = "group"  # every row of the contracts read (a cabinet sees the group's totals)
+    SHOWN = "shown"  # the rows shown
+    NONE = "none"  # no totals
+
+
+def ledger_contracts(actor: models.User) -> ColumnElement[bool]:
+    """The contracts whose ledger rows the principal reads (before `shows_ledger_row`): those
+    of her groupement; an auditor's granted ones; every one for the national reader."""
+    if actor.role in (Role.AUDITOR, Role.NATIONAL):
+        return visible(actor, models.PooledContract)
+    return models.PooledContract.groupement_id == actor.groupement_id
+
+
+def shows_ledger_row(actor: models.User, row: models.LedgerEntry) -> bool:
+    """Whether a ledger row is shown: a cabinet's own, an assistant's own, all otherwise."""
+    if actor.role is Role.CABINET:
+        return row.cabinet_id == actor.cabinet_id
+    if actor.role is Role.ASSISTANT:
+        return row.assistant_id == actor.assistant_id
+    return True
+
+
+def ledger_totals(actor: models.User) -> LedgerTotals:
+    """Which rows the ledger's weekly totals add up for the principal."""
+    if actor.role is Role.ASSISTANT:
+        return LedgerTotals.NONE
+    if actor.role in (Role.AUDITOR, Role.NATIONAL):
+        return LedgerTotals.SHOWN
+    return LedgerTotals.GROUP
+
+
+def report_cabinet(actor: models.User) -> int | None:
+    """The cabinet a report is cut down to for the principal (its own figures and the group's
+    totals), or `None` for the whole report."""
+    if actor.role is Role.CABINET:
+        return actor.cabinet_id or 0
+    return None
+
+
+def may_subscribe(actor: models.User, kind: models.FeedKind, target_id: int) -> bool:
+    """Whether the principal may take a link to the feed `kind` of the row `target_id` (one it
+    reads, `resolve`): a coordinator to any, a cabinet or an assistant to its own only."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    if actor.role is Role.CABINET and kind is models.FeedKind.CABINET:
+        return actor.cabinet_id == target_id
+    if actor.role is Role.ASSISTANT and kind is models.FeedKind.ASSISTANT:
+        return actor.assistant_id == target_id
+    return False
+
+
+def shows_token(actor: models.User, token: models.FeedToken) -> bool:
+    """Whether a live feed link of the principal's groupement is listed to her: all to a
+    coordinator, a cabinet's or an assistant's own feed's, none to anyone else."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    if actor.role is Role.CABINET:
+        return token.cabinet_id is not None and token.cabinet_id == actor.cabinet_id
+    if actor.role is Role.ASSISTANT:
+        return token.assistant_id is not None and token.assistant_id == actor.assistant_id
+    return False
+
+
+def may_import_patientele(actor: models.User | None, groupement_id: int) -> bool:
+    """Whether `actor` (`None`: the CLI) may import the statements of `groupement_id`."""
+    if actor is None:
+        return True
+    return allowed(actor, Action.ENTER_PATIENTELE) and actor.groupement_id == groupement_id
+
+
+def holds_claimed_role(actor: models.User, claimed: object) -> bool:
+    """Whether the role a token was issued for is still the user's (a changed role withdraws
+    every token issued before)."""
+    return claimed == actor.role.value
+
+
+def answers_for_groupement() -> ColumnElement[bool]:
+    """The users who answer for their groupement (its reminders, the organiser of its feeds):
+    its coordinators."""
+    return models.User.role == Role.COORDINATOR

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from scheduler import models, uow
+from scheduler import access, models, uow
 from scheduler.access import resolve
 from scheduler.audit import record_audit, snapshot
 from scheduler.config import Settings
@@ -19,6 +19,7 @@ from scheduler.errors import (
     AccountLocked,
     AuthenticationFailed,
     DuplicateResource,
+    Forbidden,
     InvalidField,
     NotFound,
 )
@@ -55,6 +56,8 @@ def create_user(
 ) -> models.User:
     """Create a user of the groupement `groupement_slug` (the CLI's `create-coordinator` uses it)."""
     role = models.Role(role)
+    if not access.may_create_user(actor, role):
+        raise Forbidden(f"un compte du rôle {role.value} se crée en ligne de commande")
     groupement = session.scalar(
         select(models.Groupement).where(models.Groupement.slug == groupement_slug)
     )
@@ -75,11 +78,11 @@ def create_user(
         raise InvalidField("email", "value", "ce n'est pas une adresse e-mail")
     if len(password) < 8:
         raise InvalidField("password", "value", "au moins 8 caractères")
-    if role is models.Role.CABINET:
+    if access.acts_for_cabinet(role):
         cabinet = session.get(models.Cabinet, cabinet_id) if cabinet_id is not None else None
         if cabinet is None or cabinet.groupement_id != groupement.id:
             raise InvalidField("cabinet_id", "value", "un cabinet de ce groupement est attendu")
-    if role is models.Role.ASSISTANT:
+    if access.acts_for_assistant(role):
         assistant = (
             session.get(models.Assistant, assistant_id) if assistant_id is not None else None
         )
@@ -96,8 +99,8 @@ def create_user(
         full_name=full_name,
         password_hash=hash_password(password),
         role=role,
-        cabinet_id=cabinet_id if role is models.Role.CABINET else None,
-        assistant_id=assistant_id if role is models.Role.ASSISTANT else None,
+        cabinet_id=cabinet_id if access.acts_for_cabinet(role) else None,
+        assistant_id=assistant_id if access.acts_for_assistant(role) else None,
     )
     session.add(user)
     session.flush()
@@ -121,6 +124,48 @@ def create_user(
     if commit:
         uow.commit(session)
     return user
+
+
+def grant_contract(
+    session: Session, email: str, groupement_slug: str, contract_code: str
+) -> models.AuditorGrant:
+    """Grant an auditor the contract `contract_code` of the groupement `groupement_slug`, which
+    need not be hers (the CLI's `grant-contract`); audited in the contract's groupement. The
+    caller's unit of work commits. Granting it again changes nothing."""
+    user = find_user_by_email(session, email)
+    if not access.reads_by_grant(user.role):
+        raise InvalidField("email", "value", "seul un auditeur reçoit des contrats")
+    contract = session.scalar(
+        select(models.PooledContract)
+        .join(models.Groupement, models.Groupement.id == models.PooledContract.groupement_id)
+        .where(
+            models.Groupement.slug == groupement_slug,
+            models.PooledContract.code == contract_code,
+        )
+    )
+    if contract is None:
+        raise NotFound("contrat", f"{contract_code} du groupement {groupement_slug}")
+    grant = session.scalar(
+        select(models.AuditorGrant).where(
+            models.AuditorGrant.user_id == user.id,
+            models.AuditorGrant.contract_id == contract.id,
+        )
+    )
+    if grant is not None:
+        return grant
+    grant = models.AuditorGrant(user_id=user.id, contract_id=contract.id)
+    session.add(grant)
+    session.flush()
+    record_audit(
+        session,
+        actor=None,
+        groupement_id=contract.groupement_id,
+        action="create",
+        entity="auditor_grant",
+        entity_id=grant.id,
+        after={"user_id": user.id, "contract_id": contract.id},
+    )
+    return grant
 
 
 def account_key(email: str) -> str:
@@ -335,7 +380,7 @@ def user_from_token(session: Session, token: str, settings: Settings) -> models.
         user is None
         or not user.is_active
         or claims.get("gid") != user.groupement_id
-        or claims.get("role") != user.role.value
+        or not access.holds_claimed_role(user, claims.get("role"))
         or not isinstance(claims.get("iat"), int | float)
         # `iat` is whole seconds: a token issued within the user's first second counts.
         or claims["iat"] < floor(user.created_at.timestamp())

@@ -664,6 +664,38 @@ def create_coordinator(
     (`ps`). It is asked on the terminal, hidden and twice, or read from standard input.
     """
     from scheduler import models
+
+    _create_user(groupement, email, name, password_stdin, models.Role.COORDINATOR, "Coordinateur")
+
+
+@app.command("create-national-reader")
+def create_national_reader(
+    groupement: Annotated[str, typer.Option(help="Slug of the groupement the account is kept in.")],
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (scripts); "
+            "otherwise it is asked on the terminal.",
+        ),
+    ] = False,
+) -> None:
+    """Create a national reader (Assurance maladie): she reads every contract's figures and
+    reports, in every groupement, and no personal data beyond them. Only this command creates one.
+
+    The password is asked on the terminal, hidden and twice, or read from standard input.
+    """
+    from scheduler import models
+
+    _create_user(groupement, email, name, password_stdin, models.Role.NATIONAL, "Lecteur national")
+
+
+def _create_user(
+    groupement: str, email: str, name: str, password_stdin: bool, role: models.Role, created: str
+) -> None:
+    """Check the options, read the password and create the user of `role`."""
     from scheduler.auth import create_user
 
     email = email.strip()
@@ -682,10 +714,24 @@ def create_coordinator(
         "user": "--email",
     }
     with _session(settings, fields) as session:
-        user = create_user(
-            session, groupement, email, name.strip(), password, models.Role.COORDINATOR
-        )
-        _stdout().print(f"Coordinateur créé : {user.email}")
+        user = create_user(session, groupement, email, name.strip(), password, role)
+        _stdout().print(f"{created} créé : {user.email}")
+
+
+@app.command("grant-contract")
+def grant_contract_command(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address of the auditor.")],
+    groupement: Annotated[str, typer.Option(help="Slug of the contract's groupement.")],
+    contract: Annotated[str, typer.Option(help="Code of the contract.")],
+) -> None:
+    """Grant an auditor a contract of any groupement: she reads its figures and reports."""
+    from scheduler.auth import grant_contract
+
+    settings = _settings()
+    fields = {"email": "--email", "utilisateur": "--email", "contrat": "--contract"}
+    with _session(settings, fields) as session:
+        grant_contract(session, email, groupement, contract)
+        _stdout().print(f"Contrat {contract} ({groupement}) accordé à {email.strip()}")
 
 
 @app.command("unlock-user")

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from scheduler import models
+from scheduler import access, models
 from scheduler.config import Settings, get_settings
 from scheduler.errors import InvalidField, NotFound
 from scheduler.french import weekday_date
@@ -265,7 +265,7 @@ def _load_directory(session: Session, groupement_id: int) -> _Directory:
         select(models.User.email)
         .where(
             models.User.groupement_id == groupement_id,
-            models.User.role == models.Role.COORDINATOR,
+            access.answers_for_groupement(),
             models.User.is_active.is_(True),
         )
         .order_by(models.User.id)

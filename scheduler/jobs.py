@@ -45,7 +45,7 @@ from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import models, uow
+from scheduler import access, models, uow
 from scheduler.audit import record_audit
 from scheduler.auth import FAILURE_WINDOW, failure_moments
 from scheduler.config import Settings
@@ -372,7 +372,7 @@ def remind_patientele(ctx: JobContext, *, now: datetime | None = None) -> JobOut
             session.scalars(
                 select(models.User.email).where(
                     models.User.groupement_id == contract.groupement_id,
-                    models.User.role == models.Role.COORDINATOR,
+                    access.answers_for_groupement(),
                     models.User.is_active.is_(True),
                 )
             )

@@ -112,6 +112,8 @@ class Role(enum.StrEnum):
     CABINET = "cabinet"
     ASSISTANT = "assistant"
     AUDITOR = "auditor"
+    # An Assurance maladie reader of every contract's figures, across the groupements.
+    NATIONAL = "national"
 
 
 class ContractKind(enum.StrEnum):

@@ -37,7 +37,7 @@ from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import access, models
 from scheduler.access import resolve
 from scheduler.contribution import (
     AbsenceInput,
@@ -58,7 +58,7 @@ from scheduler.contribution import (
     monday_of,
     round_to,
 )
-from scheduler.errors import Forbidden, InvalidPeriod, NotFound
+from scheduler.errors import InvalidPeriod, NotFound
 from scheduler.french import long_date
 from solver import FIRST_YEAR, LAST_YEAR, MONTHS_FR
 
@@ -382,22 +382,23 @@ def report_for(
     today: date | None = None,
     field: str = "path.contract_id",
 ) -> AllocationReport:
-    """The report `user` may read (as read on `today`, by default the groupement's date now):
-    auditors their granted contracts, a cabinet its own figures plus the group's totals, the
+    """The report `user` may read (as read on `today`, by default the groupement's date now),
+    as the access policy says: an auditor her granted contracts in whatever groupement, the
+    national reader every contract, a cabinet its own figures plus the group's totals, the
     coordinator everything in the groupement.
 
     A contract the user may not read (another groupement's, not granted to the auditor, one the
     cabinet is no member of) is `NotFound` naming `field`, as a missing one is."""
-    if user.role not in (models.Role.COORDINATOR, models.Role.CABINET, models.Role.AUDITOR):
-        raise Forbidden("votre rôle ne donne pas accès aux rapports d'allocation")
+    access.require(user, access.Action.READ_REPORTS)
     contract = resolve(session, user, models.PooledContract, contract_id, field=field)
     parsed = parse_period(
         period, contract_start=contract.start_date, duration_years=contract.duration_years
     )
     report = build_report(session, contract, parsed, today=today)
-    if user.role is models.Role.CABINET:
+    cabinet_id = access.report_cabinet(user)
+    if cabinet_id is not None:
         # `resolve` let through the contracts the cabinet is a member of only.
-        return restrict_to_cabinet(report, user.cabinet_id or 0)
+        return restrict_to_cabinet(report, cabinet_id)
     return report
 
 

@@ -21,11 +21,11 @@ from api.pages import views
 from api.pages.web import (
     ROLE_HOME,
     AssistantPage,
-    AuditorPage,
     CabinetPage,
     CoordinatorPage,
     CsrfChecked,
     OptionalUser,
+    ReviewerPage,
     render,
     sign_in,
     sign_out,
@@ -82,8 +82,9 @@ def sign_in_page(
     request: Request, user: OptionalUser, suite: Annotated[str | None, Query(max_length=300)] = None
 ) -> Response:
     """The sign-in form."""
-    if user is not None and user.role in ROLE_HOME:
-        return RedirectResponse(ROLE_HOME[user.role], status_code=303)
+    home = ROLE_HOME.get(user.role) if user is not None else None
+    if home is not None:
+        return RedirectResponse(home, status_code=303)
     return render(request, "signin.html", {"suite": _safe_next(suite), "error": None, "email": ""})
 
 
@@ -601,8 +602,9 @@ def subscribe_assistant(
 
 
 @router.get("/controle")
-def audit_page(request: Request, session: SessionDep, user: AuditorPage) -> HTMLResponse:
-    """The allocation report of each granted contract, with its downloads."""
+def audit_page(request: Request, session: SessionDep, user: ReviewerPage) -> HTMLResponse:
+    """The allocation report of each contract the reader reviews (an auditor's granted ones,
+    every one for the national reader), with its downloads."""
     zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
     today = _today(zone)
     entries = []
@@ -616,7 +618,7 @@ def audit_page(request: Request, session: SessionDep, user: AuditorPage) -> HTML
 @router.get("/controle/contrats/{contract_id}/rapport.{fmt}")
 def audit_download(
     session: SessionDep,
-    user: AuditorPage,
+    user: ReviewerPage,
     contract_id: int,
     fmt: str,
     periode: Annotated[str, Query(min_length=2, max_length=10)],

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from api.deps import SessionDep, SettingsDep
-from scheduler import models
+from scheduler import access, models
 from scheduler.auth import create_access_token, user_from_token
 from scheduler.config import Settings
 from scheduler.errors import AuthenticationFailed, PartagendaError
@@ -44,12 +44,14 @@ ROLE_HOME = {
     models.Role.CABINET: "/cabinet",
     models.Role.ASSISTANT: "/mon-planning",
     models.Role.AUDITOR: "/controle",
+    models.Role.NATIONAL: "/controle",
 }
 ROLE_FR = {
     models.Role.COORDINATOR: "coordination",
     models.Role.CABINET: "cabinet",
     models.Role.ASSISTANT: "assistante",
     models.Role.AUDITOR: "contrôle CPAM",
+    models.Role.NATIONAL: "Assurance maladie",
 }
 
 
@@ -166,22 +168,23 @@ def page_user(request: Request, user: OptionalUser) -> models.User:
 PageUser = Annotated[models.User, Depends(page_user)]
 
 
-def page_role(*roles: models.Role) -> Callable[[models.User], models.User]:
-    """A dependency letting through signed-in users of `roles` only (an HTML 403 otherwise)."""
-    allowed = frozenset(roles)
+def page_allowed(action: access.Action) -> Callable[[models.User], models.User]:
+    """A dependency letting through signed-in users the access policy allows `action` only (an
+    HTML 403 otherwise)."""
 
     def check(user: PageUser) -> models.User:
-        if user.role not in allowed:
+        if not access.allowed(user, action):
             raise PageForbidden(user)
         return user
 
     return check
 
 
-CoordinatorPage = Annotated[models.User, Depends(page_role(models.Role.COORDINATOR))]
-CabinetPage = Annotated[models.User, Depends(page_role(models.Role.CABINET))]
-AssistantPage = Annotated[models.User, Depends(page_role(models.Role.ASSISTANT))]
-AuditorPage = Annotated[models.User, Depends(page_role(models.Role.AUDITOR))]
+CoordinatorPage = Annotated[models.User, Depends(page_allowed(access.Action.MANAGE))]
+CabinetPage = Annotated[models.User, Depends(page_allowed(access.Action.OWN_CABINET))]
+AssistantPage = Annotated[models.User, Depends(page_allowed(access.Action.OWN_ROTA))]
+ReviewerPage = Annotated[models.User, Depends(page_allowed(access.Action.REVIEW_CONTRACTS))]
+"""An auditor (her granted contracts) or the national reader (every contract)."""
 
 
 def render(

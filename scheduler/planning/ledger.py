@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from scheduler import models
@@ -165,19 +165,23 @@ def record_absence(
 
 def ledger(
     session: Session,
-    groupement_id: int,
+    groupement_id: int | None,
     *,
+    contracts: ColumnElement[bool] | None = None,
     contract_id: int | None = None,
     cabinet_id: int | None = None,
     since: date | None = None,
     until: date | None = None,
 ) -> list[models.LedgerEntry]:
-    """The hours ledger of a groupement, filtered, ordered by week, contract and cabinet."""
-    query = (
-        select(models.LedgerEntry)
-        .join(models.PooledContract, models.PooledContract.id == models.LedgerEntry.contract_id)
-        .where(models.PooledContract.groupement_id == groupement_id)
+    """The hours ledger of a groupement (`None`: of every one), of the `contracts` only when
+    given (a condition on `PooledContract`), filtered, ordered by week, contract and cabinet."""
+    query = select(models.LedgerEntry).join(
+        models.PooledContract, models.PooledContract.id == models.LedgerEntry.contract_id
     )
+    if groupement_id is not None:
+        query = query.where(models.PooledContract.groupement_id == groupement_id)
+    if contracts is not None:
+        query = query.where(contracts)
     if contract_id is not None:
         query = query.where(models.LedgerEntry.contract_id == contract_id)
     if cabinet_id is not None:

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import access, models
+from scheduler.access import Action
 from scheduler.errors import Forbidden, NotFound
 
 # Published rotas last at most 56 days (a CHECK on `rota.period_days`).
@@ -48,7 +49,8 @@ class AssistantWeek:
 
 def own_assistant(session: Session, actor: models.User) -> models.Assistant:
     """The assistant the signed-in user is (assistants only)."""
-    if actor.role is not models.Role.ASSISTANT or actor.assistant_id is None:
+    access.require(actor, Action.OWN_ROTA)
+    if actor.assistant_id is None:
         raise Forbidden("seule une assistante consulte son propre planning")
     assistant = session.get(models.Assistant, actor.assistant_id)
     if assistant is None or assistant.groupement_id != actor.groupement_id:
@@ -116,8 +118,7 @@ def assistant_week(session: Session, actor: models.User, week: date) -> Assistan
         for rota in session.scalars(
             select(models.Rota)
             .where(
-                models.Rota.groupement_id == actor.groupement_id,
-                models.Rota.status == models.RotaStatus.PUBLISHED,
+                access.visible(actor, models.Rota),  # her groupement's published rotas
                 models.Rota.period_start > monday - timedelta(days=MAX_PERIOD_DAYS),
                 models.Rota.period_start < monday + timedelta(days=7),
             )
@@ -191,13 +192,12 @@ def own_change_notices(
 ) -> list[tuple[models.ChangeNotice, date]]:
     """The latest change notices about the signed-in assistant, newest first, each with the
     first day of the rota it came with."""
-    assistant = own_assistant(session, actor)
+    own_assistant(session, actor)  # anyone but an assistant is refused
     rows = session.execute(
         select(models.ChangeNotice, models.Rota.period_start)
         .join(models.Rota, models.Rota.id == models.ChangeNotice.rota_id)
         .where(
-            models.ChangeNotice.groupement_id == actor.groupement_id,
-            models.ChangeNotice.assistant_id == assistant.id,
+            access.visible(actor, models.ChangeNotice),  # hers, in her groupement
         )
         .order_by(models.ChangeNotice.created_at.desc(), models.ChangeNotice.id.desc())
         .limit(limit)

@@ -23,13 +23,12 @@ from sqlalchemy import Select, false, func, inspect, select, true
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from scheduler import models, planning
+from scheduler import access, models, planning
 from scheduler.access import resolve, visible
 from scheduler.audit import record_audit, snapshot
 from scheduler.demo import ensure_policies
 from scheduler.errors import (
     DuplicateResource,
-    Forbidden,
     InvalidField,
     PreconditionFailed,
     ResourceInUse,
@@ -38,7 +37,6 @@ from scheduler.errors import (
 from scheduler.uow import begin_write as begin_write  # the services' write transactions
 from scheduler.uow import committing as _committing
 
-Role = models.Role
 E = TypeVar("E", bound=models.Base)
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
@@ -65,8 +63,7 @@ def _check_version(current: int, expected: int | None, entity: str, key: object)
 
 
 def _require_coordinator(actor: models.User) -> None:
-    if actor.role is not Role.COORDINATOR:
-        raise Forbidden(f"le rôle {actor.role.value} ne peut pas modifier ces données")
+    access.require(actor, access.Action.MANAGE)
 
 
 def _page(session: Session, stmt: Select[E], order: Any, limit: int, offset: int) -> PageResult[E]:
@@ -911,15 +908,13 @@ def estimate_missing_travel_times(session: Session, actor: models.User) -> list[
     begin_write(session)
     cabinets = list(
         session.scalars(
-            select(models.Cabinet)
-            .where(models.Cabinet.groupement_id == actor.groupement_id)
-            .order_by(models.Cabinet.id)
+            select(models.Cabinet).where(visible(actor, models.Cabinet)).order_by(models.Cabinet.id)
         )
     )
     known: set[tuple[int, int]] = set(
         session.execute(
             select(models.TravelTime.origin_id, models.TravelTime.destination_id).where(
-                models.TravelTime.groupement_id == actor.groupement_id
+                visible(actor, models.TravelTime)
             )
         ).all()
     )

@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler import feeds, models, patientele, uow
-from scheduler.access import resolve
+from scheduler import access, feeds, models, patientele, uow
+from scheduler.access import Action, resolve
 from scheduler.audit import record_audit
 from scheduler.errors import Forbidden, ImportRejected, NotFound
 from scheduler.locks import advisory_key
@@ -45,28 +45,14 @@ def _may_subscribe(
     """The feed's row must be one the actor sees (else 404, whether it is another groupement's
     or missing), and a cabinet or an assistant subscribes to its own feed only."""
     resolve(session, actor, _FEED_TARGETS[kind], target_id, field="body.target_id")
-    if actor.role is models.Role.COORDINATOR:
+    if access.may_subscribe(actor, kind, target_id):
         return
-    if actor.role is models.Role.CABINET and kind is models.FeedKind.CABINET:
-        if actor.cabinet_id == target_id:
-            return
-    if actor.role is models.Role.ASSISTANT and kind is models.FeedKind.ASSISTANT:
-        if actor.assistant_id == target_id:
-            return
     raise Forbidden("vous ne pouvez vous abonner qu'à votre propre agenda")
 
 
 def _visible_tokens(session: Session, actor: models.User) -> list[models.FeedToken]:
     tokens = feeds.feed_tokens(session, actor.groupement_id)
-    if actor.role is models.Role.COORDINATOR:
-        return list(tokens)
-    if actor.role is models.Role.CABINET:
-        return [t for t in tokens if t.cabinet_id is not None and t.cabinet_id == actor.cabinet_id]
-    if actor.role is models.Role.ASSISTANT:
-        return [
-            t for t in tokens if t.assistant_id is not None and t.assistant_id == actor.assistant_id
-        ]
-    return []
+    return [token for token in tokens if access.shows_token(actor, token)]
 
 
 SUBSCRIBE_ATTEMPTS = 3
@@ -174,7 +160,8 @@ def subscribe_own_cabinet(
     session: Session, actor: models.User, *, base_url: str, calendar_name: str
 ) -> Subscription:
     """A cabinet user's subscription to its own cabinet's feed (from its web page)."""
-    if actor.role is not models.Role.CABINET or actor.cabinet_id is None:
+    access.require(actor, Action.OWN_CABINET)
+    if actor.cabinet_id is None:
         raise Forbidden("seul un cabinet s'abonne à son agenda")
     return subscribe(
         session,
@@ -192,7 +179,8 @@ def subscribe_own_assistant(
 ) -> Subscription:
     """An assistant's new link to her own feed (from her web page): every link to that feed
     still live is revoked, so a lost or shared link stops working at once."""
-    if actor.role is not models.Role.ASSISTANT or actor.assistant_id is None:
+    access.require(actor, Action.OWN_ROTA, "seule une assistante s'abonne à son propre agenda")
+    if actor.assistant_id is None:
         raise Forbidden("seule une assistante s'abonne à son propre agenda")
     return subscribe(
         session,
@@ -243,8 +231,7 @@ def record_snapshot(
     source: str,
 ) -> models.PatienteleSnapshot:
     """Enter one doctor's patientèle statement (coordinators)."""
-    if actor.role is not models.Role.COORDINATOR:
-        raise Forbidden("seul le coordinateur saisit les relevés de patientèle")
+    access.require(actor, Action.ENTER_PATIENTELE)
     begin_write(session)
     resolve(session, actor, models.Doctor, doctor_id, field="body.doctor_id")
     row = patientele.add_snapshot(
@@ -279,9 +266,7 @@ def import_snapshots(
     session: Session, actor: models.User | None, data: bytes | str, *, groupement_id: int
 ) -> int:
     """Import a CSV of statements, all lines or none (`actor` None: the CLI)."""
-    if actor is not None and (
-        actor.role is not models.Role.COORDINATOR or actor.groupement_id != groupement_id
-    ):
+    if not access.may_import_patientele(actor, groupement_id):
         raise Forbidden("seul le coordinateur importe les relevés de patientèle")
     begin_write(session)
     try:

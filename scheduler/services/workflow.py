@@ -17,10 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from scheduler import models, planning, runs
-from scheduler.access import resolve
+from scheduler import access, models, planning, runs
+from scheduler.access import Action, resolve
 from scheduler.errors import (
-    Forbidden,
     IdempotencyInFlight,
     NotFound,
     PreconditionFailed,
@@ -29,12 +28,9 @@ from scheduler.services.resources import begin_write
 from scheduler.uow import commit_version as _commit
 from solver import Violation
 
-Role = models.Role
-
 
 def _coordinator(actor: models.User) -> None:
-    if actor.role is not Role.COORDINATOR:
-        raise Forbidden(f"le rôle {actor.role.value} ne peut pas planifier")
+    access.require(actor, Action.PLAN)
 
 
 # --- Plan runs ----------------------------------------------------------------------------------
@@ -87,7 +83,7 @@ def list_runs(
 ) -> tuple[list[models.PlanRun], int]:
     """The groupement's plan runs, newest first."""
     _coordinator(actor)
-    stmt = select(models.PlanRun).where(models.PlanRun.groupement_id == actor.groupement_id)
+    stmt = select(models.PlanRun).where(access.visible(actor, models.PlanRun))
     total = len(session.scalars(stmt.with_only_columns(models.PlanRun.id)).all())
     items = list(
         session.scalars(stmt.order_by(models.PlanRun.id.desc()).limit(limit).offset(offset))
@@ -158,11 +154,7 @@ def list_rotas(
     status: models.RotaStatus | None = None,
 ) -> tuple[list[models.Rota], int]:
     """Rotas of the groupement (drafts for coordinators only)."""
-    if actor.role is Role.AUDITOR:
-        raise Forbidden("les auditeurs lisent les rapports, pas les plannings")
-    stmt = select(models.Rota).where(models.Rota.groupement_id == actor.groupement_id)
-    if actor.role is not Role.COORDINATOR:
-        stmt = stmt.where(models.Rota.status == models.RotaStatus.PUBLISHED)
+    stmt = select(models.Rota).where(access.visible(actor, models.Rota))
     if period_start is not None:
         stmt = stmt.where(models.Rota.period_start == period_start)
     if status is not None:
@@ -176,16 +168,6 @@ def list_rotas(
         )
     )
     return items, total
-
-
-def _mine(actor: models.User, assistant_id: int, cabinet_ids: set[int]) -> bool:
-    if actor.role is Role.COORDINATOR:
-        return True
-    if actor.role is Role.ASSISTANT:
-        return assistant_id == actor.assistant_id
-    if actor.role is Role.CABINET:
-        return actor.cabinet_id in cabinet_ids
-    return False
 
 
 def cabinet_minutes(session: Session, rota: models.Rota) -> list[CabinetMinutes]:
@@ -223,18 +205,18 @@ def cabinet_minutes(session: Session, rota: models.Rota) -> list[CabinetMinutes]
 def view_rota(session: Session, actor: models.User, rota_id: int) -> RotaView:
     """A rota with only the rows the actor may see (a cabinet: its own; an assistant: hers)."""
     rota = get_rota(session, actor, rota_id)
-    assignments = [a for a in rota.assignments if _mine(actor, a.assistant_id, {a.cabinet_id})]
+    assignments = [
+        a for a in rota.assignments if access.sees_event(actor, a.assistant_id, {a.cabinet_id})
+    ]
     legs = [
         leg
         for leg in rota.travel_legs
-        if _mine(actor, leg.assistant_id, {leg.origin_id, leg.destination_id})
+        if access.sees_event(actor, leg.assistant_id, {leg.origin_id, leg.destination_id})
     ]
-    balance = cabinet_minutes(session, rota)
-    if actor.role is Role.CABINET:
-        balance = [b for b in balance if b.cabinet_id == actor.cabinet_id]
-    elif actor.role is not Role.COORDINATOR:
-        balance = []
-    if actor.role is Role.COORDINATOR:
+    balance = [
+        b for b in cabinet_minutes(session, rota) if access.sees_balance(actor, b.cabinet_id)
+    ]
+    if access.sees_plan_reasons(actor):
         return RotaView(rota, assignments, legs, balance, rota.objective_terms, rota.explanation)
     return RotaView(rota, assignments, legs, balance, {}, [])
 
@@ -316,19 +298,12 @@ def change_notices(
     session: Session, actor: models.User, *, rota_id: int | None = None, limit: int, offset: int
 ) -> tuple[list[models.ChangeNotice], int]:
     """Change notices: an assistant's own, a cabinet's own, all for coordinators."""
-    if actor.role is Role.AUDITOR:
-        raise Forbidden("les auditeurs n'ont pas accès aux avis de changement")
-    stmt = select(models.ChangeNotice).where(
-        models.ChangeNotice.groupement_id == actor.groupement_id
-    )
+    stmt = select(models.ChangeNotice).where(access.visible(actor, models.ChangeNotice))
     if rota_id is not None:
         get_rota(session, actor, rota_id, field="query.rota_id")
         stmt = stmt.where(models.ChangeNotice.rota_id == rota_id)
-    if actor.role is Role.ASSISTANT:
-        stmt = stmt.where(models.ChangeNotice.assistant_id == actor.assistant_id)
     rows = list(session.scalars(stmt.order_by(models.ChangeNotice.id.desc())))
-    if actor.role is Role.CABINET:
-        rows = [row for row in rows if actor.cabinet_id in (row.cabinet_ids or [])]
+    rows = [row for row in rows if access.shows_notice(actor, row)]
     return rows[offset : offset + limit], len(rows)
 
 
@@ -356,34 +331,23 @@ def ledger(
         resolve(session, actor, models.PooledContract, contract_id, field="query.contract_id")
     if cabinet_id is not None:
         resolve(session, actor, models.Cabinet, cabinet_id, field="query.cabinet_id")
-    rows = planning.ledger(
+    read = planning.ledger(
         session,
-        actor.groupement_id,
+        None,
+        contracts=access.ledger_contracts(actor),
         contract_id=contract_id,
         cabinet_id=cabinet_id,
         since=since,
         until=until,
     )
+    rows = [row for row in read if access.shows_ledger_row(actor, row)]
+    counted = {
+        access.LedgerTotals.GROUP: read,
+        access.LedgerTotals.SHOWN: rows,
+        access.LedgerTotals.NONE: [],
+    }[access.ledger_totals(actor)]
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
+    for row in counted:
         totals[row.week_start][0] += row.planned_minutes
         totals[row.week_start][1] += row.delivered_minutes
-    if actor.role is Role.CABINET:
-        rows = [row for row in rows if row.cabinet_id == actor.cabinet_id]
-    elif actor.role is Role.ASSISTANT:
-        rows = [row for row in rows if row.assistant_id == actor.assistant_id]
-        totals.clear()
-    elif actor.role is Role.AUDITOR:
-        granted = set(
-            session.scalars(
-                select(models.AuditorGrant.contract_id).where(
-                    models.AuditorGrant.user_id == actor.id
-                )
-            )
-        )
-        rows = [row for row in rows if row.contract_id in granted]
-        totals.clear()
-        for row in rows:
-            totals[row.week_start][0] += row.planned_minutes
-            totals[row.week_start][1] += row.delivered_minutes
     return LedgerView(rows, [(week, p, d) for week, (p, d) in sorted(totals.items())])

@@ -190,6 +190,8 @@ def make_world(session: Session, slug: str) -> World:
         "auditor": make_user(
             session, groupement, f"cpam@{slug}.fr", models.Role.AUDITOR, grants=[c1]
         ),
+        # The Assurance maladie's reader, kept in this groupement, reading every groupement's.
+        "national": make_user(session, groupement, f"cnam@{slug}.fr", models.Role.NATIONAL),
     }
     return world
 

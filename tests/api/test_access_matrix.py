@@ -1,7 +1,9 @@
 """No leak between roles, groupements and cabinets: every read route answers, for each role, 200
 on what the role owns, 404 on a sibling's or another groupement's row (existence is not revealed)
 and 403 where the role reads nothing of the kind; lists never contain a row the role may not read;
-writes are for coordinators and never reach another groupement.
+writes are for coordinators and never reach another groupement. An auditor reads the contracts
+granted to her, in whatever groupement; the national reader reads every contract's figures and
+nothing personal.
 
 Every route of the app is listed below with the ids it takes in its path, body, query string or
 form: each is sent another groupement's id and an id that exists nowhere, and both must get the
@@ -29,17 +31,19 @@ from tests.api.conftest import SETTINGS, bearer
 from tests.api.factories import World
 
 API = "/api/v1"
-ROLES = ["coordinator", "cabinet", "assistant", "auditor"]
+ROLES = ["coordinator", "cabinet", "assistant", "auditor", "national"]
 READERS = {
-    "groupements": {"coordinator", "cabinet", "assistant", "auditor"},
+    "groupements": {"coordinator", "cabinet", "assistant", "auditor", "national"},
     "assistants": {"coordinator", "assistant"},
     "cabinets": {"coordinator", "cabinet"},
     "doctors": {"coordinator", "cabinet"},
     "consultation-sessions": {"coordinator", "cabinet"},
-    "contracts": {"coordinator", "cabinet", "auditor"},
+    "contracts": {"coordinator", "cabinet", "auditor", "national"},
     "travel-times": {"coordinator"},
     "absences": {"coordinator", "assistant"},
 }
+# What a role reads in every groupement, its own or not.
+EVERYWHERE = {("national", "contracts")}
 RESOURCES = list(READERS)
 WHICH = ["mine", "sibling", "foreign"]
 
@@ -65,6 +69,8 @@ def _target(world: World, other: World, resource: str, which: str) -> int | None
 def _expected(role: str, resource: str, which: str) -> int:
     if role not in READERS[resource]:
         return 403
+    if (role, resource) in EVERYWHERE:
+        return 200
     if which == "foreign":
         return 404
     if which == "sibling" and role != "coordinator":
@@ -107,7 +113,10 @@ def test_lists_hold_only_readable_rows(
     }
     foreign = {_target(other_world, world, resource, w) for w in ("mine", "sibling")}
     assert readable <= listed
-    assert not listed & foreign
+    if (role, resource) in EVERYWHERE:
+        assert foreign - {None} <= listed
+    else:
+        assert not listed & foreign
 
 
 def _valid_create_body(world: World, resource: str) -> dict[str, Any]:
@@ -158,7 +167,7 @@ def _valid_create_body(world: World, resource: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
-@pytest.mark.parametrize("role", ["cabinet", "assistant", "auditor"])
+@pytest.mark.parametrize("role", ["cabinet", "assistant", "auditor", "national"])
 def test_only_coordinators_write(
     role: str, resource: str, client: TestClient, world: World
 ) -> None:
@@ -901,6 +910,11 @@ def test_workflow_lists_stay_in_the_groupement(
         # The rows carry no groupement: each is looked up, and must be the caller's groupement's.
         column = model.groupement_id  # type: ignore[attr-defined]
         owners = set(session.scalars(select(column).where(model.id.in_(listed))))  # type: ignore[attr-defined]
+        if role == "national":
+            # Her only list is the figures of every groupement (the rest is refused).
+            assert path == "/ledger", path
+            assert owners == {world.groupement.id, other_world.groupement.id}, listed
+            continue
         assert owners <= {other_world.groupement.id}, (path, listed)
         if role == "coordinator":
             assert listed, f"{path}: the coordinator's list is empty, the check proves nothing"
@@ -911,3 +925,191 @@ def test_no_token_is_401(client: TestClient, world: World) -> None:
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json()["status"] == 401
+
+
+# --- The auditor's grants in another groupement, and the national reader -----------------------
+
+
+@pytest.fixture
+def granted_elsewhere(session: Session, world: World, other_world: World) -> models.PooledContract:
+    """The other groupement's first contract, granted to the world's auditor as well."""
+    contract = other_world.contracts[0]
+    session.add(models.AuditorGrant(user_id=world.users["auditor"].id, contract_id=contract.id))
+    session.flush()
+    return contract
+
+
+def _contract_ids(client: TestClient, headers: dict[str, str]) -> set[int]:
+    listed = client.get(f"{API}/contracts", headers=headers, params={"limit": 100})
+    assert listed.status_code == 200, listed.text
+    return {item["id"] for item in listed.json()["items"]}
+
+
+def _report_status(client: TestClient, headers: dict[str, str], contract_id: int) -> int:
+    answer = client.get(
+        f"{API}/contracts/{contract_id}/report", params={"period": "Y1"}, headers=headers
+    )
+    status: int = answer.status_code
+    return status
+
+
+def _ledger_contracts(client: TestClient, headers: dict[str, str], **query: int) -> set[int]:
+    answer = client.get(f"{API}/ledger", params=query, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return {entry["contract_id"] for entry in answer.json()["entries"]}
+
+
+def _page(client: TestClient, user: models.User, path: str, **query: str) -> Sent:
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, create_access_token(user, SETTINGS))
+    response = client.get(path, params=query, follow_redirects=False)
+    client.cookies.clear()
+    return Sent(response.status_code, response.text, response.headers.get("content-type", ""))
+
+
+def test_an_auditor_reads_the_contracts_granted_to_her_in_another_groupement(
+    client: TestClient,
+    world: World,
+    other_world: World,
+    planned: Planned,
+    other_planned: Planned,
+    granted_elsewhere: models.PooledContract,
+) -> None:
+    auditor = world.users["auditor"]
+    headers = bearer(auditor)
+    own, granted = world.contracts[0].id, granted_elsewhere.id
+    # The API: the contract and the list, the report and the ledger.
+    assert client.get(f"{API}/contracts/{granted}", headers=headers).status_code == 200
+    assert _contract_ids(client, headers) == {own, granted}
+    assert _report_status(client, headers, granted) == 200
+    assert _ledger_contracts(client, headers, contract_id=granted) == {granted}
+    assert _ledger_contracts(client, headers) == {own, granted}
+    # The pages: the review lists it, and its report downloads.
+    review = _page(client, auditor, "/controle")
+    assert review.status == 200
+    assert granted_elsewhere.code in review.text and world.contracts[0].code in review.text
+    download = _page(client, auditor, f"/controle/contrats/{granted}/rapport.csv", periode="Y1")
+    assert download.status == 200, download.text
+    # Her grant opens the contract's figures, not its groupement's rotas, rows or feeds.
+    rota = other_planned.published.id
+    assert client.get(f"{API}/rotas/{rota}", headers=headers).status_code == 403
+    assert (
+        client.get(f"{API}/groupements/{other_world.groupement.id}", headers=headers).status_code
+        == 404
+    )
+    assert (
+        client.get(f"{API}/cabinets/{other_world.cabinets[0].id}", headers=headers).status_code
+        == 403
+    )
+    body = {"kind": "groupement", "target_id": other_world.groupement.id, "subscriber": "CPAM"}
+    assert client.post(f"{API}/subscriptions", json=body, headers=headers).status_code == 404
+
+
+def test_an_auditor_is_refused_the_contracts_not_granted_to_her(
+    client: TestClient,
+    world: World,
+    other_world: World,
+    planned: Planned,
+    other_planned: Planned,
+    granted_elsewhere: models.PooledContract,
+) -> None:
+    auditor = world.users["auditor"]
+    headers = bearer(auditor)
+    # Neither her own groupement's other contract, nor the other groupement's other one.
+    for refused in (world.contracts[1].id, other_world.contracts[1].id):
+        assert client.get(f"{API}/contracts/{refused}", headers=headers).status_code == 404
+        assert _report_status(client, headers, refused) == 404
+        ledger = client.get(f"{API}/ledger", params={"contract_id": refused}, headers=headers)
+        assert ledger.status_code == 404
+        path = f"/controle/contrats/{refused}/rapport.csv"
+        assert _page(client, auditor, path, periode="Y1").status == 404
+    review = _page(client, auditor, "/controle")
+    assert world.contracts[1].code not in review.text
+    assert other_world.contracts[1].code not in review.text
+
+
+def test_the_national_reader_reads_every_contracts_figures(
+    client: TestClient, world: World, other_world: World, planned: Planned, other_planned: Planned
+) -> None:
+    national = world.users["national"]
+    headers = bearer(national)
+    every = {c.id for w in (world, other_world) for c in w.contracts}
+    assert every <= _contract_ids(client, headers)
+    for contract_id in every:
+        assert _report_status(client, headers, contract_id) == 200
+    # The whole report, as the coordinator reads it, not a member's cut.
+    contract = other_world.contracts[0].id
+    ours = client.get(
+        f"{API}/contracts/{contract}/report", params={"period": "Y1"}, headers=headers
+    )
+    theirs = client.get(
+        f"{API}/contracts/{contract}/report",
+        params={"period": "Y1"},
+        headers=bearer(other_world.users["coordinator"]),
+    )
+    assert ours.json()["figures"] == theirs.json()["figures"]
+    ledgered = {world.contracts[0].id, other_world.contracts[0].id}
+    assert _ledger_contracts(client, headers) == ledgered
+    assert _ledger_contracts(client, headers, contract_id=contract) == {contract}
+    # The pages: every contract's review and downloads.
+    review = _page(client, national, "/controle")
+    assert review.status == 200
+    assert all(c.code in review.text for w in (world, other_world) for c in w.contracts)
+    download = _page(client, national, f"/controle/contrats/{contract}/rapport.csv", periode="Y1")
+    assert download.status == 200, download.text
+
+
+PERSONAL = [
+    "/assistants",
+    "/absences",
+    "/users",
+    "/audit",
+    "/rotas",
+    "/plan-runs",
+    "/change-notices",
+    "/cabinets",
+    "/doctors",
+    "/consultation-sessions",
+    "/travel-times",
+]
+
+
+@pytest.mark.parametrize("path", PERSONAL)
+def test_the_national_reader_sees_no_personal_data(
+    path: str, client: TestClient, world: World, planned: Planned
+) -> None:
+    answer = client.get(f"{API}{path}", headers=bearer(world.users["national"]))
+    assert answer.status_code == 403, answer.text
+
+
+def test_the_national_reader_has_no_rota_page_or_feed(
+    client: TestClient, world: World, planned: Planned
+) -> None:
+    national = world.users["national"]
+    headers = bearer(national)
+    assert client.get(f"{API}/rotas/{planned.published.id}", headers=headers).status_code == 403
+    assert client.get(f"{API}/subscriptions", headers=headers).json() == []
+    for kind, target in (
+        ("groupement", world.groupement.id),
+        ("cabinet", world.cabinets[0].id),
+        ("assistant", world.assistants[0].id),
+    ):
+        body = {"kind": kind, "target_id": target, "subscriber": "CNAM"}
+        assert client.post(f"{API}/subscriptions", json=body, headers=headers).status_code == 403
+    for page in ("/planning", "/contrats", "/cabinet", "/mon-planning"):
+        assert _page(client, national, page).status == 403, page
+
+
+def test_a_coordinator_cannot_create_a_national_reader(
+    client: TestClient, session: Session, world: World
+) -> None:
+    before = _counts(session)
+    body = {
+        "email": "cnam@test.fr",
+        "full_name": "Lecteur national",
+        "password": "correct horse battery",
+        "role": "national",
+    }
+    answer = client.post(f"{API}/users", json=body, headers=bearer(world.users["coordinator"]))
+    assert answer.status_code == 403, answer.text
+    assert _counts(session) == before

@@ -363,6 +363,75 @@ def test_create_coordinator_reads_the_password_from_standard_input(cli_db: str) 
         engine.dispose()
 
 
+def test_create_national_reader_makes_a_reader_of_every_groupements_contracts(
+    cli_db: str,
+) -> None:
+    from sqlalchemy import select
+
+    from scheduler import access, models
+    from scheduler.auth import authenticate
+    from scheduler.db import make_engine, make_session_factory
+
+    before = _count(cli_db, "app_user")
+    base = ["create-national-reader", "--groupement", "val-de-moselle", "--name", "CNAM"]
+    result = runner.invoke(app, [*base, "--email", "pas-une-adresse", "--password-stdin"])
+    _one_line(result, "--email", "pas-une-adresse")
+    assert _count(cli_db, "app_user") == before
+    result = runner.invoke(
+        app, [*base, "--email", "cnam@example.fr", "--password-stdin"], input="un mot sûr 2026\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Lecteur national créé : cnam@example.fr" in result.output
+    engine = make_engine(cli_db)
+    try:
+        with make_session_factory(engine)() as session:
+            user = authenticate(session, "cnam@example.fr", "un mot sûr 2026")
+            assert user.role is models.Role.NATIONAL
+            readable = select(models.PooledContract.id).where(
+                access.visible(user, models.PooledContract)
+            )
+            every = select(models.PooledContract.id)
+            assert set(session.scalars(readable)) == set(session.scalars(every))
+    finally:
+        engine.dispose()
+
+
+def test_grant_contract_opens_another_groupements_contract_to_an_auditor(cli_db: str) -> None:
+    from sqlalchemy import select
+
+    from scheduler import access, models
+    from scheduler.auth import find_user_by_email
+    from scheduler.db import make_engine, make_session_factory
+    from scheduler.uow import unit_of_work
+    from tests.api.factories import make_world
+
+    engine = make_engine(cli_db)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            make_world(session, "beta")
+        before = _count(cli_db, "auditor_grant")
+        grant = ["grant-contract", "--groupement", "beta", "--contract"]
+        # Only an auditor reads by grant; an unknown contract is named as such.
+        result = runner.invoke(app, [*grant, "beta-c1", "--email", "julie.martin@example.fr"])
+        _one_line(result, "--email", "auditeur")
+        result = runner.invoke(app, [*grant, "nope", "--email", "audit@cpam-54.example.fr"])
+        _one_line(result, "--contract", "nope")
+        assert _count(cli_db, "auditor_grant") == before
+        for _ in range(2):  # granting again changes nothing
+            result = runner.invoke(app, [*grant, "beta-c1", "--email", "audit@cpam-54.example.fr"])
+            assert result.exit_code == 0, result.output
+        assert _count(cli_db, "auditor_grant") == before + 1
+        with make_session_factory(engine)() as session:
+            auditor = find_user_by_email(session, "audit@cpam-54.example.fr")
+            readable = select(models.PooledContract.code).where(
+                access.visible(auditor, models.PooledContract)
+            )
+            codes = set(session.scalars(readable))
+            assert "beta-c1" in codes and "beta-c2" not in codes
+    finally:
+        engine.dispose()
+
+
 def test_import_with_an_overlong_source_or_cell_exits_2_and_imports_nothing(
     cli_db: str, tmp_path: Path
 ) -> None:
