@@ -19,6 +19,7 @@ from scheduler import jobs, models
 from scheduler.config import Settings
 from scheduler.demo import load_demo
 from scheduler.errors import RotaNotPublishable
+from scheduler.jobs import tasks as jobs_tasks
 from scheduler.locks import job_lock
 from scheduler.migrations import upgrade_to_head
 from scheduler.runs import recover_stale_runs, run_lock_name
@@ -104,7 +105,7 @@ def test_a_failed_job_stages_nothing_and_the_next_trigger_retries_it(
         real(session, *args, **kwargs)  # stages a run, then fails: it must be rolled back
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(jobs, "request_plan_run", broken)
+    monkeypatch.setattr(jobs_tasks, "request_plan_run", broken)
     failed = jobs.plan_upcoming_week(ctx, now=NOW)
     assert failed.outcome == "failed"
     assert "database hiccup" in failed.errors[0]
@@ -114,7 +115,7 @@ def test_a_failed_job_stages_nothing_and_the_next_trigger_retries_it(
         assert job_run.state == models.RunState.FAILED
         assert job_run.error is not None and "database hiccup" in job_run.error
 
-    monkeypatch.setattr(jobs, "request_plan_run", real)
+    monkeypatch.setattr(jobs_tasks, "request_plan_run", real)
     assert jobs.plan_upcoming_week(ctx, now=NOW + timedelta(hours=1)).outcome == "succeeded"
     with ctx.factory() as session:
         assert _count(session, models.PlanRun) == 1

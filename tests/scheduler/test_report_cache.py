@@ -87,7 +87,7 @@ def test_the_job_does_nothing_until_an_input_changes(
         calls.append(contract.id)
         return real(session, contract, **kw)  # type: ignore[arg-type]  # today, release_reads
 
-    monkeypatch.setattr("scheduler.jobs.prerender_contract", counted)
+    monkeypatch.setattr("scheduler.jobs.tasks.prerender_contract", counted)
     assert jobs.render_reports(context, now=NOW) == []
     assert calls == []  # same day, same stamp: no report was even built
     with context.factory() as session:

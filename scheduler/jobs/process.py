@@ -1,0 +1,219 @@
+"""The jobs process: the APScheduler scheduler with its job store in the database, the jobs
+registered at every start, and the process that runs it until a signal stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from scheduler.config import Settings
+from scheduler.jobs.frame import (
+    EXECUTE_PLAN_RUNS,
+    JOB_TABLE,
+    PLAN_UPCOMING_WEEK,
+    PUBLISH_REVIEWED_WEEK,
+    PURGE_EXPIRED_RECORDS,
+    REFRESH_FEEDS,
+    REMIND_PATIENTELE,
+    RENDER_REPORTS,
+    SNAPSHOT_MONTHLY_REPORTS,
+    JobContext,
+)
+from scheduler.jobs.tasks import (
+    execute_plan_runs,
+    plan_upcoming_week,
+    publish_reviewed_week,
+    purge_expired_records,
+    refresh_all_feeds,
+    remind_patientele,
+    render_reports,
+    snapshot_monthly_reports,
+)
+from scheduler.observability import configure_logging
+
+log = logging.getLogger(__name__)
+
+# --- The process -----------------------------------------------------------------------------------
+
+_context: JobContext | None = None
+
+
+def _ctx() -> JobContext:
+    if _context is None:
+        raise RuntimeError("the jobs process is not started (scheduler.jobs.run_scheduler)")
+    return _context
+
+
+# Thin entry points: the job store keeps a reference to these module-level functions and no
+# arguments, so no setting (nor the database password) is ever pickled into the database.
+
+
+def plan_upcoming_week_job() -> None:
+    """Scheduled `plan-upcoming-week`."""
+    plan_upcoming_week(_ctx())
+
+
+def publish_reviewed_week_job() -> None:
+    """Scheduled `publish-reviewed-week`."""
+    publish_reviewed_week(_ctx())
+
+
+def execute_plan_runs_job() -> None:
+    """Scheduled `execute-plan-runs`."""
+    execute_plan_runs(_ctx())
+
+
+def remind_patientele_job() -> None:
+    """Scheduled `remind-patientele`."""
+    remind_patientele(_ctx())
+
+
+def snapshot_monthly_reports_job() -> None:
+    """Scheduled `snapshot-monthly-reports`."""
+    snapshot_monthly_reports(_ctx())
+
+
+def refresh_feeds_job() -> None:
+    """Scheduled `refresh-feeds`."""
+    refresh_all_feeds(_ctx())
+
+
+def render_reports_job() -> None:
+    """Scheduled `render-reports`."""
+    render_reports(_ctx())
+
+
+def purge_expired_records_job() -> None:
+    """Scheduled `purge-expired-records`."""
+    purge_expired_records(_ctx())
+
+
+def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
+    """A scheduler with every job registered (not started); the job store is the database."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    settings = ctx.settings
+    kind = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = kind(
+        jobstores={"default": SQLAlchemyJobStore(engine=ctx.engine, tablename=JOB_TABLE)},
+        executors={"default": {"type": "threadpool", "max_workers": 4}},
+        job_defaults={
+            # A trigger missed while the process was down runs once when it is back (coalesce),
+            # if not too late; two overlapping executions of one job never happen in-process.
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.job_misfire_grace_s,
+        },
+        timezone=ctx.zone,
+    )
+    every_hour_from = "{}-23"
+    scheduler.add_job(
+        plan_upcoming_week_job,
+        "cron",
+        id=PLAN_UPCOMING_WEEK,
+        day_of_week=settings.plan_day,
+        hour=every_hour_from.format(settings.plan_hour),
+        minute=0,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        publish_reviewed_week_job,
+        "cron",
+        id=PUBLISH_REVIEWED_WEEK,
+        day_of_week=settings.review_day,
+        hour=every_hour_from.format(settings.review_hour),
+        minute=5,
+        replace_existing=True,
+        # Off by default: kept in the store but paused, so turning it off really stops it.
+        **({} if settings.auto_publish else {"next_run_time": None}),
+    )
+    scheduler.add_job(
+        execute_plan_runs_job,
+        "interval",
+        id=EXECUTE_PLAN_RUNS,
+        seconds=settings.worker_poll_s,
+        next_run_time=datetime.now(ctx.zone),
+        misfire_grace_time=None,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        remind_patientele_job,
+        "cron",
+        id=REMIND_PATIENTELE,
+        day_of_week="mon",
+        hour="7-23",
+        minute=15,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        snapshot_monthly_reports_job,
+        "cron",
+        id=SNAPSHOT_MONTHLY_REPORTS,
+        day=1,
+        hour="3-23",
+        minute=30,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        refresh_feeds_job,
+        "cron",
+        id=REFRESH_FEEDS,
+        hour="*",
+        minute=45,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        render_reports_job,
+        "interval",
+        id=RENDER_REPORTS,
+        seconds=settings.report_render_interval_s,
+        next_run_time=datetime.now(ctx.zone),
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        purge_expired_records_job,
+        "cron",
+        id=PURGE_EXPIRED_RECORDS,
+        hour="4-23",
+        minute=50,
+        replace_existing=True,
+    )
+    if settings.plan_on_start:
+        scheduler.add_job(
+            plan_upcoming_week_job,
+            "date",
+            id=f"{PLAN_UPCOMING_WEEK}-on-start",
+            run_date=datetime.now(ctx.zone),
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def run_scheduler(settings: Settings) -> None:
+    """Run the jobs process until SIGTERM or SIGINT (the `partagenda scheduler` command)."""
+    global _context
+    configure_logging(json_lines=settings.log_json)
+    # APScheduler logs every execution at INFO (every few seconds for `execute-plan-runs`).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    _context = JobContext.from_settings(settings)
+    scheduler = build_scheduler(_context)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping the jobs process", signum)
+        # Do not wait for a solve in progress: its run is recovered by the next process.
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("jobs process started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    finally:
+        _context.engine.dispose()
