@@ -11,11 +11,13 @@ Dates (`1er` for the first of the month, as French writes it):
 - `weekday_date(day)`: `mardi 1er décembre`; `weekday_date(day, year=True)`: `mardi 1er
   décembre 2026`.
 - `long_date(day)`: `1er décembre 2026`.
+- `short_date(day)`: `01/12/2026`.
 - `month_year(day)`: `décembre 2026`; `quarter_year(day)`: `1er trimestre 2026`, `2e trimestre
   2026`.
 - `weekday_name(weekday)`: `lundi` for 0 (Monday) to `dimanche` for 6.
 
-Times of day, given as minutes since midnight (1440 is the midnight that ends the day):
+Times of day, given as minutes since midnight (1440 is the midnight that ends the day) or as a
+`time` or `datetime` (read on its own clock):
 
 - `clock_digits(minute)`: `08:00`, `12:30`, `24:00`.
 - `clock_hours(minute)`: `8 h`, `12 h 30`, `8 h 05`.
@@ -35,6 +37,8 @@ no-break space and write a decimal comma.
 - `number(value, places=0, style=PRINTED)`: `1 234 567,89`, `−20`.
 - `percent(ratio, places=1, style=PRINTED)`: `93,6 %` for 0.9359.
 - `euros(value)`: `20 589,74 €`.
+- `screen_number(value, places=0)`, `screen_percent(ratio, places=0)`: the same in the `SCREEN`
+  style, as the pages call them.
 
 Spaces: `duration`, `signed_duration` and `clock_hours` write plain spaces (`11 h 15`), as the
 planner's sentences always have; numbers group with U+202F and put U+00A0 before `€`.
@@ -43,9 +47,9 @@ planner's sentences always have; numbers group with U+202F and put U+00A0 before
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import lru_cache
 
 __all__ = [
     "MINUS",
@@ -63,6 +67,9 @@ __all__ = [
     "number",
     "percent",
     "quarter_year",
+    "short_date",
+    "screen_number",
+    "screen_percent",
     "signed_duration",
     "weekday_date",
     "weekday_name",
@@ -76,14 +83,21 @@ MINUS = "\u2212"
 # --- Dates -----------------------------------------------------------------------------------------
 
 
-@cache
 def _date_text(day: date, pattern: str) -> str:
+    return _formatted_date(day.date() if isinstance(day, datetime) else day, pattern)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(day: date, pattern: str) -> str:
     # Cached: a rota's sentences name the same few days and weeks again and again.
     from babel.dates import format_date
 
-    if "d" in pattern and day.day == 1:
-        pattern = pattern.replace("d", "d'er'", 1)
     return format_date(day, pattern, locale=LOCALE)
+
+
+def _day(day: date) -> str:
+    """The pattern of the day of the month: `1er` for the first, as French writes it."""
+    return "d'er'" if day.day == 1 else "d"
 
 
 def weekday_name(weekday: int) -> str:
@@ -95,12 +109,17 @@ def weekday_name(weekday: int) -> str:
 
 def weekday_date(day: date, *, year: bool = False) -> str:
     """`mardi 1er décembre`, or `mardi 1er décembre 2026` with the year."""
-    return _date_text(day, "EEEE d MMMM y" if year else "EEEE d MMMM")
+    return _date_text(day, f"EEEE {_day(day)} MMMM y" if year else f"EEEE {_day(day)} MMMM")
 
 
 def long_date(day: date) -> str:
     """`1er décembre 2026`, `5 janvier 2026`."""
-    return _date_text(day, "d MMMM y")
+    return _date_text(day, f"{_day(day)} MMMM y")
+
+
+def short_date(day: date) -> str:
+    """`01/12/2026`: the date in figures, day first."""
+    return _date_text(day, "dd/MM/y")
 
 
 def month_year(day: date) -> str:
@@ -116,15 +135,19 @@ def quarter_year(day: date) -> str:
 # --- Times of day ----------------------------------------------------------------------------------
 
 
-def clock_digits(minute: int) -> str:
-    """A time of day in minutes since midnight as on a digital clock: `08:00`, `24:00`."""
-    hours, rest = divmod(minute, 60)
+def _minutes(moment: int | time | datetime) -> int:
+    return moment if isinstance(moment, int) else moment.hour * 60 + moment.minute
+
+
+def clock_digits(moment: int | time | datetime) -> str:
+    """A time of day as on a digital clock: `08:00`, `24:00`."""
+    hours, rest = divmod(_minutes(moment), 60)
     return f"{hours:02d}:{rest:02d}"
 
 
-def clock_hours(minute: int) -> str:
-    """A time of day in minutes since midnight as French says it: `8 h`, `12 h 30`, `8 h 05`."""
-    hours, rest = divmod(minute, 60)
+def clock_hours(moment: int | time | datetime) -> str:
+    """A time of day as French says it: `8 h`, `12 h 30`, `8 h 05`."""
+    hours, rest = divmod(_minutes(moment), 60)
     return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d}"
 
 
@@ -229,3 +252,13 @@ def percent(
 def euros(value: Decimal) -> str:
     """An amount in euros to the cent: `20 589,74 €`."""
     return f"{number(value, 2)}{NBSP}€"
+
+
+def screen_number(value: Decimal | int | float | None, places: int = 0) -> str:
+    """`number` as the pages show it (`SCREEN`): `1 234,5`, `-20`."""
+    return number(value, places, SCREEN)
+
+
+def screen_percent(ratio: Decimal | int | float | None, places: int = 0) -> str:
+    """`percent` as the pages show it (`SCREEN`): `94 %` for 0.9359."""
+    return percent(ratio, places, SCREEN)
