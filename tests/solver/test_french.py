@@ -74,6 +74,18 @@ def test_duration(minutes: int, words: str) -> None:
     assert duration(minutes) == words
 
 
+def test_duration_of_the_checker_s_sentences() -> None:
+    assert [duration(m) for m in (0, 5, 60, 65, 600, -5, -90)] == [
+        "0 min",
+        "5 min",
+        "1 h",
+        "1 h 05",
+        "10 h",
+        "\u22125 min",
+        "\u22121 h 30",
+    ]
+
+
 def test_signed_duration() -> None:
     assert [signed_duration(m) for m in (0, 2, -2, 72, -90)] == [
         "0 min",
@@ -87,6 +99,13 @@ def test_signed_duration() -> None:
 def test_clock_digits_and_clock_hours() -> None:
     assert (clock_digits(480), clock_digits(750), clock_digits(1440)) == ("08:00", "12:30", "24:00")
     assert (clock_hours(480), clock_hours(750), clock_hours(485)) == ("8 h", "12 h 30", "8 h 05")
+    assert [clock_hours(m) for m in (0, 59, 61, 600, 1439)] == [
+        "0 h",
+        "0 h 59",
+        "1 h 01",
+        "10 h",
+        "23 h 59",
+    ]
 
 
 def test_printed_numbers() -> None:
