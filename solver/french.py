@@ -21,6 +21,7 @@ Times of day, given as minutes since midnight (1440 is the midnight that ends th
 
 - `clock_digits(minute)`: `08:00`, `12:30`, `24:00`.
 - `clock_hours(minute)`: `8 h`, `12 h 30`, `8 h 05`.
+- `clock_compact(minute)`: `8h00`, `12h30`, the short form of the calendar feeds' descriptions.
 
 Durations, given in minutes, in hours and minutes as French says them:
 
@@ -58,6 +59,7 @@ __all__ = [
     "PRINTED",
     "SCREEN",
     "NumberStyle",
+    "clock_compact",
     "clock_digits",
     "clock_hours",
     "duration",
@@ -149,6 +151,12 @@ def clock_hours(moment: int | time | datetime) -> str:
     """A time of day as French says it: `8 h`, `12 h 30`, `8 h 05`."""
     hours, rest = divmod(_minutes(moment), 60)
     return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d}"
+
+
+def clock_compact(moment: int | time | datetime) -> str:
+    """A time of day in the short written form, minutes always shown: `8h00`, `12h30`."""
+    hours, rest = divmod(_minutes(moment), 60)
+    return f"{hours}h{rest:02d}"
 
 
 # --- Durations -------------------------------------------------------------------------------------

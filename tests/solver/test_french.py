@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 
 from solver.french import (
     SCREEN,
+    clock_compact,
     clock_digits,
     clock_hours,
     duration,
@@ -106,6 +107,11 @@ def test_clock_digits_and_clock_hours() -> None:
         "10 h",
         "23 h 59",
     ]
+
+
+def test_clock_compact_always_shows_the_minutes() -> None:
+    assert [clock_compact(m) for m in (480, 750, 0)] == ["8h00", "12h30", "0h00"]
+    assert clock_compact(datetime(2026, 12, 1, 9, 5, tzinfo=UTC)) == "9h05"
 
 
 def test_printed_numbers() -> None:
