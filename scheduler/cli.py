@@ -1178,7 +1178,9 @@ def _write_reports(session: Session, output_dir: Path, first: date) -> list[Path
 def _print_rota(rota: models.Rota) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Planning du {rota.period_start:%d/%m/%Y} (révision {rota.revision})")
+    from scheduler.french import short_date
+
+    table = Table(title=f"Planning du {short_date(rota.period_start)} (révision {rota.revision})")
     table.add_column("Statut")
     table.add_column("Objectif", justify="right")
     table.add_column("Borne", justify="right")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scheduler.french import duration
+
 
 class PartagendaError(Exception):
     """Base of every domain error; `status` hints the HTTP status at the edge."""
@@ -226,8 +228,7 @@ def french_wait(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
     if minutes < 60:
         return "1 minute" if minutes == 1 else f"{minutes} minutes"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    return duration(minutes)
 
 
 class PreconditionFailed(PartagendaError):

@@ -36,7 +36,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from scheduler import access, models
 from scheduler.config import Settings, get_settings
 from scheduler.errors import InvalidField, NotFound
-from scheduler.french import weekday_date
+from scheduler.french import clock_compact, weekday_date
 from scheduler.ical import EventStatus, FeedEvent, FeedMeta, Organizer, render_feed
 from scheduler.security import new_token, token_digest
 
@@ -278,15 +278,11 @@ def _load_directory(session: Session, groupement_id: int) -> _Directory:
     return _Directory(groupement, cabinets, assistants, contracts, organizer)
 
 
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour}h{moment.minute:02d}"
-
-
 def _hours(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = local_start.date()
     when = weekday_date(day, year=True)
-    return f"{when}, {_clock(local_start)} – {_clock(local_end)}"
+    return f"{when}, {clock_compact(local_start)} – {clock_compact(local_end)}"
 
 
 def _address(cabinet: models.Cabinet) -> str:

@@ -1,23 +1,58 @@
-"""French dates for everything a person reads: pages, feeds, notices and reports."""
+"""French wording of dates, times, durations, numbers and money for everything a person reads.
+
+The functions are those of `solver.french` (the planner's sentences are written with them too),
+named here for the web edge, which reaches the solver only through the core. Their forms are
+listed in that module's docstring.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from solver.french import (
+    MINUS,
+    NBSP,
+    NNBSP,
+    PRINTED,
+    SCREEN,
+    NumberStyle,
+    clock_compact,
+    clock_digits,
+    clock_hours,
+    duration,
+    euros,
+    long_date,
+    month_year,
+    number,
+    percent,
+    quarter_year,
+    screen_number,
+    screen_percent,
+    short_date,
+    signed_duration,
+    weekday_date,
+    weekday_name,
+)
 
-from solver import MONTHS_FR, WEEKDAYS_FR
-
-
-def day_number(day: date) -> str:
-    """The day of the month as written in French: `1er`, `2`, ... `31`."""
-    return "1er" if day.day == 1 else str(day.day)
-
-
-def long_date(day: date) -> str:
-    """`1er décembre 2026`."""
-    return f"{day_number(day)} {MONTHS_FR[day.month - 1]} {day.year}"
-
-
-def weekday_date(day: date, *, year: bool = False) -> str:
-    """`mardi 1er décembre`, or `mardi 1er décembre 2026` with the year."""
-    text = f"{WEEKDAYS_FR[day.weekday()]} {day_number(day)} {MONTHS_FR[day.month - 1]}"
-    return f"{text} {day.year}" if year else text
+__all__ = [
+    "MINUS",
+    "NBSP",
+    "NNBSP",
+    "PRINTED",
+    "SCREEN",
+    "NumberStyle",
+    "clock_compact",
+    "clock_digits",
+    "clock_hours",
+    "duration",
+    "euros",
+    "long_date",
+    "month_year",
+    "number",
+    "percent",
+    "quarter_year",
+    "short_date",
+    "screen_number",
+    "screen_percent",
+    "signed_duration",
+    "weekday_date",
+    "weekday_name",
+]

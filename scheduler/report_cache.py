@@ -28,21 +28,27 @@ from scheduler import models, reports, uow
 from scheduler.contribution import add_years
 from scheduler.reports import AllocationReport, build_report, parse_period, render_pdf
 from scheduler.uow import begin_write
+from solver import french as wording
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def renderer_fingerprint() -> str:
-    """SHA-256 (hex) of what lays a PDF out: the template, the report code, WeasyPrint, pydyf.
+    """SHA-256 (hex) of what lays a PDF out: the template, the report code, its French wording
+    (`solver.french` and Babel's data), WeasyPrint, pydyf.
 
     Part of the key of a stored PDF: after an upgrade the PDFs are rendered again rather than
     served as the old code laid them out.
     """
     digest = hashlib.sha256()
-    for path in (Path(reports.__file__), reports.TEMPLATES / "allocation.html"):
+    for path in (
+        Path(reports.__file__),
+        reports.TEMPLATES / "allocation.html",
+        Path(wording.__file__),
+    ):
         digest.update(path.read_bytes())
-    for distribution in ("weasyprint", "pydyf"):
+    for distribution in ("weasyprint", "pydyf", "babel"):
         digest.update(f"\n{distribution}=={version(distribution)}".encode())
     return digest.hexdigest()
 

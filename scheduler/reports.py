@@ -59,8 +59,19 @@ from scheduler.contribution import (
     round_to,
 )
 from scheduler.errors import InvalidPeriod, NotFound
-from scheduler.french import long_date
-from solver import FIRST_YEAR, LAST_YEAR, MONTHS_FR
+from scheduler.french import (
+    NBSP,
+    clock_digits,
+    duration,
+    euros,
+    long_date,
+    month_year,
+    number,
+    percent,
+    quarter_year,
+    short_date,
+)
+from solver import FIRST_YEAR, LAST_YEAR
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "report"
 REPORT_FORMAT_VERSION = 1
@@ -106,14 +117,14 @@ def parse_period(
         following = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
         return Period(f"{year:04d}-Q{quarter}", "quarter", first, following - timedelta(days=1))
     if match := _CONTRACT_YEAR.match(value):
-        number = int(match[1])
+        nth = int(match[1])
         if contract_start is None:
             raise InvalidPeriod(text, "une année de contrat demande un contrat")
-        if number < 1 or (duration_years is not None and number > duration_years):
+        if nth < 1 or (duration_years is not None and nth > duration_years):
             raise InvalidPeriod(text, f"le contrat compte {duration_years} années")
-        first = add_years(contract_start, number - 1)
-        end = add_years(contract_start, number) - timedelta(days=1)
-        return Period(f"Y{number}", "contract_year", first, end)
+        first = add_years(contract_start, nth - 1)
+        end = add_years(contract_start, nth) - timedelta(days=1)
+        return Period(f"Y{nth}", "contract_year", first, end)
     if match := _CALENDAR_YEAR.match(value):
         year = int(match[1])
         return Period(f"{year:04d}-Y", "calendar_year", date(year, 1, 1), date(year, 12, 31))
@@ -456,37 +467,14 @@ def render_json(report: AllocationReport) -> bytes:
     return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-# --- French formatting ---------------------------------------------------------------------------
+# --- French wording -----------------------------------------------------------------------------
 
-NNBSP = "\u202f"  # narrow no-break space: thousands and before ; : ! ? %
-NBSP = "\u00a0"
 STATUS_FR = {
     Status.ON_TRACK: "en bonne voie",
     Status.AT_RISK: "à risque",
     Status.MISSED: "manqué",
     Status.UNKNOWN: "indéterminé",
 }
-
-
-def fr_number(value: Decimal | int | None, places: int = 0) -> str:
-    """1234.5 -> '1 234,5' with a narrow no-break space; None -> '—'."""
-    if value is None:
-        return "—"
-    rounded = round_to(Decimal(value), places)
-    sign = "−" if rounded < 0 else ""
-    whole, _, fraction = f"{abs(rounded):f}".partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    text = NNBSP.join(groups)
-    return f"{sign}{text},{fraction}" if fraction else f"{sign}{text}"
-
-
-def fr_percent(ratio: Decimal | None, places: int = 1) -> str:
-    """0.9359 -> '93,6 %'."""
-    return "—" if ratio is None else f"{fr_number(ratio * 100, places)}{NNBSP}%"
 
 
 def status_basis(progress: Progress) -> str:
@@ -497,35 +485,20 @@ def status_basis(progress: Progress) -> str:
         return f"sans projection{NBSP}: moins de deux relevés"
     projection = progress.pmt.projection
     if projection is not None and projection.reached:
-        return f"atteinte constatée à l’échéance{NBSP}: {fr_percent(ratio)}"
-    return f"projection à l’échéance{NBSP}: {fr_percent(ratio)}"
-
-
-def fr_euros(value: Decimal) -> str:
-    """12000 -> '12 000,00 €'."""
-    return f"{fr_number(value, 2)}{NBSP}€"
-
-
-def fr_hours(minutes: int) -> str:
-    """Minutes as hours with two decimals: 5040 -> '84,00 h'."""
-    return f"{fr_number(Decimal(minutes) / 60, 2)}{NBSP}h"
-
-
-def fr_date(day: date) -> str:
-    """date(2026, 1, 5) -> '5 janvier 2026' (1er for the first)."""
-    return long_date(day)
+        return f"atteinte constatée à l’échéance{NBSP}: {percent(ratio)}"
+    return f"projection à l’échéance{NBSP}: {percent(ratio)}"
 
 
 def fr_period(period: Period) -> str:
     """A period in words."""
     if period.kind == "month":
-        return f"{MONTHS_FR[period.start.month - 1]} {period.start.year}"
+        return month_year(period.start)
     if period.kind == "quarter":
-        number = (period.start.month + 2) // 3
-        return f"{'1er' if number == 1 else f'{number}e'} trimestre {period.start.year}"
+        return quarter_year(period.start)
     if period.kind == "contract_year":
         return (
-            f"année {period.label[1:]} du contrat ({fr_date(period.start)} – {fr_date(period.end)})"
+            f"année {period.label[1:]} du contrat ({long_date(period.start)} – "
+            f"{long_date(period.end)})"
         )
     return f"année {period.start.year}"
 
@@ -846,7 +819,13 @@ def _template() -> Template:
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"])
     )
     env.filters.update(
-        number=fr_number, percent=fr_percent, euros=fr_euros, hours=fr_hours, fr_date=fr_date
+        number=number,
+        percent=percent,
+        euros=euros,
+        hours=duration,
+        long_date=long_date,
+        short_date=short_date,
+        clock_digits=clock_digits,
     )
     return env.get_template("allocation.html")
 
@@ -872,7 +851,7 @@ def render_html(report: AllocationReport, *, digest: str | None = None) -> str:
         else "au prorata des heures reçues",
         split_fr={"by_share": "parts contractuelles", "by_hours": "heures reçues"},
         rota_status_fr={"published": "publié", "superseded": "remplacé", "draft": "brouillon"},
-        band_k=fr_number(report.header.band_k, 1),
+        band_k=number(report.header.band_k, 1),
         basis_fr={"none": "—", "projected": "projetée", "reached": "constatée"},
     )
 

@@ -4,7 +4,8 @@ The public API, the only names the core (`scheduler/`) and the web edge (`api/`)
 `solve` and its `Progress`, the checker (`check_rota`, `Violation`, `credited_minutes`), the model
 types as `model`, the instance and rota files (`parse_instance`, `load_instance`,
 `read_document_file`, `dump_instance`, `dump_rota`, `parse_rota`), `InvalidInstance` and
-`InvalidRota`, the years and days the service can plan, and the French month and weekday names.
+`InvalidRota`, the years and days the service can plan, and `french`, the French wording of dates,
+times, durations, numbers and money that the planner's sentences use too.
 The modules behind them are free to change.
 
 Each name is imported on first use (PEP 562), so that `from solver import model` does not load
@@ -18,8 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from solver import model
-    from solver.constraints.words import MONTHS_FR, WEEKDAYS_FR
+    from solver import french, model
     from solver.errors import InvalidInstance, InvalidRota
     from solver.facade import Progress, solve
     from solver.instance_io import (
@@ -52,18 +52,16 @@ _HOMES: dict[str, str] = {
     "parse_instance": "solver.instance_io",
     "parse_rota": "solver.instance_io",
     "read_document_file": "solver.instance_io",
-    "MONTHS_FR": "solver.constraints.words",
-    "WEEKDAYS_FR": "solver.constraints.words",
+    "french": "solver.french",
 }
-"""Each public name and the module that defines it (`model` is the module itself)."""
+"""Each public name and the module that defines it (`model` and `french` are the modules
+themselves)."""
 
 __all__ = [
     "FIRST_DAY",
     "FIRST_YEAR",
     "LAST_DAY",
     "LAST_YEAR",
-    "MONTHS_FR",
-    "WEEKDAYS_FR",
     "InvalidInstance",
     "InvalidRota",
     "Progress",
@@ -72,6 +70,7 @@ __all__ = [
     "credited_minutes",
     "dump_instance",
     "dump_rota",
+    "french",
     "load_instance",
     "model",
     "parse_instance",

@@ -18,7 +18,7 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from solver.constraints.data import PlanData, Window, build, merge
-from solver.constraints.words import WEEKDAYS_FR, fr_date, fr_duration, fr_hour
+from solver.french import clock_hours, duration, weekday_date, weekday_name
 from solver.model import AssistantId, CabinetId, Instance
 from solver.strategies.blocks import build_model
 
@@ -37,14 +37,14 @@ def _day_limit_words(data: PlanData) -> str:
     when it is the narrower one."""
     rules = data.instance.rules
     if rules.max_amplitude_minutes < rules.max_daily_minutes:
-        return f"une amplitude d'au plus {fr_duration(rules.max_amplitude_minutes)} par jour"
-    return f"au plus {fr_duration(rules.max_daily_minutes)} par jour"
+        return f"une amplitude d'au plus {duration(rules.max_amplitude_minutes)} par jour"
+    return f"au plus {duration(rules.max_daily_minutes)} par jour"
 
 
 def _opening_words(data: PlanData, cabinet: CabinetId) -> str:
     cab = data.cabinets[cabinet]
     parts = [
-        f"le {WEEKDAYS_FR[w.weekday]} de {fr_hour(w.start)} à {fr_hour(w.end)}"
+        f"le {weekday_name(w.weekday)} de {clock_hours(w.start)} à {clock_hours(w.end)}"
         for w in sorted(cab.opening, key=lambda w: (w.weekday, w.start))
     ]
     if not parts:
@@ -74,10 +74,10 @@ def precheck(instance: Instance) -> list[str]:
             cap = sum(sorted(per_day, reverse=True)[: rules.max_days_per_week])
             if target > min(cap, rules.max_weekly_minutes):
                 out.append(
-                    f"Le contrat « {k.id} » prévoit {fr_duration(target)} pour {who} la semaine du "
-                    f"{fr_date(wk.monday)}, mais ses disponibilités, ses congés, l'ouverture des "
+                    f"Le contrat « {k.id} » prévoit {duration(target)} pour {who} la semaine du "
+                    f"{weekday_date(wk.monday)}, mais ses disponibilités, ses congés, l'ouverture des "
                     f"cabinets, les jours fériés et les limites légales n'en laissent que "
-                    f"{fr_duration(min(cap, rules.max_weekly_minutes))} "
+                    f"{duration(min(cap, rules.max_weekly_minutes))} "
                     f"({_day_limit_words(data)} et "
                     f"{rules.max_days_per_week} jours par semaine)."
                 )
@@ -97,9 +97,9 @@ def precheck(instance: Instance) -> list[str]:
                     pct = k.shares[c] / 100
                     pct_words = f"{pct:g}".replace(".", ",")
                     out.append(
-                        f"{_opening_words(data, c)} : {pct_words} % de {fr_duration(data.targets[(k.id, wk.index)])} "
-                        f"({fr_duration(share)}) ne peuvent pas y tenir la semaine du {fr_date(wk.monday)} "
-                        f"(au plus {fr_duration(room)} possibles pour {who}, contrat « {k.id} »)."
+                        f"{_opening_words(data, c)} : {pct_words} % de {duration(data.targets[(k.id, wk.index)])} "
+                        f"({duration(share)}) ne peuvent pas y tenir la semaine du {weekday_date(wk.monday)} "
+                        f"(au plus {duration(room)} possibles pour {who}, contrat « {k.id} »)."
                     )
     out.extend(_places_check(data))
     by_assistant: dict[tuple[AssistantId, int], int] = defaultdict(int)
@@ -112,8 +112,8 @@ def precheck(instance: Instance) -> list[str]:
             continue
         if total > rules.max_weekly_minutes:
             out.append(
-                f"Les contrats de {names[a]} demandent {fr_duration(total)} la semaine du "
-                f"{fr_date(wk.monday)} : au plus {fr_duration(rules.max_weekly_minutes)} par semaine."
+                f"Les contrats de {names[a]} demandent {duration(total)} la semaine du "
+                f"{weekday_date(wk.monday)} : au plus {duration(rules.max_weekly_minutes)} par semaine."
             )
             continue
         per_day = [
@@ -123,9 +123,9 @@ def precheck(instance: Instance) -> list[str]:
         cap = sum(sorted(per_day, reverse=True)[: rules.max_days_per_week])
         if total > cap:
             out.append(
-                f"Les contrats de {names[a]} demandent {fr_duration(total)} la semaine du "
-                f"{fr_date(wk.monday)}, mais ses disponibilités et les ouvertures des cabinets n'en "
-                f"permettent que {fr_duration(cap)} ({_day_limit_words(data)} "
+                f"Les contrats de {names[a]} demandent {duration(total)} la semaine du "
+                f"{weekday_date(wk.monday)}, mais ses disponibilités et les ouvertures des cabinets n'en "
+                f"permettent que {duration(cap)} ({_day_limit_words(data)} "
                 f"et {rules.max_days_per_week} jours)."
             )
     out.extend(_average_check(data, by_assistant))
@@ -147,10 +147,10 @@ def _average_check(data: PlanData, targets: dict[tuple[AssistantId, int], int]) 
             total = sum(history.get(j, 0) for j in range(wk.index - span + 1, wk.index + 1))
             if total > limit:
                 out.append(
-                    f"{a.name} a déjà travaillé {fr_duration(total - history[wk.index])} sur les "
-                    f"semaines précédentes : avec {fr_duration(history[wk.index])} la semaine du "
-                    f"{fr_date(wk.monday)}, sa moyenne sur {span} semaines dépasserait "
-                    f"{fr_duration(rules.max_average_weekly_minutes)}."
+                    f"{a.name} a déjà travaillé {duration(total - history[wk.index])} sur les "
+                    f"semaines précédentes : avec {duration(history[wk.index])} la semaine du "
+                    f"{weekday_date(wk.monday)}, sa moyenne sur {span} semaines dépasserait "
+                    f"{duration(rules.max_average_weekly_minutes)}."
                 )
                 break
     return out
@@ -179,9 +179,9 @@ def _places_check(data: PlanData) -> list[str]:
                 )
             if need > cab.places * room:
                 out.append(
-                    f"Le {cab.name} n'a que {cab.places} place(s) et {fr_duration(room)} d'ouverture "
-                    f"la semaine du {fr_date(wk.monday)} : les parts des contrats y demandent "
-                    f"{fr_duration(need)}."
+                    f"Le {cab.name} n'a que {cab.places} place(s) et {duration(room)} d'ouverture "
+                    f"la semaine du {weekday_date(wk.monday)} : les parts des contrats y demandent "
+                    f"{duration(need)}."
                 )
     return out
 

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from solver import explain
 from solver.constraints.data import PlanData, build
-from solver.constraints.words import fr_clock, fr_date
+from solver.french import clock_digits, weekday_date
 from solver.greedy import greedy_rota
 from solver.model import (
     MINUTES_PER_DAY,
@@ -178,7 +178,7 @@ def _describe(instance: Instance, data: PlanData, a: Assignment) -> str:
     start, end = a.start.astimezone(data.tz), a.end.astimezone(data.tz)
     lo = start.hour * 60 + start.minute
     hi = MINUTES_PER_DAY if end.date() != start.date() else end.hour * 60 + end.minute
-    return f"{cab} {fr_clock(lo)}–{fr_clock(hi)}"
+    return f"{cab} {clock_digits(lo)}–{clock_digits(hi)}"
 
 
 def changes(
@@ -199,7 +199,7 @@ def changes(
                 (p.cabinet,),
                 p,
                 None,
-                f"{names.get(p.assistant, p.assistant)} : {fr_date(d)}, {_describe(instance, data, p)} "
+                f"{names.get(p.assistant, p.assistant)} : {weekday_date(d)}, {_describe(instance, data, p)} "
                 "retiré (congé)",
             )
         )
@@ -237,7 +237,7 @@ def changes(
                 assert after is not None
                 text = f"{_describe(instance, data, after)} ajouté"
             cabs = tuple(dict.fromkeys(x.cabinet for x in (before, after) if x is not None))
-            out.append(Change(who, cabs, before, after, f"{name} : {fr_date(on)}, {text}"))
+            out.append(Change(who, cabs, before, after, f"{name} : {weekday_date(on)}, {text}"))
     return out
 
 

@@ -2,7 +2,8 @@
 
 It reads only the rota's assignments, travel legs and breaks, with plain Python over sorted
 intervals; it shares no code with the planner (no CP-SAT, nothing from `solver.solve` or
-`solver.constraints`), so that a planner bug cannot hide itself.
+`solver.constraints`), so that a planner bug cannot hide itself. Its sentences use the French
+wording of the whole service (`solver.french`), which decides nothing.
 
 Rules encoded (rule ids in brackets): availability [availability], opening hours [opening-hours],
 cabinet places [cabinet-places], leave [leave], public holidays [public-holiday], no overlap
@@ -43,6 +44,7 @@ from itertools import pairwise
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from solver.french import clock_hours, duration, weekday_date
 from solver.model import (
     BASIS_POINTS,
     MINUTES_PER_DAY,
@@ -106,48 +108,11 @@ class Violation:
     message: str
 
 
-# --- French wording -------------------------------------------------------------------------------
-
-_WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def french_date(on: date) -> str:
-    """ "mardi 1er décembre" for 2026-12-01."""
-    number = "1er" if on.day == 1 else str(on.day)
-    return f"{_WEEKDAYS_FR[on.weekday()]} {number} {_MONTHS_FR[on.month - 1]}"
-
-
-def french_duration(minutes: int) -> str:
-    """ "10 h 30", "10 h", "45 min", "1 h 05"."""
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    if hours == 0:
-        return f"{sign}{rest} min"
-    return f"{sign}{hours} h" if rest == 0 else f"{sign}{hours} h {rest:02d}"
-
-
-def french_clock(minute: int) -> str:
-    """A time of day in minutes as "8 h", "12 h 30"."""
-    hours, rest = divmod(minute, 60)
-    return f"{hours} h" if rest == 0 else f"{hours} h {rest:02d}"
+# --- French wording (solver.french) ----------------------------------------------------------------
 
 
 def _span(start: int, end: int) -> str:
-    return f"de {french_clock(start)} à {french_clock(end)}"
+    return f"de {clock_hours(start)} à {clock_hours(end)}"
 
 
 # --- Pieces: the rota's intervals in local wall-clock minutes ---------------------------------------
@@ -311,8 +276,8 @@ def _add_piece(
             "horizon",
             assistant,
             on,
-            f"{what} de {name} le {french_date(on)} est hors de la période planifiée "
-            f"(du {french_date(context.first)} au {french_date(context.last)}).",
+            f"{what} de {name} le {weekday_date(on)} est hors de la période planifiée "
+            f"(du {weekday_date(context.first)} au {weekday_date(context.last)}).",
         )
         return
     if kind == "work":
@@ -322,7 +287,7 @@ def _add_piece(
                 "grain",
                 assistant,
                 on,
-                f"{what} de {name} le {french_date(on)} {_span(start_minute, end_minute)} "
+                f"{what} de {name} le {weekday_date(on)} {_span(start_minute, end_minute)} "
                 f"ne tombe pas sur la grille de {grain} min.",
             )
     context.pieces.append(
@@ -550,7 +515,7 @@ def _check_availability(context: _Context) -> None:
                 "availability",
                 piece.assistant,
                 piece.day,
-                f"{context.name(piece.assistant)} {what} le {french_date(piece.day)} "
+                f"{context.name(piece.assistant)} {what} le {weekday_date(piece.day)} "
                 f"{_span(piece.start, piece.end)}, hors de ses disponibilités.",
             )
 
@@ -566,7 +531,7 @@ def _check_opening(context: _Context) -> None:
                 piece.assistant,
                 piece.day,
                 f"{context.name(piece.assistant)} est placée au "
-                f"{context.cabinet_name(piece.cabinet)} le {french_date(piece.day)} "
+                f"{context.cabinet_name(piece.cabinet)} le {weekday_date(piece.day)} "
                 f"{_span(piece.start, piece.end)}, hors des heures d'ouverture du cabinet.",
             )
 
@@ -590,7 +555,7 @@ def _check_places(context: _Context) -> None:
                     None,
                     on,
                     f"Le {context.cabinet_name(cabinet)} reçoit {len(present)} assistantes "
-                    f"({names}) le {french_date(on)} {_span(start, end)} : "
+                    f"({names}) le {weekday_date(on)} {_span(start, end)} : "
                     f"il n'a que {places} place(s).",
                 )
                 break
@@ -607,7 +572,7 @@ def _check_leave(context: _Context) -> None:
                     "leave",
                     piece.assistant,
                     piece.day,
-                    f"{context.name(piece.assistant)} {what} le {french_date(piece.day)} "
+                    f"{context.name(piece.assistant)} {what} le {weekday_date(piece.day)} "
                     f"{_span(piece.start, piece.end)} alors qu'elle est en congé.",
                 )
                 break
@@ -624,7 +589,7 @@ def _check_public_holidays(context: _Context) -> None:
                 piece.assistant,
                 piece.day,
                 f"{context.name(piece.assistant)} est placée au "
-                f"{context.cabinet_name(piece.cabinet)} le {french_date(piece.day)}, "
+                f"{context.cabinet_name(piece.cabinet)} le {weekday_date(piece.day)}, "
                 f"jour férié ({holiday}).",
             )
 
@@ -640,7 +605,7 @@ def _check_overlap(context: _Context, days: dict[AssistantId, dict[date, list[_P
                         assistant,
                         on,
                         f"{context.name(assistant)} a deux occupations en même temps le "
-                        f"{french_date(on)} : {_span(latest.start, latest.end)} et "
+                        f"{weekday_date(on)} : {_span(latest.start, latest.end)} et "
                         f"{_span(piece.start, piece.end)}.",
                     )
                 if latest is None or piece.end > latest.end:
@@ -681,7 +646,7 @@ def _check_travel(context: _Context, days: dict[AssistantId, dict[date, list[_Pi
                         "travel",
                         assistant,
                         on,
-                        f"{name} va {route} le {french_date(on)} : aucun temps de trajet "
+                        f"{name} va {route} le {weekday_date(on)} : aucun temps de trajet "
                         "n'est connu entre ces cabinets, ils ne peuvent pas s'enchaîner "
                         "le même jour.",
                     )
@@ -690,18 +655,18 @@ def _check_travel(context: _Context, days: dict[AssistantId, dict[date, list[_Pi
                         "travel",
                         assistant,
                         on,
-                        f"{name} va {route} le {french_date(on)} sans trajet prévu entre "
-                        f"{french_clock(before.end)} et {french_clock(after.start)} "
-                        f"({french_duration(road)} de route).",
+                        f"{name} va {route} le {weekday_date(on)} sans trajet prévu entre "
+                        f"{clock_hours(before.end)} et {clock_hours(after.start)} "
+                        f"({duration(road)} de route).",
                     )
                 elif legs[match].minutes != road:
                     context.add(
                         "travel",
                         assistant,
                         on,
-                        f"Le trajet de {name} {route} le {french_date(on)} dure "
-                        f"{french_duration(legs[match].minutes)} au lieu de "
-                        f"{french_duration(road)} de route.",
+                        f"Le trajet de {name} {route} le {weekday_date(on)} dure "
+                        f"{duration(legs[match].minutes)} au lieu de "
+                        f"{duration(road)} de route.",
                     )
             for i, leg in enumerate(legs):
                 if i not in used:
@@ -710,7 +675,7 @@ def _check_travel(context: _Context, days: dict[AssistantId, dict[date, list[_Pi
                         assistant,
                         on,
                         f"Le trajet de {name} du {context.cabinet_name(leg.cabinet)} au "
-                        f"{context.cabinet_name(leg.destination)} le {french_date(on)} "
+                        f"{context.cabinet_name(leg.destination)} le {weekday_date(on)} "
                         f"{_span(leg.start, leg.end)} ne relie pas deux affectations "
                         "consécutives dans ces deux cabinets.",
                     )
@@ -726,7 +691,6 @@ def _check_days(context: _Context, days: dict[AssistantId, dict[date, list[_Piec
     for assistant, by_day in days.items():
         name = context.name(assistant)
         for on, pieces in sorted(by_day.items()):
-            when = f"le {french_date(on)}"
             effective = _effective(pieces)
             worked = _covered((p.start, p.end) for p in effective)
             if worked > rules.max_daily_minutes:
@@ -734,8 +698,8 @@ def _check_days(context: _Context, days: dict[AssistantId, dict[date, list[_Piec
                     "daily-work",
                     assistant,
                     on,
-                    f"{name} travaille {french_duration(worked)} {when} : au plus "
-                    f"{french_duration(rules.max_daily_minutes)} par jour.",
+                    f"{name} travaille {duration(worked)} le {weekday_date(on)} : au plus "
+                    f"{duration(rules.max_daily_minutes)} par jour.",
                 )
             amplitude = max(p.end for p in pieces) - min(p.start for p in pieces)
             if amplitude > rules.max_amplitude_minutes:
@@ -743,8 +707,8 @@ def _check_days(context: _Context, days: dict[AssistantId, dict[date, list[_Piec
                     "amplitude",
                     assistant,
                     on,
-                    f"La journée de {name} {when} s'étend sur {french_duration(amplitude)} "
-                    f"(amplitude) : au plus {french_duration(rules.max_amplitude_minutes)}.",
+                    f"La journée de {name} le {weekday_date(on)} s'étend sur {duration(amplitude)} "
+                    f"(amplitude) : au plus {duration(rules.max_amplitude_minutes)}.",
                 )
             vacations = _vacations(pieces)
             if len(vacations) > rules.max_vacations_per_day:
@@ -752,7 +716,7 @@ def _check_days(context: _Context, days: dict[AssistantId, dict[date, list[_Piec
                     "max-vacations",
                     assistant,
                     on,
-                    f"{name} a {len(vacations)} vacations {when} : au plus "
+                    f"{name} a {len(vacations)} vacations le {weekday_date(on)} : au plus "
                     f"{rules.max_vacations_per_day} par jour.",
                 )
             for (_, end), (start, _) in pairwise(vacations):
@@ -761,9 +725,9 @@ def _check_days(context: _Context, days: dict[AssistantId, dict[date, list[_Piec
                         "interruption",
                         assistant,
                         on,
-                        f"{name} a une coupure de {french_duration(start - end)} {when} "
+                        f"{name} a une coupure de {duration(start - end)} le {weekday_date(on)} "
                         f"({_span(end, start)}) : au plus "
-                        f"{french_duration(rules.max_interruption_minutes)}.",
+                        f"{duration(rules.max_interruption_minutes)}.",
                     )
             if len(vacations) >= 2:
                 for start, end in vacations:
@@ -772,9 +736,9 @@ def _check_days(context: _Context, days: dict[AssistantId, dict[date, list[_Piec
                             "shorter-vacation",
                             assistant,
                             on,
-                            f"La vacation de {name} {when} {_span(start, end)} ne dure que "
-                            f"{french_duration(end - start)} : au moins "
-                            f"{french_duration(rules.min_vacation_minutes)} quand la "
+                            f"La vacation de {name} le {weekday_date(on)} {_span(start, end)} ne dure que "
+                            f"{duration(end - start)} : au moins "
+                            f"{duration(rules.min_vacation_minutes)} quand la "
                             "journée est coupée.",
                         )
             _check_breaks(context, assistant, on, pieces)
@@ -802,8 +766,8 @@ def _check_breaks(
                 "break",
                 assistant,
                 on,
-                f"La pause de {name} le {french_date(on)} {_span(pause.start, pause.end)} "
-                f"doit durer au moins {french_duration(rules.break_minutes)} et se placer "
+                f"La pause de {name} le {weekday_date(on)} {_span(pause.start, pause.end)} "
+                f"doit durer au moins {duration(rules.break_minutes)} et se placer "
                 "entre deux périodes de travail qui la touchent.",
             )
 
@@ -819,10 +783,10 @@ def _report_run(
             "break",
             assistant,
             on,
-            f"{context.name(assistant)} travaille {french_duration(worked)} sans pause "
-            f"d'au moins {french_duration(rules.break_minutes)} le {french_date(on)} "
+            f"{context.name(assistant)} travaille {duration(worked)} sans pause "
+            f"d'au moins {duration(rules.break_minutes)} le {weekday_date(on)} "
             f"({_span(start, end)}) : pause obligatoire après "
-            f"{french_duration(rules.break_after_minutes)}.",
+            f"{duration(rules.break_after_minutes)}.",
         )
 
 
@@ -839,10 +803,10 @@ def _check_daily_rest(context: _Context, days: dict[AssistantId, dict[date, list
                     "daily-rest",
                     assistant,
                     day_after,
-                    f"{context.name(assistant)} ne se repose que {french_duration(rest)} "
-                    f"entre le {french_date(day_before)} ({french_clock(last_end)}) et le "
-                    f"{french_date(day_after)} ({french_clock(first_start)}) : au moins "
-                    f"{french_duration(rules.min_daily_rest_minutes)}.",
+                    f"{context.name(assistant)} ne se repose que {duration(rest)} "
+                    f"entre le {weekday_date(day_before)} ({clock_hours(last_end)}) et le "
+                    f"{weekday_date(day_after)} ({clock_hours(first_start)}) : au moins "
+                    f"{duration(rules.min_daily_rest_minutes)}.",
                 )
 
 
@@ -865,14 +829,13 @@ def _check_weeks(context: _Context, days: dict[AssistantId, dict[date, list[_Pie
         name = assistant.name
         totals = [_week_minutes(by_day, monday) for monday in weeks]
         for monday, total in zip(weeks, totals, strict=True):
-            week = f"la semaine du {french_date(monday)}"
             if total > rules.max_weekly_minutes:
                 context.add(
                     "weekly-max",
                     assistant.id,
                     monday,
-                    f"{name} travaille {french_duration(total)} {week} : au plus "
-                    f"{french_duration(rules.max_weekly_minutes)} par semaine.",
+                    f"{name} travaille {duration(total)} la semaine du {weekday_date(monday)} : au plus "
+                    f"{duration(rules.max_weekly_minutes)} par semaine.",
                 )
             worked_days = [
                 monday + timedelta(days=k)
@@ -884,7 +847,7 @@ def _check_weeks(context: _Context, days: dict[AssistantId, dict[date, list[_Pie
                     "days-per-week",
                     assistant.id,
                     monday,
-                    f"{name} travaille {len(worked_days)} jours {week} : au plus "
+                    f"{name} travaille {len(worked_days)} jours la semaine du {weekday_date(monday)} : au plus "
                     f"{rules.max_days_per_week}.",
                 )
             sunday = monday + timedelta(days=6)
@@ -893,7 +856,7 @@ def _check_weeks(context: _Context, days: dict[AssistantId, dict[date, list[_Pie
                     "sunday-rest",
                     assistant.id,
                     sunday,
-                    f"{name} travaille le {french_date(sunday)} : le dimanche est le jour "
+                    f"{name} travaille le {weekday_date(sunday)} : le dimanche est le jour "
                     "de repos hebdomadaire.",
                 )
             if monday >= context.first and sunday <= context.last:
@@ -903,8 +866,8 @@ def _check_weeks(context: _Context, days: dict[AssistantId, dict[date, list[_Pie
                         "weekly-rest",
                         assistant.id,
                         monday,
-                        f"{name} n'a que {french_duration(rest)} de repos d'affilée {week} : "
-                        f"au moins {french_duration(rules.min_weekly_rest_minutes)}.",
+                        f"{name} n'a que {duration(rest)} de repos d'affilée la semaine du {weekday_date(monday)} : "
+                        f"au moins {duration(rules.min_weekly_rest_minutes)}.",
                     )
         _check_average(context, assistant, weeks, totals)
 
@@ -941,9 +904,9 @@ def _check_average(
                 "twelve-week-average",
                 assistant.id,
                 monday,
-                f"{assistant.name} travaille {french_duration(total)} sur les {span} "
-                f"semaines finissant la semaine du {french_date(monday)} : au plus "
-                f"{french_duration(rules.max_average_weekly_minutes)} par semaine en "
+                f"{assistant.name} travaille {duration(total)} sur les {span} "
+                f"semaines finissant la semaine du {weekday_date(monday)} : au plus "
+                f"{duration(rules.max_average_weekly_minutes)} par semaine en "
                 "moyenne.",
             )
 
@@ -960,7 +923,6 @@ def _check_contracts(context: _Context) -> None:
     for (contract_id, monday), (target, shares) in sorted(weekly_targets(context.instance).items()):
         contract = context.contracts[contract_id]
         name = context.name(contract.assistant)
-        week = f"la semaine du {french_date(monday)}"
         got = minutes.get((contract_id, monday), {})
         total = sum(got.values())
         if protected_week(context.instance, monday):
@@ -970,8 +932,8 @@ def _check_contracts(context: _Context) -> None:
                     "contract-hours",
                     contract.assistant,
                     monday,
-                    f"{name} a {french_duration(total)} au titre du contrat « {contract_id} » "
-                    f"{week} : le contrat en prévoit au plus {french_duration(contract.weekly_minutes)}.",
+                    f"{name} a {duration(total)} au titre du contrat « {contract_id} » "
+                    f"la semaine du {weekday_date(monday)} : le contrat en prévoit au plus {duration(contract.weekly_minutes)}.",
                 )
             continue
         if total != target:
@@ -979,8 +941,8 @@ def _check_contracts(context: _Context) -> None:
                 "contract-hours",
                 contract.assistant,
                 monday,
-                f"{name} a {french_duration(total)} au titre du contrat « {contract_id} » "
-                f"{week} : le contrat en prévoit {french_duration(target)}.",
+                f"{name} a {duration(total)} au titre du contrat « {contract_id} » "
+                f"la semaine du {weekday_date(monday)} : le contrat en prévoit {duration(target)}.",
             )
         for cabinet, share in shares.items():
             received = got.get(cabinet, 0)
@@ -989,9 +951,9 @@ def _check_contracts(context: _Context) -> None:
                     "share-tolerance",
                     contract.assistant,
                     monday,
-                    f"Le {context.cabinet_name(cabinet)} reçoit {french_duration(received)} "
-                    f"de {name} {week} au lieu de {french_duration(share)} "
-                    f"(contrat « {contract_id} », tolérance {french_duration(tolerance)}).",
+                    f"Le {context.cabinet_name(cabinet)} reçoit {duration(received)} "
+                    f"de {name} la semaine du {weekday_date(monday)} au lieu de {duration(share)} "
+                    f"(contrat « {contract_id} », tolérance {duration(tolerance)}).",
                 )
 
 
@@ -1011,7 +973,7 @@ def _describe(context: _Context, assignment: Assignment) -> str:
         return f"{context.name(assignment.assistant)} au {where} ({assignment.start.isoformat()})"
     on, start, end = located
     return (
-        f"{context.name(assignment.assistant)} au {where} le {french_date(on)} {_span(start, end)}"
+        f"{context.name(assignment.assistant)} au {where} le {weekday_date(on)} {_span(start, end)}"
     )
 
 

@@ -32,7 +32,7 @@ from api.pages.web import (
 )
 from api.schemas import Day
 from api.throttle import ClockDep, SignInLimiterDep, client_address
-from scheduler import models, planning, report_cache, reports, uow
+from scheduler import french, models, planning, report_cache, reports, uow
 from scheduler.auth import authenticate
 from scheduler.errors import (
     AuthenticationFailed,
@@ -189,10 +189,10 @@ def _planning_context(
                     if item.contract_id in contracts
                     else "",
                     "cabinet": style.name if style else str(item.cabinet_id),
-                    "share": views.fr_percent(item.share_bp / 10_000),
-                    "planned": views.fr_hours(item.planned_minutes),
-                    "target": views.fr_hours(item.target_minutes),
-                    "gap_fr": views.fr_signed_hours(item.planned_minutes - item.target_minutes),
+                    "share": french.screen_percent(item.share_bp / 10_000),
+                    "planned": french.duration(item.planned_minutes),
+                    "target": french.duration(item.target_minutes),
+                    "gap_fr": french.signed_duration(item.planned_minutes - item.target_minutes),
                 }
             )
     runs, _ = workflow.list_runs(session, user, limit=1, offset=0)
@@ -203,7 +203,7 @@ def _planning_context(
     )
     return {
         "week": week,
-        "week_fr": views.fr_day(week, year=True),
+        "week_fr": french.weekday_date(week, year=True),
         "previous_week": week - timedelta(days=7),
         "next_week": week + timedelta(days=7),
         "rota": rota,
@@ -288,10 +288,10 @@ def _run_context(run: models.PlanRun) -> dict[str, Any]:
         "state_fr": views.RUN_STATE_FR[run.state],
         "max": round(limit, 1),
         "value": round(value, 1) if run.state is not models.RunState.QUEUED else None,
-        "elapsed": views.fr_number(run.elapsed_seconds, 1),
-        "limit": views.fr_number(run.time_limit_s, 0),
-        "objective": views.fr_number(run.best_objective),
-        "bound": views.fr_number(run.bound),
+        "elapsed": french.screen_number(run.elapsed_seconds, 1),
+        "limit": french.screen_number(run.time_limit_s, 0),
+        "objective": french.screen_number(run.best_objective),
+        "bound": french.screen_number(run.bound),
         "gap": views.fr_gap(gap) if gap is not None else "—",
         "week": run.period_start,
     }
@@ -527,9 +527,9 @@ def _my_rota_context(
     notices = [
         {
             "notice": notice,
-            "created": views.fr_date(notice.created_at.astimezone(zone).date()),
+            "created": french.long_date(notice.created_at.astimezone(zone).date()),
             "week": period_start,
-            "week_fr": views.fr_day(period_start, year=True),
+            "week_fr": french.weekday_date(period_start, year=True),
             "text": notice.description.removeprefix(prefix),
         }
         for notice, period_start in personal.own_change_notices(session, user)
@@ -545,7 +545,7 @@ def _my_rota_context(
     tokens = subscriptions.list_subscriptions(session, user)
     return {
         "week": week,
-        "week_fr": views.fr_day(week, year=True),
+        "week_fr": french.weekday_date(week, year=True),
         "today": today,
         "current_week": current,
         "previous_week": week - timedelta(days=7),
@@ -559,7 +559,7 @@ def _my_rota_context(
         "absence_weeks": ABSENCE_WEEKS,
         "notices": notices,
         "tokens": tokens,
-        "token_since": views.fr_date(min(t.created_at for t in tokens).astimezone(zone).date())
+        "token_since": french.long_date(min(t.created_at for t in tokens).astimezone(zone).date())
         if tokens
         else None,
         "links": None,

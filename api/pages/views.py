@@ -1,7 +1,7 @@
 """What the page templates show, built from what the scheduler services return (no queries).
 
 Pure helpers: the week grid (assistants by days, with travel legs, breaks and the checker's
-flags), the cabinet colours, French formats, and the chart data of the contract dashboard.
+flags), the cabinet colours, the pages' French sentences (on `scheduler.french`), and the chart data of the contract dashboard.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler import models, report_cache, reports
 from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
-from scheduler.french import long_date, weekday_date
+from scheduler.french import clock_hours, duration, screen_number, screen_percent, weekday_date
 from scheduler.planning import Violation
 
 # Pairs (tint, strong): the block's background and its border; text stays #1b1b1b on the tint
@@ -67,52 +67,6 @@ def next_monday(today: date) -> date:
     return monday_of(today) + timedelta(days=7)
 
 
-def fr_day(day: date, *, year: bool = False) -> str:
-    """`lundi 23 novembre`, or `lundi 23 novembre 2026` with the year."""
-    return weekday_date(day, year=year)
-
-
-def fr_date(day: date) -> str:
-    """`23 novembre 2026`."""
-    return long_date(day)
-
-
-def fr_clock(moment: datetime) -> str:
-    """`8 h 30`, the French way (`08:00` reads as `8 h`)."""
-    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
-
-
-def fr_hours(minutes: int) -> str:
-    """Minutes as hours with a decimal comma and grouped thousands: `12,5 h`, `1 484 h`."""
-    value = Decimal(minutes) / 60
-    text = f"{value:,.1f}".replace(",", "\u202f").replace(".", ",").removesuffix(",0")
-    return f"{text}\u00a0h"
-
-
-def fr_signed_hours(minutes: int) -> str:
-    """A difference in hours with its sign, `+1,2 h` or `−0,5 h`; `0 h` when it rounds to zero."""
-    shown = fr_hours(abs(minutes))
-    if shown == fr_hours(0):
-        return shown
-    return ("+" if minutes > 0 else "\u2212") + shown
-
-
-def fr_percent(ratio: Decimal | float | None, places: int = 0) -> str:
-    """A ratio as a French percentage, `—` when unknown."""
-    if ratio is None:
-        return "—"
-    text = f"{Decimal(str(ratio)) * 100:.{places}f}".replace(".", ",")
-    return f"{text}\u00a0%"
-
-
-def fr_number(value: Decimal | int | float | None, places: int = 0) -> str:
-    """A number with a decimal comma and narrow spaces between thousands."""
-    if value is None:
-        return "—"
-    text = f"{Decimal(str(value)):,.{places}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
-
-
 def solver_gap(objective: int | None, bound: int | None) -> float | None:
     """How much better than the plan the best one could still be, at most: (objective − bound)
     / max(objective, 1), as CP-SAT reckons its gap; None when the solver gave no figure."""
@@ -124,9 +78,9 @@ def solver_gap(objective: int | None, bound: int | None) -> float | None:
 def fr_gap(gap: float) -> str:
     """A gap as a percentage to one decimal: `1,2 %`; `< 0,1 %` for one that is not zero but
     would read as zero, so that only a gap of zero shows as `0,0 %`."""
-    shown = fr_percent(gap, 1)
-    if gap > 0 and shown == fr_percent(0, 1):
-        return "<\u00a0" + fr_percent(0.001, 1)
+    shown = screen_percent(gap, 1)
+    if gap > 0 and shown == screen_percent(0, 1):
+        return "<\u00a0" + screen_percent(0.001, 1)
     return shown
 
 
@@ -138,9 +92,9 @@ def solver_summary(solver_status: str, objective: int | None, bound: int | None)
     status = "optimal (prouvé)" if proven else SOLVER_STATUS_FR.get(solver_status, solver_status)
     parts = [f"solveur : {status}"]
     if objective is not None:
-        parts.append(f"objectif {fr_number(objective)}")
+        parts.append(f"objectif {screen_number(objective)}")
     if bound is not None:
-        parts.append(f"borne {fr_number(bound)}")
+        parts.append(f"borne {screen_number(bound)}")
     if gap is not None and not proven:
         parts.append(f"écart à la borne : {fr_gap(gap)}")
     return ", ".join(parts)
@@ -199,7 +153,7 @@ class Block:
     @property
     def times(self) -> str:
         """`8 h – 12 h 30`."""
-        return f"{fr_clock(self.start)} – {fr_clock(self.end)}"
+        return f"{clock_hours(self.start)} – {clock_hours(self.end)}"
 
 
 @dataclass
@@ -380,7 +334,7 @@ def hours_chart(
 
 def week_delivered(week: WeekHours) -> str:
     """A week's delivered hours, or `à venir` while the week is not over."""
-    return "à venir" if week.delivered_minutes is None else fr_hours(week.delivered_minutes)
+    return "à venir" if week.delivered_minutes is None else duration(week.delivered_minutes)
 
 
 def status_label(progress: Progress) -> str:
@@ -468,9 +422,9 @@ def contract_year(contract: models.PooledContract, today: date) -> str:
 def totals(figures: ContractFigures) -> dict[str, str]:
     """The contract's hour totals, formatted."""
     return {
-        "contracted": fr_hours(figures.contracted_minutes),
-        "planned": fr_hours(figures.planned_minutes),
-        "delivered": fr_hours(figures.delivered_minutes),
+        "contracted": duration(figures.contracted_minutes),
+        "planned": duration(figures.planned_minutes),
+        "delivered": duration(figures.delivered_minutes),
     }
 
 
@@ -547,13 +501,13 @@ def fr_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     if _whole_days(start, end):
         last = end.date() - timedelta(days=1)
         if last == start.date():
-            return f"le {fr_day(start.date(), year=True)}"
-        return f"du {fr_day(start.date(), year=True)} au {fr_day(last, year=True)}"
+            return f"le {weekday_date(start.date(), year=True)}"
+        return f"du {weekday_date(start.date(), year=True)} au {weekday_date(last, year=True)}"
     if start.date() == end.date():
-        return f"le {fr_day(start.date(), year=True)}, de {fr_clock(start)} à {fr_clock(end)}"
+        return f"le {weekday_date(start.date(), year=True)}, de {clock_hours(start)} à {clock_hours(end)}"
     return (
-        f"du {fr_day(start.date(), year=True)}, {fr_clock(start)}, "
-        f"au {fr_day(end.date(), year=True)}, {fr_clock(end)}"
+        f"du {weekday_date(start.date(), year=True)}, {clock_hours(start)}, "
+        f"au {weekday_date(end.date(), year=True)}, {clock_hours(end)}"
     )
 
 

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from api.deps import SessionDep, SettingsDep
-from scheduler import access, models
+from scheduler import access, french, models
 from scheduler.auth import create_access_token, user_from_token
 from scheduler.config import Settings
 from scheduler.errors import AuthenticationFailed, PartagendaError
@@ -38,6 +38,8 @@ CSRF_HEADER = "X-CSRF-Token"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# Every page writes dates, times, durations and numbers with the one French wording.
+templates.env.globals["french"] = french
 
 ROLE_HOME = {
     models.Role.COORDINATOR: "/planning",

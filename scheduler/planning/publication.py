@@ -19,7 +19,7 @@ from scheduler.errors import (
     RotaNotDraft,
     RotaNotPublishable,
 )
-from scheduler.french import weekday_date
+from scheduler.french import clock_digits, weekday_date
 from scheduler.planning.edits import snapshot
 from scheduler.planning.instance import PUBLISHABLE, local_time, published_rota
 from scheduler.planning.ledger import refresh_ledger
@@ -43,7 +43,7 @@ def _describe(
     cabinet_id = getattr(row, "cabinet_id", None) or getattr(row, "origin_id", None)
     cabinet = session.get(models.Cabinet, cabinet_id) if cabinet_id is not None else None
     place = cabinet.name if cabinet is not None else "trajet"
-    return f"{weekday_date(start.date())}, {place} {start:%H:%M}–{end:%H:%M}"
+    return f"{weekday_date(start.date())}, {place} {clock_digits(start)}–{clock_digits(end)}"
 
 
 @dataclass(frozen=True)

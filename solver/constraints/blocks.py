@@ -13,7 +13,7 @@ that the day's last end is always the last block's end.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -128,14 +128,16 @@ class PlanModel:
 
     # --- guards -----------------------------------------------------------------------------
 
-    def guard(self, rule: str, key: str, sentence: str) -> list[cp_model.IntVar]:
-        """Enforcement literals for a group of constraints (empty unless explaining)."""
+    def guard(self, rule: str, key: str, sentence: Callable[[], str]) -> list[cp_model.IntVar]:
+        """Enforcement literals for a group of constraints (empty unless explaining). The
+        `sentence` is called only when explaining, so that solving alone writes no French, and
+        at once, so that a loop's variables read in it are those of the call."""
         if not self.explain:
             return []
         found = self.guards.get((rule, key))
         if found is None:
             lit = self.model.new_bool_var(f"guard[{rule}|{key}]")
-            found = (lit, sentence)
+            found = (lit, sentence())
             self.guards[(rule, key)] = found
         return [found[0]]
 

@@ -253,7 +253,7 @@ def test_page_shows_her_week_in_french(web: TestClient, session: Session, world:
     assert "1 rue de la Gare, 57000 Metz" in text
     assert "Trajet Cabinet alpha-a → Cabinet alpha-b, 12 h – 12 h 15 (15 min)" in text
     assert "Pause 12 h 15 – 13 h" in text
-    assert "8,2\u00a0h" in text  # 8 h at the cabinets and 15 min on the road
+    assert "8 h 15" in text  # 8 h at the cabinets and 15 min on the road
     assert "Pause 10 h – 10 h 20" not in text  # Y's break
 
 

@@ -1,5 +1,5 @@
-"""French formatting on the pages: hours with a decimal comma, and signed differences that never
-show a sign on a value that rounds to zero; the contract dashboard's hours chart shows the hours of
+"""French formatting on the pages: durations in hours and minutes, and signed differences that
+show no sign on zero; the contract dashboard's hours chart shows the hours of
 the weeks to come as planned, never as delivered, and each status says what it is read from; a
 plan's gap to the solver's bound is (objective − bound) / max(objective, 1), shown to one decimal,
 never as zero unless it is, and "optimal (prouvé)" only for an optimal status at a gap of zero."""
@@ -12,8 +12,6 @@ import pytest
 
 from api.pages.views import (
     fr_gap,
-    fr_hours,
-    fr_signed_hours,
     hours_chart,
     solver_gap,
     solver_summary,
@@ -21,26 +19,27 @@ from api.pages.views import (
     week_delivered,
 )
 from scheduler.contribution import contract_figures
+from scheduler.french import duration, signed_duration
 from tests.scheduler.test_contribution import base_contract
 
 
 @pytest.mark.parametrize(
     ("minutes", "shown"),
     [
-        (0, "0\u00a0h"),
-        (2, "0\u00a0h"),
-        (-2, "0\u00a0h"),
-        (30, "+0,5\u00a0h"),
-        (-90, "\u22121,5\u00a0h"),
+        (0, "0 min"),
+        (2, "+2 min"),
+        (-2, "\u22122 min"),
+        (30, "+30 min"),
+        (-90, "\u22121 h 30"),
     ],
 )
-def test_fr_signed_hours(minutes: int, shown: str) -> None:
-    assert fr_signed_hours(minutes) == shown
+def test_signed_duration(minutes: int, shown: str) -> None:
+    assert signed_duration(minutes) == shown
 
 
-def test_fr_hours_uses_a_decimal_comma() -> None:
-    assert fr_hours(675) == "11,2\u00a0h"
-    assert fr_hours(600) == "10\u00a0h"
+def test_duration_in_hours_and_minutes() -> None:
+    assert duration(675) == "11 h 15"
+    assert duration(600) == "10 h"
 
 
 def test_hours_chart_shows_weeks_to_come_as_planned_not_delivered() -> None:
@@ -58,7 +57,7 @@ def test_hours_chart_shows_weeks_to_come_as_planned_not_delivered() -> None:
     assert planned["data"] == [None, None, 21.0, 21.0]
     assert contracted["data"] == [21.0] * 4
     weeks = figures.members[0].weeks
-    assert [week_delivered(w) for w in weeks] == ["21\u00a0h", "21\u00a0h", "à venir", "à venir"]
+    assert [week_delivered(w) for w in weeks] == ["21 h", "21 h", "à venir", "à venir"]
 
 
 def test_status_label_names_the_projection() -> None:

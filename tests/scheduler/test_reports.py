@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from scheduler import models
 from scheduler.demo import ensure_policies
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
+from scheduler.french import euros, number
 from scheduler.report_cache import (
     carries_digest,
     contract_year,
@@ -39,8 +40,6 @@ from scheduler.report_cache import (
 )
 from scheduler.reports import (
     build_report,
-    fr_euros,
-    fr_number,
     national_export_lines,
     parse_period,
     render_csv,
@@ -347,7 +346,7 @@ def test_pdf_text_in_french(session: Session, scenario: Scenario) -> None:
         "HélèneLambert",
         "10198864158",
         "àrisque",
-        "84,00h",  # Tilleuls contracted hours
+        "84h",  # Tilleuls contracted hours
         "−20",  # Parc's negative PMT gain, with a true minus sign
         "20589,74€",  # year-3 aid, proratised by the projected attainment
         "17646,16€",
@@ -358,9 +357,9 @@ def test_pdf_text_in_french(session: Session, scenario: Scenario) -> None:
 
 
 def test_french_number_formatting() -> None:
-    assert fr_number(Decimal("1234567.891"), 2) == "1\u202f234\u202f567,89"
-    assert fr_number(-20) == "−20"
-    assert fr_euros(Decimal("20589.74")) == "20\u202f589,74\u00a0€"
+    assert number(Decimal("1234567.891"), 2) == "1\u202f234\u202f567,89"
+    assert number(-20) == "−20"
+    assert euros(Decimal("20589.74")) == "20\u202f589,74\u00a0€"
 
 
 def test_access_rules(session: Session, scenario: Scenario) -> None:
@@ -574,7 +573,7 @@ def test_report_read_mid_period_counts_weeks_over_as_delivered_only(
     )
     assert _flat("Effectué (semaines terminées)") in text
     assert _flat("commencées avant le 18 mai 2026") in text
-    assert _flat("70,00 h") in text  # the group's delivered hours
+    assert _flat("70 h") in text  # the group's delivered hours
     # Read once the month is over, the same report counts every week (the figures of May above).
     later = build_report(
         session, scenario.contract, parse_period("2026-05"), today=date(2026, 6, 1)

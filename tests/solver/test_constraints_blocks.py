@@ -214,11 +214,14 @@ def test_work_overlap_leaves_the_break_out() -> None:
 
 
 def test_guards_exist_only_when_explaining_and_are_shared_per_key() -> None:
+    def unwritten() -> str:
+        raise AssertionError("a sentence written without explaining")
+
     plain = _pm()
-    assert plain.guard("daily-work", "julie", "phrase") == [] and plain.guards == {}
+    assert plain.guard("daily-work", "julie", unwritten) == [] and plain.guards == {}
     explained = _pm(explain=True)
-    first = explained.guard("daily-work", "julie", "phrase")
-    again = explained.guard("daily-work", "julie", "autre phrase")
+    first = explained.guard("daily-work", "julie", lambda: "phrase")
+    again = explained.guard("daily-work", "julie", unwritten)
     assert len(first) == 1 and first[0] is again[0]
     assert explained.guards[("daily-work", "julie")][1] == "phrase"
-    assert explained.guard("daily-work", "marie", "x")[0] is not first[0]
+    assert explained.guard("daily-work", "marie", lambda: "x")[0] is not first[0]

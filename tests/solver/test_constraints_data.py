@@ -1,4 +1,4 @@
-"""The calendar facts the model is built on (solver/constraints/data.py) and their French words.
+"""The calendar facts the model is built on (solver/constraints/data.py).
 
 Rules under test (docs/rules.md): availability, opening hours, leave, public holidays and Sunday rest
 become per-day windows on the grain; a contract's weekly target drops by its average day for each
@@ -23,7 +23,6 @@ from solver.constraints.data import (
     usual_days,
     weekday_windows,
 )
-from solver.constraints.words import fr_clock, fr_date, fr_duration, fr_hour
 from solver.model import CabinetId, ContractId, Leave, Replan, Rules
 from tests.solver.builders import (
     JULIE,
@@ -239,31 +238,3 @@ def test_a_contract_of_an_unknown_assistant_gets_no_target() -> None:
     stray = make_contract("other", assistant="nobody")
     data = build(make_instance(contracts=[make_contract(), stray]))
     assert (ContractId("other"), 0) not in data.targets
-
-
-@pytest.mark.parametrize(
-    ("on", "words"),
-    [(date(2026, 12, 1), "mardi 1er décembre"), (date(2026, 8, 2), "dimanche 2 août")],
-)
-def test_fr_date(on: date, words: str) -> None:
-    assert fr_date(on) == words
-
-
-@pytest.mark.parametrize(
-    ("minutes", "words"),
-    [
-        (2100, "35 h"),
-        (630, "10 h 30"),
-        (45, "45 min"),
-        (65, "1 h 05"),
-        (-90, "-1 h 30"),
-        (0, "0 min"),
-    ],
-)
-def test_fr_duration(minutes: int, words: str) -> None:
-    assert fr_duration(minutes) == words
-
-
-def test_fr_clock_and_fr_hour() -> None:
-    assert (fr_clock(480), fr_clock(750)) == ("08:00", "12:30")
-    assert (fr_hour(480), fr_hour(750), fr_hour(485)) == ("8 h", "12 h 30", "8 h 05")

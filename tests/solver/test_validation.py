@@ -33,8 +33,6 @@ from solver.validation import (
     Violation,
     check_rota,
     credited_minutes,
-    french_date,
-    french_duration,
     objective_counts,
     objective_terms,
     objective_total,
@@ -963,13 +961,6 @@ def test_objective_counts_stability_and_pattern_changes() -> None:
 
 
 # --- messages and speed ---------------------------------------------------------------------------
-
-
-def test_french_date_and_duration_wording() -> None:
-    assert french_date(date(2026, 12, 1)) == "mardi 1er décembre"
-    assert french_duration(630) == "10 h 30"
-    assert french_duration(45) == "45 min"
-    assert french_duration(600) == "10 h"
 
 
 def test_check_rota_thirty_assistants_four_weeks_reports_every_assistant() -> None:

@@ -33,8 +33,6 @@ from solver.model import (
 )
 from solver.validation import (
     check_rota,
-    french_clock,
-    french_duration,
     horizon_weeks,
     leave_days,
     objective_counts,
@@ -2181,25 +2179,6 @@ def test_sessions_on_a_cabinets_public_holiday_are_not_uncovered() -> None:
 
 
 # --- Helpers read on their own ---------------------------------------------------------------------
-
-
-def test_french_duration_and_clock_wording() -> None:
-    assert [french_duration(m) for m in (0, 5, 60, 65, 600, -5, -90)] == [
-        "0 min",
-        "5 min",
-        "1 h",
-        "1 h 05",
-        "10 h",
-        "-5 min",
-        "-1 h 30",
-    ]
-    assert [french_clock(m) for m in (0, 59, 61, 600, 1439)] == [
-        "0 h",
-        "0 h 59",
-        "1 h 01",
-        "10 h",
-        "23 h 59",
-    ]
 
 
 @pytest.mark.parametrize(
