@@ -84,3 +84,25 @@ class ScheduledEvent:
             end=row.end_at,
             cancelled=True,
         )
+
+    def withdrawn(self, *, groupement_id: int, rota_id: int) -> models.CancelledEvent:
+        """The record of this published event's withdrawal by the rota `rota_id`: shown as
+        cancelled, one revision later (a trip keeps its origin, its destination is the cabinet)."""
+        return models.CancelledEvent(
+            groupement_id=groupement_id,
+            uid=self.uid,
+            assistant_id=self.assistant_id,
+            cabinet_id=self.cabinet_id,
+            origin_id=self.origin_id,
+            start_at=self.start,
+            end_at=self.end,
+            sequence=self.sequence + 1,
+            rota_id=rota_id,
+        )
+
+
+def rota_events(rota: models.Rota) -> list[ScheduledEvent]:
+    """The events of a rota: its assignments, then its travel legs."""
+    return [ScheduledEvent.of_assignment(a) for a in rota.assignments] + [
+        ScheduledEvent.of_leg(t) for t in rota.travel_legs
+    ]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scheduler import models
-from scheduler.scheduled import ScheduledEvent
+from scheduler.scheduled import ScheduledEvent, rota_events
 
 START = datetime(2026, 3, 23, 7, 30, tzinfo=UTC)
 END = datetime(2026, 3, 23, 11, tzinfo=UTC)
@@ -52,3 +52,40 @@ def test_a_withdrawn_event_is_cancelled_and_must_name_its_cabinet() -> None:
     row.cabinet_id = None
     with pytest.raises(ValueError, match="t1"):
         ScheduledEvent.of_cancelled(row)
+
+
+def test_withdrawing_an_event_records_it_one_revision_later_as_it_was() -> None:
+    trip = ScheduledEvent("t1", 2, 3, 6, 4, None, START, END)
+    row = trip.withdrawn(groupement_id=9, rota_id=12)
+    assert (row.groupement_id, row.rota_id, row.sequence) == (9, 12, 3)
+    assert ScheduledEvent.of_cancelled(row) == ScheduledEvent(
+        "t1", 3, 3, 6, 4, None, START, END, cancelled=True
+    )
+
+
+def test_a_rota_lists_its_assignments_then_its_legs() -> None:
+    rota = models.Rota(
+        assignments=[
+            models.Assignment(
+                uid="a1",
+                sequence=0,
+                assistant_id=3,
+                cabinet_id=4,
+                contract_id=5,
+                start_at=START,
+                end_at=END,
+            )
+        ],
+        travel_legs=[
+            models.TravelLeg(
+                uid="t1",
+                sequence=0,
+                assistant_id=3,
+                origin_id=4,
+                destination_id=6,
+                start_at=START,
+                end_at=END,
+            )
+        ],
+    )
+    assert [(e.uid, e.is_trip) for e in rota_events(rota)] == [("a1", False), ("t1", True)]
