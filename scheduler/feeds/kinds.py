@@ -10,8 +10,9 @@ A feed's key is `<kind>-<target id>`. It is formed in Python when feeds are rend
 when a token is matched to its rendered feed; both come from `_compose` and the registry's
 token columns, so the two cannot disagree.
 
-A new kind of feed about an existing entity is a `FeedKind` value and one entry here (plus the
-`FeedToken` column naming its target, if it has none yet).
+A new kind of feed about an existing entity is a `FeedKind` value and one entry here, plus, if
+no `FeedToken` column names that entity yet, the column and its migration (the token's CHECK
+constraint lists the kinds: a kind missing there is refused loudly, never matched silently).
 """
 
 from __future__ import annotations
