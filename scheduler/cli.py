@@ -1129,18 +1129,13 @@ def _write_feeds(session: Session, groupement: models.Groupement, output_dir: Pa
     from sqlalchemy import select
 
     from scheduler import models
-    from scheduler.feeds import feed_key
+    from scheduler.feeds import FEED_KINDS, feed_key
 
-    kinds = models.FeedKind
     names = {
-        feed_key(kinds.CABINET, c.id): f"cabinet-{c.code}"
-        for c in session.scalars(select(models.Cabinet))
+        feed_key(spec.kind, target.id): spec.export_name(target)
+        for spec in FEED_KINDS.values()
+        for target in session.scalars(select(spec.target))
     }
-    names |= {
-        feed_key(kinds.ASSISTANT, a.id): f"assistante-{a.code}"
-        for a in session.scalars(select(models.Assistant))
-    }
-    names[feed_key(kinds.GROUPEMENT, groupement.id)] = f"groupement-{groupement.slug}"
     written: list[Path] = []
     feeds_dir = output_dir / "feeds"
     feeds_dir.mkdir(exist_ok=True)

@@ -24,6 +24,7 @@ from scheduler.planning.edits import snapshot
 from scheduler.planning.instance import PUBLISHABLE, local_time, published_rota
 from scheduler.planning.ledger import refresh_ledger
 from scheduler.planning.plan import check_overlap, check_stored_rota, rota_by_id
+from scheduler.scheduled import rota_events
 from solver import FIRST_DAY as FIRST_DAY
 from solver import FIRST_YEAR as FIRST_YEAR
 from solver import LAST_DAY as LAST_DAY
@@ -213,33 +214,7 @@ def _bump_sequences(rota: models.Rota, previous: models.Rota) -> None:
 
 
 def _cancel_withdrawn(session: Session, rota: models.Rota, previous: models.Rota) -> None:
-    kept = {a.uid for a in rota.assignments} | {t.uid for t in rota.travel_legs}
-    for row in previous.assignments:
-        if row.uid not in kept:
-            session.add(
-                models.CancelledEvent(
-                    groupement_id=rota.groupement_id,
-                    uid=row.uid,
-                    assistant_id=row.assistant_id,
-                    cabinet_id=row.cabinet_id,
-                    start_at=row.start_at,
-                    end_at=row.end_at,
-                    sequence=row.sequence + 1,
-                    rota_id=rota.id,
-                )
-            )
-    for leg in previous.travel_legs:
-        if leg.uid not in kept:
-            session.add(
-                models.CancelledEvent(
-                    groupement_id=rota.groupement_id,
-                    uid=leg.uid,
-                    assistant_id=leg.assistant_id,
-                    origin_id=leg.origin_id,
-                    cabinet_id=leg.destination_id,
-                    start_at=leg.start_at,
-                    end_at=leg.end_at,
-                    sequence=leg.sequence + 1,
-                    rota_id=rota.id,
-                )
-            )
+    kept = {event.uid for event in rota_events(rota)}
+    for event in rota_events(previous):
+        if event.uid not in kept:
+            session.add(event.withdrawn(groupement_id=rota.groupement_id, rota_id=rota.id))

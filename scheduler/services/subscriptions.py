@@ -30,21 +30,12 @@ class Subscription:
     links: feeds.SubscribeLinks
 
 
-_FEED_TARGETS: dict[
-    models.FeedKind, type[models.Cabinet | models.Assistant | models.Groupement]
-] = {
-    models.FeedKind.CABINET: models.Cabinet,
-    models.FeedKind.ASSISTANT: models.Assistant,
-    models.FeedKind.GROUPEMENT: models.Groupement,
-}
-
-
 def _may_subscribe(
     session: Session, actor: models.User, kind: models.FeedKind, target_id: int
 ) -> None:
     """The feed's row must be one the actor sees (else 404, whether it is another groupement's
     or missing), and a cabinet or an assistant subscribes to its own feed only."""
-    resolve(session, actor, _FEED_TARGETS[kind], target_id, field="body.target_id")
+    resolve(session, actor, feeds.feed_kind(kind).target, target_id, field="body.target_id")
     if access.may_subscribe(actor, kind, target_id):
         return
     raise Forbidden("vous ne pouvez vous abonner qu'à votre propre agenda")
@@ -120,11 +111,7 @@ def _subscribe_once(
     _may_subscribe(session, actor, kind, target_id)
     _take_turns(session, kind, target_id)
     now = now or datetime.now(UTC)
-    target_column = {
-        models.FeedKind.CABINET: models.FeedToken.cabinet_id,
-        models.FeedKind.ASSISTANT: models.FeedToken.assistant_id,
-        models.FeedKind.GROUPEMENT: models.FeedToken.groupement_id,
-    }[kind]
+    target_column = feeds.feed_kind(kind).token_column
     label = subscriber.strip()
     stale = select(models.FeedToken).where(
         models.FeedToken.kind == kind,
