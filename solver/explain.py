@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
 from solver.constraints.data import PlanData, Window, build, merge
-from solver.french import clock_hours, duration, weekday_date, weekday_name
+from solver.french import clock_hours, duration, plain_number, weekday_date, weekday_name
 from solver.model import AssistantId, CabinetId, Instance
 from solver.strategies.blocks import build_model
 
@@ -94,8 +95,7 @@ def precheck(instance: Instance) -> list[str]:
                     ]
                     room += _day_cap(data, _union_length([(o.start, o.end) for o in opts]))
                 if share - rules.share_tolerance_minutes > room:
-                    pct = k.shares[c] / 100
-                    pct_words = f"{pct:g}".replace(".", ",")
+                    pct_words = plain_number(Decimal(k.shares[c]) / 100)
                     out.append(
                         f"{_opening_words(data, c)} : {pct_words} % de {duration(data.targets[(k.id, wk.index)])} "
                         f"({duration(share)}) ne peuvent pas y tenir la semaine du {weekday_date(wk.monday)} "

@@ -40,6 +40,8 @@ no-break space and write a decimal comma.
 - `euros(value)`: `20 589,74 €`.
 - `screen_number(value, places=0)`, `screen_percent(ratio, places=0)`: the same in the `SCREEN`
   style, as the pages call them.
+- `plain_number(value)`: a value as a sentence quotes it, with as many decimals as it has (up to
+  six) and no grouping: `33,33`, `40`, `0,1`, `3600` (a contracted share, a limit of the CLI).
 
 Spaces: `duration`, `signed_duration` and `clock_hours` write plain spaces (`11 h 15`), as the
 planner's sentences always have; numbers group with U+202F and put U+00A0 before `€`.
@@ -68,6 +70,7 @@ __all__ = [
     "month_year",
     "number",
     "percent",
+    "plain_number",
     "quarter_year",
     "short_date",
     "screen_number",
@@ -270,3 +273,11 @@ def screen_number(value: Decimal | int | float | None, places: int = 0) -> str:
 def screen_percent(ratio: Decimal | int | float | None, places: int = 0) -> str:
     """`percent` as the pages show it (`SCREEN`): `94 %` for 0.9359."""
     return percent(ratio, places, SCREEN)
+
+
+def plain_number(value: Decimal | int | float) -> str:
+    """`33,33`, `40`, `0,1`, `3600`: the decimals the value has (up to six), no grouping."""
+    from babel.numbers import format_decimal
+
+    text: str = format_decimal(value, format="0.######", locale=LOCALE)
+    return text.replace("-", MINUS)

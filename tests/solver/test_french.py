@@ -27,6 +27,7 @@ from solver.french import (
     month_year,
     number,
     percent,
+    plain_number,
     quarter_year,
     screen_number,
     screen_percent,
@@ -152,3 +153,21 @@ def test_planning_a_file_without_explaining_loads_no_babel() -> None:
         cwd=root,
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("33.33"), "33,33"),
+        (Decimal(40), "40"),
+        (0.1, "0,1"),
+        (3600, "3600"),
+        (1234567, "1234567"),
+        (Decimal("-2.5"), "\u22122,5"),
+        (Decimal("0.1234567"), "0,123457"),
+    ],
+)
+def test_plain_number_keeps_the_decimals_it_has_without_grouping(
+    value: Decimal | int | float, text: str
+) -> None:
+    assert plain_number(value) == text
