@@ -19,7 +19,7 @@ a job's outcome, an advisory lock, a counted sign-in failure) is a unit of work 
 own session or connection, opened and committed here all the same: `unit_of_work(factory)`, or
 `commit(connection)` for a lock held by a connection.
 
-Rules (`tests/test_architecture.py` enforces them, with no exception but this module): no other
+Rules (`tests/test_architecture_uow.py` enforces them, with no exception but this module): no other
 module of `scheduler/` or `api/` calls `.commit()` or `.rollback()`, opens a transaction that ends
 by itself (`.begin()`, whose block commits, or `.begin_nested()`, whose SAVEPOINT's release is a
 commit of its part), or asks for `AUTOCOMMIT` (a connection that commits every statement).
