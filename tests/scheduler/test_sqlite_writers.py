@@ -150,15 +150,14 @@ def servers(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, 
 def _cli_loop(
     environment: dict[str, str], cwd: Path, week: str, deadline: float, tally: Tally
 ) -> None:
-    """Plan then publish `week` again and again until the deadline."""
+    """Plan then publish `week` again and again until the deadline; a round once begun is
+    finished, so that both commands run at least once however slow a loaded machine plans."""
     commands = {
         "plan": [*CLI, "plan", "--week", week, *CLI_TIME_LIMIT],
         "publish": [*CLI, "publish", "--week", week],
     }
-    while True:
+    while tally.cli == [] or time.monotonic() < deadline:
         for name, command in commands.items():
-            if time.monotonic() >= deadline:
-                return
             started = time.monotonic()
             done = subprocess.run(
                 command, env=environment, cwd=cwd, capture_output=True, text=True, timeout=180
