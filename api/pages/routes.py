@@ -144,7 +144,7 @@ def sign_out_submit() -> RedirectResponse:
 
 
 def _zone(session: SessionDep, user: models.User) -> ZoneInfo:
-    return ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    return ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)
 
 
 def _planning_context(
@@ -158,8 +158,8 @@ def _planning_context(
     rota = next((r for r in rotas if r.id == rota_id), None) if rota_id else None
     rota = rota or (rotas[0] if rotas else None)
     published = next((r for r in rotas if r.status is models.RotaStatus.PUBLISHED), None)
-    cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
-    assistants = resources.list_assistants(session, user, limit=MAX_ROWS, offset=0).items
+    cabinets = resources.CABINETS.list(session, user, limit=MAX_ROWS, offset=0).items
+    assistants = resources.ASSISTANTS.list(session, user, limit=MAX_ROWS, offset=0).items
     styles = views.cabinet_styles(cabinets)
     grid = None
     balance: list[dict[str, Any]] = []
@@ -179,7 +179,7 @@ def _planning_context(
             zone,
         )
         contracts = {
-            c.id: c for c in resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+            c.id: c for c in resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
         }
         for item in view.cabinet_minutes:
             style = styles.get(item.cabinet_id)
@@ -433,11 +433,11 @@ def contracts_page(
     """Hours received against shares, and progress towards the pooled target, per contract."""
     zone = _zone(session, user)
     today = _today(zone)
-    contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+    contracts = resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
     # A contract named in the address must be one of the groupement's: else a 404 page, never
     # another contract's figures under its name.
     chosen = (
-        resources.get_contract(session, user, contrat)
+        resources.CONTRACTS.get(session, user, contrat)
         if contrat is not None
         else (contracts[0] if contracts else None)
     )
@@ -450,7 +450,7 @@ def contracts_page(
     if chosen is not None:
         period = views.contract_year(chosen, today)
         report = reports.report_for(session, user, chosen.id, period, today=today)
-        cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
+        cabinets = resources.CABINETS.list(session, user, limit=MAX_ROWS, offset=0).items
         styles = views.cabinet_styles(cabinets)
         context.update(
             report=report,
@@ -468,10 +468,10 @@ def contracts_page(
 
 def _cabinet_context(session: SessionDep, user: models.User) -> dict[str, Any]:
     assert user.cabinet_id is not None
-    cabinet = resources.get_cabinet(session, user, user.cabinet_id)
-    zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    cabinet = resources.CABINETS.get(session, user, user.cabinet_id)
+    zone = ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)
     today = _today(zone)
-    contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+    contracts = resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
     entries = []
     for contract in contracts:
         period = views.contract_year(contract, today)
@@ -605,10 +605,10 @@ def subscribe_assistant(
 def audit_page(request: Request, session: SessionDep, user: ReviewerPage) -> HTMLResponse:
     """The allocation report of each contract the reader reviews (an auditor's granted ones,
     every one for the national reader), with its downloads."""
-    zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    zone = ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)
     today = _today(zone)
     entries = []
-    for contract in resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items:
+    for contract in resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items:
         period = views.contract_year(contract, today)
         report = reports.report_for(session, user, contract.id, period)
         entries.append({"contract": contract, "report": report, "period": period})
