@@ -113,7 +113,7 @@ def resource_router(
         if_match: bool = True,
         response: bool = True,
         query: tuple[inspect.Parameter, ...] = (),
-        status_code: int = 200,
+        status_code: int | None = None,
         model: type[BaseModel] | None = schemas.read,
         errors: tuple[int, ...] = WRITE_ERRORS,
     ) -> None:
