@@ -1,36 +1,16 @@
-"""The API's routers, one module per resource."""
+"""The API's routers: the reference data through one router factory (`reference`), the other
+resources one module each."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import (
-    absences,
-    assistants,
-    auth,
-    cabinets,
-    consultation_sessions,
-    contracts,
-    doctors,
-    groupements,
-    patientele,
-    planning,
-    subscriptions,
-    travel_times,
-    users,
-)
+from api.routes import auth, patientele, planning, reference, subscriptions, users
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     users.router,
-    groupements.router,
-    assistants.router,
-    cabinets.router,
-    doctors.router,
-    contracts.router,
-    travel_times.router,
-    consultation_sessions.router,
-    absences.router,
+    *reference.ROUTERS,
     planning.router,
     subscriptions.router,
     patientele.router,

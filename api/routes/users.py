@@ -22,7 +22,7 @@ def list_users(
     session: SessionDep, user: CurrentUser, limit: Limit = 50, offset: Offset = 0
 ) -> UserPage:
     """The groupement's users."""
-    page = resources.list_users(session, user, limit=limit, offset=offset)
+    page = resources.USERS.list(session, user, limit=limit, offset=offset)
     return UserPage.model_validate(page, from_attributes=True)
 
 
@@ -31,7 +31,7 @@ def create_user(body: UserCreate, session: SessionDep, user: Coordinator) -> Use
     """Create a user of the caller's groupement (cabinet and assistant users name their row)."""
     created = create_user_account(
         session,
-        resources.get_groupement(session, user, user.groupement_id).slug,
+        resources.GROUPEMENTS.get(session, user, user.groupement_id).slug,
         body.email,
         body.full_name,
         body.password,
@@ -60,7 +60,7 @@ def list_audit(
     entity_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
 ) -> AuditEntryPage:
     """The groupement's audit log, newest first."""
-    page = resources.list_audit(
+    page = resources.AUDIT.list(
         session, user, limit=limit, offset=offset, entity=entity, entity_id=entity_id
     )
     return AuditEntryPage.model_validate(page, from_attributes=True)

@@ -19,7 +19,7 @@ from scheduler.audit import record_audit
 from scheduler.errors import Forbidden, ImportRejected, NotFound
 from scheduler.locks import advisory_key
 from scheduler.security import token_digest
-from scheduler.services.resources import begin_write
+from scheduler.uow import begin_write
 
 
 @dataclass(frozen=True)

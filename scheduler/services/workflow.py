@@ -24,7 +24,7 @@ from scheduler.errors import (
     NotFound,
     PreconditionFailed,
 )
-from scheduler.services.resources import begin_write
+from scheduler.uow import begin_write
 from scheduler.uow import commit_version as _commit
 from solver import Violation
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from scheduler import models
 from scheduler.planning import ledger, record_absence, refresh_ledger
 from scheduler.reports import build_report, parse_period
-from scheduler.services.resources import delete_absence, update_absence
+from scheduler.services.resources import ABSENCES
 from tests.scheduler.feed_factories import demo_ids, paris, publish_week
 
 TUESDAY = date(2026, 12, 8)
@@ -47,7 +47,7 @@ def test_absence_recorded_moved_and_withdrawn_after_publication(session: Session
     assert _lost(session, ids.groupement_id) == 420
 
     # Back at work in the afternoon: only the morning's 180 minutes are lost.
-    update_absence(
+    ABSENCES.update(
         session,
         coordinator,
         absence.id,
@@ -56,7 +56,7 @@ def test_absence_recorded_moved_and_withdrawn_after_publication(session: Session
     )
     assert _lost(session, ids.groupement_id) == 180
 
-    delete_absence(session, coordinator, absence.id, expected=absence.version)
+    ABSENCES.delete(session, coordinator, absence.id, expected=absence.version)
     assert _lost(session, ids.groupement_id) == 0
     assert sum(e.planned_minutes for e in ledger(session, ids.groupement_id)) == planned
 

@@ -43,11 +43,11 @@ def contracts_page(
     """Hours received against shares, and progress towards the pooled target, per contract."""
     zone = user_zone(session, user)
     today = today_in(zone)
-    contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+    contracts = resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
     # A contract named in the address must be one of the groupement's: else a 404 page, never
     # another contract's figures under its name.
     chosen = (
-        resources.get_contract(session, user, contrat)
+        resources.CONTRACTS.get(session, user, contrat)
         if contrat is not None
         else (contracts[0] if contracts else None)
     )
@@ -60,7 +60,7 @@ def contracts_page(
     if chosen is not None:
         period = views.contract_year(chosen, today)
         report = reports.report_for(session, user, chosen.id, period, today=today)
-        cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
+        cabinets = resources.CABINETS.list(session, user, limit=MAX_ROWS, offset=0).items
         styles = views.cabinet_styles(cabinets)
         context.update(
             report=report,
@@ -78,10 +78,10 @@ def contracts_page(
 
 def _cabinet_context(session: SessionDep, user: models.User) -> dict[str, Any]:
     assert user.cabinet_id is not None
-    cabinet = resources.get_cabinet(session, user, user.cabinet_id)
-    zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    cabinet = resources.CABINETS.get(session, user, user.cabinet_id)
+    zone = ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)
     today = today_in(zone)
-    contracts = resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+    contracts = resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
     entries = []
     for contract in contracts:
         period = views.contract_year(contract, today)
@@ -215,10 +215,10 @@ def subscribe_assistant(
 def audit_page(request: Request, session: SessionDep, user: ReviewerPage) -> HTMLResponse:
     """The allocation report of each contract the reader reviews (an auditor's granted ones,
     every one for the national reader), with its downloads."""
-    zone = ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    zone = ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)
     today = today_in(zone)
     entries = []
-    for contract in resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items:
+    for contract in resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items:
         period = views.contract_year(contract, today)
         report = reports.report_for(session, user, contract.id, period)
         entries.append({"contract": contract, "report": report, "period": period})

@@ -42,8 +42,8 @@ def _planning_context(
     rota = next((r for r in rotas if r.id == rota_id), None) if rota_id else None
     rota = rota or (rotas[0] if rotas else None)
     published = next((r for r in rotas if r.status is models.RotaStatus.PUBLISHED), None)
-    cabinets = resources.list_cabinets(session, user, limit=MAX_ROWS, offset=0).items
-    assistants = resources.list_assistants(session, user, limit=MAX_ROWS, offset=0).items
+    cabinets = resources.CABINETS.list(session, user, limit=MAX_ROWS, offset=0).items
+    assistants = resources.ASSISTANTS.list(session, user, limit=MAX_ROWS, offset=0).items
     styles = views.cabinet_styles(cabinets)
     grid = None
     balance: list[dict[str, Any]] = []
@@ -63,7 +63,7 @@ def _planning_context(
             zone,
         )
         contracts = {
-            c.id: c for c in resources.list_contracts(session, user, limit=MAX_ROWS, offset=0).items
+            c.id: c for c in resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
         }
         for item in view.cabinet_minutes:
             style = styles.get(item.cabinet_id)

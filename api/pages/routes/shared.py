@@ -26,4 +26,4 @@ def today_in(zone: ZoneInfo) -> date:
 
 
 def user_zone(session: SessionDep, user: models.User) -> ZoneInfo:
-    return ZoneInfo(resources.get_groupement(session, user, user.groupement_id).timezone)
+    return ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)

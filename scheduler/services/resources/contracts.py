@@ -1,0 +1,185 @@
+"""Pooled contracts, their assistants and their share plans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+from typing_extensions import override
+
+from scheduler import access, models
+from scheduler.audit import snapshot
+from scheduler.demo import ensure_policies
+from scheduler.errors import InvalidField, ShareTotalInvalid
+from scheduler.services.resources.generic import Edit, Resource
+from scheduler.services.resources.sites import CABINETS
+from scheduler.services.resources.staff import ASSISTANTS
+from scheduler.uow import begin_write
+
+
+def _shares(
+    session: Session, actor: models.User, shares: list[dict[str, Any]]
+) -> list[models.Share]:
+    """The shares of a plan, each cabinet once, totalling 100 %."""
+    seen: set[int] = set()
+    for index, share in enumerate(shares):
+        cabinet_id = share["cabinet_id"]
+        if cabinet_id in seen:
+            raise InvalidField(f"shares.{index}.cabinet_id", "unique", "ce cabinet a déjà une part")
+        seen.add(cabinet_id)
+        CABINETS.get(session, actor, cabinet_id, field=f"body.shares.{index}.cabinet_id")
+    total = sum(share["share_bp"] for share in shares)
+    if total != models.SHARE_TOTAL_BP:
+        raise ShareTotalInvalid(total, "shares")
+    return [models.Share(cabinet_id=s["cabinet_id"], share_bp=s["share_bp"]) for s in shares]
+
+
+def _assistants(
+    session: Session, actor: models.User, items: list[dict[str, Any]]
+) -> list[models.ContractAssistant]:
+    seen: set[int] = set()
+    rows = []
+    for index, item in enumerate(items):
+        if item["assistant_id"] in seen:
+            raise InvalidField(f"assistants.{index}.assistant_id", "unique", "assistante en double")
+        seen.add(item["assistant_id"])
+        field = f"body.assistants.{index}.assistant_id"
+        ASSISTANTS.get(session, actor, item["assistant_id"], field=field)
+        rows.append(
+            models.ContractAssistant(
+                assistant_id=item["assistant_id"], weekly_minutes=item["weekly_minutes"]
+            )
+        )
+    return rows
+
+
+class Contracts(Resource[models.PooledContract]):
+    """Contracts the actor may see (a cabinet: those it is a member of; an auditor: granted), by
+    code or kind; a given `assistants` list replaces the contract's assistants; one a rota refers
+    to stays."""
+
+    model = models.PooledContract
+    entity = "contract"
+    label = "contrat"
+    key = "contract_id"
+    children = {"assistants": ["assistant_id", "weekly_minutes"]}
+    nullable_changes = frozenset[str]()
+
+    @override
+    def options(self) -> tuple[Any, ...]:
+        return (
+            selectinload(models.PooledContract.assistants),
+            selectinload(models.PooledContract.share_plans).selectinload(models.SharePlan.shares),
+        )
+
+    @override
+    def filter(
+        self, session: Session, actor: models.User, stmt: Select[Any], filters: dict[str, Any]
+    ) -> Select[Any]:
+        if filters.get("code") is not None:
+            stmt = stmt.where(models.PooledContract.code == filters["code"])
+        if filters.get("kind") is not None:
+            stmt = stmt.where(models.PooledContract.kind == filters["kind"])
+        return stmt
+
+    @override
+    def snapshot(self, row: models.PooledContract) -> dict[str, Any]:
+        data = snapshot(row, children=self.children)
+        data["share_plans"] = [
+            {
+                "valid_from": plan.valid_from.isoformat(),
+                "shares": {str(s.cabinet_id): s.share_bp for s in plan.shares},
+            }
+            for plan in row.share_plans
+        ]
+        return data
+
+    @override
+    def build(
+        self, session: Session, actor: models.User, data: dict[str, Any]
+    ) -> models.PooledContract:
+        """A contract, its assistants and its first share plan (validated before the database)."""
+        ensure_policies(session)  # the shipped target rules, inserted on first use
+        policy = session.scalar(
+            select(models.TargetPolicy)
+            .where(models.TargetPolicy.code == data["target_policy_code"])
+            .order_by(models.TargetPolicy.policy_version.desc())
+            .limit(1)
+        )
+        if policy is None:
+            raise InvalidField("target_policy_code", "exists", "règle d'objectif inconnue")
+        shares = _shares(session, actor, data["shares"])
+        return models.PooledContract(
+            groupement_id=actor.groupement_id,
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            start_date=data["start_date"],
+            duration_years=data["duration_years"],
+            funded_etp=data["funded_etp"],
+            target_policy_id=policy.id,
+            cost_split=data["cost_split"],
+            annual_employer_cost_eur=data["annual_employer_cost_eur"],
+            assistants=_assistants(session, actor, data["assistants"]),
+            share_plans=[models.SharePlan(valid_from=data["start_date"], shares=shares)],
+        )
+
+    @override
+    def edit(
+        self,
+        session: Session,
+        actor: models.User,
+        row: models.PooledContract,
+        changes: dict[str, Any],
+    ) -> Edit:
+        if changes.get("assistants") is None:
+            return Edit(changes)
+        new_assistants = _assistants(session, actor, changes["assistants"])
+
+        def replace() -> None:
+            row.assistants.clear()
+            session.flush()
+            row.assistants.extend(new_assistants)
+
+        return Edit(changes, apply=replace)
+
+    @override
+    def in_use(self, key: int) -> Sequence[Select[Any]]:
+        return (select(models.Assignment.id).where(models.Assignment.contract_id == key),)
+
+    def add_share_plan(
+        self,
+        session: Session,
+        actor: models.User,
+        key: int,
+        data: dict[str, Any],
+        *,
+        expected: int | None,
+    ) -> models.PooledContract:
+        """A new share plan from `valid_from` (a member joins or leaves); shares must total
+        100 %."""
+        access.require(actor, access.Action.MANAGE)
+        begin_write(session)
+        contract = self.get(session, actor, key)
+        self.check_version(contract, expected)
+        shares = _shares(session, actor, data["shares"])
+        if data["valid_from"] < contract.start_date:
+            raise InvalidField("valid_from", "after_start", "avant le début du contrat")
+        if any(plan.valid_from == data["valid_from"] for plan in contract.share_plans):
+            raise InvalidField(
+                "valid_from", "unique", "un plan de parts commence déjà à cette date"
+            )
+        plan = models.SharePlan(valid_from=data["valid_from"], shares=shares)
+        reason = f"plan de parts à partir du {data['valid_from'].isoformat()}"
+        self.apply(
+            session,
+            actor,
+            contract,
+            Edit({}, apply=lambda: contract.share_plans.append(plan), reason=reason),
+        )
+        return contract
+
+
+CONTRACTS = Contracts()

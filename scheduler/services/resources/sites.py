@@ -1,0 +1,180 @@
+"""The member cabinets, their doctors and the doctors' weekly consultation sessions."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+from typing_extensions import override
+
+from scheduler import models
+from scheduler.errors import DuplicateResource, InvalidField
+from scheduler.services.resources.generic import WINDOW, Edit, Resource
+
+
+class Cabinets(Resource[models.Cabinet]):
+    """Member cabinets with their opening hours; one that holds a share or an assignment stays."""
+
+    model = models.Cabinet
+    entity = label = "cabinet"
+    key = "cabinet_id"
+    children = {"opening": WINDOW}
+    window_kinds = {"opening": models.OpeningWindow}
+
+    @override
+    def options(self) -> tuple[Any, ...]:
+        return (selectinload(models.Cabinet.opening),)
+
+    @override
+    def filter(
+        self, session: Session, actor: models.User, stmt: Select[Any], filters: dict[str, Any]
+    ) -> Select[Any]:
+        if filters.get("code") is not None:
+            stmt = stmt.where(models.Cabinet.code == filters["code"])
+        if filters.get("city") is not None:
+            stmt = stmt.where(func.lower(models.Cabinet.city) == filters["city"].lower())
+        if filters.get("department") is not None:
+            stmt = stmt.where(models.Cabinet.department == filters["department"])
+        return stmt
+
+    @override
+    def in_use(self, key: int) -> Sequence[Select[Any]]:
+        return (
+            select(models.Share.id).where(models.Share.cabinet_id == key),
+            select(models.Assignment.id).where(models.Assignment.cabinet_id == key),
+        )
+
+
+def _by_cabinet(
+    session: Session, actor: models.User, stmt: Select[Any], column: Any, cabinet_id: int | None
+) -> Select[Any]:
+    if cabinet_id is None:
+        return stmt
+    CABINETS.get(session, actor, cabinet_id, field="query.cabinet_id")
+    return stmt.where(column == cabinet_id)
+
+
+class Doctors(Resource[models.Doctor]):
+    """Doctors of the member cabinets, by cabinet; the RPPS number is unique."""
+
+    model = models.Doctor
+    entity = "doctor"
+    label = "médecin"
+    key = "doctor_id"
+    nullable_changes = frozenset({"installed_on"})
+
+    @override
+    def filter(
+        self, session: Session, actor: models.User, stmt: Select[Any], filters: dict[str, Any]
+    ) -> Select[Any]:
+        return _by_cabinet(
+            session, actor, stmt, models.Doctor.cabinet_id, filters.get("cabinet_id")
+        )
+
+    @override
+    def build(self, session: Session, actor: models.User, data: dict[str, Any]) -> models.Doctor:
+        CABINETS.get(session, actor, data["cabinet_id"], field="body.cabinet_id")
+        _unique_rpps(session, data["rpps"])
+        return models.Doctor(**data)
+
+    @override
+    def natural_key(self, row: models.Doctor) -> object:
+        return row.rpps
+
+    @override
+    def edit(
+        self, session: Session, actor: models.User, row: models.Doctor, changes: dict[str, Any]
+    ) -> Edit:
+        if changes.get("cabinet_id") is not None:
+            CABINETS.get(session, actor, changes["cabinet_id"], field="body.cabinet_id")
+        if changes.get("rpps") is not None:
+            _unique_rpps(session, changes["rpps"], exclude=row.id)
+        return Edit(changes)
+
+
+def _unique_rpps(session: Session, rpps: str, exclude: int | None = None) -> None:
+    stmt = select(models.Doctor.id).where(models.Doctor.rpps == rpps)
+    if exclude is not None:
+        stmt = stmt.where(models.Doctor.id != exclude)
+    if session.scalar(stmt) is not None:
+        raise DuplicateResource("médecin", f"RPPS {rpps}")
+
+
+def session_version(row: models.ConsultationSession) -> int:
+    """A content digest standing for the version of a consultation session."""
+    content = json.dumps(
+        [row.cabinet_id, row.doctor_id, row.weekday, row.start_minute, row.end_minute, row.weight]
+    )
+    return zlib.crc32(content.encode()) % 1_000_000_000 + 1
+
+
+class ConsultationSessions(Resource[models.ConsultationSession]):
+    """Weekly consultation sessions of the cabinets; no version column: the ETag is a digest of
+    the content."""
+
+    model = models.ConsultationSession
+    entity = "consultation_session"
+    label = "séance"
+    key = "consultation_session_id"
+    nullable_changes = frozenset({"doctor_id"})
+    versioned = False
+
+    @override
+    def version(self, row: models.ConsultationSession) -> int:
+        return session_version(row)
+
+    @override
+    def filter(
+        self, session: Session, actor: models.User, stmt: Select[Any], filters: dict[str, Any]
+    ) -> Select[Any]:
+        column = models.ConsultationSession.cabinet_id
+        stmt = _by_cabinet(session, actor, stmt, column, filters.get("cabinet_id"))
+        if filters.get("weekday") is not None:
+            stmt = stmt.where(models.ConsultationSession.weekday == filters["weekday"])
+        return stmt
+
+    @override
+    def build(
+        self, session: Session, actor: models.User, data: dict[str, Any]
+    ) -> models.ConsultationSession:
+        CABINETS.get(session, actor, data["cabinet_id"], field="body.cabinet_id")
+        _check_doctor(session, actor, data["cabinet_id"], data.get("doctor_id"))
+        return models.ConsultationSession(**data)
+
+    @override
+    def natural_key(self, row: models.ConsultationSession) -> object:
+        return "new"
+
+    @override
+    def edit(
+        self,
+        session: Session,
+        actor: models.User,
+        row: models.ConsultationSession,
+        changes: dict[str, Any],
+    ) -> Edit:
+        start = changes.get("start_minute", row.start_minute)
+        end = changes.get("end_minute", row.end_minute)
+        if end <= start:
+            raise InvalidField("end_minute", "ordered", "doit suivre start_minute")
+        _check_doctor(session, actor, row.cabinet_id, changes.get("doctor_id", row.doctor_id))
+        return Edit(changes)
+
+
+def _check_doctor(
+    session: Session, actor: models.User, cabinet_id: int, doctor_id: int | None
+) -> None:
+    if doctor_id is None:
+        return
+    doctor = DOCTORS.get(session, actor, doctor_id, field="body.doctor_id")
+    if doctor.cabinet_id != cabinet_id:
+        raise InvalidField("doctor_id", "exists", "pas un médecin de ce cabinet")
+
+
+CABINETS = Cabinets()
+DOCTORS = Doctors()
+CONSULTATION_SESSIONS = ConsultationSessions()
