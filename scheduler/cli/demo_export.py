@@ -86,18 +86,20 @@ def run_demo(weeks: int, time_limit: float) -> None:
             else:
                 rota = published
             try:
-                summary.append(write_week(session, rota, week_label, output_dir))
+                summary.append(_write_week(session, rota, week_label, output_dir))
             except OSError as error:
                 fail(f"PARTAGENDA_OUTPUT_DIR : écriture impossible sous {output_dir} : {error}")
         try:
-            files = write_feeds(session, groupement, output_dir)
-            files += write_reports(session, output_dir, first)
+            files = _write_feeds(session, groupement, output_dir)
+            files += _write_reports(session, output_dir, first)
         except OSError as error:
             fail(f"PARTAGENDA_OUTPUT_DIR : écriture impossible sous {output_dir} : {error}")
-    print_summary(summary, files, settings)
+    _print_summary(summary, files, settings)
 
 
-def write_week(session: Session, rota: models.Rota, label: str, output_dir: Path) -> dict[str, Any]:
+def _write_week(
+    session: Session, rota: models.Rota, label: str, output_dir: Path
+) -> dict[str, Any]:
     from scheduler.planning import planning_for, to_solver_rota
     from solver import credited_minutes, dump_rota
 
@@ -135,7 +137,7 @@ def write_week(session: Session, rota: models.Rota, label: str, output_dir: Path
     return {"week": label, "row": row, "path": path, "minutes": document.get("minutes", {})}
 
 
-def write_feeds(session: Session, groupement: models.Groupement, output_dir: Path) -> list[Path]:
+def _write_feeds(session: Session, groupement: models.Groupement, output_dir: Path) -> list[Path]:
     """Write every rendered feed of the groupement, named after what it shows."""
     from sqlalchemy import select
 
@@ -162,7 +164,7 @@ def write_feeds(session: Session, groupement: models.Groupement, output_dir: Pat
     return written
 
 
-def write_reports(session: Session, output_dir: Path, first: date) -> list[Path]:
+def _write_reports(session: Session, output_dir: Path, first: date) -> list[Path]:
     from sqlalchemy import select
 
     from scheduler import models
@@ -181,7 +183,7 @@ def write_reports(session: Session, output_dir: Path, first: date) -> list[Path]
     return written
 
 
-def print_summary(summary: list[dict[str, Any]], files: list[Path], settings: Settings) -> None:
+def _print_summary(summary: list[dict[str, Any]], files: list[Path], settings: Settings) -> None:
     from rich.table import Table
 
     table = Table(title="Plannings publiés")
