@@ -13,7 +13,7 @@ import pytest
 import typer.main
 import yaml  # type: ignore[import-untyped]  # no stubs in the dev set
 
-from scheduler.cli import app
+from api.cli import app
 from scheduler.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

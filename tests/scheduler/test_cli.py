@@ -21,13 +21,9 @@ from pydantic import AnyUrl, Field, HttpUrl, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 from typer.testing import CliRunner
 
-from scheduler.cli import (
-    _OneLineErrors,
-    _pydantic_rule,
-    _settings_message,
-    _write_file,
-    app,
-)
+from scheduler.cli import app
+from scheduler.cli.context import write_file
+from scheduler.cli.messages import OneLineErrors, pydantic_rule, settings_message
 from solver.instance_io import parse_instance, parse_rota
 from solver.validation import check_rota
 
@@ -255,6 +251,60 @@ def _count(url: str, table: str) -> int:
             return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     finally:
         engine.dispose()
+
+
+def test_a_refusal_of_the_database_mid_command_is_one_line(
+    cli_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal raised while a command works is named by the unit of work and worded as one
+    line, exit code 2; anything else is a bug and keeps its traceback."""
+    import sqlite3
+
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+    import scheduler.demo
+
+    refusals: list[tuple[Exception, str]] = [
+        (
+            OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")),
+            "injoignable ou illisible : database is locked",
+        ),
+        (
+            IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")),
+            "contredit des données existantes",
+        ),
+        (DataError("INSERT", {}, sqlite3.DataError("too big")), "dépasse ce que la base"),
+    ]
+    for refusal, words in refusals:
+
+        def refused(*args: object, error: Exception = refusal) -> bool:
+            raise error
+
+        monkeypatch.setattr(scheduler.demo, "demo_loaded", refused)
+        _one_line(runner.invoke(app, ["load-demo"]), words)
+
+    def broken(*args: object) -> bool:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(scheduler.demo, "demo_loaded", broken)
+    result = runner.invoke(app, ["load-demo"])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_a_file_that_is_no_database_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.config import get_settings
+
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    monkeypatch.setenv("PARTAGENDA_DATABASE_URL", f"sqlite:///{garbage}")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["migrate"])
+    finally:
+        get_settings.cache_clear()
+    _one_line(result, "PARTAGENDA_DATABASE_URL", "injoignable ou illisible", "not a database")
 
 
 def test_usage_error_is_one_line_naming_the_option() -> None:
@@ -555,7 +605,7 @@ class _Format(StrEnum):
 
 def _typed_app() -> typer.Typer:
     """A command with the parameter types the application's commands may come to use."""
-    typed = typer.Typer(cls=_OneLineErrors, add_completion=False, pretty_exceptions_enable=False)
+    typed = typer.Typer(cls=OneLineErrors, add_completion=False, pretty_exceptions_enable=False)
 
     @typed.command()
     def run(
@@ -663,28 +713,28 @@ def _first_error(adapter: TypeAdapter[Any], value: object) -> ErrorDetails:
 
 def test_other_pydantic_errors_are_french_or_quoted() -> None:
     literal = _first_error(TypeAdapter(Literal["pdf", "csv"]), "xls")
-    assert _pydantic_rule(literal) == "« xls » : valeurs possibles : 'pdf' or 'csv'"
-    assert _pydantic_rule(_first_error(TypeAdapter(AnyUrl), "pas une url")) == (
+    assert pydantic_rule(literal) == "« xls » : valeurs possibles : 'pdf' or 'csv'"
+    assert pydantic_rule(_first_error(TypeAdapter(AnyUrl), "pas une url")) == (
         "« pas une url » n'est pas une URL valide"
     )
-    scheme = _pydantic_rule(_first_error(TypeAdapter(HttpUrl), "ftp://x.fr"))
+    scheme = pydantic_rule(_first_error(TypeAdapter(HttpUrl), "ftp://x.fr"))
     assert scheme is not None and scheme.startswith("« ftp://x.fr » : schéma d'URL non admis")
     below = _first_error(TypeAdapter(Annotated[int, Field(ge=1)]), 0)
-    assert _pydantic_rule(below) == "« 0 » : doit être au moins égal à 1"
+    assert pydantic_rule(below) == "« 0 » : doit être au moins égal à 1"
     missing: ErrorDetails = {
         "type": "missing",
         "loc": ("secret_key",),
         "msg": "Field required",
         "input": None,
     }
-    assert _settings_message(missing) == "PARTAGENDA_SECRET_KEY : valeur obligatoire manquante"
+    assert settings_message(missing) == "PARTAGENDA_SECRET_KEY : valeur obligatoire manquante"
     odd: ErrorDetails = {
         "type": "string_pattern_mismatch",
         "loc": ("secret_key",),
         "msg": "String should match pattern '^x'",
         "input": "y",
     }
-    assert _settings_message(odd) == (
+    assert settings_message(odd) == (
         "PARTAGENDA_SECRET_KEY : valeur refusée (String should match pattern '^x')"
     )
 
@@ -696,13 +746,13 @@ def test_write_file_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> No
     target = tmp_path / "export.csv"
     target.write_bytes(b"old")
     target.chmod(0o600)
-    _write_file(target, [b"new"])
+    write_file(target, [b"new"])
     assert target.read_bytes() == b"new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     fresh = tmp_path / "fresh.csv"
     umask = os.umask(0o027)
     try:
-        _write_file(fresh, [b"x"])
+        write_file(fresh, [b"x"])
     finally:
         os.umask(umask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o640

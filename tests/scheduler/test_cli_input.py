@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from scheduler.cli import _write_file, app
+from scheduler.cli import app
+from scheduler.cli.context import write_file
 from tests.scheduler.test_cli import VALID
 
 runner = CliRunner()
@@ -100,7 +101,7 @@ def test_writing_to_a_pipe_keeps_the_pipe(tmp_path: Path) -> None:
     fifo = tmp_path / "rota.pipe"
     os.mkfifo(fifo)
     thread, received = _fifo_reader(fifo)
-    _write_file(fifo, [b"one ", b"two\n"])
+    write_file(fifo, [b"one ", b"two\n"])
     thread.join(timeout=5)
     assert received == [b"one two\n"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
@@ -128,7 +129,7 @@ def test_writing_to_a_device_keeps_the_device(tmp_path: Path) -> None:
         os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("creating a device needs root")
-    _write_file(null, [b"nothing\n"])
+    write_file(null, [b"nothing\n"])
     assert stat.S_ISCHR(null.stat().st_mode) and null.stat().st_rdev == os.makedev(1, 3)
     assert [p.name for p in tmp_path.iterdir()] == ["null"]
 
@@ -141,7 +142,7 @@ def test_writing_through_a_link_keeps_the_link(tmp_path: Path) -> None:
     target.write_bytes(b"old\n")
     link = tmp_path / "stdout"
     link.symlink_to(target)
-    _write_file(link, [b"new\n"])
+    write_file(link, [b"new\n"])
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_bytes() == b"new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "stdout"]

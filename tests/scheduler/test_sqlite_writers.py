@@ -47,7 +47,7 @@ LOAD_S = 60.0
 CLI_TIME_LIMIT = ["--deterministic", "--time-limit", "0.3"]
 RUN_TIME_LIMIT_S = 1.0
 LOCKED = "database is locked"
-CLI = [sys.executable, "-c", "from scheduler.cli import main; main()"]
+CLI = [sys.executable, "-c", "from api.cli import main; main()"]
 API = "/api/v1"
 
 

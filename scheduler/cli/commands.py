@@ -1,0 +1,494 @@
+"""The `partagenda` commands of the core: set up, plan, publish, report, export and run the jobs
+process. The console script (`api.cli`) adds `serve`, which starts the web edge.
+
+Bad input ends with exit code 2 and one readable line on stderr, never a traceback
+(`scheduler.cli.messages`); an infeasible instance ends with exit code 1 and its explanation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from scheduler.cli.context import (
+    check_output,
+    checked_engine,
+    command_session,
+    find_groupement,
+    load_settings,
+    migrate_database,
+    parse_week,
+    progress_bar,
+    safe_url,
+    write_file,
+)
+from scheduler.cli.messages import OneLineErrors, fail, os_reason, stderr_console, stdout_console
+from solver import FIRST_YEAR, LAST_YEAR, InvalidInstance
+from solver import model as sm
+
+# Only what `solve` needs is imported above: the database, the settings, Rich and the services
+# are imported by the commands that use them, so that solving a file does not first load the whole
+# service (tests/scheduler/test_cli_solve_imports.py keeps it so).
+if TYPE_CHECKING:
+    from scheduler import models
+
+MAX_ID = 2_147_483_647
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+Deterministic = Annotated[
+    bool,
+    typer.Option(
+        help="One worker and a fixed seed: the same rota every time; --time-limit is then "
+        "deterministic time."
+    ),
+]
+"""The --deterministic flag of `solve` and `plan`."""
+
+
+def new_command_line() -> typer.Typer:
+    """An empty `partagenda` command line: its name, help and one-line errors."""
+    return typer.Typer(
+        name="partagenda",
+        help="Plan shared medical assistants' rotas, publish calendar feeds and allocation reports.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        cls=OneLineErrors,
+    )
+
+
+app = new_command_line()
+"""The core's commands (no `serve`: the web edge is the outer layer's)."""
+
+
+def with_core_commands() -> typer.Typer:
+    """A new command line holding the core's commands, for the outer layer to add its own to."""
+    extended = new_command_line()
+    extended.registered_commands.extend(app.registered_commands)
+    return extended
+
+
+# --- Set-up ------------------------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the configured database to the latest schema."""
+    settings = load_settings()
+    migrate_database(settings)
+    stdout_console().print(f"Base de données à jour : {safe_url(settings.database_url)}")
+
+
+@app.command("load-demo")
+def load_demo_command() -> None:
+    """Load the demo groupement (once) into the configured database."""
+    from scheduler.demo import demo_loaded, load_demo
+
+    settings = load_settings()
+    migrate_database(settings)
+    with command_session(settings) as session:
+        if demo_loaded(session):
+            stdout_console().print("Le groupement de démonstration est déjà chargé.")
+            return
+        groupement = load_demo(session)
+        stdout_console().print(f"Groupement de démonstration chargé : {groupement.name}")
+
+
+@app.command("create-groupement")
+def create_groupement_command(
+    slug: Annotated[str, typer.Option(help="Short identifier, e.g. val-de-moselle.")],
+    name: Annotated[str, typer.Option(help="Full name of the groupement.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Europe/Paris",
+) -> None:
+    """Create a groupement (the tenant); then create its first coordinator."""
+    from scheduler.services.resources import create_groupement
+
+    settings = load_settings()
+    fields = {"slug": "--slug", "name": "--name", "timezone": "--timezone", "groupement": "--slug"}
+    with command_session(settings, fields) as session:
+        groupement = create_groupement(session, slug, name, timezone)
+        stdout_console().print(f"Groupement créé : {groupement.slug}")
+
+
+def _read_password(*, from_stdin: bool) -> str:
+    """The new user's password: the first line of standard input, or asked on the terminal."""
+    if from_stdin:
+        line = sys.stdin.readline(1024)
+        if not line:
+            fail("--password-stdin : l'entrée standard est vide")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        fail(
+            "mot de passe : il se saisit au terminal ; sans terminal, "
+            "passez-le sur l'entrée standard avec --password-stdin"
+        )
+    password: str = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@app.command("create-coordinator")
+def create_coordinator(
+    groupement: Annotated[str, typer.Option(help="Slug of the groupement.")],
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (scripts); "
+            "otherwise it is asked on the terminal.",
+        ),
+    ] = False,
+) -> None:
+    """Create the first coordinator of a groupement.
+
+    The password is never an option: a command line is visible to every user of the machine
+    (`ps`). It is asked on the terminal, hidden and twice, or read from standard input.
+    """
+    from scheduler import models
+
+    _create_user(groupement, email, name, password_stdin, models.Role.COORDINATOR, "Coordinateur")
+
+
+@app.command("create-national-reader")
+def create_national_reader(
+    groupement: Annotated[str, typer.Option(help="Slug of the groupement the account is kept in.")],
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (scripts); "
+            "otherwise it is asked on the terminal.",
+        ),
+    ] = False,
+) -> None:
+    """Create a national reader (Assurance maladie): she reads every contract's figures and
+    reports, in every groupement, and no personal data beyond them. Only this command creates one.
+
+    The password is asked on the terminal, hidden and twice, or read from standard input.
+    """
+    from scheduler import models
+
+    _create_user(groupement, email, name, password_stdin, models.Role.NATIONAL, "Lecteur national")
+
+
+def _create_user(
+    groupement: str, email: str, name: str, password_stdin: bool, role: models.Role, created: str
+) -> None:
+    """Check the options, read the password and create the user of `role`."""
+    from scheduler.auth import create_user
+
+    email = email.strip()
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        fail(f"--email : « {email} » n'est pas une adresse e-mail comme nom@domaine.fr")
+    if not 1 <= len(name.strip()) <= 200 or any(ord(char) < 32 for char in name):
+        fail("--name : un nom de 1 à 200 caractères, sans caractère de contrôle")
+    password = _read_password(from_stdin=password_stdin)
+    if not 8 <= len(password) <= 200:
+        fail("mot de passe : de 8 à 200 caractères")
+    settings = load_settings()
+    fields = {
+        "email": "--email",
+        "password": "mot de passe",
+        "groupement": "--groupement",
+        "user": "--email",
+    }
+    with command_session(settings, fields) as session:
+        user = create_user(session, groupement, email, name.strip(), password, role)
+        stdout_console().print(f"{created} créé : {user.email}")
+
+
+@app.command("grant-contract")
+def grant_contract_command(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address of the auditor.")],
+    groupement: Annotated[str, typer.Option(help="Slug of the contract's groupement.")],
+    contract: Annotated[str, typer.Option(help="Code of the contract.")],
+) -> None:
+    """Grant an auditor a contract of any groupement: she reads its figures and reports."""
+    from scheduler.auth import grant_contract
+
+    settings = load_settings()
+    fields = {"email": "--email", "utilisateur": "--email", "contrat": "--contract"}
+    with command_session(settings, fields) as session:
+        grant_contract(session, email, groupement, contract)
+        stdout_console().print(f"Contrat {contract} ({groupement}) accordé à {email.strip()}")
+
+
+@app.command("unlock-user")
+def unlock_user_command(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail address of the locked user.")],
+) -> None:
+    """Lift a user's sign-in lock (after too many wrong passwords) and clear the failures."""
+    from scheduler.auth import find_user_by_email, unlock_user
+
+    settings = load_settings()
+    with command_session(settings, {"utilisateur": "--email"}) as session:
+        user = unlock_user(session, find_user_by_email(session, email).id)
+        stdout_console().print(f"Utilisateur débloqué : {user.email}")
+
+
+# --- Planning ----------------------------------------------------------------------------------
+
+
+@app.command("solve")
+def solve_command(
+    instance_path: Annotated[
+        Path, typer.Argument(metavar="INSTANCE.json", help="A partagenda-instance/1 file.")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the rota here (else stdout).")
+    ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            max=3600,
+            help="Seconds (with --deterministic: CP-SAT deterministic time, about seconds on an "
+            "idle machine, longer on a busy one).",
+        ),
+    ] = 30.0,
+    deterministic: Deterministic = False,
+) -> None:
+    """Solve an instance file: exit 0 with a rota, 1 when infeasible, 2 on invalid input."""
+    from solver import dump_rota, parse_instance, read_document_file, solve
+
+    check_output(output)
+    try:
+        raw = read_document_file(instance_path)
+    except OSError as error:
+        fail(f"INSTANCE.json : lecture impossible de {instance_path} : {os_reason(error)}")
+    try:
+        instance = parse_instance(raw)
+    except InvalidInstance as error:
+        fail(str(error))
+    with progress_bar(sys.stderr.isatty(), time_limit) as progress:
+        rota = solve(
+            instance, time_limit_s=time_limit, deterministic=deterministic, progress=progress
+        )
+    document = json.dumps(dump_rota(rota, instance), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        write_file(output, [document.encode("utf-8")])
+    if rota.status == sm.Status.INFEASIBLE:
+        for line in rota.explanation:
+            stderr_console().print(line, markup=False, highlight=False)
+        raise typer.Exit(1)
+    if rota.status not in (sm.Status.OPTIMAL, sm.Status.FEASIBLE):
+        fail(f"aucun planning trouvé en {time_limit:g} s (statut {rota.status.value})", code=1)
+
+
+@app.command()
+def plan(
+    week: Annotated[str, typer.Option(help="ISO week, e.g. 2026-W49.")],
+    weeks: Annotated[int, typer.Option(min=1, max=8, help="How many weeks in the period.")] = 1,
+    groupement: Annotated[
+        str | None, typer.Option(help="Slug of the groupement (default: the first).")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, max=3600)] = None,
+    deterministic: Deterministic = False,
+) -> None:
+    """Plan a period as a new draft on the configured database."""
+    from scheduler.planning import plan_period
+
+    start = parse_week(week)
+    settings = load_settings()
+    limit = time_limit or settings.solver_time_limit_s
+    with command_session(settings) as session, progress_bar(sys.stderr.isatty(), limit) as progress:
+        target = find_groupement(session, groupement)
+        rota = plan_period(
+            session,
+            target.id,
+            start,
+            7 * weeks,
+            time_limit_s=limit,
+            deterministic=deterministic,
+            progress=progress,
+            release_reads=True,  # no transaction held through the solve: others write meanwhile
+        )
+        _print_rota(rota)
+        if rota.solver_status not in ("optimal", "feasible"):
+            for line in rota.explanation:
+                stderr_console().print(line, markup=False, highlight=False)
+    if rota.solver_status == "infeasible":
+        raise typer.Exit(1)
+
+
+@app.command()
+def publish(
+    week: Annotated[
+        str, typer.Option(help="ISO week whose latest draft to publish, e.g. 2026-W49.")
+    ],
+    groupement: Annotated[
+        str | None, typer.Option(help="Slug of the groupement (default: the first).")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why changes inside the notice window are made.")
+    ] = None,
+) -> None:
+    """Publish the latest draft of a week."""
+    from sqlalchemy import select
+
+    from scheduler import models
+    from scheduler.planning import publish_rota
+
+    start = parse_week(week)
+    settings = load_settings()
+    with command_session(settings) as session:
+        target = find_groupement(session, groupement)
+        draft = session.scalars(
+            select(models.Rota)
+            .where(
+                models.Rota.groupement_id == target.id,
+                models.Rota.period_start == start,
+                models.Rota.status == models.RotaStatus.DRAFT,
+            )
+            .order_by(models.Rota.revision.desc())
+        ).first()
+        if draft is None:
+            fail(f"--week : aucun brouillon pour {week} : lancez d'abord partagenda plan")
+        rota = publish_rota(session, draft.id, actor=None, acknowledged_reason=reason)
+        stdout_console().print(f"Planning {week} publié (révision {rota.revision}).")
+
+
+@app.command()
+def report(
+    contract: Annotated[str, typer.Argument(help="Contract code or id.")],
+    period: Annotated[str, typer.Option(help="2026-11, 2026-Q4, or a contract year such as Y1.")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf, csv or json.")] = "pdf",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (else stdout).")
+    ] = None,
+) -> None:
+    """Write a contract's allocation report for a period."""
+    from scheduler.errors import InvalidPeriod
+    from scheduler.reports import write_report
+
+    if fmt not in ("pdf", "csv", "json"):
+        fail(f"--format : « {fmt} » n'est pas pdf, csv ou json")
+    if contract.isdigit() and not 1 <= int(contract) <= MAX_ID:
+        fail(f"CONTRACT : contrat {contract} introuvable")
+    year = re.match(r"\s*(\d{4})-", period)
+    if year and not FIRST_YEAR <= int(year[1]) <= LAST_YEAR:
+        fail(f"--period : « {period} » : année hors de {FIRST_YEAR} à {LAST_YEAR}")
+    check_output(output)
+    settings = load_settings()
+    with command_session(settings, {"contrat": "CONTRACT"}) as session:
+        try:
+            body = write_report(session, contract, period, fmt)
+        except InvalidPeriod as error:
+            fail(f"--period : {error}")
+    if output is None:
+        sys.stdout.buffer.write(body)
+    else:
+        write_file(output, [body])
+
+
+@app.command("import-patientele")
+def import_patientele(
+    csv_path: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="rpps;date;pmt;file_active;source")
+    ],
+    groupement: Annotated[
+        str | None, typer.Option(help="Slug of the groupement (default: the first).")
+    ] = None,
+) -> None:
+    """Import patientèle statements from a CPAM CSV: every line checked, all stored or none."""
+    from scheduler.services.subscriptions import import_snapshots
+
+    try:
+        data = csv_path.read_bytes()
+    except OSError as error:
+        fail(f"FILE.csv : lecture impossible de {csv_path} : {os_reason(error)}")
+    settings = load_settings()
+    with command_session(settings) as session:
+        target = find_groupement(session, groupement)
+        count = import_snapshots(session, None, data, groupement_id=target.id)
+        stdout_console().print(f"{count} relevé(s) importé(s).")
+
+
+@app.command("export-national")
+def export_national(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="CSV file (else stdout).")
+    ] = None,
+) -> None:
+    """Stream the national CSV for the Assurance maladie: every contract, member and week."""
+    from scheduler.reports import national_export_lines
+
+    check_output(output)
+    settings = load_settings()
+    with command_session(settings) as session:
+        lines = national_export_lines(session)
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line)
+        else:
+            write_file(output, (line.encode("utf-8") for line in lines))
+
+
+# --- Processes ---------------------------------------------------------------------------------
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run the jobs process (APScheduler): weekly planning, plan runs, feeds, reports."""
+    from scheduler.jobs import run_scheduler
+
+    settings = load_settings()
+    checked_engine(settings).dispose()  # one readable line when the database is not there
+    run_scheduler(settings)
+
+
+# --- The main job ------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    weeks: Annotated[int, typer.Option(min=1, max=4, help="How many coming weeks to plan.")] = 2,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            min=1,
+            max=600,
+            help="Budget per week, in CP-SAT deterministic time (the demo plans reproducibly): "
+            "about seconds on an idle machine, longer on a busy one.",
+        ),
+    ] = 20.0,
+) -> None:
+    """Set up the embedded database, load the demo, plan and publish the coming weeks, write artefacts."""
+    from scheduler.cli.demo_export import run_demo
+
+    run_demo(weeks, time_limit)
+
+
+def _print_rota(rota: models.Rota) -> None:
+    from rich.table import Table
+
+    from scheduler.french import short_date
+
+    table = Table(title=f"Planning du {short_date(rota.period_start)} (révision {rota.revision})")
+    table.add_column("Statut")
+    table.add_column("Objectif", justify="right")
+    table.add_column("Borne", justify="right")
+    table.add_column("Affectations", justify="right")
+    table.add_column("Trajets", justify="right")
+    table.add_column("Secondes", justify="right")
+    table.add_row(
+        rota.solver_status,
+        str(rota.objective),
+        str(rota.bound),
+        str(len(rota.assignments)),
+        str(len(rota.travel_legs)),
+        f"{rota.solve_seconds:.2f}",
+    )
+    stdout_console().print(table)
