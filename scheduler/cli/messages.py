@@ -108,7 +108,9 @@ def _param_name(param: Parameter | None) -> str:
 
 def _number(value: object) -> str:
     """A bound written the French way: 0,1 and 3600."""
-    return f"{value:g}".replace(".", ",") if isinstance(value, int | float) else str(value)
+    from scheduler.french import plain_number  # only when a bound is broken: `solve` stays lean
+
+    return plain_number(value) if isinstance(value, int | float) else str(value)
 
 
 def _quoted(value: object) -> str:
