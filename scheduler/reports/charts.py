@@ -6,12 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from scheduler.contribution import (
-    ContractFigures,
-    MemberFigures,
-)
-
-# --- SVG charts ----------------------------------------------------------------------------------
+from scheduler.contribution import ContractFigures, MemberFigures
 
 PALETTE = ("#1b6ca8", "#d1495b", "#2e8b57", "#8e5ea2", "#e08e0b", "#5d6d7e")
 

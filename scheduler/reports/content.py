@@ -15,15 +15,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from scheduler.contribution import (
-    round_to,
-)
+from scheduler.contribution import round_to
 from scheduler.reports.build import AllocationReport
 
 REPORT_FORMAT_VERSION = 1
-
-
-# --- Canonical content and digest ----------------------------------------------------------------
 
 
 def _plain(value: Any) -> Any:

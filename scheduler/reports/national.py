@@ -13,14 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler import models
-from scheduler.contribution import (
-    DoctorInput,
-    SharePlanInput,
-    Snapshot,
-    member_latest_gains,
-)
-
-# --- National export -----------------------------------------------------------------------------
+from scheduler.contribution import DoctorInput, SharePlanInput, Snapshot, member_latest_gains
 
 NATIONAL_COLUMNS = (
     "contrat",

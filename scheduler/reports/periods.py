@@ -10,9 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from scheduler.contribution import (
-    add_years,
-)
+from scheduler.contribution import add_years
 from scheduler.errors import InvalidPeriod
 from solver import FIRST_YEAR, LAST_YEAR
 

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from scheduler.contribution import (
-    Progress,
-    Status,
-)
-from scheduler.french import (
-    NBSP,
-    long_date,
-    month_year,
-    percent,
-    quarter_year,
-)
+from scheduler.contribution import Progress, Status
+from scheduler.french import NBSP, long_date, month_year, percent, quarter_year
 from scheduler.reports.periods import Period
-
-# --- French wording -----------------------------------------------------------------------------
 
 STATUS_FR = {
     Status.ON_TRACK: "en bonne voie",

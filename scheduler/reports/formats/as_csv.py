@@ -6,15 +6,10 @@ import csv
 import io
 from decimal import Decimal
 
-from scheduler.contribution import (
-    Progress,
-    round_to,
-)
+from scheduler.contribution import Progress, round_to
 from scheduler.reports.build import AllocationReport
 from scheduler.reports.content import report_digest
 from scheduler.reports.formats.base import ReportFormat
-
-# --- CSV -----------------------------------------------------------------------------------------
 
 CSV_COLUMNS = (
     "ligne",

@@ -9,15 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
-from scheduler.french import (
-    clock_digits,
-    duration,
-    euros,
-    long_date,
-    number,
-    percent,
-    short_date,
-)
+from scheduler.french import clock_digits, duration, euros, long_date, number, percent, short_date
 from scheduler.reports.build import AllocationReport
 from scheduler.reports.charts import hours_chart, progress_chart
 from scheduler.reports.content import report_digest
@@ -25,9 +17,6 @@ from scheduler.reports.formats.base import ReportFormat
 from scheduler.reports.wording import STATUS_FR, fr_period, status_basis
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "report"
-
-
-# --- PDF -----------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
