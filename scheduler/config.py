@@ -148,9 +148,11 @@ class Settings(BaseSettings):
     @field_validator("report_formats")
     @classmethod
     def _known_formats(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - {"pdf", "csv", "json"})
+        from scheduler.reports.formats import FORMATS, either_of  # late: the settings load first
+
+        unknown = sorted(set(value) - set(FORMATS))
         if unknown:
-            raise ValueError(f"unknown report formats {unknown}: pdf, csv or json")
+            raise ValueError(f"unknown report formats {unknown}: {either_of(tuple(FORMATS), 'or')}")
         return value
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import models, reports, uow
 from scheduler.contribution import add_years
-from scheduler.reports import AllocationReport, build_report, parse_period, render_pdf
+from scheduler.reports import AllocationReport, ReportFormat, build_report, parse_period, render_pdf
 from scheduler.uow import begin_write
 from solver import french as wording
 
@@ -35,15 +35,16 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def renderer_fingerprint() -> str:
-    """SHA-256 (hex) of what lays a PDF out: the template, the report code, its French wording
-    (`solver.french` and Babel's data), WeasyPrint, pydyf.
+    """SHA-256 (hex) of what lays a PDF out: the template, the report code (every module of
+    `scheduler.reports`), its French wording (`solver.french` and Babel's data), WeasyPrint, pydyf.
 
     Part of the key of a stored PDF: after an upgrade the PDFs are rendered again rather than
     served as the old code laid them out.
     """
     digest = hashlib.sha256()
+    package = Path(reports.__file__).parent
     for path in (
-        Path(reports.__file__),
+        *sorted(package.rglob("*.py")),
         reports.TEMPLATES / "allocation.html",
         Path(wording.__file__),
     ):
@@ -120,6 +121,14 @@ def store_pdf(session: Session, report: AllocationReport, digest: str, body: byt
             )
     except IntegrityError:
         log.info("PDF of report %s stored meanwhile by another process", digest)
+
+
+def report_body(session: Session, report: AllocationReport, fmt: ReportFormat) -> bytes:
+    """The bytes of `report` in `fmt`, as a request serves them: a format rendered ahead (the
+    PDF, `prerendered`) from the store by content digest, any other rendered now."""
+    if fmt.prerendered:
+        return report_pdf(session, report).body
+    return fmt.render(report)
 
 
 def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:

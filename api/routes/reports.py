@@ -1,36 +1,44 @@
-"""Allocation reports of a contract, as JSON, CSV or PDF, for the roles allowed to read them."""
+"""Allocation reports of a contract, in each registered format (`scheduler.reports.formats`), for
+the roles allowed to read them."""
 
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentUser, IdPath, SessionDep
 from api.errors import READ_ERRORS, problem_responses
 from scheduler.errors import InvalidField, InvalidPeriod
 from scheduler.planning import FIRST_YEAR, LAST_YEAR
-from scheduler.report_cache import report_pdf
-from scheduler.reports import RENDERERS, report_for
+from scheduler.report_cache import report_body
+from scheduler.reports import FORMATS, ReportFormat, report_for
 
 router = APIRouter(prefix="/contracts", tags=["reports"])
 
-
-class ReportFormat(StrEnum):
-    """The renderings of a report."""
-
-    JSON = "json"
-    CSV = "csv"
-    PDF = "pdf"
+DEFAULT_FORMAT = "json"
 
 
-MEDIA_TYPES = {
-    ReportFormat.JSON: "application/json",
-    ReportFormat.CSV: "text/csv; charset=utf-8",
-    ReportFormat.PDF: "application/pdf",
-}
+def _report_format(name: str) -> ReportFormat:
+    """The registered format named `name`, refused as an enumerated query field would be."""
+    found = FORMATS.get(name)
+    if found is None:
+        expected = ", ".join(f"'{known}'" for known in FORMATS)
+        expected = " or ".join(expected.rsplit(", ", 1))
+        raise RequestValidationError(
+            [
+                {
+                    "type": "enum",
+                    "loc": ("query", "format"),
+                    "msg": f"Input should be {expected}",
+                    "input": name,
+                    "ctx": {"expected": expected},
+                }
+            ]
+        )
+    return found
 
 
 @router.get(
@@ -39,7 +47,7 @@ MEDIA_TYPES = {
     responses={
         200: {
             "description": "The allocation report",
-            "content": {media: {"schema": {"type": "string"}} for media in MEDIA_TYPES.values()},
+            "content": {f.media_type: {"schema": {"type": "string"}} for f in FORMATS.values()},
         },
         **problem_responses(*READ_ERRORS),
     },
@@ -56,10 +64,17 @@ def read_report(
             description="A month (2026-11), a quarter (2026-Q4), a contract year (Y1) or a civil year (2026-Y).",
         ),
     ],
-    format: Annotated[ReportFormat, Query(description="json, csv or pdf")] = ReportFormat.JSON,
+    format: Annotated[
+        str,
+        Query(
+            description=", ".join(FORMATS),
+            json_schema_extra={"enum": list(FORMATS)},
+        ),
+    ] = DEFAULT_FORMAT,
 ) -> Response:
     """A contract's allocation report for a period: auditors read granted contracts, a cabinet
     its own figures and the group's totals, the coordinator everything in the groupement."""
+    fmt = _report_format(format)
     year = re.match(r"\s*(\d{4})-", period)
     if year and not FIRST_YEAR <= int(year[1]) <= LAST_YEAR:  # the years the service can plan
         raise InvalidField(
@@ -69,13 +84,9 @@ def read_report(
         report = report_for(session, user, contract_id, period)
     except InvalidPeriod as error:
         raise InvalidField("query.period", "period_format", str(error)) from error
-    if format is ReportFormat.PDF:
-        body = report_pdf(session, report).body  # rendered ahead: served by content digest
-    else:
-        body = RENDERERS[format.value](report)
-    filename = f"rapport-{contract_id}-{period}.{format.value}"
+    filename = f"rapport-{contract_id}-{period}.{fmt.extension}"
     return Response(
-        body,
-        media_type=MEDIA_TYPES[format],
+        report_body(session, report, fmt),
+        media_type=fmt.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -363,17 +363,19 @@ def publish(
 def report(
     contract: Annotated[str, typer.Argument(help="Contract code or id.")],
     period: Annotated[str, typer.Option(help="2026-11, 2026-Q4, or a contract year such as Y1.")],
-    fmt: Annotated[str, typer.Option("--format", help="pdf, csv or json.")] = "pdf",
+    fmt: Annotated[
+        str, typer.Option("--format", help="A report format: pdf, csv, json (the registered ones).")
+    ] = "pdf",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File to write (else stdout).")
     ] = None,
 ) -> None:
     """Write a contract's allocation report for a period."""
     from scheduler.errors import InvalidPeriod
-    from scheduler.reports import write_report
+    from scheduler.reports import FORMATS, either_of, format_names, write_report
 
-    if fmt not in ("pdf", "csv", "json"):
-        fail(f"--format : « {fmt} » n'est pas pdf, csv ou json")
+    if fmt not in FORMATS:
+        fail(f"--format : « {fmt} » n'est pas {either_of(format_names())}")
     if contract.isdigit() and not 1 <= int(contract) <= MAX_ID:
         fail(f"CONTRACT : contrat {contract} introuvable")
     year = re.match(r"\s*(\d{4})-", period)

@@ -168,17 +168,17 @@ def _write_reports(session: Session, output_dir: Path, first: date) -> list[Path
     from sqlalchemy import select
 
     from scheduler import models
-    from scheduler.reports import write_report
+    from scheduler.reports import FORMATS, write_report
 
     quarter = f"{first.year}-Q{(first.month - 1) // 3 + 1}"
     written: list[Path] = []
     for contract in session.scalars(
         select(models.PooledContract).order_by(models.PooledContract.code)
     ):
-        for fmt in ("pdf", "json", "csv"):
-            path = output_dir / "reports" / f"{contract.code}-{quarter}.{fmt}"
+        for fmt in FORMATS.values():
+            path = output_dir / "reports" / f"{contract.code}-{quarter}.{fmt.extension}"
             path.parent.mkdir(exist_ok=True)
-            path.write_bytes(write_report(session, contract.code, quarter, fmt))
+            path.write_bytes(write_report(session, contract.code, quarter, fmt.name))
             written.append(path)
     return written
 

@@ -43,7 +43,7 @@ from scheduler.jobs.frame import (
 from scheduler.locks import job_lock
 from scheduler.observability import PLAN_RUNS, SOLVE_SECONDS
 from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
-from scheduler.reports import write_report
+from scheduler.reports import FORMATS, write_report
 from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def snapshot_monthly_reports(ctx: JobContext, *, now: datetime | None = None) ->
 
     def write(session: Session, contract: models.PooledContract) -> None:
         for fmt in ctx.settings.report_formats:
-            path = directory / f"{contract.code}-{period}.{fmt}"
+            path = directory / f"{contract.code}-{period}.{FORMATS[fmt].extension}"
             if path.exists():
                 continue  # written by an earlier, partly failed attempt
             body_bytes: bytes = write_report(session, contract.code, period, fmt)

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler import models
-from scheduler.reports import verify_json
+from scheduler.reports import ReportFormat, verify_json
 from tests.api.conftest import bearer
 from tests.api.factories import World
+from tests.api.test_pages import sign_in_as
+from tests.scheduler.test_report_formats import markdown  # noqa: F401 - registers the fixture
 
 
 def _url(world: World, index: int = 0, **params: str) -> str:
@@ -88,3 +90,33 @@ def test_csv_report_is_utf8_text(client: TestClient, world: World) -> None:
     response = client.get(_url(world, format="csv"), headers=bearer(world.users["coordinator"]))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     response.content.decode("utf-8")
+
+
+def test_an_unknown_format_is_a_422_naming_query_format(client: TestClient, world: World) -> None:
+    response = client.get(_url(world, format="xls"), headers=bearer(world.users["coordinator"]))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["query", "format"]
+    assert error["type"] == "enum"
+    assert error["msg"] == "Input should be 'pdf', 'csv' or 'json'"
+
+
+def test_a_new_format_is_served_by_the_api_and_offered_by_the_auditor_page(
+    client: TestClient,
+    web: TestClient,
+    world: World,
+    markdown: ReportFormat,  # noqa: F811
+) -> None:
+    response = client.get(_url(world, format="md"), headers=bearer(world.users["coordinator"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert response.headers["content-disposition"].endswith('.md"')
+    assert response.content.startswith(b"# ")
+    sign_in_as(web, world.users["auditor"])
+    granted = world.contracts[0]
+    assert "Télécharger le résumé" in web.get("/controle").text
+    page = web.get(f"/controle/contrats/{granted.id}/rapport.md", params={"periode": "Y1"})
+    assert page.status_code == 200
+    assert page.content.startswith(b"# ")
+    assert page.headers["content-type"] == markdown.media_type

@@ -1,4 +1,4 @@
-"""Allocation reports (scheduler/reports.py): loading, access rules, JSON/CSV/PDF, digest,
+"""Allocation reports (scheduler/reports/): loading, access rules, JSON/CSV/PDF, digest,
 reproducibility, periods and the national export; the PDFs stored by content digest (a hit, a
 miss, a stale digest after the inputs change, a member's own view, the periods rendered ahead).
 

@@ -4,7 +4,6 @@ subscription, the assistant's own week and calendar link, the auditor's reports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -222,7 +221,13 @@ def audit_page(request: Request, session: SessionDep, user: ReviewerPage) -> HTM
         period = views.contract_year(contract, today)
         report = reports.report_for(session, user, contract.id, period)
         entries.append({"contract": contract, "report": report, "period": period})
-    return render(request, "audit.html", {"entries": entries, "views": views}, user=user)
+    downloads = [f for f in reports.FORMATS.values() if f.page_label is not None]
+    return render(
+        request,
+        "audit.html",
+        {"entries": entries, "views": views, "downloads": downloads},
+        user=user,
+    )
 
 
 @router.get("/controle/contrats/{contract_id}/rapport.{fmt}")
@@ -233,20 +238,15 @@ def audit_download(
     fmt: str,
     periode: Annotated[str, Query(min_length=2, max_length=10)],
 ) -> Response:
-    """The report as a PDF or CSV download."""
-    renderers: dict[str, tuple[Callable[[reports.AllocationReport], bytes], str]] = {
-        # The PDF rendered ahead, served by content digest.
-        "pdf": (lambda report: report_cache.report_pdf(session, report).body, "application/pdf"),
-        "csv": (reports.render_csv, "text/csv; charset=utf-8"),
-    }
-    if fmt not in renderers:
+    """The report in a format the page offers (`page_label`), as a download."""
+    report_format = reports.FORMATS.get(fmt)
+    if report_format is None or report_format.page_label is None:
         raise HTTPException(status_code=404, detail="format inconnu")
     report = reports.report_for(session, user, contract_id, periode)
-    renderer, media_type = renderers[fmt]
-    name = f"rapport-{report.header.code}-{report.period.label}.{fmt}"
+    name = f"rapport-{report.header.code}-{report.period.label}.{report_format.extension}"
     return Response(
-        renderer(report),
-        media_type=media_type,
+        report_cache.report_body(session, report, report_format),
+        media_type=report_format.media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",

@@ -1,0 +1,34 @@
+"""What a report format is: one entry of the registry (`scheduler.reports.formats`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scheduler.reports.build import AllocationReport
+
+
+@dataclass(frozen=True)
+class ReportFormat:
+    """A rendering of the allocation report, as the API, the pages, the CLI, the jobs and the
+    settings know it.
+
+    - `name`: the value of `?format=`, of `--format`, of the `report_formats` setting, and the
+      last part of a page download's path (`rapport.pdf`).
+    - `media_type`: the response's Content-Type (the one place it is written).
+    - `extension`: of the files written and downloaded (`rapport-{code}-{period}.{extension}`).
+    - `render`: the bytes of a report; same report, same bytes.
+    - `prerendered`: rendered ahead by the jobs and served from the store by content digest
+      (`scheduler.report_cache`), because rendering is slow; the PDF only.
+    - `page_label`: the download offered on the auditor's page ("Télécharger le PDF"), None
+      when the pages do not offer it.
+    """
+
+    name: str
+    media_type: str
+    extension: str
+    render: Callable[[AllocationReport], bytes]
+    prerendered: bool = False
+    page_label: str | None = None
