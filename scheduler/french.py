@@ -7,54 +7,5 @@ listed in that module's docstring.
 
 from __future__ import annotations
 
-from solver.french import (
-    MINUS,
-    NBSP,
-    NNBSP,
-    PRINTED,
-    SCREEN,
-    NumberStyle,
-    clock_compact,
-    clock_digits,
-    clock_hours,
-    duration,
-    euros,
-    long_date,
-    month_year,
-    number,
-    percent,
-    plain_number,
-    quarter_year,
-    screen_number,
-    screen_percent,
-    short_date,
-    signed_duration,
-    weekday_date,
-    weekday_name,
-)
-
-__all__ = [
-    "MINUS",
-    "NBSP",
-    "NNBSP",
-    "PRINTED",
-    "SCREEN",
-    "NumberStyle",
-    "clock_compact",
-    "clock_digits",
-    "clock_hours",
-    "duration",
-    "euros",
-    "long_date",
-    "month_year",
-    "number",
-    "percent",
-    "plain_number",
-    "quarter_year",
-    "short_date",
-    "screen_number",
-    "screen_percent",
-    "signed_duration",
-    "weekday_date",
-    "weekday_name",
-]
+from solver.french import *  # noqa: F403  (every public name, and only those: its `__all__`)
+from solver.french import __all__ as __all__

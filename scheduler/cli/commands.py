@@ -131,19 +131,25 @@ def _read_password(*, from_stdin: bool) -> str:
     return password
 
 
+Email = Annotated[str, typer.Option(help="Sign-in e-mail address.")]
+FullName = Annotated[str, typer.Option(help="Full name.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input (scripts); "
+        "otherwise it is asked on the terminal.",
+    ),
+]
+"""The options of the commands that create an account (the password is never an option)."""
+
+
 @app.command("create-coordinator")
 def create_coordinator(
     groupement: Annotated[str, typer.Option(help="Slug of the groupement.")],
-    email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
-    name: Annotated[str, typer.Option(help="Full name.")],
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin",
-            help="Read the password from the first line of standard input (scripts); "
-            "otherwise it is asked on the terminal.",
-        ),
-    ] = False,
+    email: Email,
+    name: FullName,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create the first coordinator of a groupement.
 
@@ -158,16 +164,9 @@ def create_coordinator(
 @app.command("create-national-reader")
 def create_national_reader(
     groupement: Annotated[str, typer.Option(help="Slug of the groupement the account is kept in.")],
-    email: Annotated[str, typer.Option(help="Sign-in e-mail address.")],
-    name: Annotated[str, typer.Option(help="Full name.")],
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin",
-            help="Read the password from the first line of standard input (scripts); "
-            "otherwise it is asked on the terminal.",
-        ),
-    ] = False,
+    email: Email,
+    name: FullName,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a national reader (Assurance maladie): she reads every contract's figures and
     reports, in every groupement, and no personal data beyond them. Only this command creates one.
