@@ -251,9 +251,10 @@ def test_week_title_and_hour_totals_read_the_french_way(
     sign_in(desktop, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
     expect(desktop.get_by_role("heading", level=1)).to_contain_text(f" {WEEK.year}")
     desktop.goto(live_server.base_url + "/contrats")
-    # A contract year holds more than a thousand contracted hours: `1 484 h`, not `1484 h`.
+    # A contract year holds more than a thousand contracted hours: `1 484 h` (thousands apart by
+    # a narrow no-break space, hours and minutes as French says them), not `1484 h` nor `1484,0 h`.
     totals = desktop.locator(".kpis > div", has_text="Heures contractuelles").locator("dd")
-    expect(totals).to_have_text(re.compile(r"^\d{1,3}\u202f\d{3}(,\d)?\u00a0h / "))
+    expect(totals).to_have_text(re.compile(r"^\d{1,3}\u202f\d{3} h( \d{2})? / "))
     expect(desktop.locator("#summary-title")).to_contain_text("(du ")
     desktop.wait_for_function("typeof Chart !== 'undefined' && !!Chart.getChart('hours-chart')")
     assert desktop.evaluate("Chart.defaults.locale") == "fr-FR"
