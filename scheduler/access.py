@@ -90,8 +90,8 @@ _ROLES: dict[Action, frozenset[Role]] = {
 _REFUSALS: dict[Action, str] = {
     Action.MANAGE: "le rôle {role} ne peut pas modifier ces données",
     Action.PLAN: "le rôle {role} ne peut pas planifier",
-    Action.READ_ROTAS: "les auditeurs lisent les rapports, pas les plannings",
-    Action.READ_NOTICES: "les auditeurs n'ont pas accès aux avis de changement",
+    Action.READ_ROTAS: "les auditeurs et le niveau national lisent les rapports, pas les plannings",
+    Action.READ_NOTICES: "les auditeurs et le niveau national n'ont pas accès aux avis de changement",
     Action.READ_REPORTS: "votre rôle ne donne pas accès aux rapports d'allocation",
     Action.REVIEW_CONTRACTS: "le rôle {role} ne relit pas les rapports des contrats",
     Action.ENTER_PATIENTELE: "seul le coordinateur saisit les relevés de patientèle",

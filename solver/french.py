@@ -44,7 +44,8 @@ no-break space and write a decimal comma.
   six) and no grouping: `33,33`, `40`, `0,1`, `3600` (a contracted share, a limit of the CLI).
 
 Spaces: `duration`, `signed_duration` and `clock_hours` write plain spaces (`11 h 15`), as the
-planner's sentences always have; numbers group with U+202F and put U+00A0 before `€`.
+planner's sentences always have, but group the thousands of hours as numbers do (`1 484 h`, with
+U+202F); numbers group with U+202F and put U+00A0 before `€`.
 """
 
 from __future__ import annotations
