@@ -1,6 +1,6 @@
 """`partagenda solve` on hostile input: deeply nested JSON, enormous numbers, endless files,
 out-of-range minutes and dates, names with control characters or lone surrogates are each refused
-within a second with exit code 2 and one line naming the field and the rule; an output that is not
+with exit code 2 and one line naming the field and the rule (how fast is not measured here); an output that is not
 a regular file (a device, a pipe) is written to, never replaced."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import json
 import os
 import stat
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,8 @@ runner = CliRunner()
 
 
 def _refused(args: list[str], *expected: str) -> None:
-    """Exit code 2 and one line holding every `expected` text, within a second."""
-    started = time.perf_counter()
+    """Exit code 2 and one line holding every `expected` text."""
     result = runner.invoke(app, args)
-    assert time.perf_counter() - started < 1.0
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
