@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from solver.constraints.data import Option, PlanData, Week, at
+from solver.constraints.data import Option, PlanData, Week, at, least_deviation
 from solver.model import MINUTES_PER_DAY, Assignment, Break, CabinetId, ContractId, TravelLeg
 
 Ints = npt.NDArray[np.int64]
@@ -817,7 +817,7 @@ def build_master(
             offset = offsets[(k.id, c)]
             name = f"dev|{k.id}|{c}"
             extras[name] = (
-                0,
+                least_deviation(offset, instance.slot_minutes),
                 abs(offset) + MINUTES_PER_DAY * len(horizon),
                 weights.share_deviation,
             )

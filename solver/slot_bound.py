@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from solver.constraints.data import PlanData
+from solver.constraints.data import PlanData, least_deviation
 from solver.model import MINUTES_PER_DAY
 from solver.patterns import cover_slots
 
@@ -109,6 +109,8 @@ def slot_bound(data: PlanData) -> Relaxed | None:
             over, under = lp.NumVar(0, inf, ""), lp.NumVar(0, inf, "")
             balance = k.balance_minutes.get(c, 0)
             lp.Add(credited(k.id, c, all_days) + balance - wanted == over - under)
+            # Minutes on the grain cannot meet a target that a balance put off it.
+            lp.Add(over + under >= least_deviation(wanted - balance, grain))
             objective.SetCoefficient(over, weights.share_deviation)
             objective.SetCoefficient(under, weights.share_deviation)
     cover_rows = {}

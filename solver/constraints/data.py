@@ -173,6 +173,20 @@ def split_largest_remainder(
     return {c: base[c] * grain for c in ordered}
 
 
+def least_deviation(offset: int, grain: int) -> int:
+    """The least share deviation of a (contract, cabinet) whose minutes over the horizon should be
+    `offset` (its share targets less its carried balance).
+
+    Its minutes are a multiple of the grain (every assignment starts and ends on it), so when a
+    balance has put `offset` off the grain, no rota comes closer than the distance to the nearest
+    multiple: a balance of +3 minutes under a 15-minute grain costs at least 3 minutes of deviation.
+    The models bound their deviation variables by it; their relaxations, which let minutes be
+    fractions, would otherwise miss it (the demo's weeks carry such balances).
+    """
+    rest = offset % grain
+    return min(rest, grain - rest)
+
+
 def usual_days(assistant: Assistant) -> tuple[int, ...]:
     """Weekdays Monday to Saturday on which the assistant has an availability window."""
     return tuple(

@@ -3,7 +3,8 @@
 Rules under test (docs/rules.md): availability, opening hours, leave, public holidays and Sunday rest
 become per-day windows on the grain; a contract's weekly target drops by its average day for each
 usual working day outside the horizon, on whole-day leave or with all its cabinets closed, rounded
-to the grain halves up; cabinet share targets split by largest remainder, ties by cabinet id.
+to the grain halves up; cabinet share targets split by largest remainder, ties by cabinet id; the
+least share deviation a balance off the grain forces.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from solver.constraints.data import (
     build,
+    least_deviation,
     leave_windows,
     merge,
     round_half_up,
@@ -238,3 +240,22 @@ def test_a_contract_of_an_unknown_assistant_gets_no_target() -> None:
     stray = make_contract("other", assistant="nobody")
     data = build(make_instance(contracts=[make_contract(), stray]))
     assert (ContractId("other"), 0) not in data.targets
+
+
+@pytest.mark.parametrize(
+    ("offset", "least"),
+    [
+        (0, 0),  # on the grain
+        (15, 0),
+        (-15, 0),
+        (3, 3),  # a balance of +3 under a 15-minute grain
+        (-3, 3),
+        (7, 7),  # just below half the grain: down to the multiple below
+        (8, 7),  # just above: up to the multiple above
+        (12, 3),
+        (1_263, 3),  # far from zero, as over a horizon of weeks
+    ],
+)
+def test_least_deviation_is_the_distance_to_the_grain(offset: int, least: int) -> None:
+    assert least_deviation(offset, 15) == least
+    assert least_deviation(offset, 1) == 0  # every minute is on a one-minute grain

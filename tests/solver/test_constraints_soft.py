@@ -213,3 +213,22 @@ def test_credited_minutes_are_those_of_the_contract_at_the_cabinet() -> None:
     assert _exact(instance, credited(TILLEULS), pin) == 240
     assert _exact(instance, credited(PARC), pin) == 120
     assert AssistantId(JULIE) in {a for a, _ in PlanModel(build(instance)).days}
+
+
+def test_share_deviation_cannot_go_below_what_a_balance_off_the_grain_forces() -> None:
+    # Balances of +3 and -3 minutes on a 15-minute grain: Tilleuls should get its target less
+    # 3 minutes, Parc 3 more, and minutes on the grain miss each by at least 3. The model's
+    # least deviation is 6 whatever the blocks, even those the relaxation would pick.
+    carried = make_instance(contracts=[make_contract(balance_minutes={TILLEULS: 3, PARC: -3})])
+    pm = PlanModel(build(carried))
+    expr = soft.share_deviation(pm)
+    pm.model.minimize(expr)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    # The deviation variables' own lower bounds, before any search: 3 each.
+    proto = pm.model.proto
+    lows = [v.domain[0] for v in proto.variables if v.name.startswith("dev[")]
+    assert sorted(lows) == [3, 3]
+    assert solver.solve(pm.model) == cp_model.OPTIMAL
+    assert int(solver.value(expr)) == 6

@@ -3,7 +3,8 @@
 Rules under test: its optimum never exceeds the proven optimum of the block model (small pairs of
 assistants sharing a cabinet of one or two places); it counts the sessions nobody can cover
 (a cabinet closed to every assistant's hours) in full; it does not forget the share deviation the
-carried balances force; its prices are never negative.
+carried balances force, the least deviation of balances off the grain included; its prices are
+never negative.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import replace
 import pytest
 
 from solver import coupled
+from solver import slot_bound as slot_bound_module
 from solver.constraints.data import build
 from solver.facade import solve
 from solver.model import Session, Status
@@ -88,3 +90,31 @@ def test_a_search_can_start_from_a_rota_built_without_it() -> None:
         d, column = master.columns[j]
         on_day = [a for a in rota.assignments if (a.start.date() - data.dates[0]).days == d]
         assert sum(m for _, _, m in column.minutes) == sum(a.minutes for a in on_day)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_balance_off_the_grain_is_counted_at_its_least_deviation(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Balances of ±3 minutes on a 15-minute grain cost each of Julie's cabinets at least 3
+    minutes of deviation in any rota; the relaxation, whose minutes are fractions, would meet the
+    targets less the balances exactly without the floor."""
+    instance = pair(seed)
+    assert instance.slot_minutes == 15
+    julie = next(k for k in instance.contracts if k.assistant == JULIE)
+    offsets = {c: (3 if i % 2 == 0 else -3) for i, c in enumerate(sorted(julie.shares))}
+    carried = replace(
+        instance,
+        contracts=tuple(
+            replace(k, balance_minutes=offsets) if k.assistant == JULIE else k
+            for k in instance.contracts
+        ),
+    )
+    floored = slot_bound(build(carried))
+    with monkeypatch.context() as m:
+        m.setattr(slot_bound_module, "least_deviation", lambda _offset, _grain: 0)
+        unfloored = slot_bound(build(carried))
+    assert floored is not None and unfloored is not None
+    forced = 3 * len(offsets) * instance.weights.share_deviation
+    assert floored.bound >= forced
+    assert floored.bound > unfloored.bound
