@@ -35,7 +35,15 @@ import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from solver.constraints.data import Option, PlanData, Week, at, least_deviation
-from solver.model import MINUTES_PER_DAY, Assignment, Break, CabinetId, ContractId, TravelLeg
+from solver.model import (
+    MINUTES_PER_DAY,
+    Assignment,
+    Assistant,
+    Break,
+    CabinetId,
+    ContractId,
+    TravelLeg,
+)
 
 Ints = npt.NDArray[np.int64]
 INF = 1 << 40
@@ -177,11 +185,6 @@ prices the slots they share (`solver.coupled`)."""
 
 
 def _day_costs(data: PlanData, d: int, prices: Prices | None = None) -> _DayCosts:
-    instance = data.instance
-    grain = instance.slot_minutes
-    weights = instance.weights
-    n = MINUTES_PER_DAY // grain
-    on = data.dates[d]
     cover: dict[CabinetId, Ints] = {}
     constant = 0
     for cid in data.cabinets:
@@ -189,8 +192,20 @@ def _day_costs(data: PlanData, d: int, prices: Prices | None = None) -> _DayCost
         slot = cover_slots(data, d, cid) if given is None else given
         constant += int(slot.sum())
         cover[cid] = np.concatenate(([0], np.cumsum(slot))).astype(np.int64)
-    prefs = data.assistants[0].preferences
-    w = weights.preference_violations
+    slot = preference_slots(data, data.assistants[0], d)
+    pref = np.concatenate(([0], np.cumsum(slot))).astype(np.int64)
+    return _DayCosts(cover, pref, constant)
+
+
+def preference_slots(data: PlanData, assistant: Assistant, d: int) -> Ints:
+    """What working through each slot of the grain on day `d` costs the assistant's preferences
+    (a preferred day off, before the earliest start, after the latest end), weighted."""
+    instance = data.instance
+    grain = instance.slot_minutes
+    n = MINUTES_PER_DAY // grain
+    on = data.dates[d]
+    prefs = assistant.preferences
+    w = instance.weights.preference_violations
     slot = np.zeros(n, dtype=np.int64)
     for i in range(n):
         t = i * grain
@@ -201,8 +216,7 @@ def _day_costs(data: PlanData, d: int, prices: Prices | None = None) -> _DayCost
             slot[i] += w * _piece(0, prefs.earliest_start, t, grain)
         if prefs.latest_end is not None and prefs.latest_end < MINUTES_PER_DAY:
             slot[i] += w * _piece(prefs.latest_end, MINUTES_PER_DAY, t, grain)
-    pref = np.concatenate(([0], np.cumsum(slot))).astype(np.int64)
-    return _DayCosts(cover, pref, constant)
+    return slot
 
 
 # --- blocks of one option ---------------------------------------------------------------------------

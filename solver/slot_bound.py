@@ -11,11 +11,13 @@ are linear in it, and a slot counts as covered up to the presence there (at most
 - one place at a time per assistant, at most `places` assistants at a cabinet;
 - each contract's weekly minutes exactly, each share within its tolerance each week;
 - daily work at most `max_daily_minutes`, weekly work at most `max_weekly_minutes`;
-- objective: the sessions and requests left uncovered (their slot values, `patterns.cover_slots`)
-  and the share deviation over the horizon with the carried balances.
+- objective: the sessions and requests left uncovered (their slot values, `patterns.cover_slots`),
+  the share deviation over the horizon with the carried balances (never below what a balance off
+  the grain forces, `least_deviation`), and the preferences, which cost per minute worked in a
+  slot (`patterns.preference_slots`) and so are exact in the presence.
 
 Every rota gives a point of this programme (its presence) whose cost is at most the rota's
-objective (travel, site changes, pattern changes and preferences are non-negative and left out;
+objective (travel, site changes and pattern changes are non-negative and left out;
 breaks, blocks and travel time only take presence away), so the optimum is a lower bound. What it
 misses: travel eating into the time on site, whole blocks, and a slot half-covered by half an
 assistant.
@@ -29,7 +31,7 @@ from typing import Any
 
 from solver.constraints.data import PlanData, least_deviation
 from solver.model import MINUTES_PER_DAY
-from solver.patterns import cover_slots
+from solver.patterns import cover_slots, preference_slots
 
 SlotKey = tuple[str, int, int]
 """(cabinet, day index, slot index of the grain), as `solver.coupled.SlotKey`."""
@@ -65,11 +67,15 @@ def slot_bound(data: PlanData) -> Relaxed | None:
     at_cabinet: dict[tuple[str, int, int], list[Any]] = {}
     minutes: dict[tuple[str, str, int], list[Any]] = {}  # (contract, cabinet, day)
     daily: dict[tuple[str, int], list[Any]] = {}
+    objective = lp.Objective()
     for a in data.assistants:
         for d in range(len(data.dates)):
+            preference = preference_slots(data, a, d)
             for o in data.options[(a.id, d)]:
                 for t in range(-(-o.start // grain), o.end // grain):
                     x = lp.NumVar(0, 1, "")
+                    if preference[t]:
+                        objective.SetCoefficient(x, float(preference[t]))
                     at_slot.setdefault((a.id, d, t), []).append(x)
                     at_cabinet.setdefault((o.cabinet, d, t), []).append(x)
                     minutes.setdefault((o.contract, o.cabinet, d), []).append(x)
@@ -88,7 +94,6 @@ def slot_bound(data: PlanData) -> Relaxed | None:
     def credited(contract: str, cabinet: str, days: tuple[int, ...]) -> Any:
         return grain * sum(x for d in days for x in minutes.get((contract, cabinet, d), []))
 
-    objective = lp.Objective()
     constant = 0.0
     weights = instance.weights
     tol = rules.share_tolerance_minutes

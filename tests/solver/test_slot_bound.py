@@ -118,3 +118,27 @@ def test_a_balance_off_the_grain_is_counted_at_its_least_deviation(
     forced = 3 * len(offsets) * instance.weights.share_deviation
     assert floored.bound >= forced
     assert floored.bound > unfloored.bound
+
+
+def test_minutes_worked_against_a_preference_are_counted() -> None:
+    """Julie prefers every weekday off: each of her contract's minutes costs its weight in any
+    rota, and the relaxation, whose presence is exactly her minutes of work, counts them all."""
+    from solver.model import Preferences
+
+    instance = pair(2)
+    every_day = Preferences(days_off=tuple(range(7)))
+    averse = replace(
+        instance,
+        assistants=tuple(
+            replace(a, preferences=every_day) if a.id == JULIE else a for a in instance.assistants
+        ),
+    )
+    plain = slot_bound(build(instance))
+    counted = slot_bound(build(averse))
+    assert plain is not None and counted is not None
+    data = build(averse)
+    owed = sum(
+        target for (k, _week), target in data.targets.items() if data.contracts_of[JULIE][0].id == k
+    )
+    assert owed > 0
+    assert counted.bound >= plain.bound + owed * instance.weights.preference_violations - 1
