@@ -20,8 +20,10 @@ from scheduler.cli.context import (
     checked_engine,
     command_session,
     find_groupement,
+    is_special_file,
     load_settings,
     migrate_database,
+    parse_day,
     parse_week,
     progress_bar,
     safe_url,
@@ -419,21 +421,55 @@ def import_patientele(
 @app.command("export-national")
 def export_national(
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="CSV file (else stdout).")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="CSV file (else stdout); its SHA-256 is written beside it, in FILE.sha256.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day the weeks are read at, 2026-12-07: a week's minutes are delivered once "
+            "it is over, a forecast before (default: today in Paris).",
+        ),
     ] = None,
 ) -> None:
     """Stream the national CSV for the Assurance maladie: every contract, member and week."""
-    from scheduler.reports import national_export_lines
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
+    from scheduler.reports import NationalExport
+
+    today = (
+        parse_day(as_of, "--as-of")
+        if as_of is not None
+        else datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date()
+    )
     check_output(output)
+    digest_file = None
+    if output is not None and not is_special_file(output):
+        digest_file = output.with_name(output.name + ".sha256")
+        check_output(digest_file)
     settings = load_settings()
     with command_session(settings) as session:
-        lines = national_export_lines(session)
+        export = NationalExport(session, today=today)
         if output is None:
-            for line in lines:
-                sys.stdout.write(line)
+            for chunk in export:
+                sys.stdout.buffer.write(chunk)
         else:
-            write_file(output, (line.encode("utf-8") for line in lines))
+            write_file(output, export)
+    digest = export.hexdigest()
+    if digest_file is not None and output is not None:
+        # sha256sum's format: `sha256sum -c national.csv.sha256` checks the export.
+        write_file(digest_file, [f"{digest}  {output.name}\n".encode()])
+        stderr_console().print(
+            f"SHA-256 : {digest} (écrit dans {digest_file})", highlight=False, markup=False
+        )
+    else:
+        stderr_console().print(f"SHA-256 : {digest}", highlight=False, markup=False)
 
 
 # --- Processes ---------------------------------------------------------------------------------

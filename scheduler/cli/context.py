@@ -138,6 +138,22 @@ def parse_week(value: str) -> date:
         fail(f"--week : « {value} » : l'année {year} n'a pas de semaine {week}")
 
 
+def parse_day(value: str, option: str) -> date:
+    """A date written `2026-12-07`."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"{option} : « {value} » n'est pas une date comme 2026-12-07")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        fail(f"{option} : « {value} » : année hors de {FIRST_YEAR} à {LAST_YEAR}")
+    return day
+
+
+def is_special_file(path: Path) -> bool:
+    """True for an existing path that is not a regular file: a device (`/dev/null`), a pipe."""
+    return _special_file(path)
+
+
 def _special_file(path: Path) -> bool:
     """True for an existing path that is not a regular file: a device (`/dev/null`), a pipe."""
     try:

@@ -8,7 +8,8 @@
 - `formats`: the registry of formats (`FORMATS`), one module each: `render_json`, `render_csv`,
   `render_pdf`; same inputs, same bytes (the PDF's dates come from the data, never the clock).
 - `wording`, `charts`: the French wording and the SVG charts the formats share.
-- `national`: `national_export_lines` streams the national CSV in constant memory.
+- `national`: `national_export_lines` streams the national CSV in constant memory, every week of
+  every contract; `NationalExport` adds the SHA-256 of its bytes.
 - `write_report` (here) is the CLI's and the jobs' entry point.
 """
 
@@ -40,7 +41,7 @@ from scheduler.reports.formats import FORMATS, ReportFormat, either_of, format_n
 from scheduler.reports.formats.as_csv import CSV_COLUMNS, render_csv
 from scheduler.reports.formats.as_json import render_json
 from scheduler.reports.formats.as_pdf import TEMPLATES, render_html, render_pdf
-from scheduler.reports.national import NATIONAL_COLUMNS, national_export_lines
+from scheduler.reports.national import NATIONAL_COLUMNS, NationalExport, national_export_lines
 from scheduler.reports.periods import Period, parse_period
 from scheduler.reports.wording import STATUS_FR, fr_period, status_basis
 
@@ -80,6 +81,7 @@ __all__ = [
     "hours_chart",
     "load_contract_input",
     "local_today",
+    "NationalExport",
     "national_export_lines",
     "parse_period",
     "policy_params",

@@ -345,6 +345,38 @@ def test_export_into_a_directory_exits_2(cli_db: str, tmp_path: Path) -> None:
     _one_line(runner.invoke(app, ["export-national", "-o", str(tmp_path)]), "--output", "dossier")
 
 
+def test_export_writes_its_sha256_beside_it_as_sha256sum_reads_it(
+    cli_db: str, tmp_path: Path
+) -> None:
+    import hashlib
+
+    target = tmp_path / "national.csv"
+    result = runner.invoke(app, ["export-national", "-o", str(target), "--as-of", "2026-12-07"])
+    assert result.exit_code == 0, result.output
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert (tmp_path / "national.csv.sha256").read_text() == f"{digest}  national.csv\n"
+    assert f"SHA-256 : {digest}" in result.stderr
+    # The same day gives the same bytes: the digest is reproducible.
+    again = tmp_path / "again.csv"
+    rerun = runner.invoke(app, ["export-national", "-o", str(again), "--as-of", "2026-12-07"])
+    assert rerun.exit_code == 0, rerun.output
+    assert again.read_bytes() == target.read_bytes()
+
+
+@pytest.mark.parametrize("value", ["07/12/2026", "2026-13-01", "1789-07-14"])
+def test_export_with_a_bad_as_of_date_exits_2_and_writes_nothing(
+    cli_db: str, tmp_path: Path, value: str
+) -> None:
+    target = tmp_path / "national.csv"
+    _one_line(
+        runner.invoke(app, ["export-national", "-o", str(target), "--as-of", value]),
+        "--as-of",
+        value,
+    )
+    assert not target.exists()
+    assert not (tmp_path / "national.csv.sha256").exists()
+
+
 def test_create_groupement_with_bad_values_exits_2_and_stores_nothing(cli_db: str) -> None:
     before = _count(cli_db, "groupement")
     result = runner.invoke(app, ["create-groupement", "--slug", "Bad Slug!", "--name", "X"])

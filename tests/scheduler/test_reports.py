@@ -39,6 +39,8 @@ from scheduler.report_cache import (
     stored_pdf,
 )
 from scheduler.reports import (
+    NATIONAL_COLUMNS,
+    NationalExport,
     build_report,
     national_export_lines,
     parse_period,
@@ -399,28 +401,68 @@ def test_absence_from_database_suspends_the_clock(session: Session, scenario: Sc
     assert report.figures.suspended_days == 119 and report.figures.deadline == date(2028, 5, 3)
 
 
-def test_national_export_streams_one_line_per_member_and_week(
+def _national(session: Session, today: date) -> dict[tuple[str, str], list[str]]:
+    lines = national_export_lines(session, today=today, chunk=1)
+    assert next(lines).rstrip("\n").split(";") == list(NATIONAL_COLUMNS)
+    rows = [line.rstrip("\n").split(";") for line in lines]
+    return {(r[2], r[3]): r for r in rows if r[0] == "pool-a"}
+
+
+def test_national_export_writes_every_week_of_the_contract_so_far(
     session: Session, scenario: Scenario
 ) -> None:
-    lines = national_export_lines(session, chunk=1)
-    assert next(lines).startswith("contrat;groupement;cabinet;semaine")
-    rows = [line.rstrip("\n").split(";") for line in lines]
-    ours = [r for r in rows if r[0] == "pool-a"]
-    assert len(ours) == 10  # 2 members x 5 weeks in the ledger
-    # Parc, week of 2 February: 840 min contracted (2100 x 40 %), 840 planned, 0 delivered;
-    # latest gains -20 PMT, +21 FA, last statement 2026-05-05.
-    assert [
-        "pool-a",
-        "ge-test",
-        "parc",
-        "2026-02-02",
+    # As of Wednesday 20 May 2026: from the week of 5 January (the start) to the week of 25 May,
+    # the last one a rota was published for: 21 weeks x 2 members, rota or not.
+    ours = _national(session, date(2026, 5, 20))
+    weeks = sorted({week for _, week in ours})
+    assert (weeks[0], weeks[-1], len(weeks)) == ("2026-01-05", "2026-05-25", 21)
+    assert len(ours) == 42
+    # columns: contract, groupement, cabinet, week, over, contracted, planned, forecast,
+    # delivered, PMT gain, FA gain, last statement.
+    # Parc, week of 2 February, over: 840 planned, none delivered (absent), no forecast any more.
+    assert ours[("parc", "2026-02-02")][4:] == [
+        "oui",
         "840",
         "840",
+        "",
         "0",
         "-20",
         "21",
         "2026-05-05",
-    ] in ours
+    ]
+    # A week over without a rota: contracted, nothing planned, nothing delivered.
+    assert ours[("tilleuls", "2026-03-02")][4:9] == ["oui", "1260", "0", "", "0"]
+    # The week in progress: a forecast (1,000 min net of an absence), not yet delivered.
+    assert ours[("tilleuls", "2026-05-18")][4:9] == ["non", "1260", "1260", "1000", ""]
+    # A week to come that a rota plans: a forecast too.
+    assert ours[("parc", "2026-05-25")][4:9] == ["non", "840", "840", "840", ""]
+
+
+@pytest.mark.parametrize(
+    ("today", "over"),
+    [
+        (date(2026, 5, 17), "non"),  # the week's Sunday: still in progress
+        (date(2026, 5, 18), "oui"),  # the next Monday: over, its minutes delivered
+        (date(2026, 5, 19), "oui"),
+    ],
+)
+def test_a_week_is_delivered_only_once_it_is_over(
+    session: Session, scenario: Scenario, today: date, over: str
+) -> None:
+    row = _national(session, today)[("tilleuls", "2026-05-11")]
+    forecast, delivered = ("", "1260") if over == "oui" else ("1260", "")
+    assert row[4:9] == [over, "1260", "1260", forecast, delivered]
+
+
+def test_national_export_digest_is_the_sha256_of_its_bytes(
+    session: Session, scenario: Scenario
+) -> None:
+    import hashlib
+
+    export = NationalExport(session, today=date(2026, 5, 20))
+    body = b"".join(export)
+    assert export.hexdigest() == hashlib.sha256(body).hexdigest()
+    assert body.decode("utf-8") == "".join(national_export_lines(session, today=date(2026, 5, 20)))
 
 
 def test_write_report_rejects_unknown_contract_and_format(
