@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
 
 from benchmarks.groupement_gen import Shape, binding, groupement
 from solver import coupled, greedy, patterns
-from solver.constraints.data import build
+from solver.constraints.data import PlanData, build
 from solver.facade import solve
 from solver.model import Instance, Replan, Rota, Rules, Session, Status
 from solver.strategies import assistants
@@ -283,3 +284,60 @@ def test_a_groupement_where_places_bind_gets_a_valid_rota(places: str) -> None:
     assert check_rota(instance, rota) == []
     assert rota.bound is not None and rota.objective is not None
     assert 0 <= rota.bound <= rota.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_first_bound_prices_each_assistant_exactly_at_the_relaxations_prices(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """At the slot relaxation's prices, each assistant's proven optimum (not the LP bound of her
+    master) goes into the Lagrangian bound, so the bound holds her travel and whole blocks."""
+    from solver.slot_bound import slot_bound
+
+    instance = replace(pair(seed, places=1), days=5)
+    coupling = coupled.decompose(instance)
+    relaxed = slot_bound(build(instance))
+    assert coupling is not None and relaxed is not None
+    mu = {
+        k: round(min(relaxed.cover.get(k, 0.0), s.value))
+        for k, s in coupling.shared.items()
+        if s.value > 0
+    }
+    rho = {
+        k: round(min(relaxed.crowd[k], coupling.crowding))
+        for k, s in coupling.shared.items()
+        if s.crowded and relaxed.crowd.get(k, 0.0) > 0
+    }
+    v = {k: mu.get(k, 0) - rho.get(k, 0) for k in mu.keys() | rho.keys()}
+    floors = []
+    for i, sub in enumerate(coupling.subs):
+        search = search_days(
+            sub.data, budget=30, deterministic=True, should_stop=None, prices=coupling.prices(i, v)
+        )
+        assert search.run.proven and search.floor is not None
+        floors.append(search.floor)
+    exact = coupled.lagrangian_bound(coupling, floors, mu, rho)
+    budgets: list[tuple[float, bool]] = []
+
+    def spy(data: PlanData, **kwargs: Any) -> Any:
+        found = search_days(data, **kwargs)
+        budgets.append((kwargs["budget"], found.run.proven))
+        return found
+
+    monkeypatch.setattr(assistants, "search_days", spy)
+    result = assistants.solve_by_assistants(
+        instance,
+        budget=20,
+        deterministic=True,
+        part=0,
+        parts=1,
+        progress=None,
+        started=None,
+        should_stop=None,
+    )
+    assert result is not None and result.bound is not None
+    assert result.bound >= exact
+    # Each assistant's search at those prices had time to prove her optimum: two of them, each
+    # given min(2, 30 % of the 20 units / 2) = 2 units (0.1 left her LP bound in the sum).
+    first = [b for b in budgets if b[0] == pytest.approx(2.0)]
+    assert len(first) == 2 and all(proven for _, proven in first)
