@@ -18,9 +18,9 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from solver.constraints.data import PlanData, Window, build, merge
+from solver.constraints.data import PlanData, Week, Window, build, merge
 from solver.french import clock_hours, duration, plain_number, weekday_date, weekday_name
-from solver.model import AssistantId, CabinetId, Instance
+from solver.model import BASIS_POINTS, AssistantId, CabinetId, Contract, Instance
 from solver.strategies.blocks import build_model
 
 
@@ -31,6 +31,38 @@ def _union_length(windows: list[Window]) -> int:
 def _day_cap(data: PlanData, minutes: int) -> int:
     rules = data.instance.rules
     return min(minutes, rules.max_daily_minutes, rules.max_amplitude_minutes)
+
+
+def _travel_room(data: PlanData, assistant: AssistantId, d: int) -> int:
+    """The most travel that can count in her contracts on day `d`: as many legs as a planned day
+    holds (one fewer than its blocks, `max(2, max_vacations_per_day)`), each as long as the
+    longest road between two cabinets she may work at that day; 0 when travel is paid beyond the
+    contract or she can reach one cabinet only."""
+    if not data.instance.rules.travel_in_contract:
+        return 0
+    cabinets = sorted({o.cabinet for o in data.options[(assistant, d)]})
+    roads = [
+        road
+        for i, a in enumerate(cabinets)
+        for b in cabinets[i + 1 :]
+        if (road := data.instance.travel(a, b)) is not None
+    ]
+    if not roads:
+        return 0
+    legs = max(2, data.instance.rules.max_vacations_per_day) - 1
+    return legs * max(roads)
+
+
+def _credit_room(data: PlanData, k: Contract, c: CabinetId, wk: Week) -> int:
+    """The most travel a week can credit to cabinet `c` under contract `k`: the cabinet's share of
+    each day's `_travel_room`, each leg's split rounded up."""
+    legs = max(2, data.instance.rules.max_vacations_per_day) - 1
+    room = 0
+    for d in wk.days:
+        travel = _travel_room(data, k.assistant, d)
+        if travel:
+            room += -(-travel * k.shares[c] // BASIS_POINTS) + legs
+    return room
 
 
 def _day_limit_words(data: PlanData) -> str:
@@ -71,7 +103,11 @@ def precheck(instance: Instance) -> list[str]:
             per_day = []
             for d in wk.days:
                 opts = [o for o in data.options[(k.assistant, d)] if o.contract == k.id]
-                per_day.append(_day_cap(data, _union_length([(o.start, o.end) for o in opts])))
+                # Travel counted in the contract may lie outside the windows (between two).
+                on_site = _union_length([(o.start, o.end) for o in opts])
+                per_day.append(
+                    _day_cap(data, on_site + (_travel_room(data, k.assistant, d) if opts else 0))
+                )
             cap = sum(sorted(per_day, reverse=True)[: rules.max_days_per_week])
             if target > min(cap, rules.max_weekly_minutes):
                 out.append(
@@ -94,6 +130,7 @@ def precheck(instance: Instance) -> list[str]:
                         if o.contract == k.id and o.cabinet == c
                     ]
                     room += _day_cap(data, _union_length([(o.start, o.end) for o in opts]))
+                room += _credit_room(data, k, c, wk)
                 if share - rules.share_tolerance_minutes > room:
                     pct_words = plain_number(Decimal(k.shares[c]) / 100)
                     out.append(
@@ -117,7 +154,11 @@ def precheck(instance: Instance) -> list[str]:
             )
             continue
         per_day = [
-            _day_cap(data, _union_length([(o.start, o.end) for o in data.options[(a, d)]]))
+            _day_cap(
+                data,
+                _union_length([(o.start, o.end) for o in data.options[(a, d)]])
+                + _travel_room(data, a, d),
+            )
             for d in wk.days
         ]
         cap = sum(sorted(per_day, reverse=True)[: rules.max_days_per_week])
@@ -163,7 +204,12 @@ def _places_check(data: PlanData) -> list[str]:
     for cid, cab in data.cabinets.items():
         for wk in data.weeks:
             need = sum(
-                max(0, data.share_targets.get((k.id, wk.index, cid), 0) - tol)
+                max(
+                    0,
+                    data.share_targets.get((k.id, wk.index, cid), 0)
+                    - tol
+                    - _credit_room(data, k, cid, wk),
+                )
                 for k in data.contracts
                 if cid in k.shares
             )

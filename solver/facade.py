@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from solver import explain
-from solver.constraints.data import PlanData, build
+from solver.constraints.data import PlanData, build, leg_credits
 from solver.french import clock_digits, weekday_date
 from solver.greedy import greedy_rota
 from solver.model import (
@@ -472,6 +472,10 @@ def _merge(instance: Instance, results: list[PartResult], seconds: float) -> Rot
     for a in assignments:
         minutes.setdefault(a.contract, {}).setdefault(a.cabinet, 0)
         minutes[a.contract][a.cabinet] += a.minutes
+    legs = [t for r in results for t in r.travel]
+    for (k, c), credit in leg_credits(instance, assignments, legs).items():
+        minutes.setdefault(k, {}).setdefault(c, 0)
+        minutes[k][c] += credit
     removed = [p for r in results for p in r.removed]
     return Rota(
         status=status,

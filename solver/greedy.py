@@ -17,11 +17,11 @@ and 1 s, 30 weeks then all get a rota (7 had none before) and their summed objec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from solver.constraints.blocks import MIN_PIECE_MINUTES
-from solver.constraints.data import PlanData, Window, at, build, subtract
+from solver.constraints.data import PlanData, Window, at, build, leg_credits, subtract
 from solver.model import (
     MINUTES_PER_DAY,
     Assignment,
@@ -156,7 +156,7 @@ def plan_assistant(
                 [],
                 [],
             )
-            if _plan_wrapped(data, assistant, week.index, week.days, *wraps):
+            if _plan_wrapped_credited(data, assistant, week.index, week.days, *wraps):
                 wrapped = wraps
         if wrapped is not None and one is not None:
             cost_wrapped = sum(
@@ -401,7 +401,7 @@ def _place(
     )
 
 
-def _plan_wrapped(
+def _plan_wrapped_credited(
     data: PlanData,
     assistant: AssistantId,
     week: int,
@@ -411,6 +411,67 @@ def _plan_wrapped(
     breaks: list[Break],
     travel: list[TravelLeg],
 ) -> bool:
+    """`_plan_wrapped`, and when travel counts in the contract, again with each cabinet's time on
+    site cut by its part of the travel (rounded to the grain, a contract's cut the travel rounded
+    up), until the legs the cut week takes are those it was cut for; False when they do not
+    settle in a few rounds."""
+    grain = data.instance.slot_minutes
+    cut: dict[tuple[ContractId, CabinetId], int] = {}
+    for _ in range(4):
+        trial: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] = (
+            _copy(busy),
+            [],
+            [],
+            [],
+        )
+        if not _plan_wrapped(data, assistant, week, days, *trial, cut=cut):
+            return False
+        credit = leg_credits(data.instance, trial[1], trial[3])
+        wanted = _travel_cut(data, credit, grain)
+        if wanted == cut:
+            busy.clear()
+            busy.update(trial[0])
+            assignments.extend(trial[1])
+            breaks.extend(trial[2])
+            travel.extend(trial[3])
+            return True
+        cut = wanted
+    return False
+
+
+def _travel_cut(
+    data: PlanData, credit: Mapping[tuple[ContractId, CabinetId], int], grain: int
+) -> dict[tuple[ContractId, CabinetId], int]:
+    """Minutes on site to leave out per (contract, cabinet) for the travel credited to it: a
+    contract's travel rounded up to the grain, split between its cabinets by their credit
+    (largest remainder on the grain), so that its week stays within one grain below its target."""
+    out: dict[tuple[ContractId, CabinetId], int] = {}
+    for k in data.contracts:
+        mine = {c: credit.get((k.id, c), 0) for c in k.shares}
+        travel = sum(mine.values())
+        if travel == 0:
+            continue
+        units = -(-travel // grain)
+        floors = {c: v // grain for c, v in mine.items()}
+        left = units - sum(floors.values())
+        for c in sorted(mine, key=lambda c: (-(mine[c] % grain), c))[:left]:
+            floors[c] += 1
+        out.update({(k.id, c): n * grain for c, n in floors.items() if n})
+    return out
+
+
+def _plan_wrapped(
+    data: PlanData,
+    assistant: AssistantId,
+    week: int,
+    days: Sequence[int],
+    busy: Busy,
+    assignments: list[Assignment],
+    breaks: list[Break],
+    travel: list[TravelLeg],
+    *,
+    cut: Mapping[tuple[ContractId, CabinetId], int] | None = None,
+) -> bool:
     """The week's share targets laid end to end over its working days, an even load a day
     (McNaughton's wrap-around): a day holds the end of one cabinet's minutes and the start of the
     next one's, joined by a break and the travel leg. A day that holds less (a Saturday morning)
@@ -419,7 +480,11 @@ def _plan_wrapped(
     another; False when no order fits (a day with three cabinets, a piece too short or too long,
     no time left at a cabinet)."""
     grain = data.instance.slot_minutes
-    demands = _week_parts(data, assistant, week)
+    demands = [
+        (k, c, m - (cut or {}).get((k, c), 0))
+        for k, c, m in _week_parts(data, assistant, week)
+        if m > (cut or {}).get((k, c), 0)
+    ]
     free = [d for d in days if data.options[(assistant, d)]]
     total = sum(m for _, _, m in demands)
     if total == 0:

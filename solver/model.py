@@ -150,6 +150,7 @@ class Rules:
     notice_days: int = 15
     min_weekly_contract_minutes: int = 960
     max_horizon_days: int = 56
+    travel_in_contract: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,8 @@ class Assignment:
 
 @dataclass(frozen=True, slots=True)
 class TravelLeg:
-    """Road travel between two cabinets within a working day: effective work, credited to no one."""
+    """Road travel between two cabinets within a working day: effective work, credited to the
+    cabinets of the contract it leads to when travel counts in the contract (docs/rules.md)."""
 
     assistant: AssistantId
     origin: CabinetId

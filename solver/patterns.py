@@ -34,7 +34,15 @@ import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from solver.constraints.data import Option, PlanData, Week, at, least_deviation
+from solver.constraints.data import (
+    Option,
+    PlanData,
+    Week,
+    at,
+    credit_grain,
+    least_deviation,
+    travel_credit,
+)
 from solver.model import (
     MINUTES_PER_DAY,
     Assignment,
@@ -64,11 +72,22 @@ class Column:
     work: int
     travel: int
     cost: int
+    credit: MinutesKey = ()  # the travel leg's minutes credited per (contract, cabinet)
 
     @property
     def cabinets(self) -> frozenset[CabinetId]:
         """The cabinets the day visits."""
         return frozenset(c for _, c, _ in self.minutes)
+
+    @property
+    def credited(self) -> MinutesKey:
+        """Minutes credited per (contract, cabinet): time on site and the travel credit."""
+        if not self.credit:
+            return self.minutes
+        total: dict[tuple[ContractId, CabinetId], int] = {}
+        for k, c, v in (*self.minutes, *self.credit):
+            total[(k, c)] = total.get((k, c), 0) + v
+        return tuple(sorted((k, c, v) for (k, c), v in total.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,14 +483,21 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
     g = shape.grain
     slots = MINUTES_PER_DAY // g
     tables = [_tables(_blocks(o, shape, costs), shape, slots) for o in options]
-    best: dict[tuple[MinutesKey, int], tuple[int, int]] = {}
+    best: dict[tuple[MinutesKey, int, MinutesKey], tuple[int, int]] = {}
+    counted = instance.rules.travel_in_contract
+    contract = {k.id: k for k in data.contracts}
 
-    def offer(minutes: dict[tuple[ContractId, CabinetId], int], travel: int, cost: int) -> None:
+    def offer(
+        minutes: dict[tuple[ContractId, CabinetId], int],
+        travel: int,
+        cost: int,
+        credit: MinutesKey = (),
+    ) -> None:
         key = tuple(sorted((k, c, v) for (k, c), v in minutes.items()))
         work = sum(minutes.values()) + travel
-        found = best.get((key, work))
+        found = best.get((key, work, credit))
         if found is None or cost < found[0]:
-            best[(key, work)] = (cost, travel)
+            best[(key, work, credit)] = (cost, travel)
 
     for o, t in zip(options, tables, strict=True):
         for m in np.nonzero(t.single < _VALID)[0]:
@@ -484,6 +510,15 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
                 continue
             moved = o1.cabinet != o2.cabinet
             extra = (w.travel_minutes * road + w.site_changes) if moved else 0
+            # The leg counts for the contract of the assignment it leads to.
+            credit: MinutesKey = (
+                tuple(
+                    (o2.contract, c, v)
+                    for c, v in sorted(travel_credit(contract[o2.contract], road).items())
+                )
+                if counted and moved
+                else ()
+            )
             same = (o1.contract, o1.cabinet) == (o2.contract, o2.cabinet)
             modes = ([] if same else [True]) + ([False] if shape.cut_allowed else [])
             for joined in modes:
@@ -493,9 +528,10 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
                     minutes[(o1.contract, o1.cabinet)] = int(m1) * g
                     key2 = (o2.contract, o2.cabinet)
                     minutes[key2] = minutes.get(key2, 0) + int(m2) * g
-                    offer(minutes, road, int(pair[m1, m2]) + extra)
+                    offer(minutes, road, int(pair[m1, m2]) + extra, credit)
     columns = tuple(
-        Column(key, work, travel, cost) for (key, work), (cost, travel) in sorted(best.items())
+        Column(key, work, travel, cost, credit)
+        for (key, work, credit), (cost, travel) in sorted(best.items())
     )
     return DayColumns(columns, costs.constant)
 
@@ -789,16 +825,18 @@ def build_master(
             (j, minutes)
             for d in ds
             for j in on_day[d]
-            for kk, cc, minutes in columns[j][1].minutes
+            for kk, cc, minutes in columns[j][1].credited
             if kk == k and cc == c
         ]
 
+    # Travel counted in the contract lies off the grain: a week's minutes within one grain below.
+    slack = instance.slot_minutes - credit_grain(instance)
     for k in data.contracts:
         for wk in chosen_weeks:
             target = data.targets.get((k.id, wk.index))
             if target is not None:
                 got = [t for c in sorted(k.shares) for t in credited(k.id, c, wk.days)]
-                rows.append(_row(tuple(got), target, target))
+                rows.append(_row(tuple(got), target - slack, target))
             for c in sorted(k.shares):
                 share = data.share_targets.get((k.id, wk.index, c))
                 if share is not None:
@@ -831,7 +869,7 @@ def build_master(
             offset = offsets[(k.id, c)]
             name = f"dev|{k.id}|{c}"
             extras[name] = (
-                least_deviation(offset, instance.slot_minutes),
+                least_deviation(offset, credit_grain(instance)),
                 abs(offset) + MINUTES_PER_DAY * len(horizon),
                 weights.share_deviation,
             )
@@ -875,7 +913,7 @@ def priced(master: Master, prices: Mapping[ShareKey, int]) -> Master:
             (
                 d,
                 replace(
-                    col, cost=col.cost + sum(prices.get((k, c), 0) * m for k, c, m in col.minutes)
+                    col, cost=col.cost + sum(prices.get((k, c), 0) * m for k, c, m in col.credited)
                 ),
             )
             for d, col in master.columns

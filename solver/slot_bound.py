@@ -9,7 +9,10 @@ are linear in it, and a slot counts as covered up to the presence there (at most
 
 - presence only inside the day's options (opening hours, availability, leave, public holidays);
 - one place at a time per assistant, at most `places` assistants at a cabinet;
-- each contract's weekly minutes exactly, each share within its tolerance each week;
+- each contract's weekly minutes exactly (within one grain below when travel counts in the
+  contract), each share within its tolerance each week; travel credited to a contract is a free
+  amount per cabinet and week, priced at the travel's weight per minute, which every rota pays
+  at least for its legs;
 - daily work at most `max_daily_minutes`, weekly work at most `max_weekly_minutes`;
 - objective: the sessions and requests left uncovered (their slot values, `patterns.cover_slots`),
   the share deviation over the horizon with the carried balances (never below what a balance off
@@ -29,7 +32,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from solver.constraints.data import PlanData, least_deviation
+from solver.constraints.data import PlanData, credit_grain, least_deviation
 from solver.model import MINUTES_PER_DAY
 from solver.patterns import cover_slots, preference_slots
 
@@ -91,18 +94,38 @@ def slot_bound(data: PlanData) -> Relaxed | None:
             if xs:
                 lp.Add(grain * sum(xs) <= rules.max_weekly_minutes)
 
+    weights = instance.weights
+    # Travel counted in the contract: each (contract, week, cabinet) may be credited travel
+    # minutes, at the travel's own price (a rota's legs cost at least that much).
+    counted = rules.travel_in_contract and bool(instance.travel_minutes)
+    credit: dict[tuple[str, int, str], Any] = {}
+    if counted:
+        for k in data.contracts:
+            for wk in data.weeks:
+                for c in k.shares:
+                    tau = lp.NumVar(0, inf, "")
+                    objective.SetCoefficient(tau, float(weights.travel_minutes))
+                    credit[(k.id, wk.index, c)] = tau
+    week_of = data.week_of_day
+
     def credited(contract: str, cabinet: str, days: tuple[int, ...]) -> Any:
-        return grain * sum(x for d in days for x in minutes.get((contract, cabinet, d), []))
+        on_site = grain * sum(x for d in days for x in minutes.get((contract, cabinet, d), []))
+        weeks = sorted({week_of[d] for d in days})
+        return on_site + sum(
+            credit[key] for w in weeks if (key := (contract, w, cabinet)) in credit
+        )
 
     constant = 0.0
-    weights = instance.weights
     tol = rules.share_tolerance_minutes
+    slack = grain - credit_grain(instance)
     all_days = tuple(range(len(data.dates)))
     for k in data.contracts:
         for wk in data.weeks:
             target = data.targets.get((k.id, wk.index))
             if target is not None:
-                lp.Add(sum(credited(k.id, c, wk.days) for c in k.shares) == target)
+                got_all = sum(credited(k.id, c, wk.days) for c in k.shares)
+                lp.Add(got_all >= target - slack)
+                lp.Add(got_all <= target)
             for c in k.shares:
                 share = data.share_targets.get((k.id, wk.index, c))
                 if share is not None:
@@ -115,7 +138,7 @@ def slot_bound(data: PlanData) -> Relaxed | None:
             balance = k.balance_minutes.get(c, 0)
             lp.Add(credited(k.id, c, all_days) + balance - wanted == over - under)
             # Minutes on the grain cannot meet a target that a balance put off it.
-            lp.Add(over + under >= least_deviation(wanted - balance, grain))
+            lp.Add(over + under >= least_deviation(wanted - balance, credit_grain(instance)))
             objective.SetCoefficient(over, weights.share_deviation)
             objective.SetCoefficient(under, weights.share_deviation)
     cover_rows = {}

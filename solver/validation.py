@@ -484,20 +484,58 @@ def weekly_targets(
 
 
 def credited_minutes(instance: Instance, rota: Rota) -> dict[ContractId, dict[CabinetId, int]]:
-    """Minutes of assignments credited to each contract and cabinet over the horizon.
+    """Minutes credited to each contract and cabinet over the horizon: its assignments and, when
+    travel counts in the contract (`Rules.travel_in_contract`), its part of the travel legs.
 
-    Every contract's member cabinets appear (0 when unvisited); travel is credited to no one;
-    pieces the checker rejects (unknown ids, malformed, outside the horizon) are not counted.
+    Every contract's member cabinets appear (0 when unvisited); pieces the checker rejects (unknown
+    ids, malformed, outside the horizon) are not counted.
     """
     context = _build_context(instance, rota)
     result: dict[ContractId, dict[CabinetId, int]] = {
         c.id: dict.fromkeys(sorted(c.shares), 0) for c in instance.contracts
     }
+    for (contract, _), by_cabinet in _weekly_credit(context).items():
+        for cabinet, minutes in by_cabinet.items():
+            result.setdefault(contract, {})
+            result[contract][cabinet] = result[contract].get(cabinet, 0) + minutes
+    return result
+
+
+def travel_credit(minutes: int, shares: Mapping[CabinetId, int]) -> dict[CabinetId, int]:
+    """A travel leg's minutes split between the cabinets of the contract it leads to, share by
+    share, to the minute (largest remainder, ties by cabinet id): docs/rules.md, "Contract hours
+    and share targets"."""
+    return share_targets(minutes, shares, 1)
+
+
+def _weekly_credit(context: _Context) -> dict[tuple[ContractId, date], dict[CabinetId, int]]:
+    """Minutes credited to each (contract, Monday of the week) and cabinet: the assignments, and
+    each travel leg's split when travel counts in the contract."""
+    credit: dict[tuple[ContractId, date], dict[CabinetId, int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
     for piece in context.pieces:
         if piece.kind == "work" and piece.contract is not None and piece.cabinet is not None:
-            by_cabinet = result.setdefault(piece.contract, {})
-            by_cabinet[piece.cabinet] = by_cabinet.get(piece.cabinet, 0) + piece.minutes
-    return result
+            credit[(piece.contract, _monday(piece.day))][piece.cabinet] += piece.minutes
+    if context.instance.rules.travel_in_contract:
+        # A leg counts for the contract of the assignment it leads to: the same assistant's work
+        # that starts at the destination, that day, when the leg ends.
+        arrivals = {
+            (p.assistant, p.day, p.cabinet, p.start): p.contract
+            for p in context.pieces
+            if p.kind == "work" and p.contract is not None
+        }
+        for piece in context.pieces:
+            if piece.kind != "travel":
+                continue
+            led_to = arrivals.get((piece.assistant, piece.day, piece.destination, piece.end))
+            contract = context.contracts.get(led_to) if led_to is not None else None
+            if contract is None:
+                continue
+            split = travel_credit(piece.minutes, contract.shares)
+            for cabinet, minutes in split.items():
+                credit[(contract.id, _monday(piece.day))][cabinet] += minutes
+    return credit
 
 
 # --- Rule checks ------------------------------------------------------------------------------------
@@ -913,13 +951,11 @@ def _check_average(
 
 def _check_contracts(context: _Context) -> None:
     """Contract hours and share tolerance, week by week."""
-    minutes: dict[tuple[ContractId, date], dict[CabinetId, int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
-    for piece in context.pieces:
-        if piece.kind == "work" and piece.contract is not None and piece.cabinet is not None:
-            minutes[(piece.contract, _monday(piece.day))][piece.cabinet] += piece.minutes
+    minutes = _weekly_credit(context)
     tolerance = context.instance.rules.share_tolerance_minutes
+    # Travel counted in the contract is not on the grain: the week's minutes then come within one
+    # grain below the target, never above it.
+    slack = context.instance.slot_minutes - 1 if context.instance.rules.travel_in_contract else 0
     for (contract_id, monday), (target, shares) in sorted(weekly_targets(context.instance).items()):
         contract = context.contracts[contract_id]
         name = context.name(contract.assistant)
@@ -936,7 +972,7 @@ def _check_contracts(context: _Context) -> None:
                     f"la semaine du {weekday_date(monday)} : le contrat en prévoit au plus {duration(contract.weekly_minutes)}.",
                 )
             continue
-        if total != target:
+        if not target - slack <= total <= target:
             context.add(
                 "contract-hours",
                 contract.assistant,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from solver.constraints.data import Option, PlanData
+from solver.constraints.data import Option, PlanData, travel_credit
 from solver.model import MINUTES_PER_DAY, Assignment, AssistantId, CabinetId, ContractId
 
 MIN_PIECE_MINUTES = 60
@@ -122,6 +122,9 @@ class PlanModel:
         # Slot-presence literals of each block (by id), for the redundant cuts of `soft`.
         self.slot_lits: dict[int, tuple[Block, list[tuple[int, cp_model.IntVar]]]] = {}
         self.slot_at: dict[tuple[int, CabinetId], list[cp_model.IntVar]] = {}
+        self._credits: dict[
+            tuple[AssistantId, int], list[tuple[ContractId, dict[CabinetId, int], cp_model.IntVar]]
+        ] = {}
         for a in data.assistants:
             for d in range(len(data.dates)):
                 self.days[(a.id, d)] = self._make_day(a.id, d)
@@ -334,7 +337,8 @@ class PlanModel:
         return out
 
     def credited(self, contract: ContractId, cabinet: CabinetId, days: Sequence[int]) -> Expr:
-        """Assignment minutes under a contract at a cabinet over some horizon days."""
+        """Minutes credited to a contract at a cabinet over some horizon days: its assignments and,
+        when travel counts in the contract, the cabinet's part of the legs leading to them."""
         a = next(k.assistant for k in self.data.contracts if k.id == contract)
         total: Expr = 0
         for d in days:
@@ -345,4 +349,40 @@ class PlanModel:
                 for o, _, w in b.options:
                     if o.contract == contract and o.cabinet == cabinet:
                         total += w
+            for k, split, lit in self._leg_credits(day):
+                if k == contract and split.get(cabinet):
+                    total += split[cabinet] * lit
         return total
+
+    def _leg_credits(
+        self, day: Day
+    ) -> list[tuple[ContractId, dict[CabinetId, int], cp_model.IntVar]]:
+        """Each possible travel leg of the day with the contract it leads to, its split between
+        that contract's cabinets and the literal that says it is taken (empty when travel does not
+        count in the contract). Made once per day."""
+        key = (day.assistant, day.index)
+        found = self._credits.get(key)
+        if found is not None:
+            return found
+        out: list[tuple[ContractId, dict[CabinetId, int], cp_model.IntVar]] = []
+        if self.data.instance.rules.travel_in_contract:
+            mine = self.data.contracts_of.get(day.assistant, ())
+            for n, gap in enumerate(day.gaps):
+                after = day.blocks[n + 1]
+                for (c0, c1), z in gap.legs.items():
+                    road = self.data.instance.travel(c0, c1) or 0
+                    leading = [k for k in mine if c1 in k.shares]
+                    for k in leading:
+                        chosen = after.pair.get((k.id, c1), [])
+                        if not chosen:
+                            continue
+                        if len(leading) == 1:
+                            lit = z
+                        else:
+                            lit = self.model.new_bool_var(f"legk[{key}|{n}|{c1}|{k.id}]")
+                            self.model.add_implication(lit, z)
+                            self.model.add(lit <= sum(chosen))
+                            self.model.add(lit >= z + sum(chosen) - 1)
+                        out.append((k.id, travel_credit(k, road), lit))
+        self._credits[key] = out
+        return out

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from solver.model import (
     BASIS_POINTS,
     MINUTES_PER_DAY,
+    Assignment,
     Assistant,
     AssistantId,
     Cabinet,
@@ -24,6 +25,7 @@ from solver.model import (
     Contract,
     ContractId,
     Instance,
+    TravelLeg,
     WeeklyWindow,
 )
 from solver.public_holidays import public_holiday
@@ -171,6 +173,42 @@ def split_largest_remainder(
     for c in by_remainder[: max(left, 0)]:
         base[c] += 1
     return {c: base[c] * grain for c in ordered}
+
+
+def travel_credit(contract: Contract, road: int) -> dict[CabinetId, int]:
+    """A travel leg's minutes credited to the cabinets of the contract it leads to, share by share,
+    to the minute (largest remainder, ties by cabinet id), when travel counts in the contract."""
+    return {c: m for c, m in split_largest_remainder(road, dict(contract.shares), 1).items() if m}
+
+
+def leg_credits(
+    instance: Instance, assignments: Iterable[Assignment], legs: Iterable[TravelLeg]
+) -> dict[tuple[ContractId, CabinetId], int]:
+    """The travel credit of a rota's legs per (contract, cabinet): each leg split between the
+    cabinets of the contract of the assignment it leads to (none when travel is paid beyond the
+    contract)."""
+    out: dict[tuple[ContractId, CabinetId], int] = {}
+    if not instance.rules.travel_in_contract:
+        return out
+    contracts = {k.id: k for k in instance.contracts}
+    arriving = {(a.assistant, a.cabinet, a.start): a.contract for a in assignments}
+    for leg in legs:
+        led_to = arriving.get((leg.assistant, leg.destination, leg.end))
+        if led_to is None or led_to not in contracts:
+            continue
+        for c, v in travel_credit(contracts[led_to], leg.minutes).items():
+            out[(led_to, c)] = out.get((led_to, c), 0) + v
+    return out
+
+
+def credit_grain(instance: Instance) -> int:
+    """The step of the minutes a (contract, cabinet) can be credited: the grain, or one minute
+    when travel, whose road times lie off the grain, counts in the contract."""
+    return (
+        1
+        if instance.rules.travel_in_contract and instance.travel_minutes
+        else instance.slot_minutes
+    )
 
 
 def least_deviation(offset: int, grain: int) -> int:

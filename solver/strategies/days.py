@@ -296,7 +296,7 @@ class Horizon:
             chosen = [kind.master.columns[j] for j in run.best[1]]
             minutes: dict[ShareKey, int] = defaultdict(int)
             for _, col in chosen:
-                for k, c, m in col.minutes:
+                for k, c, m in col.credited:
                     minutes[(k, c)] += m
             kind.plans.append((kind.master.constant + sum(c.cost for _, c in chosen), minutes))
             first = kind.weeks[0].days[0]

@@ -132,6 +132,30 @@ def soft_counts(instance: Instance, rota: Rota) -> dict[str, int]:
                 preference += sum(1 for m in minutes if m < wishes.earliest_start)
             if wishes.latest_end is not None:
                 preference += sum(1 for m in minutes if m >= wishes.latest_end)
+    if instance.rules.travel_in_contract:
+        # A leg counts for the contract of the assignment it leads to, split by its shares to
+        # the minute: floors first, then one more minute to the largest remainders (ties by id).
+        contracts = {k.id: k for k in instance.contracts}
+        for leg in rota.travel:
+            after = [
+                a
+                for a in rota.assignments
+                if a.assistant == leg.assistant
+                and a.cabinet == leg.destination
+                and a.start == leg.end
+            ]
+            if not after:
+                continue
+            contract = contracts[after[0].contract]
+            length = round((leg.end - leg.start).total_seconds()) // 60
+            exact = {c: Fraction(length * s, 10_000) for c, s in contract.shares.items()}
+            parts = {c: int(v) for c, v in exact.items()}
+            for c in sorted(exact, key=lambda c: (parts[c] - exact[c], c))[
+                : length - sum(parts.values())
+            ]:
+                parts[c] += 1
+            for c, v in parts.items():
+                credited[(contract.id, c)] += v
     targets = week_share_targets(instance)
     share_deviation = 0
     for contract in instance.contracts:

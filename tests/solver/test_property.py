@@ -37,6 +37,7 @@ from solver.model import (
     Preferences,
     Replan,
     Rota,
+    Rules,
     Session,
     Status,
     TravelLeg,
@@ -212,8 +213,12 @@ def groupements(draw: st.DrawFn, *, replan: bool | None = None) -> Generated:
     department = draw(st.sampled_from([None, "57", "75"]))
     n_cab = draw(st.integers(2, 4))
     cabinet_ids = [f"c{k}" for k in range(n_cab)]
+    # Travel counted in the contract (the default) takes the road's time from both pieces of a
+    # two-cabinet day, half each: roads on two grains keep every piece on the grain. Paid beyond
+    # the contract, roads may lie off the grain.
+    counted = draw(st.booleans())
     roads = {
-        (a, b): draw(st.sampled_from([10, 15, 20, 25, 40]))
+        (a, b): draw(st.sampled_from([30, 60] if counted else [10, 15, 20, 25, 40]))
         for i, a in enumerate(cabinet_ids)
         for b in cabinet_ids[i + 1 :]
     }
@@ -257,10 +262,11 @@ def groupements(draw: st.DrawFn, *, replan: bool | None = None) -> Generated:
             a, b = members if draw(st.booleans()) else members[::-1]
             road = roads.get((a, b)) or roads[(b, a)]
             gap = -(-(road + 20) // 15) * 15
-            second = first + 210 + gap
+            length = 210 - (road // 2 if counted else 0)
+            second = first + length + gap
             assignments += [
-                _piece(person, contract_id, a, on, first, first + 210),
-                _piece(person, contract_id, b, on, second, second + 210),
+                _piece(person, contract_id, a, on, first, first + length),
+                _piece(person, contract_id, b, on, second, second + length),
             ]
             legs.append(
                 TravelLeg(
@@ -347,6 +353,7 @@ def groupements(draw: st.DrawFn, *, replan: bool | None = None) -> Generated:
         start=start,
         days=days,
         replan=plan,
+        rules=Rules(travel_in_contract=counted),
     )
     rota = make_rota(assignments, legs)
     return Generated(instance, rota, working, tuple(pairs))

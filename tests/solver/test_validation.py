@@ -37,6 +37,7 @@ from solver.validation import (
     objective_terms,
     objective_total,
     share_targets,
+    travel_credit,
     weekly_targets,
 )
 from tests.solver.builders import (
@@ -49,6 +50,7 @@ from tests.solver.builders import (
     TILLEULS,
     assign,
     at,
+    counted_travel_week,
     day,
     leave_period,
     make_assistant,
@@ -1006,3 +1008,80 @@ def test_protected_week_above_contract_hours_is_reported() -> None:
     violations = check_rota(make_instance(replan=replan), make_rota(rota))
     assert "contract-hours" in rule_ids(violations)
     assert "au plus" in next(v.message for v in violations if v.rule == "contract-hours")
+
+
+# --- travel counted in the contract (Rules.travel_in_contract) ---------------------------------
+
+COUNTED = Rules(travel_in_contract=True)
+
+
+def test_counted_travel_week_is_valid_and_the_full_one_is_over_the_contract() -> None:
+    assignments, legs = counted_travel_week()
+    assert check_rota(make_instance(rules=COUNTED), make_rota(assignments, legs)) == []
+    # 35 h on site and 40 min of travel: 35 h 40 of the contract's minutes for 35 h.
+    full = check_rota(make_instance(rules=COUNTED), make_rota(*travel_week()))
+    only(full, "contract-hours")
+    assert "35 h 40" in full[0].message
+
+
+def test_counted_contract_minutes_may_lie_one_grain_below_the_target_not_more() -> None:
+    assignments, legs = counted_travel_week()
+    # 34 h 55 in all: 14 minutes of slack on a 15-minute grain holds it, 4 minutes do not.
+    five_minute = make_instance(rules=COUNTED, slot_minutes=5)
+    assert rule_ids(check_rota(five_minute, make_rota(assignments, legs))) == {"contract-hours"}
+    assert check_rota(make_instance(rules=COUNTED), make_rota(assignments, legs)) == []
+
+
+def test_counted_missing_leg_leaves_the_contract_short() -> None:
+    assignments, legs = counted_travel_week()
+    violations = check_rota(make_instance(rules=COUNTED), make_rota(assignments, legs[1:]))
+    assert rule_ids(violations) == {"travel", "contract-hours"}
+    assert "34 h 35" in next(v.message for v in violations if v.rule == "contract-hours")
+
+
+def test_credited_minutes_add_each_cabinets_part_of_the_travel() -> None:
+    # 20 h 30 and 13 h 45 on site; two legs of 20 min split 60/40: 12 and 8 minutes each.
+    assignments, legs = counted_travel_week()
+    assert credited_minutes(make_instance(rules=COUNTED), make_rota(assignments, legs)) == {
+        POOL: {PARC: 825 + 16, TILLEULS: 1230 + 24}
+    }
+    assert credited_minutes(make_instance(), make_rota(assignments, legs)) == {
+        POOL: {PARC: 825, TILLEULS: 1230}
+    }
+
+
+def test_a_leg_counts_for_the_contract_of_the_assignment_it_leads_to() -> None:
+    # Monday: the Tilleuls under pool-1, then 20 min of road to the Gare under pool-2 (all its
+    # share): the leg is pool-2's, none of it pool-1's.
+    instance = make_instance(
+        contracts=[make_contract(), make_contract("pool-2", JULIE, 240, {GARE: 10_000})],
+        cabinets=[make_cabinet(c) for c in (TILLEULS, PARC, GARE)],
+        travel={(TILLEULS, PARC): 20, (TILLEULS, GARE): 20, (PARC, GARE): 20},
+        rules=COUNTED,
+    )
+    assignments = (
+        assign(MONDAY, "08:00", "12:00", TILLEULS),
+        assign(MONDAY, "12:20", "16:00", GARE, contract="pool-2"),
+    )
+    credited = credited_minutes(
+        instance, make_rota(assignments, [travel_leg(MONDAY, "12:00", "12:20", TILLEULS, GARE)])
+    )
+    assert credited == {POOL: {PARC: 0, TILLEULS: 240}, "pool-2": {GARE: 220 + 20}}
+
+
+def test_travel_credit_splits_to_the_minute_by_largest_remainder() -> None:
+    assert travel_credit(20, {TILLEULS: 6000, PARC: 4000}) == {PARC: 8, TILLEULS: 12}
+    # 10 minutes in thirds: 3.33 each, the one minute left to the first id.
+    assert travel_credit(10, {TILLEULS: 3333, PARC: 3333, GARE: 3334}) == {
+        GARE: 4,
+        PARC: 3,
+        TILLEULS: 3,
+    }
+
+
+def test_counted_share_deviation_counts_the_travel_credit() -> None:
+    assignments, legs = counted_travel_week()
+    terms = objective_terms(make_instance(rules=COUNTED), make_rota(assignments, legs))
+    # The Tilleuls are credited 20 h 54 for 21 h and the Parc 14 h 01 for 14 h: 7 minutes off.
+    assert terms["share_deviation"] == 700
+    assert terms["travel_minutes"] == 80 and terms["site_changes"] == 60
