@@ -34,7 +34,7 @@ from solver.model import (
     Status,
     TravelLeg,
 )
-from solver.validation import check_rota
+from solver.validation import check_rota, complementary_limit
 
 
 @dataclass(slots=True)
@@ -426,6 +426,8 @@ def _plan_wrapped_credited(
         )
         if not _plan_wrapped(data, assistant, week, days, *trial, cut=cut):
             return False
+        if _beyond_complementary(data, week, trial[1], trial[3]):
+            return False
         credit = leg_credits(data.instance, trial[1], trial[3])
         wanted = _travel_cut(data, credit, grain)
         if wanted == cut:
@@ -436,6 +438,27 @@ def _plan_wrapped_credited(
             travel.extend(trial[3])
             return True
         cut = wanted
+    return False
+
+
+def _beyond_complementary(
+    data: PlanData, week: int, assignments: Sequence[Assignment], legs: Sequence[TravelLeg]
+) -> bool:
+    """True when the week's travel paid beyond a part-time contract passes its complementary
+    hours' limit (`solver.validation.complementary_limit`)."""
+    arriving = {(a.assistant, a.cabinet, a.start): a.contract for a in assignments}
+    travel: dict[ContractId, int] = {}
+    for leg in legs:
+        led_to = arriving.get((leg.assistant, leg.destination, leg.end))
+        if led_to is not None:
+            travel[led_to] = travel.get(led_to, 0) + leg.minutes
+    for k in data.contracts:
+        if k.id not in travel:
+            continue
+        target = data.targets.get((k.id, week), k.weekly_minutes)
+        limit = complementary_limit(data.instance.rules, k.weekly_minutes, target)
+        if limit is not None and travel[k.id] > limit:
+            return True
     return False
 
 

@@ -151,6 +151,8 @@ class Rules:
     min_weekly_contract_minutes: int = 960
     max_horizon_days: int = 56
     travel_in_contract: bool = False
+    full_time_weekly_minutes: int = 2100
+    complementary_accord: bool = False
 
 
 @dataclass(frozen=True, slots=True)

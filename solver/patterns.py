@@ -52,6 +52,7 @@ from solver.model import (
     ContractId,
     TravelLeg,
 )
+from solver.validation import complementary_limit
 
 Ints = npt.NDArray[np.int64]
 INF = 1 << 40
@@ -73,6 +74,7 @@ class Column:
     travel: int
     cost: int
     credit: MinutesKey = ()  # the travel leg's minutes credited per (contract, cabinet)
+    leads_to: ContractId | None = None  # the contract of the assignment the travel leg leads to
 
     @property
     def cabinets(self) -> frozenset[CabinetId]:
@@ -483,7 +485,7 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
     g = shape.grain
     slots = MINUTES_PER_DAY // g
     tables = [_tables(_blocks(o, shape, costs), shape, slots) for o in options]
-    best: dict[tuple[MinutesKey, int, MinutesKey], tuple[int, int]] = {}
+    best: dict[tuple[MinutesKey, int, MinutesKey, ContractId | None], tuple[int, int]] = {}
     counted = instance.rules.travel_in_contract
     contract = {k.id: k for k in data.contracts}
 
@@ -492,12 +494,13 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
         travel: int,
         cost: int,
         credit: MinutesKey = (),
+        leads_to: ContractId | None = None,
     ) -> None:
         key = tuple(sorted((k, c, v) for (k, c), v in minutes.items()))
         work = sum(minutes.values()) + travel
-        found = best.get((key, work, credit))
+        found = best.get((key, work, credit, leads_to))
         if found is None or cost < found[0]:
-            best[(key, work, credit)] = (cost, travel)
+            best[(key, work, credit, leads_to)] = (cost, travel)
 
     for o, t in zip(options, tables, strict=True):
         for m in np.nonzero(t.single < _VALID)[0]:
@@ -528,10 +531,18 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
                     minutes[(o1.contract, o1.cabinet)] = int(m1) * g
                     key2 = (o2.contract, o2.cabinet)
                     minutes[key2] = minutes.get(key2, 0) + int(m2) * g
-                    offer(minutes, road, int(pair[m1, m2]) + extra, credit)
+                    offer(
+                        minutes,
+                        road,
+                        int(pair[m1, m2]) + extra,
+                        credit,
+                        o2.contract if moved else None,
+                    )
     columns = tuple(
-        Column(key, work, travel, cost, credit)
-        for (key, work, credit), (cost, travel) in sorted(best.items())
+        Column(key, work, travel, cost, credit, leads_to)
+        for (key, work, credit, leads_to), (cost, travel) in sorted(
+            best.items(), key=lambda item: (item[0][:3], item[0][3] or "", item[1])
+        )
     )
     return DayColumns(columns, costs.constant)
 
@@ -837,6 +848,18 @@ def build_master(
             if target is not None:
                 got = [t for c in sorted(k.shares) for t in credited(k.id, c, wk.days)]
                 rows.append(_row(tuple(got), target - slack, target))
+            limit = complementary_limit(
+                rules, k.weekly_minutes, data.targets.get((k.id, wk.index), k.weekly_minutes)
+            )
+            if limit is not None:
+                legs = [
+                    (j, columns[j][1].travel)
+                    for d in wk.days
+                    for j in on_day[d]
+                    if columns[j][1].leads_to == k.id and columns[j][1].travel
+                ]
+                if legs:
+                    rows.append(_row(tuple(legs), -inf, limit))
             for c in sorted(k.shares):
                 share = data.share_targets.get((k.id, wk.index, c))
                 if share is not None:

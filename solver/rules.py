@@ -299,6 +299,14 @@ RULES: tuple[Rule, ...] = (
         _enc(greedy.plan_assistant),
         _enc(explain.precheck),
     ),
+    _hard(
+        "complementary hours",
+        "complementary-hours",
+        validation._check_complementary,
+        hard.complementary_hours,
+        _enc(patterns.build_master),
+        _enc(greedy.plan_assistant),
+    ),
     Rule(
         "part-time minimum",
         "part-time-minimum",

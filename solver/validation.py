@@ -57,6 +57,7 @@ from solver.model import (
     ContractId,
     Instance,
     Rota,
+    Rules,
     WeeklyWindow,
     Weights,
 )
@@ -88,6 +89,7 @@ RULES: tuple[str, ...] = (
     "weekly-rest",
     "contract-hours",
     "share-tolerance",
+    "complementary-hours",
     "pinned",
     "protected-window",
     "grain",
@@ -518,24 +520,67 @@ def _weekly_credit(context: _Context) -> dict[tuple[ContractId, date], dict[Cabi
         if piece.kind == "work" and piece.contract is not None and piece.cabinet is not None:
             credit[(piece.contract, _monday(piece.day))][piece.cabinet] += piece.minutes
     if context.instance.rules.travel_in_contract:
-        # A leg counts for the contract of the assignment it leads to: the same assistant's work
-        # that starts at the destination, that day, when the leg ends.
-        arrivals = {
-            (p.assistant, p.day, p.cabinet, p.start): p.contract
-            for p in context.pieces
-            if p.kind == "work" and p.contract is not None
-        }
-        for piece in context.pieces:
-            if piece.kind != "travel":
-                continue
-            led_to = arrivals.get((piece.assistant, piece.day, piece.destination, piece.end))
-            contract = context.contracts.get(led_to) if led_to is not None else None
-            if contract is None:
-                continue
+        for piece, contract in _legs_by_contract(context):
             split = travel_credit(piece.minutes, contract.shares)
             for cabinet, minutes in split.items():
                 credit[(contract.id, _monday(piece.day))][cabinet] += minutes
     return credit
+
+
+def _legs_by_contract(context: _Context) -> list[tuple[_Piece, Contract]]:
+    """Each travel leg with the contract it counts for: that of the assignment it leads to, the
+    same assistant's work that starts at the destination, that day, when the leg ends (a leg that
+    leads to no assignment counts for none)."""
+    arrivals = {
+        (p.assistant, p.day, p.cabinet, p.start): p.contract
+        for p in context.pieces
+        if p.kind == "work" and p.contract is not None
+    }
+    out: list[tuple[_Piece, Contract]] = []
+    for piece in context.pieces:
+        if piece.kind != "travel":
+            continue
+        led_to = arrivals.get((piece.assistant, piece.day, piece.destination, piece.end))
+        contract = context.contracts.get(led_to) if led_to is not None else None
+        if contract is not None:
+            out.append((piece, contract))
+    return out
+
+
+def complementary_limit(rules: Rules, weekly_minutes: int, target: int) -> int | None:
+    """The most travel a part-time contract may take beyond its hours in a week, as heures
+    complémentaires (Code du travail L3123-20 and L3123-9): a tenth of its weekly minutes, or a
+    third under an accord, and never so much that the week reaches full time; None for a
+    full-time contract (its travel is overtime, bounded by the weekly maximum) or when travel
+    counts in the contract."""
+    if rules.travel_in_contract or weekly_minutes >= rules.full_time_weekly_minutes:
+        return None
+    part = weekly_minutes // 3 if rules.complementary_accord else weekly_minutes // 10
+    return max(0, min(part, rules.full_time_weekly_minutes - 1 - target))
+
+
+def _check_complementary(context: _Context) -> None:
+    """Travel paid beyond a part-time contract within the complementary hours' limit, week by week."""
+    rules = context.instance.rules
+    travel: dict[tuple[ContractId, date], int] = defaultdict(int)
+    for piece, contract in _legs_by_contract(context):
+        travel[(contract.id, _monday(piece.day))] += piece.minutes
+    targets = weekly_targets(context.instance)
+    for (contract_id, monday), minutes in sorted(travel.items()):
+        contract = context.contracts[contract_id]
+        target = targets.get((contract_id, monday), (contract.weekly_minutes, {}))[0]
+        limit = complementary_limit(rules, contract.weekly_minutes, target)
+        if limit is None or minutes <= limit:
+            continue
+        context.add(
+            "complementary-hours",
+            contract.assistant,
+            monday,
+            f"{context.name(contract.assistant)} fait {duration(minutes)} de trajet au titre du "
+            f"contrat « {contract_id} » la semaine du {weekday_date(monday)}, au-delà de ses "
+            f"{duration(contract.weekly_minutes)} : en heures complémentaires, au plus "
+            f"{duration(limit)}.",
+        )
 
 
 # --- Rule checks ------------------------------------------------------------------------------------
@@ -1086,6 +1131,7 @@ def check_rota(instance: Instance, rota: Rota) -> list[Violation]:
     _check_daily_rest(context, days)
     _check_weeks(context, days)
     _check_contracts(context)
+    _check_complementary(context)
     _check_replan(context, rota)
     return sorted(
         context.violations,

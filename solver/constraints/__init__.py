@@ -55,6 +55,7 @@ RULES: tuple[HardRule | SoftTerm, ...] = (
     HardRule("weekly-rest", "repos hebdomadaire", hard.weekly_rest),
     HardRule("contract-hours", "heures du contrat", hard.contract_hours),
     HardRule("share-tolerance", "parts des cabinets", hard.shares),
+    HardRule("complementary-hours", "heures complémentaires", hard.complementary_hours),
     HardRule("pinned", "affectations imposées et délai de prévenance", hard.fixed_assignments),
     # Soft
     SoftTerm("share_deviation", "écart aux parts", soft.share_deviation),

@@ -122,8 +122,8 @@ class PlanModel:
         # Slot-presence literals of each block (by id), for the redundant cuts of `soft`.
         self.slot_lits: dict[int, tuple[Block, list[tuple[int, cp_model.IntVar]]]] = {}
         self.slot_at: dict[tuple[int, CabinetId], list[cp_model.IntVar]] = {}
-        self._credits: dict[
-            tuple[AssistantId, int], list[tuple[ContractId, dict[CabinetId, int], cp_model.IntVar]]
+        self._legs: dict[
+            tuple[AssistantId, int], list[tuple[ContractId, int, cp_model.IntVar]]
         ] = {}
         for a in data.assistants:
             for d in range(len(data.dates)):
@@ -359,30 +359,35 @@ class PlanModel:
     ) -> list[tuple[ContractId, dict[CabinetId, int], cp_model.IntVar]]:
         """Each possible travel leg of the day with the contract it leads to, its split between
         that contract's cabinets and the literal that says it is taken (empty when travel does not
-        count in the contract). Made once per day."""
+        count in the contract)."""
+        if not self.data.instance.rules.travel_in_contract:
+            return []
+        contracts = {k.id: k for k in self.data.contracts}
+        return [(k, travel_credit(contracts[k], road), lit) for k, road, lit in self.legs_into(day)]
+
+    def legs_into(self, day: Day) -> list[tuple[ContractId, int, cp_model.IntVar]]:
+        """Each possible travel leg of the day with the contract of the assignment it leads to,
+        its road minutes and the literal that says it is taken. Made once per day."""
         key = (day.assistant, day.index)
-        found = self._credits.get(key)
+        found = self._legs.get(key)
         if found is not None:
             return found
-        out: list[tuple[ContractId, dict[CabinetId, int], cp_model.IntVar]] = []
-        if self.data.instance.rules.travel_in_contract:
-            mine = self.data.contracts_of.get(day.assistant, ())
-            for n, gap in enumerate(day.gaps):
-                after = day.blocks[n + 1]
-                for (c0, c1), z in gap.legs.items():
-                    road = self.data.instance.travel(c0, c1) or 0
-                    leading = [k for k in mine if c1 in k.shares]
-                    for k in leading:
-                        chosen = after.pair.get((k.id, c1), [])
-                        if not chosen:
-                            continue
-                        if len(leading) == 1:
-                            lit = z
-                        else:
-                            lit = self.model.new_bool_var(f"legk[{key}|{n}|{c1}|{k.id}]")
-                            self.model.add_implication(lit, z)
-                            self.model.add(lit <= sum(chosen))
-                            self.model.add(lit >= z + sum(chosen) - 1)
-                        out.append((k.id, travel_credit(k, road), lit))
-        self._credits[key] = out
+        out: list[tuple[ContractId, int, cp_model.IntVar]] = []
+        mine = self.data.contracts_of.get(day.assistant, ())
+        for n, gap in enumerate(day.gaps):
+            after = day.blocks[n + 1]
+            for (c0, c1), z in gap.legs.items():
+                road = self.data.instance.travel(c0, c1) or 0
+                leading = [k for k in mine if after.pair.get((k.id, c1))]
+                for k in leading:
+                    chosen = after.pair[(k.id, c1)]
+                    if len(leading) == 1:
+                        lit = z
+                    else:
+                        lit = self.model.new_bool_var(f"legk[{key}|{n}|{c1}|{k.id}]")
+                        self.model.add_implication(lit, z)
+                        self.model.add(lit <= sum(chosen))
+                        self.model.add(lit >= z + sum(chosen) - 1)
+                    out.append((k.id, road, lit))
+        self._legs[key] = out
         return out

@@ -16,6 +16,7 @@ from solver.constraints.blocks import Expr, PlanModel
 from solver.constraints.data import credit_grain
 from solver.french import duration, weekday_date
 from solver.model import MINUTES_PER_DAY, AssistantId
+from solver.validation import complementary_limit
 
 
 def _name(pm: PlanModel, assistant: AssistantId) -> str:
@@ -343,6 +344,36 @@ def contract_hours(pm: PlanModel) -> None:
                 # Travel counted in the contract lies off the grain: within one grain below.
                 slack = pm.data.instance.slot_minutes - credit_grain(pm.data.instance)
                 pm.model.add_linear_constraint(total, target - slack, target).only_enforce_if(g)
+
+
+def complementary_hours(pm: PlanModel) -> None:
+    """Travel paid beyond a part-time contract within the complementary hours' limit each week
+    (`solver.validation.complementary_limit`)."""
+    rules = pm.data.instance.rules
+    for k in pm.data.contracts:
+        for wk in pm.data.weeks:
+            target = pm.data.targets.get((k.id, wk.index), k.weekly_minutes)
+            limit = complementary_limit(rules, k.weekly_minutes, target)
+            if limit is None:
+                continue
+            legs = [
+                road * lit
+                for d in wk.days
+                if (day := pm.days.get((k.assistant, d))) is not None
+                for kk, road, lit in pm.legs_into(day)
+                if kk == k.id and road
+            ]
+            if not legs:
+                continue
+            name = _name(pm, k.assistant)
+            g = pm.guard(
+                "complementary-hours",
+                f"{k.id}|{wk.index}",
+                lambda: (
+                    f"les heures complémentaires du contrat « {k.id} » de {name} (au plus {duration(limit)} de trajet) la semaine du {weekday_date(wk.monday)}"  # noqa: B023 (called at once by guard)
+                ),
+            )
+            pm.model.add(sum(legs) <= limit).only_enforce_if(g)
 
 
 def shares(pm: PlanModel) -> None:

@@ -85,7 +85,8 @@ def solve_monday(
     """Solve one Monday: Julie available 08:00 to `available_until`, each cabinet open in its window.
 
     Her contract asks the sum of the windows' lengths, shared in proportion, so that a feasible rota
-    fills every window exactly.
+    fills every window exactly; the travel is paid beyond it under an accord (a third of the
+    contract's minutes), so that the day's leg is never the complementary hours' limit.
     """
     lengths = {c: minutes_of(e) - minutes_of(s) for c, (s, e) in windows_by_cabinet.items()}
     total = sum(lengths.values())
@@ -104,6 +105,6 @@ def solve_monday(
         ],
         days=1,
         travel=travel or {},
-        rules=Rules(min_weekly_contract_minutes=0),
+        rules=Rules(min_weekly_contract_minutes=0, complementary_accord=True),
     )
     return solve_checked(instance)

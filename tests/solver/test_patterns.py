@@ -151,7 +151,7 @@ def test_every_column_rebuilds_into_a_legal_day_at_its_cost(seed: int) -> None:
             columns.constant + column.cost
         )
         day_rules = {v.rule for v in check_rota(instance, rota)}
-        assert day_rules <= {"contract-hours", "share-tolerance"}, day_rules
+        assert day_rules <= {"contract-hours", "share-tolerance", "complementary-hours"}, day_rules
 
 
 def _share_terms(instance: Instance, rota: Rota) -> int:

@@ -650,6 +650,22 @@ def _unknown_id(g: Generated, data: st.DataObject) -> tuple[Instance, Rota]:
     return g.instance, _add(g.rota, stray)
 
 
+def _complementary(g: Generated, data: st.DataObject) -> tuple[Instance, Rota]:
+    """Travel paid beyond a part-time contract of 9 minutes a week: a tenth of it is 0, and the
+    two-cabinet contract drawn has a leg on each of its working days."""
+    worked = [k for k in g.pair_contracts if g.working_days.get(k.replace("k", "a", 1))]
+    assume(worked)
+    chosen = data.draw(st.sampled_from(worked))
+    instance = replace(
+        g.instance,
+        rules=replace(g.instance.rules, travel_in_contract=False),
+        contracts=tuple(
+            replace(k, weekly_minutes=9) if k.id == chosen else k for k in g.instance.contracts
+        ),
+    )
+    return instance, g.rota
+
+
 CORRUPTIONS: dict[str, Corruption] = {
     "availability": _availability,
     "opening-hours": _opening,
@@ -672,6 +688,7 @@ CORRUPTIONS: dict[str, Corruption] = {
     "weekly-rest": _weekly_rest,
     "contract-hours": _contract_hours,
     "share-tolerance": _share_tolerance,
+    "complementary-hours": _complementary,
     "pinned": _pinned,
     "protected-window": _protected_window,
     "grain": _grain,

@@ -1,0 +1,107 @@
+"""Rule under test: complementary hours — travel paid beyond a part-time contract is at most a
+tenth of its weekly minutes (a third under an accord), and never brings its week to full time."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from solver.model import Instance, Rules, Status
+from solver.validation import check_rota, complementary_limit
+from tests.solver.builders import (
+    PARC,
+    TILLEULS,
+    assign,
+    day,
+    make_assistant,
+    make_cabinet,
+    make_contract,
+    make_instance,
+    make_rota,
+    travel_leg,
+    windows,
+)
+from tests.solver.solving import explanation_text, solve_checked
+
+
+def test_the_limit_is_a_tenth_or_a_third_and_stops_short_of_full_time() -> None:
+    assert complementary_limit(Rules(), 24 * 60, 24 * 60) == 144
+    assert complementary_limit(Rules(complementary_accord=True), 24 * 60, 24 * 60) == 480
+    # 34 h a week: a third would be 11 h 20, but the week may not reach 35 h.
+    assert complementary_limit(Rules(complementary_accord=True), 34 * 60, 34 * 60) == 59
+    assert complementary_limit(Rules(), 35 * 60, 35 * 60) is None
+    assert complementary_limit(Rules(travel_in_contract=True), 24 * 60, 24 * 60) is None
+
+
+def _daily_trips(road: int, rules: Rules) -> Instance:
+    """Julie, 20 h a week on four days (08:00-14:00), must be at the Tilleuls (open 08:00-10:30)
+    and at the Parc (open 10:30-15:00) every day to give each its 10 h: four legs of `road`
+    minutes a week, paid beyond her contract. A tenth of 20 h is 2 h: 30 minutes a day."""
+    return make_instance(
+        assistants=[make_assistant(availability=windows("08:00", "14:00", range(4)))],
+        cabinets=[
+            make_cabinet(TILLEULS, opening=windows("08:00", "10:30", range(4))),
+            make_cabinet(PARC, opening=windows("10:30", "15:00", range(4))),
+        ],
+        contracts=[make_contract(weekly_minutes=20 * 60, shares={TILLEULS: 5000, PARC: 5000})],
+        travel={(TILLEULS, PARC): road},
+        rules=rules,
+    )
+
+
+@pytest.mark.parametrize("road", [15, 30])
+def test_travel_at_or_below_a_tenth_is_planned(road: int) -> None:
+    rota = solve_checked(_daily_trips(road, Rules()), time_limit_s=5)
+    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert sum(t.minutes for t in rota.travel) == 4 * road
+
+
+def test_travel_above_a_tenth_is_infeasible_and_named() -> None:
+    rota = solve_checked(_daily_trips(45, Rules()), time_limit_s=5)
+    assert rota.status == Status.INFEASIBLE
+    assert "heures complémentaires" in explanation_text(rota)
+
+
+def test_an_accord_allows_a_third() -> None:
+    rota = solve_checked(_daily_trips(45, Rules(complementary_accord=True)), time_limit_s=5)
+    assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert sum(t.minutes for t in rota.travel) == 4 * 45
+
+
+def _checked_week(road: int, weekly: int) -> list[str]:
+    """The checker on a hand-made week: Tilleuls 08:00-10:30, the leg, 2 h 30 at the Parc."""
+    instance = replace(
+        _daily_trips(road, Rules()),
+        contracts=(make_contract(weekly_minutes=weekly, shares={TILLEULS: 5000, PARC: 5000}),),
+    )
+    arrive = 10 * 60 + 30 + road
+    leave = arrive + 150
+
+    def hhmm(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    assignments = [
+        piece
+        for k in range(4)
+        for piece in (
+            assign(day(k), "08:00", "10:30", TILLEULS),
+            assign(day(k), hhmm(arrive), hhmm(leave), PARC),
+        )
+    ]
+    legs = [travel_leg(day(k), "10:30", hhmm(arrive), TILLEULS, PARC) for k in range(4)]
+    return [v.rule for v in check_rota(instance, make_rota(assignments, legs))]
+
+
+def test_the_checker_counts_each_weeks_legs_at_below_and_above_the_limit() -> None:
+    # Two hours of travel: a tenth of 20 h exactly, under a tenth of 20 h 10, over a tenth of
+    # 19 h 50 (the last two weeks are off their contract's hours too).
+    assert _checked_week(30, 20 * 60) == []
+    assert "complementary-hours" not in _checked_week(30, 20 * 60 + 10)
+    assert "complementary-hours" in _checked_week(30, 20 * 60 - 10)
+    assert _checked_week(45, 20 * 60) == ["complementary-hours"]
+
+
+def test_the_checker_leaves_a_full_time_contracts_travel_to_the_weekly_maximum() -> None:
+    # The same week under a 35-h contract: off its hours (contract-hours), no complementary hour.
+    assert "complementary-hours" not in _checked_week(45, 35 * 60)
