@@ -199,6 +199,15 @@ class GroupementRead(ReadModel):
     slug: str
     name: str
     timezone: str
+    travel_in_contract: bool = Field(
+        description="Travel between cabinets counts in the contracts' hours, shared by their "
+        "members share by share (true); or it is paid beyond them (false): overtime, or for a "
+        "part-time contract heures complémentaires within a tenth of its hours."
+    )
+    complementary_accord: bool = Field(
+        description="An accord allows heures complémentaires up to a third of a part-time "
+        "contract's hours (instead of a tenth)."
+    )
     created_at: datetime
     version: int
 
@@ -210,6 +219,8 @@ class GroupementUpdate(RequestModel):
     timezone: (
         Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_NUL)] | None
     ) = None
+    travel_in_contract: bool | None = None
+    complementary_accord: bool | None = None
 
 
 class GroupementPage(Page[GroupementRead]):

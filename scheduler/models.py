@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -186,6 +187,15 @@ class Groupement(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Travel between cabinets: counted in the contracts' hours and shared by their members (true),
+    # or paid beyond them, as overtime or, for a part-time contract, heures complémentaires within
+    # a tenth of its hours, or a third where an accord allows it (docs/rules.md).
+    travel_in_contract: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    complementary_accord: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
     __table_args__ = (CheckConstraint("length(slug) > 0", "slug_not_empty"),)
 
@@ -802,7 +812,9 @@ class LedgerEntry(Base):
 
     `delivered_minutes` are the planned minutes net of the absences recorded so far, written at
     publication: for a week still to come, a forecast. The reports (scheduler/contribution)
-    count them as delivered only once the week is over.
+    count them as delivered only once the week is over. When the groupement counts travel in the
+    contracts, both include the member's part of the legs leading to the contract's assignments
+    (its share of each, to the minute), and `travel_minutes` says how much of the planned ones.
     """
 
     __tablename__ = "ledger_entry"
@@ -818,6 +830,10 @@ class LedgerEntry(Base):
     week_start: Mapped[date] = mapped_column(Date)
     planned_minutes: Mapped[int] = mapped_column(Integer)
     delivered_minutes: Mapped[int] = mapped_column(Integer)
+    # Of the planned minutes, the member's part of the travel when it counts in the contract.
+    travel_minutes: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     rota_id: Mapped[int | None] = mapped_column(ForeignKey("rota.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

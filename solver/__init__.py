@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         read_document_file,
     )
     from solver.model import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
-    from solver.validation import Violation, check_rota, credited_minutes
+    from solver.validation import Violation, check_rota, credited_minutes, travel_credit
 
 _HOMES: dict[str, str] = {
     "solve": "solver.facade",
@@ -39,6 +39,7 @@ _HOMES: dict[str, str] = {
     "check_rota": "solver.validation",
     "Violation": "solver.validation",
     "credited_minutes": "solver.validation",
+    "travel_credit": "solver.validation",
     "model": "solver.model",
     "FIRST_DAY": "solver.model",
     "FIRST_YEAR": "solver.model",
@@ -77,6 +78,7 @@ __all__ = [
     "parse_rota",
     "read_document_file",
     "solve",
+    "travel_credit",
 ]
 
 

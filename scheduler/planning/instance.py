@@ -186,6 +186,10 @@ def build_instance(
             cabinets=tuple(cabinet_rows),
             contracts=tuple(contract_rows),
             travel_minutes=travel,
+            rules=sm.Rules(
+                travel_in_contract=groupement.travel_in_contract,
+                complementary_accord=groupement.complementary_accord,
+            ),
         ),
         groupement=groupement,
         zone=zone,

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, union
 from sqlalchemy.orm import Session
 
 from scheduler import models
@@ -20,12 +20,14 @@ from scheduler.errors import (
     InvalidEdit,
     NotFound,
 )
-from scheduler.planning.instance import local_time
+from scheduler.planning.instance import local_time, share_plan_at
 from solver import FIRST_DAY as FIRST_DAY
 from solver import FIRST_YEAR as FIRST_YEAR
 from solver import LAST_DAY as LAST_DAY
 from solver import LAST_YEAR as LAST_YEAR
 from solver import Violation as Violation  # re-exported for the web edge
+from solver import model as sm
+from solver import travel_credit
 
 
 def _overlap_minutes(start: datetime, end: datetime, absences: Iterable[models.Absence]) -> int:
@@ -69,6 +71,10 @@ def refresh_ledger(session: Session, rota: models.Rota) -> None:
         delivered[key] += minutes - _overlap_minutes(
             row.start_at, row.end_at, absences[row.assistant_id]
         )
+    travel = _travel_credit(session, groupement, rota, zone, absences)
+    for key, (credited, delivered_credit) in travel.items():
+        planned[key] += credited
+        delivered[key] += delivered_credit
     weeks = {monday_of(rota.period_start + timedelta(days=k)) for k in range(rota.period_days)}
     contract_ids = select(models.PooledContract.id).where(
         models.PooledContract.groupement_id == rota.groupement_id
@@ -89,22 +95,67 @@ def refresh_ledger(session: Session, rota: models.Rota) -> None:
                 week_start=week,
                 planned_minutes=planned[key],
                 delivered_minutes=max(0, delivered[key]),
+                travel_minutes=travel.get(key, (0, 0))[0],
                 rota_id=rota.id,
             )
         )
     session.flush()
 
 
+def _travel_credit(
+    session: Session,
+    groupement: models.Groupement,
+    rota: models.Rota,
+    zone: ZoneInfo,
+    absences: dict[int, list[models.Absence]],
+) -> dict[tuple[int, int, int, date], tuple[int, int]]:
+    """The members' parts of the travel, planned and delivered, per (contract, cabinet, assistant,
+    week), when the groupement counts travel in the contracts (docs/rules.md): each leg counts
+    for the contract of the assignment it leads to, split by its share plan to the minute; a leg
+    an absence covers is not delivered."""
+    out: dict[tuple[int, int, int, date], tuple[int, int]] = {}
+    if not groupement.travel_in_contract:
+        return out
+    arriving = {(a.assistant_id, a.cabinet_id, a.start_at): a for a in rota.assignments}
+    for leg in rota.travel_legs:
+        led_to = arriving.get((leg.assistant_id, leg.destination_id, leg.end_at))
+        if led_to is None:
+            continue
+        contract = session.get(models.PooledContract, led_to.contract_id)
+        assert contract is not None
+        # Split as the planner splits it: its cabinet ids are the codes, which break the ties.
+        plan = share_plan_at(contract, rota.period_start)
+        ids = {s.cabinet.code: s.cabinet_id for s in plan.shares}
+        shares = {sm.CabinetId(s.cabinet.code): s.share_bp for s in plan.shares}
+        minutes = int((leg.end_at - leg.start_at).total_seconds()) // 60
+        done = minutes - _overlap_minutes(leg.start_at, leg.end_at, absences[leg.assistant_id])
+        week = monday_of(local_time(leg.start_at, zone).date())
+        planned_split = travel_credit(minutes, shares)
+        delivered_split = travel_credit(max(0, done), shares)
+        for code, credit in planned_split.items():
+            key = (contract.id, ids[code], leg.assistant_id, week)
+            before = out.get(key, (0, 0))
+            out[key] = (before[0] + credit, before[1] + delivered_split.get(code, 0))
+    return out
+
+
 def refresh_ledger_around(
     session: Session, assistant_id: int, start: datetime, end: datetime
 ) -> None:
-    """Rewrite the ledger of the published rotas where the assistant works between `start` and
-    `end` (an absence was recorded, moved or withdrawn there)."""
+    """Rewrite the ledger of the published rotas where the assistant works or travels between
+    `start` and `end` (an absence was recorded, moved or withdrawn there)."""
     session.flush()
-    overlapping = select(models.Assignment.rota_id).where(
-        models.Assignment.assistant_id == assistant_id,
-        models.Assignment.start_at < end,
-        models.Assignment.end_at > start,
+    overlapping = union(
+        select(models.Assignment.rota_id).where(
+            models.Assignment.assistant_id == assistant_id,
+            models.Assignment.start_at < end,
+            models.Assignment.end_at > start,
+        ),
+        select(models.TravelLeg.rota_id).where(
+            models.TravelLeg.assistant_id == assistant_id,
+            models.TravelLeg.start_at < end,
+            models.TravelLeg.end_at > start,
+        ),
     )
     affected = session.scalars(
         select(models.Rota)

@@ -234,6 +234,31 @@ def test_groupement_read_and_rename(
     assert client.get(f"{API}/groupements", headers=coordinator).json()["total"] == 1
 
 
+def test_groupement_chooses_how_travel_is_paid(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    gid = world.groupement.id
+    read = client.get(f"{API}/groupements/{gid}", headers=coordinator)
+    assert read.json()["travel_in_contract"] is False
+    assert read.json()["complementary_accord"] is False
+    changed = client.patch(
+        f"{API}/groupements/{gid}",
+        json={"travel_in_contract": True, "complementary_accord": True},
+        headers={**coordinator, "If-Match": read.headers["ETag"]},
+    )
+    assert changed.status_code == 200
+    assert changed.json()["travel_in_contract"] is True
+    assert changed.json()["complementary_accord"] is True
+    refused = client.patch(
+        f"{API}/groupements/{gid}",
+        json={"travel_in_contract": "oui"},
+        headers={**coordinator, "If-Match": changed.headers["ETag"]},
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "travel_in_contract" in refused.text
+
+
 def test_delete_assistant_in_a_contract_conflicts(
     client: TestClient, world: World, coordinator: dict[str, str]
 ) -> None:

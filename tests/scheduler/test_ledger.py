@@ -5,6 +5,7 @@ to come a forecast, which the reports count as delivered only once the week is o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -14,7 +15,14 @@ from scheduler import models
 from scheduler.planning import ledger, record_absence, refresh_ledger
 from scheduler.reports import build_report, parse_period
 from scheduler.services.resources import ABSENCES
-from tests.scheduler.feed_factories import demo_ids, paris, publish_week
+from tests.scheduler.feed_factories import (
+    DemoIds,
+    demo_ids,
+    paris,
+    publish,
+    publish_week,
+    week_specs,
+)
 
 TUESDAY = date(2026, 12, 8)
 
@@ -105,3 +113,83 @@ def test_a_published_week_to_come_is_planned_and_not_yet_delivered(session: Sess
     planned_after, delivered_after = week_hours(date(2026, 12, 14))
     assert planned_after == planned
     assert sum(d or 0 for d in delivered_after) == planned - 420
+
+
+def _publish_legs_into_work(session: Session, ids: DemoIds, monday: date) -> models.Rota:
+    """The realistic week, each leg moved to end when the assignment it leads to starts."""
+    assignments, legs = week_specs(ids, monday)
+    moved = []
+    for leg in legs:
+        after = next(
+            a
+            for a in assignments
+            if a.assistant_id == leg.assistant_id
+            and a.cabinet_id == leg.destination_id
+            and a.start.date() == leg.start.date()
+        )
+        moved.append(replace(leg, start=after.start - (leg.end - leg.start), end=after.start))
+    return publish(session, ids.groupement_id, monday, assignments, moved)
+
+
+def _on_site(week: models.Rota) -> int:
+    return sum(int((a.end_at - a.start_at).total_seconds()) // 60 for a in week.assignments)
+
+
+def _legs_leading_to_work(week: models.Rota) -> int:
+    arriving = {(a.assistant_id, a.cabinet_id, a.start_at) for a in week.assignments}
+    return sum(
+        int((t.end_at - t.start_at).total_seconds()) // 60
+        for t in week.travel_legs
+        if (t.assistant_id, t.destination_id, t.end_at) in arriving
+    )
+
+
+def test_travel_paid_beyond_the_contracts_is_in_no_members_hours(session: Session) -> None:
+    ids = demo_ids(session)
+    week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
+    refresh_ledger(session, week)
+    entries = ledger(session, ids.groupement_id)
+    assert _legs_leading_to_work(week) > 0, "the week has travel between cabinets"
+    assert sum(e.planned_minutes for e in entries) == _on_site(week)
+    assert all(e.travel_minutes == 0 for e in entries)
+
+
+def test_travel_counted_in_the_contracts_is_shared_by_their_members(session: Session) -> None:
+    ids = demo_ids(session)
+    groupement = session.get_one(models.Groupement, ids.groupement_id)
+    groupement.travel_in_contract = True
+    week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
+    refresh_ledger(session, week)
+    entries = ledger(session, ids.groupement_id)
+    travel = _legs_leading_to_work(week)
+    # Every leg's minutes are split between the members of the contract it leads to, to the
+    # minute: the ledger holds them all, beside the time on site, and as delivered ones too.
+    assert sum(e.travel_minutes for e in entries) == travel
+    assert travel == 13 + 16 + 26 + 21
+    assert sum(e.planned_minutes for e in entries) == _on_site(week) + travel
+    assert sum(e.delivered_minutes for e in entries) == _on_site(week) + travel
+    # Each member's part follows its share: no member of a contract with travel gets nothing
+    # when its share is at least a tenth of a leg.
+    assert any(e.travel_minutes > 0 for e in entries)
+
+
+def test_a_leg_an_absence_covers_is_not_delivered(session: Session) -> None:
+    ids = demo_ids(session)
+    session.get_one(models.Groupement, ids.groupement_id).travel_in_contract = True
+    week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
+    refresh_ledger(session, week)
+    leg = week.travel_legs[0]
+    minutes = int((leg.end_at - leg.start_at).total_seconds()) // 60
+    coordinator = session.scalars(
+        select(models.User).where(models.User.role == models.Role.COORDINATOR)
+    ).one()
+    # An absence over the leg alone: its minutes are lost, the assignments' are not.
+    record_absence(
+        session,
+        leg.assistant_id,
+        models.AbsenceKind.SICKNESS,
+        leg.start_at,
+        leg.end_at,
+        actor=coordinator,
+    )
+    assert _lost(session, ids.groupement_id) == minutes

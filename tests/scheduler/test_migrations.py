@@ -92,9 +92,15 @@ def test_one_active_run_migration_settles_rows_that_break_its_rules(empty_url: s
     engine = make_engine(empty_url)
     monday = date(2027, 1, 4)
     with unit_of_work(make_session_factory(engine)) as session:
-        groupement = models.Groupement(slug="g", name="G")
-        session.add(groupement)
-        session.flush()
+        # The groupement as the schema of that revision has it (the model has columns since).
+        session.execute(
+            text(
+                "INSERT INTO groupement (slug, name, timezone, created_at, version) "
+                "VALUES ('g', 'G', 'Europe/Paris', CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        groupement = session.scalars(select(models.Groupement.id).where(text("slug = 'g'")))
+        groupement_id = groupement.one()
         for state, start, days in [
             (models.RunState.QUEUED, monday, 7),  # overlaps the running one: cancelled
             (models.RunState.RUNNING, monday, 14),
@@ -104,13 +110,13 @@ def test_one_active_run_migration_settles_rows_that_break_its_rules(empty_url: s
         ]:
             session.add(
                 models.PlanRun(
-                    groupement_id=groupement.id, period_start=start, period_days=days, state=state
+                    groupement_id=groupement_id, period_start=start, period_days=days, state=state
                 )
             )
         for label in ("Accueil", "Accueil", "Secrétariat"):
             session.add(
                 models.FeedToken(
-                    groupement_id=groupement.id,
+                    groupement_id=groupement_id,
                     kind=models.FeedKind.GROUPEMENT,
                     subscriber=label,
                     token_hash=f"{label}{uuid.uuid4().hex}".ljust(64, "0")[:64],
