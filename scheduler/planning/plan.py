@@ -75,6 +75,7 @@ def plan_period(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     release_reads: bool = False,
+    solved: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> models.Rota:
     """Plan a period and stage the result as a new draft revision.
@@ -85,7 +86,9 @@ def plan_period(
     session that holds nothing staged, as a plan run's or the CLI's), the read transaction ends
     before the solve and the draft is staged in a new one: a solve of minutes then holds no
     transaction, which on SQLite would keep the single writer's slot from everybody else (a
-    report rendered, a coordinator's edit, the jobs process claiming runs) all along.
+    report rendered, a coordinator's edit, the jobs process claiming runs) all along. `solved` is
+    called when the solver has answered, before anything is read or staged again (a plan run
+    stops its heartbeat there, which would otherwise wait on SQLite for the draft's transaction).
     """
     groupement = session.get(models.Groupement, groupement_id)
     if groupement is None:
@@ -121,6 +124,8 @@ def plan_period(
         hint=hint,
         should_stop=should_stop,
     )
+    if solved is not None:
+        solved()
     if result.stopped:
         raise PlanningStopped()
     if release_reads:

@@ -91,6 +91,13 @@ def list_runs(
     return items, total
 
 
+def run_unattended(session: Session, actor: models.User, run: models.PlanRun) -> bool:
+    """Whether the run has waited queued for a while with no jobs process running to execute it
+    (`scheduler.runs.unattended`)."""
+    _coordinator(actor)
+    return runs.unattended(session, run)
+
+
 def cancel_run(session: Session, actor: models.User, run_id: int) -> models.PlanRun:
     """Cancel a queued run, or ask a running one to stop."""
     begin_write(session)
