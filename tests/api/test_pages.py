@@ -680,3 +680,29 @@ def test_a_finished_run_shows_the_plans_quality(
     assert (
         "Statut " + views.solver_status_text(rota.solver_status, rota.objective, rota.bound) in text
     )
+
+
+def test_a_run_that_ends_infeasible_shows_the_solvers_explanation(
+    web: TestClient, world: World, session: Session
+) -> None:
+    why = "Contrat alpha-c2 : aucune semaine ne peut atteindre 35 h (disponibilités)."
+    rota = models.Rota(
+        groupement_id=world.groupement.id,
+        period_start=PLANNED,
+        period_days=7,
+        revision=1,
+        solver_status="infeasible",
+        explanation=[why],
+    )
+    session.add(rota)
+    session.flush()
+    run = request_plan_run(session, world.groupement.id, PLANNED, 7, actor=None)
+    run.state, run.rota_id = models.RunState.SUCCEEDED, rota.id
+    session.flush()
+    sign_in_as(web, world.users["coordinator"])
+    text = _text(web.get(f"/planning/calculs/{run.id}").text)
+    assert "Statut impossible" in text
+    assert f"Aucun planning réalisable pour cette semaine. Le solveur explique : {why}" in text
+    page = web.get("/planning", params={"semaine": PLANNED.isoformat()}).text
+    # The explanation replaces the checker's list, which would only repeat that nothing is planned.
+    assert 'id="violations"' not in page

@@ -54,7 +54,9 @@ def _planning_context(
     if rota is not None:
         view = workflow.view_rota(session, user, rota.id)
         draft = rota.status is models.RotaStatus.DRAFT
-        violations = workflow.check(session, user, rota.id) if draft else []
+        feasible = rota.solver_status in planning.PUBLISHABLE
+        # A week with no plan breaks every target: the solver's explanation says why instead.
+        violations = workflow.check(session, user, rota.id) if draft and feasible else []
         absences, holidays = workflow.week_closures(session, user, rota)
         grid = views.week_grid(
             rota,
@@ -71,7 +73,7 @@ def _planning_context(
         quality = views.quality(
             rota,
             planning.term_counts(view.objective_terms),
-            publishable_status=rota.solver_status in planning.PUBLISHABLE,
+            publishable_status=feasible,
             blocking=len(violations),
         )
         if draft:
