@@ -71,6 +71,33 @@ def _iso_moment(value: object) -> object:
 # would overflow the date arithmetic of plans, feeds and reports. `Day` also types the date
 # parameters of the query and of the pages' forms.
 Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_plannable_day)]
+
+_ISO_WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")
+
+
+def _iso_day_or_week(value: object) -> object:
+    """A day as `Day` reads it, or the Monday of an ISO week written as the CLI writes weeks
+    (`2026-W51`)."""
+    match = _ISO_WEEK.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+            return value
+        raise PydanticCustomError(
+            "iso_week", "Input should be a date written YYYY-MM-DD or an ISO week YYYY-Www"
+        )
+    year, week = int(match[1]), int(match[2])
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise PydanticCustomError(
+            "iso_week_number",
+            "Year {year} has no week {week}",
+            {"year": year, "week": week},
+        ) from None
+
+
+WeekDay = Annotated[date, BeforeValidator(_iso_day_or_week), AfterValidator(_plannable_day)]
+"""A day of the week wanted (the pages read its Monday): `2026-12-14` or `2026-W51`."""
 Moment = Annotated[
     AwareDatetime,
     Field(

@@ -127,10 +127,18 @@ class NoticeRequired(PartagendaError):
 
 
 class InvalidEdit(PartagendaError):
-    """An edit that cannot be applied (unknown assignment, times off the grain...)."""
+    """An edit that cannot be applied (unknown assignment, times off the grain...); `field` and
+    `rule` name the field at fault when it is one (a cabinet outside the contract)."""
 
     status = 422
     title = "Modification impossible"
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+            self.rule = rule or "value_error"
+            self.message = message
 
 
 class PlanningInputsChanged(PartagendaError):

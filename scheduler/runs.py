@@ -10,10 +10,16 @@ whatever the solver does (it reports only on improvements). The executor also ho
 lock (`scheduler.locks`, `plan-run-<id>`), which the server or the kernel drops when the process
 dies; a run is recovered only when its heartbeat is old *and* its lock is free, so a slow but live
 run is never planned twice. The planning holds no transaction while the solver works
-(`plan_period(release_reads=True)`), so other writers (the API, the other jobs) go on meanwhile;
-on SQLite the run itself still writes nothing then (no heartbeat: the lock alone tells a live run
-from a dead one), to leave the single writer's slot to them. A run only ends `succeeded` if it still
-belongs to the attempt that planned it, so at most one draft results.
+(`plan_period(release_reads=True)`), so other writers (the API, the other jobs) go on meanwhile,
+and the heartbeat's short transactions (one row updated) take turns with theirs, on SQLite too:
+the page's progress panel reads the figures they write. The heartbeat stops as soon as the solver
+has answered, before the draft's transaction begins (on SQLite a beat would otherwise wait for the
+writer's slot that transaction holds, while it waits for the beat). A run only ends `succeeded` if
+it still belongs to the attempt that planned it, so at most one draft results.
+
+Nothing but the jobs process executes runs: `executor_alive` tells from APScheduler's job store
+whether one is running (it moves `execute-plan-runs`'s next time forward while it lives), so that a
+page can say why a run stays queued.
 
 The bookkeeping (the claim, the heartbeat, the recovery, a failed or cancelled outcome) is done
 in units of work of its own, each on its own session and connection and committed apart from the
@@ -31,7 +37,18 @@ import threading
 import time as clock
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    column,
+    inspect,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +72,12 @@ STALE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY_S = 2.0
 CANCEL_POLL_S = 0.5
 ACTIVE_STATES = (models.RunState.QUEUED, models.RunState.RUNNING)
+EXECUTOR_JOB = "execute-plan-runs"
+"""The id of the jobs process's job that executes queued runs (in APScheduler's job store)."""
+EXECUTOR_LATE_AFTER = timedelta(seconds=10)
+"""How far past its next time that job may be before no jobs process is taken to be running."""
+UNATTENDED_AFTER = timedelta(seconds=10)
+"""How long a run may wait queued, with no jobs process running, before it is said to be stuck."""
 
 
 def _now() -> datetime:
@@ -205,6 +228,30 @@ def cancel_plan_run(session: Session, run_id: int, *, actor: models.User | None)
     return run
 
 
+def executor_alive(
+    session: Session, *, now: datetime | None = None, late_after: timedelta = EXECUTOR_LATE_AFTER
+) -> bool:
+    """Whether a jobs process runs to execute queued runs. A running one moves the next time of
+    its `execute-plan-runs` job forward in APScheduler's job store after each execution (and
+    each one it skips while a solve lasts); a stopped one leaves it behind, and one never
+    started leaves no job (nor, at first, the store's table)."""
+    now = now or _now()
+    if not inspect(session.connection()).has_table(models.APSCHEDULER_JOB_TABLE):
+        return False
+    jobs = table(models.APSCHEDULER_JOB_TABLE, column("id"), column("next_run_time"))
+    next_time = session.scalar(select(jobs.c.next_run_time).where(jobs.c.id == EXECUTOR_JOB))
+    return next_time is not None and float(next_time) >= (now - late_after).timestamp()
+
+
+def unattended(session: Session, run: models.PlanRun, *, now: datetime | None = None) -> bool:
+    """Whether `run` has waited queued for `UNATTENDED_AFTER` with no jobs process to execute
+    it."""
+    now = now or _now()
+    if run.state is not models.RunState.QUEUED or run.requested_at > now - UNATTENDED_AFTER:
+        return False
+    return not executor_alive(session, now=now)
+
+
 def claim_next_run(factory: sessionmaker[Session]) -> int | None:
     """Atomically move the oldest queued run to `running`; its id, or None when none waits."""
     with uow.unit_of_work(factory) as session:
@@ -298,10 +345,16 @@ def _owned(run_id: int, attempt: int) -> ColumnElement[bool]:
 
 
 class _Reporter:
-    """Keeps the solver's latest figures; a heartbeat thread writes them with the heartbeat."""
+    """Keeps the solver's latest figures; a heartbeat thread writes them with the heartbeat, and
+    the time spent since the run began (the solver reports only on improvements)."""
 
-    def __init__(self) -> None:
+    def __init__(self, started: float | None = None) -> None:
         self.latest: Progress | None = None
+        self.started = clock.monotonic() if started is None else started
+
+    def elapsed_s(self) -> float:
+        """Seconds since the run began."""
+        return clock.monotonic() - self.started
 
     def __call__(self, progress: Progress) -> None:
         self.latest = progress
@@ -333,15 +386,22 @@ class _Heartbeat(threading.Thread):
             except Exception:
                 log.warning("heartbeat of plan run %s failed", self.run_id, exc_info=True)
 
+    def stop(self) -> None:
+        """Stop beating, and wait for a beat under way to end."""
+        self.stopped.set()
+        if self.is_alive():
+            self.join()
+
     def beat(self) -> None:
         """Write one heartbeat, while the run still belongs to this attempt."""
-        values: dict[str, object] = {"heartbeat_at": _now()}
+        values: dict[str, object] = {
+            "heartbeat_at": _now(),
+            "elapsed_seconds": round(self.reporter.elapsed_s(), 2),
+        }
         progress = self.reporter.latest
         if progress is not None:
             values.update(
-                best_objective=round(progress.best_objective),
-                bound=round(progress.bound),
-                elapsed_seconds=round(progress.elapsed_s, 2),
+                best_objective=round(progress.best_objective), bound=round(progress.bound)
             )
         with uow.unit_of_work(self.factory) as session:
             session.execute(
@@ -405,15 +465,16 @@ def _execute(
     factory: sessionmaker[Session], run_id: int, *, deterministic: bool, heartbeat_s: float
 ) -> models.RunState:
     started = clock.monotonic()
-    reporter = _Reporter()
+    reporter = _Reporter(started)
     should_stop = _CancelWatch(_engine(factory), run_id, CANCEL_POLL_S)
     with uow.unit_of_work(factory) as session:
         run = get_plan_run(session, run_id)
         attempt = run.attempts
         actor = session.get(models.User, run.requested_by_id) if run.requested_by_id else None
         heartbeat = _Heartbeat(factory, run_id, attempt, reporter, heartbeat_s)
-        if _engine(factory).dialect.name != "sqlite":
-            heartbeat.start()
+        # A beat may wait (SQLite) for the reads below, which plan_period ends before its solve;
+        # it stops once the solver has answered, before the draft's transaction (`solved`).
+        heartbeat.start()
         try:
             rota = plan_period(
                 session,
@@ -427,6 +488,7 @@ def _execute(
                 progress=reporter,
                 should_stop=should_stop,
                 release_reads=True,
+                solved=heartbeat.stop,
             )
         except PlanningStopped:
             uow.rollback(session)
@@ -458,9 +520,7 @@ def _execute(
                 started=started,
             )
         finally:
-            heartbeat.stopped.set()
-            if heartbeat.is_alive():
-                heartbeat.join()
+            heartbeat.stop()
         cancel_requested = session.scalar(
             select(models.PlanRun.cancel_requested).where(models.PlanRun.id == run_id)
         )

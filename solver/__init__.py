@@ -1,7 +1,9 @@
 """Partagenda's planner: a pure model, instance in, rota out.
 
 The public API, the only names the core (`scheduler/`) and the web edge (`api/`) may import:
-`solve` and its `Progress`, the checker (`check_rota`, `Violation`, `credited_minutes`), the model
+`solve` and its `Progress`, the checker (`check_rota`, `Violation`, `credited_minutes`, and
+`objective_terms`, the soft terms of any rota), `public_holiday` (a département's holiday on a
+day, by its French name), the model
 types as `model`, the instance and rota files (`parse_instance`, `load_instance`,
 `read_document_file`, `dump_instance`, `dump_rota`, `parse_rota`), `InvalidInstance` and
 `InvalidRota`, the years and days the service can plan, and `french`, the French wording of dates,
@@ -31,7 +33,14 @@ if TYPE_CHECKING:
         read_document_file,
     )
     from solver.model import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
-    from solver.validation import Violation, check_rota, credited_minutes, travel_credit
+    from solver.public_holidays import public_holiday
+    from solver.validation import (
+        Violation,
+        check_rota,
+        credited_minutes,
+        objective_terms,
+        travel_credit,
+    )
 
 _HOMES: dict[str, str] = {
     "solve": "solver.facade",
@@ -40,6 +49,8 @@ _HOMES: dict[str, str] = {
     "Violation": "solver.validation",
     "credited_minutes": "solver.validation",
     "travel_credit": "solver.validation",
+    "objective_terms": "solver.validation",
+    "public_holiday": "solver.public_holidays",
     "model": "solver.model",
     "FIRST_DAY": "solver.model",
     "FIRST_YEAR": "solver.model",
@@ -74,8 +85,10 @@ __all__ = [
     "french",
     "load_instance",
     "model",
+    "objective_terms",
     "parse_instance",
     "parse_rota",
+    "public_holiday",
     "read_document_file",
     "solve",
     "travel_credit",

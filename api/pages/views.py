@@ -144,6 +144,7 @@ class Block:
     pinned: bool = False
     origin: CabinetStyle | None = None
     destination: CabinetStyle | None = None
+    contract_id: int | None = None
 
     @property
     def minutes(self) -> int:
@@ -166,6 +167,7 @@ class GridRow:
     cells: list[list[Block]]
     flags: dict[date, list[str]] = field(default_factory=dict)
     minutes: int = 0
+    absences: dict[date, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,6 +178,7 @@ class WeekGrid:
     rows: list[GridRow]
     legend: list[CabinetStyle]
     general_flags: list[str]
+    holidays: dict[date, str] = field(default_factory=dict)
 
 
 def rota_blocks(
@@ -190,7 +193,15 @@ def rota_blocks(
         start, end = a.start_at.astimezone(zone), a.end_at.astimezone(zone)
         yield (
             a.assistant_id,
-            Block("assignment", start, end, styles.get(a.cabinet_id), a.id, a.pinned),
+            Block(
+                "assignment",
+                start,
+                end,
+                styles.get(a.cabinet_id),
+                a.id,
+                a.pinned,
+                contract_id=a.contract_id,
+            ),
         )
     for leg in travel_legs:
         yield (
@@ -219,8 +230,11 @@ def week_grid(
     styles: dict[int, CabinetStyle],
     violations: Sequence[Violation],
     zone: ZoneInfo,
+    absences: Sequence[models.Absence] = (),
+    holidays: dict[date, list[tuple[models.Cabinet, str]]] | None = None,
 ) -> WeekGrid:
-    """Lay the rota out as assistants by days, in local time."""
+    """Lay the rota out as assistants by days, in local time, each absence marked on the days it
+    covers and each public holiday on its day."""
     days = [rota.period_start + timedelta(days=i) for i in range(rota.period_days)]
     index = {day: i for i, day in enumerate(days)}
     rows = {
@@ -249,13 +263,144 @@ def week_grid(
             owner.flags.setdefault(violation.day, []).append(violation.message)
         else:
             general.append(violation.message)
+    for absence in absences:
+        absent = rows.get(absence.assistant_id)
+        if absent is None:
+            continue
+        start, end = absence.start_at.astimezone(zone), absence.end_at.astimezone(zone)
+        for day in days:
+            opening = datetime.combine(day, datetime.min.time(), zone)
+            if start < opening + timedelta(days=1) and end > opening:
+                absent.absences.setdefault(day, []).append(absence_text(absence, zone))
     shown = [d for d in days if d.weekday() < 6 or any(r.cells[index[d]] for r in rows.values())]
     keep = [index[d] for d in shown]
     for row in rows.values():
         row.cells = [row.cells[i] for i in keep]
     used = {b.cabinet.id for r in rows.values() for c in r.cells for b in c if b.cabinet}
     legend = [s for s in styles.values() if s.id in used] or list(styles.values())
-    return WeekGrid(shown, list(rows.values()), legend, general)
+    closed = {day: holiday_text(items, len(styles)) for day, items in (holidays or {}).items()}
+    return WeekGrid(shown, list(rows.values()), legend, general, closed)
+
+
+def absence_text(absence: models.Absence, zone: ZoneInfo) -> str:
+    """`Absente : Congés (formation à Nancy), du … au …`: the kind, the reason when one was
+    given, and the span."""
+    reason = f" ({absence.reason.strip()})" if absence.reason and absence.reason.strip() else ""
+    return (
+        f"Absente : {ABSENCE_KIND_FR[absence.kind]}{reason}, "
+        f"{fr_span(absence.start_at, absence.end_at, zone)}"
+    )
+
+
+def holiday_text(items: Sequence[tuple[models.Cabinet, str]], cabinet_count: int) -> str:
+    """`Jour férié : Noël`, naming the cabinets when not all of them are closed:
+    `Jour férié : Saint-Étienne (Cabinet des Tilleuls)`."""
+    names: dict[str, list[str]] = {}
+    for cabinet, name in items:
+        names.setdefault(name, []).append(cabinet.name)
+    parts = [
+        name if len(where) >= cabinet_count else f"{name} ({', '.join(sorted(where))})"
+        for name, where in names.items()
+    ]
+    return "Jour férié : " + " ; ".join(parts)
+
+
+# --- The plan's quality ---------------------------------------------------------------------------
+
+# Each soft term of the objective (docs/rules.md, "Soft goals"), in words, and how its own unit
+# reads: minutes as a duration, the others as a count.
+OBJECTIVE_TERMS: dict[str, tuple[str, bool]] = {
+    "share_deviation": ("écart aux parts", True),
+    "session_uncovered": ("consultations non couvertes", True),
+    "request_uncovered": ("demandes des cabinets non couvertes", True),
+    "travel_minutes": ("trajets", True),
+    "site_changes": ("changements de cabinet dans la journée", False),
+    "stability_changes": ("changements par rapport au planning publié", True),
+    "pattern_changes": ("jours au rythme différent de la première semaine", False),
+    "preference_violations": ("entorses aux préférences", True),
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of the objective: its words, its figure in its own unit, its points."""
+
+    name: str
+    label: str
+    figure: str
+    points: str
+
+    @property
+    def text(self) -> str:
+        """`écart aux parts : 45 min`."""
+        return f"{self.label} : {self.figure}"
+
+
+def objective_terms(terms: dict[str, Any], counts: dict[str, int]) -> list[Term]:
+    """The objective's terms in words, in the catalogue's order, each with its figure (from
+    `counts`, the terms in their own units) and its weighted points."""
+    out: list[Term] = []
+    names = [n for n in OBJECTIVE_TERMS if n in terms] + sorted(set(terms) - set(OBJECTIVE_TERMS))
+    for name in names:
+        label, minutes = OBJECTIVE_TERMS.get(name, (name.replace("_", " "), False))
+        count = counts.get(name)
+        if count is None:
+            figure = screen_number(terms[name])
+        else:
+            figure = duration(count) if minutes else screen_number(count)
+        out.append(Term(name, label, figure, screen_number(terms[name])))
+    return out
+
+
+@dataclass(frozen=True)
+class Quality:
+    """What the pages say of a plan's quality."""
+
+    status: str
+    objective: str
+    bound: str
+    gap: str
+    terms: list[Term]
+    explanation: list[str]
+    feasible: bool
+    blocked: str
+    """Why the plan may not be published, or an empty string when it may."""
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the plan may be published."""
+        return not self.blocked
+
+
+def solver_status_text(solver_status: str, objective: int | None, bound: int | None) -> str:
+    """The solver's status in words: `optimal (prouvé)` when the gap is zero."""
+    proven = solver_status == "optimal" and solver_gap(objective, bound) == 0
+    return "optimal (prouvé)" if proven else SOLVER_STATUS_FR.get(solver_status, solver_status)
+
+
+def quality(
+    rota: models.Rota, counts: dict[str, int], *, publishable_status: bool, blocking: int
+) -> Quality:
+    """A rota's quality: its solver status, objective, bound, gap and terms, the planner's
+    explanation, and whether it may be published (a publishable status, no rule broken)."""
+    gap = solver_gap(rota.objective, rota.bound)
+    return Quality(
+        status=solver_status_text(rota.solver_status, rota.objective, rota.bound),
+        objective=screen_number(rota.objective),
+        bound=screen_number(rota.bound),
+        gap=fr_gap(gap) if gap is not None else "—",
+        terms=objective_terms(dict(rota.objective_terms or {}), counts),
+        explanation=[str(item) for item in rota.explanation or []],
+        feasible=publishable_status,
+        blocked=(
+            "la semaine n'a pas de planning réalisable (voir l'explication du solveur)"
+            if not publishable_status
+            else f"le brouillon enfreint {blocking} règle{'s' if blocking > 1 else ''} "
+            "(voir la liste)"
+            if blocking
+            else ""
+        ),
+    )
 
 
 # --- Contract dashboard ---------------------------------------------------------------------------

@@ -267,6 +267,7 @@ FIELD_LABELS = {
     "debut": "Début",
     "fin": "Fin",
     "cabinet": "Cabinet",
+    "assistante": "Assistante",
     "epingle": "Épingler",
     "motif": "Motif d'accord",
     "email": "Adresse e-mail",
@@ -304,6 +305,13 @@ def _field_message(error: dict[str, Any]) -> str:
     elif kind == "date_range":
         first, last = context.get("first", "?"), context.get("last", "?")
         text = f"est hors des années que Partagenda planifie ({first[:4]} à {last[:4]})"
+    elif kind == "iso_week":
+        text = "n'est ni une date (AAAA-MM-JJ) ni une semaine ISO (AAAA-Wss, par exemple 2026-W51)"
+    elif kind == "iso_week_number":
+        text = (
+            f"n'est pas une semaine valide : l'année {context.get('year', '?')} "
+            f"n'a pas de semaine {context.get('week', '?')}"
+        )
     elif kind.startswith("date") or kind == "datetime_from_date_parsing":
         text = "n'est pas une date valide (attendu : une date du calendrier, AAAA-MM-JJ)"
     elif kind.startswith("time"):

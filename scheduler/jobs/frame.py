@@ -21,6 +21,7 @@ from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory
 from scheduler.locks import job_lock
 from scheduler.observability import JOB_RUNS
+from scheduler.runs import EXECUTOR_JOB
 from solver import model as sm
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ T = TypeVar("T")
 JOB_TABLE = models.APSCHEDULER_JOB_TABLE
 PLAN_UPCOMING_WEEK = "plan-upcoming-week"
 PUBLISH_REVIEWED_WEEK = "publish-reviewed-week"
-EXECUTE_PLAN_RUNS = "execute-plan-runs"
+EXECUTE_PLAN_RUNS = EXECUTOR_JOB
 REMIND_PATIENTELE = "remind-patientele"
 SNAPSHOT_MONTHLY_REPORTS = "snapshot-monthly-reports"
 REFRESH_FEEDS = "refresh-feeds"

@@ -19,6 +19,7 @@ from scheduler.planning.edits import (
     Edit,
     MoveAssignment,
     PinAssignment,
+    contract_cabinets,
     edit_rota,
 )
 from scheduler.planning.instance import (
@@ -27,13 +28,21 @@ from scheduler.planning.instance import (
     active_contracts,
     build_instance,
     contract_end,
+    public_holidays,
     quarter_start,
     share_plan_at,
     to_solver_assignment,
     to_solver_rota,
 )
 from scheduler.planning.ledger import ledger, record_absence, refresh_ledger, refresh_ledger_around
-from scheduler.planning.plan import check_stored_rota, plan_period, planning_for, store_rota
+from scheduler.planning.plan import (
+    check_stored_rota,
+    evaluate_stored_rota,
+    plan_period,
+    planning_for,
+    store_rota,
+    term_counts,
+)
 from scheduler.planning.publication import publish_rota
 
 # The years the service can plan, re-exported for the web edge's bounds, and the checker's finding.
@@ -55,11 +64,14 @@ __all__ = [
     "active_contracts",
     "build_instance",
     "check_stored_rota",
+    "contract_cabinets",
     "contract_end",
     "edit_rota",
+    "evaluate_stored_rota",
     "ledger",
     "plan_period",
     "planning_for",
+    "public_holidays",
     "publish_rota",
     "quarter_start",
     "record_absence",
@@ -67,6 +79,7 @@ __all__ = [
     "refresh_ledger_around",
     "share_plan_at",
     "store_rota",
+    "term_counts",
     "to_solver_assignment",
     "to_solver_rota",
 ]

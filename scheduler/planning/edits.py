@@ -26,7 +26,7 @@ from scheduler.planning.instance import (
     identity,
     local_time,
 )
-from scheduler.planning.plan import check_stored_rota, planning_for, rota_by_id
+from scheduler.planning.plan import evaluate_stored_rota, planning_for, rota_by_id
 from solver import FIRST_DAY as FIRST_DAY
 from solver import FIRST_YEAR as FIRST_YEAR
 from solver import LAST_DAY as LAST_DAY
@@ -103,6 +103,7 @@ def edit_rota(
             raise InvalidEdit("cette assistante n'a pas de part dans ce contrat sur la période")
         if edit.cabinet_id not in planning.cabinet_codes:
             raise InvalidEdit("ce cabinet n'est membre d'aucun contrat planifié sur la période")
+        _check_contract_cabinet(planning, edit.contract_id, edit.assistant_id, edit.cabinet_id)
         row = models.Assignment(
             assistant_id=edit.assistant_id,
             contract_id=edit.contract_id,
@@ -126,6 +127,9 @@ def edit_rota(
                     raise InvalidEdit(
                         "ce cabinet n'est membre d'aucun contrat planifié sur la période"
                     )
+                _check_contract_cabinet(
+                    planning, row.contract_id, row.assistant_id, edit.cabinet_id
+                )
                 row.cabinet_id = edit.cabinet_id
             row.start_at, row.end_at = edit.start, edit.end
             after = snapshot(row)
@@ -151,7 +155,46 @@ def edit_rota(
         after=after,
     )
     session.flush()
-    return check_stored_rota(session, rota.id)  # pins are the rota's own, so check after the edit
+    # Pins are the rota's own, so check after the edit; the objective is the edited plan's.
+    violations, terms = evaluate_stored_rota(session, rota)
+    rota.objective_terms = dict(terms)
+    rota.objective = sum(terms.values())
+    if rota.bound is not None and rota.bound > rota.objective:
+        # A plan that breaks a rule can score below what any valid plan reaches: the solver's
+        # bound says nothing of it.
+        rota.bound = None
+    session.flush()
+    return violations
+
+
+def contract_cabinets(planning: PlanningInput, contract_id: int, assistant_id: int) -> list[int]:
+    """The ids of the cabinets a contract shares the assistant between over the planned period
+    (its share plan then), the only cabinets her assignments under it may go to."""
+    code = planning.contract_codes.get((contract_id, assistant_id))
+    contract = next((c for c in planning.instance.contracts if c.id == code), None)
+    if contract is None:
+        return []
+    return [planning.cabinets[str(cabinet)].id for cabinet in contract.shares]
+
+
+def _check_contract_cabinet(
+    planning: PlanningInput, contract_id: int, assistant_id: int, cabinet_id: int
+) -> None:
+    allowed = contract_cabinets(planning, contract_id, assistant_id)
+    if cabinet_id in allowed:
+        return
+    code = planning.contract_codes.get((contract_id, assistant_id))
+    if code is None:
+        raise InvalidEdit("cette assistante n'a pas de part dans ce contrat sur la période")
+    contract, _ = planning.contracts[code]
+    names = {c.id: c.name for c in planning.cabinets.values()}
+    raise InvalidEdit(
+        f"le cabinet « {names.get(cabinet_id, cabinet_id)} » n'est pas membre du contrat "
+        f"« {contract.name} » de cette affectation ; cabinets possibles : "
+        + ", ".join(sorted(names[c] for c in allowed)),
+        field="body.cabinet_id",
+        rule="contract_member",
+    )
 
 
 def _assignment_of(rota: models.Rota, assignment_id: int) -> models.Assignment:

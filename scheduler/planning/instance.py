@@ -30,6 +30,7 @@ from solver import LAST_DAY as LAST_DAY
 from solver import LAST_YEAR as LAST_YEAR
 from solver import Violation as Violation  # re-exported for the web edge
 from solver import model as sm
+from solver import public_holiday
 
 PUBLISHABLE = {"optimal", "feasible", "edited"}
 MAX_PAUSE_MINUTES = 30
@@ -396,3 +397,20 @@ def carry_uids(
     for row in sorted(rows, key=lambda r: r.start_at):
         matches = pool.get(key(row))
         row.uid = matches.pop(0).uid if matches else uuid.uuid4().hex
+
+
+def public_holidays(
+    cabinets: Iterable[models.Cabinet], start: date, days: int
+) -> dict[date, list[tuple[models.Cabinet, str]]]:
+    """The cabinets closed for a public holiday of their département on each day of the period
+    that has one, with the holiday's French name."""
+    closed: dict[date, list[tuple[models.Cabinet, str]]] = {}
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            continue
+        for cabinet in cabinets:
+            name = public_holiday(day, cabinet.department)
+            if name is not None:
+                closed.setdefault(day, []).append((cabinet, name))
+    return closed

@@ -5,7 +5,7 @@ Functions here stage their work in the session and flush; the caller's unit of w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ from solver import FIRST_DAY as FIRST_DAY
 from solver import FIRST_YEAR as FIRST_YEAR
 from solver import LAST_DAY as LAST_DAY
 from solver import LAST_YEAR as LAST_YEAR
-from solver import Progress, check_rota, solve
+from solver import Progress, check_rota, objective_terms, solve
 from solver import Violation as Violation  # re-exported for the web edge
 from solver import model as sm
 
@@ -75,6 +75,7 @@ def plan_period(
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     release_reads: bool = False,
+    solved: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> models.Rota:
     """Plan a period and stage the result as a new draft revision.
@@ -85,7 +86,9 @@ def plan_period(
     session that holds nothing staged, as a plan run's or the CLI's), the read transaction ends
     before the solve and the draft is staged in a new one: a solve of minutes then holds no
     transaction, which on SQLite would keep the single writer's slot from everybody else (a
-    report rendered, a coordinator's edit, the jobs process claiming runs) all along.
+    report rendered, a coordinator's edit, the jobs process claiming runs) all along. `solved` is
+    called when the solver has answered, before anything is read or staged again (a plan run
+    stops its heartbeat there, which would otherwise wait on SQLite for the draft's transaction).
     """
     groupement = session.get(models.Groupement, groupement_id)
     if groupement is None:
@@ -121,6 +124,8 @@ def plan_period(
         hint=hint,
         should_stop=should_stop,
     )
+    if solved is not None:
+        solved()
     if result.stopped:
         raise PlanningStopped()
     if release_reads:
@@ -269,7 +274,28 @@ def check_stored_rota(
     Changes inside the notice window are not rule breaks here: publication refuses them unless
     the coordinator acknowledges them with a reason (`publish_rota`).
     """
-    rota = rota_by_id(session, rota_id)
+    violations, _ = evaluate_stored_rota(session, rota_by_id(session, rota_id), now=now)
+    return violations
+
+
+def evaluate_stored_rota(
+    session: Session, rota: models.Rota, *, now: datetime | None = None
+) -> tuple[list[Violation], dict[str, int]]:
+    """The hard rules the stored rota breaks (as `check_stored_rota`) and its soft terms, each
+    weighted as the planner's objective counts it (`solver.objective_terms`)."""
     planning = planning_for(session, rota, now=now)
-    violations = check_rota(planning.instance, to_solver_rota(planning, rota))
-    return [v for v in violations if v.rule != "protected-window"]
+    answer = to_solver_rota(planning, rota)
+    violations = check_rota(planning.instance, answer)
+    terms = objective_terms(planning.instance, answer)
+    return [v for v in violations if v.rule != "protected-window"], terms
+
+
+def term_counts(terms: Mapping[str, int]) -> dict[str, int]:
+    """The objective's weighted terms back in their own units (minutes, legs, days), by the
+    weights the planner is given (`solver.model.Weights`); a term it does not know is left out."""
+    weights = sm.Weights()
+    return {
+        name: int(value) // weight
+        for name, value in terms.items()
+        if isinstance(weight := getattr(weights, name, None), int) and weight > 0
+    }

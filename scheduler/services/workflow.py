@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -89,6 +90,13 @@ def list_runs(
         session.scalars(stmt.order_by(models.PlanRun.id.desc()).limit(limit).offset(offset))
     )
     return items, total
+
+
+def run_unattended(session: Session, actor: models.User, run: models.PlanRun) -> bool:
+    """Whether the run has waited queued for a while with no jobs process running to execute it
+    (`scheduler.runs.unattended`)."""
+    _coordinator(actor)
+    return runs.unattended(session, run)
 
 
 def cancel_run(session: Session, actor: models.User, run_id: int) -> models.PlanRun:
@@ -219,6 +227,67 @@ def view_rota(session: Session, actor: models.User, rota_id: int) -> RotaView:
     if access.sees_plan_reasons(actor):
         return RotaView(rota, assignments, legs, balance, rota.objective_terms, rota.explanation)
     return RotaView(rota, assignments, legs, balance, {}, [])
+
+
+@dataclass(frozen=True)
+class ContractCabinets:
+    """The cabinets a contract shares an assistant between over a rota's period: the only ones
+    her assignments under it may go to (`scheduler.planning.edits`)."""
+
+    contract_id: int
+    assistant_id: int
+    cabinet_ids: tuple[int, ...]
+
+
+def contract_cabinets(
+    session: Session, actor: models.User, rota: models.Rota
+) -> list[ContractCabinets]:
+    """For each contract running over the rota's period and each assistant it employs, the
+    cabinets of its share plan then (coordinators)."""
+    _coordinator(actor)
+    out: list[ContractCabinets] = []
+    contracts = planning.active_contracts(
+        session, rota.groupement_id, rota.period_start, rota.period_days
+    )
+    for contract in contracts:
+        try:
+            plan = planning.share_plan_at(contract, rota.period_start)
+        except NotFound:
+            continue
+        cabinets = tuple(share.cabinet_id for share in plan.shares)
+        out.extend(
+            ContractCabinets(contract.id, link.assistant_id, cabinets)
+            for link in contract.assistants
+        )
+    return out
+
+
+def week_closures(
+    session: Session, actor: models.User, rota: models.Rota
+) -> tuple[list[models.Absence], dict[date, list[tuple[models.Cabinet, str]]]]:
+    """What keeps people or cabinets off work in the rota's period (coordinators): the
+    assistants' absences that overlap it, and each day's public holidays by cabinet."""
+    _coordinator(actor)
+    groupement = session.get(models.Groupement, rota.groupement_id)
+    assert groupement is not None
+    zone = ZoneInfo(groupement.timezone)
+    first = datetime.combine(rota.period_start, time(0), zone)
+    last = first + timedelta(days=rota.period_days)
+    absences = list(
+        session.scalars(
+            select(models.Absence)
+            .where(
+                access.visible(actor, models.Absence),
+                models.Absence.end_at > first,
+                models.Absence.start_at < last,
+            )
+            .order_by(models.Absence.start_at, models.Absence.id)
+        )
+    )
+    cabinets = session.scalars(
+        select(models.Cabinet).where(access.visible(actor, models.Cabinet))
+    ).all()
+    return absences, planning.public_holidays(cabinets, rota.period_start, rota.period_days)
 
 
 def check(session: Session, actor: models.User, rota_id: int) -> list[Violation]:

@@ -630,6 +630,31 @@ ID_ROUTES: dict[str, list[Probe]] = {
     "POST /planning/{rota_id}/publier": [
         Probe((_path("rota", "rota_id"),), form=lambda _: {}, page=True)
     ],
+    # Its assistant and cabinet are checked against the page's own lists: a foreign one and a
+    # missing one get the same "choisissez dans la liste" next to the field.
+    "POST /planning/{rota_id}/ajouter": [
+        Probe(
+            (_path("rota", "rota_id"),),
+            form=lambda ids: {
+                "assistante": ids["assistant"],
+                "cabinet": ids["cabinet"],
+                "jour": "2026-12-07",
+                "debut": "09:00",
+                "fin": "12:00",
+            },
+            page=True,
+        )
+    ],
+    "POST /planning/{rota_id}/supprimer": [
+        Probe(
+            (_path("rota", "rota_id"), Ref("form", "affectation", "assignment")),
+            form=lambda ids: {"affectation": ids["assignment"]},
+            page=True,
+        )
+    ],
+    "POST /planning/calculs/{run_id}/annuler": [
+        Probe((_path("run", "run_id"),), form=lambda _: {}, page=True)
+    ],
     "GET /contrats": [Probe((_query("contract", "contrat"),), page=True)],
     "GET /controle/contrats/{contract_id}/rapport.{fmt}": [
         Probe(

@@ -2,7 +2,10 @@
 show no sign on zero; the contract dashboard's hours chart shows the hours of
 the weeks to come as planned, never as delivered, and each status says what it is read from; a
 plan's gap to the solver's bound is (objective − bound) / max(objective, 1), shown to one decimal,
-never as zero unless it is, and "optimal (prouvé)" only for an optimal status at a gap of zero."""
+never as zero unless it is, and "optimal (prouvé)" only for an optimal status at a gap of zero;
+each term of the objective reads in words with its figure in its own unit, a public holiday names
+its cabinets when not all are closed, and a plan is publishable only feasible and breaking no
+rule."""
 
 from __future__ import annotations
 
@@ -12,14 +15,19 @@ import pytest
 
 from api.pages.views import (
     fr_gap,
+    holiday_text,
     hours_chart,
+    objective_terms,
+    quality,
     solver_gap,
     solver_summary,
     status_label,
     week_delivered,
 )
+from scheduler import models
 from scheduler.contribution import contract_figures
 from scheduler.french import duration, signed_duration
+from scheduler.planning import term_counts
 from tests.scheduler.test_contribution import base_contract
 
 
@@ -147,3 +155,71 @@ def test_fr_gap_shows_zero_only_for_zero(gap: float, shown: str) -> None:
 )
 def test_solver_summary(status: str, objective: int | None, bound: int | None, shown: str) -> None:
     assert solver_summary(status, objective, bound) == shown
+
+
+@pytest.mark.parametrize(
+    ("terms", "shown"),
+    [
+        (
+            {"share_deviation": 4_500, "travel_minutes": 160},
+            ["écart aux parts : 45 min", "trajets : 1 h 20"],
+        ),
+        (
+            # The catalogue's order, whatever the stored order; counts as counts.
+            {"pattern_changes": 10, "site_changes": 90, "preference_violations": 0},
+            [
+                "changements de cabinet dans la journée : 3",
+                "jours au rythme différent de la première semaine : 2",
+                "entorses aux préférences : 0 min",
+            ],
+        ),
+        # A term the pages do not know keeps its figure, in points.
+        ({"new_goal": 1_234}, ["new goal : 1\u202f234"]),
+    ],
+    ids=["minutes", "counts-and-order", "unknown"],
+)
+def test_objective_terms_read_in_words_with_their_figure(
+    terms: dict[str, int], shown: list[str]
+) -> None:
+    assert [t.text for t in objective_terms(terms, term_counts(terms))] == shown
+
+
+def test_term_counts_undo_the_planners_weights() -> None:
+    assert term_counts({"share_deviation": 4_500, "travel_minutes": 160, "x": 7}) == {
+        "share_deviation": 45,
+        "travel_minutes": 80,
+    }
+
+
+def _cabinet(name: str) -> models.Cabinet:
+    return models.Cabinet(name=name, department="57")
+
+
+def test_a_holiday_names_its_cabinets_only_when_some_stay_open() -> None:
+    a, b = _cabinet("Cabinet A"), _cabinet("Cabinet B")
+    assert holiday_text([(a, "Noël"), (b, "Noël")], 2) == "Jour férié : Noël"
+    assert holiday_text([(b, "Saint-Étienne")], 2) == "Jour férié : Saint-Étienne (Cabinet B)"
+
+
+@pytest.mark.parametrize(
+    ("status", "blocking", "blocked"),
+    [
+        ("feasible", 0, ""),
+        ("edited", 1, "le brouillon enfreint 1 règle (voir la liste)"),
+        ("edited", 2, "le brouillon enfreint 2 règles (voir la liste)"),
+        (
+            "infeasible",
+            0,
+            "la semaine n'a pas de planning réalisable (voir l'explication du solveur)",
+        ),
+    ],
+)
+def test_a_plan_is_publishable_only_feasible_and_breaking_no_rule(
+    status: str, blocking: int, blocked: str
+) -> None:
+    rota = models.Rota(solver_status=status, objective=10, bound=10, explanation=[])
+    found = quality(
+        rota, {}, publishable_status=status in ("feasible", "edited"), blocking=blocking
+    )
+    assert found.blocked == blocked
+    assert found.publishable is (blocked == "")

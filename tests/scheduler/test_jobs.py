@@ -1,7 +1,8 @@
 """Rules under test: each scheduled job has its effect once per period key (a second run for the
 same key does nothing); a failed job leaves nothing half-done, is marked failed and retried by the
 next trigger; a job never runs twice at once (its lock); plan runs requested by the jobs or the API
-are executed by `execute-plan-runs`, and a run whose process died is requeued and re-run."""
+are executed by `execute-plan-runs`, and a run whose process died is requeued and re-run; a run
+queued with no jobs process alive is told apart."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from scheduler import jobs, models
+from scheduler import jobs, models, runs
 from scheduler.config import Settings
 from scheduler.demo import load_demo
 from scheduler.errors import RotaNotPublishable
@@ -346,3 +347,36 @@ def test_purge_expired_records_keeps_what_may_still_serve(ctx: jobs.JobContext) 
         assert set(session.scalars(select(models.IdempotencyRecord.key))) == {"young"}
         kept = set(session.scalars(select(models.SignInThrottle.account_key)))
         assert kept == {"b" * 64, "c" * 64, "e" * 64}
+
+
+def test_a_queued_run_is_unattended_only_without_a_jobs_process(ctx: jobs.JobContext) -> None:
+    """A run queued for 10 s is said to wait in vain only when no jobs process runs: none ever
+    started (no job store), or the last one stopped more than 10 s ago (its `execute-plan-runs`
+    left behind in the store)."""
+    now = datetime.now(UTC)
+    with unit_of_work(ctx.factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        run = runs.request_plan_run(session, groupement.id, WEEK, 7, actor=None)
+        run.requested_at = now - timedelta(seconds=10)
+    with ctx.factory() as session:
+        run = runs.get_plan_run(session, run.id)
+        assert not runs.executor_alive(session, now=now)
+        assert runs.unattended(session, run, now=now)
+        assert not runs.unattended(session, run, now=now - timedelta(seconds=1))  # 9 s queued
+    scheduler = jobs.build_scheduler(ctx, blocking=False)
+    scheduler.start(paused=True)  # its jobs stored, none executed: the run stays queued
+    try:
+        with ctx.factory() as session:
+            stored = session.execute(
+                text(f"SELECT next_run_time FROM {jobs.JOB_TABLE} WHERE id = 'execute-plan-runs'")
+            ).scalar_one()
+            next_time = datetime.fromtimestamp(float(stored), UTC)
+            run = runs.get_plan_run(session, run.id)
+            assert run.state is models.RunState.QUEUED
+            assert runs.executor_alive(session, now=next_time + timedelta(seconds=10))
+            assert not runs.unattended(session, run, now=next_time + timedelta(seconds=10))
+            late = next_time + timedelta(seconds=10, milliseconds=1)
+            assert not runs.executor_alive(session, now=late)
+            assert runs.unattended(session, run, now=late)
+    finally:
+        scheduler.shutdown(wait=False)

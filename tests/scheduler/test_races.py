@@ -124,15 +124,17 @@ def _draft_monday(session: Session, ids: DemoIds) -> models.Rota:
     return rota
 
 
-def _no_violation(_session: Session, _rota_id: int, **_: object) -> list[object]:
-    return []
+def _no_violation(
+    _session: Session, _rota: models.Rota, **_: object
+) -> tuple[list[object], dict[str, int]]:
+    return [], {}
 
 
 def test_concurrent_edits_of_a_rota_without_if_match_take_turns(
     committed: Committed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The race is in re-deriving the day's trip; the checker's verdict after it is not under test.
-    monkeypatch.setattr(planning_edits, "check_stored_rota", _no_violation)
+    monkeypatch.setattr(planning_edits, "evaluate_stored_rota", _no_violation)
     with unit_of_work(committed.factory) as session:
         rota = _draft_monday(session, committed.ids)
         rota_id, version = rota.id, rota.lock_version

@@ -203,3 +203,42 @@ def test_a_run_whose_base_draft_goes_during_its_solve_fails_with_the_reason(
         run = runs.get_plan_run(session, run_id)
         assert run.rota_id is None
         assert run.error is not None and "le brouillon de départ a changé" in run.error
+
+
+def test_a_running_run_shows_its_progress_before_it_ends(factory: sessionmaker[Session]) -> None:
+    """While the solver works, the run's figures are written (on SQLite as on PostgreSQL): the
+    best objective appears and the elapsed time grows before the run ends; cancelled then, it
+    stores no draft."""
+    with unit_of_work(factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        run_id = request_plan_run(
+            session, groupement.id, MONDAY, 7, actor=None, time_limit_s=60.0
+        ).id
+    assert claim_next_run(factory) == run_id
+    ended: list[models.RunState] = []
+    executor = threading.Thread(
+        target=lambda: ended.append(runs.execute_plan_run(factory, run_id, heartbeat_s=0.1))
+    )
+    executor.start()
+    seen: list[tuple[int | None, float]] = []
+    try:
+        deadline = clock.monotonic() + 90
+        while clock.monotonic() < deadline and not ended:
+            with factory() as session:
+                run = runs.get_plan_run(session, run_id)
+                if run.state is models.RunState.RUNNING:
+                    seen.append((run.best_objective, run.elapsed_seconds))
+            objectives = [o for o, _ in seen if o is not None]
+            if objectives and seen[-1][1] > seen[0][1] and seen[-1][0] is not None:
+                break
+            clock.sleep(0.05)
+    finally:
+        with unit_of_work(factory) as session:
+            cancel_plan_run(session, run_id, actor=None)
+        executor.join(120)
+    assert ended == [models.RunState.CANCELLED]
+    assert seen and seen[0][0] is None  # nothing found yet when the run was first read
+    assert any(objective is not None for objective, _ in seen), seen
+    assert seen[-1][1] > seen[0][1]  # the elapsed time moved while the run was running
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(models.Rota)) == 0

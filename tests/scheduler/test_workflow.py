@@ -16,15 +16,23 @@ from sqlalchemy.orm import Session
 from scheduler import models
 from scheduler.errors import (
     Forbidden,
+    InvalidEdit,
     InvalidField,
     NotFound,
     NoticeRequired,
     PreconditionFailed,
     RotaNotDraft,
 )
-from scheduler.planning import DeleteAssignment, MoveAssignment, PinAssignment
+from scheduler.planning import (
+    AddAssignment,
+    DeleteAssignment,
+    MoveAssignment,
+    PinAssignment,
+    evaluate_stored_rota,
+    term_counts,
+)
 from scheduler.services import workflow
-from tests.scheduler.planning_world import EARLY, LATE, WEEK, Mini, make_mini, plan
+from tests.scheduler.planning_world import EARLY, LATE, WEEK, Mini, local, make_mini, plan
 
 
 @pytest.fixture
@@ -282,6 +290,66 @@ def test_only_coordinators_edit(session: Session, mini: Mini, role: str) -> None
             PinAssignment(draft.assignments[0].id),
             expected=None,
         )
+
+
+@pytest.mark.parametrize(("cabinet", "allowed"), [("a", True), ("b", False)])
+def test_a_move_goes_only_to_a_cabinet_of_the_assignments_contract(
+    session: Session, mini: Mini, cabinet: str, allowed: bool
+) -> None:
+    # x's contract shares her with cabinet a only; b is a member of y's contract, not of hers.
+    draft = plan(session, mini)
+    row = _first(draft, mini.assistants["x"])
+    change = MoveAssignment(
+        row.id, start=row.start_at, end=row.end_at, cabinet_id=mini.cabinets[cabinet].id
+    )
+    if allowed:
+        workflow.edit(session, mini.users["coordinator"], draft.id, change, expected=None)
+        assert row.cabinet_id == mini.cabinets["a"].id
+        return
+    with pytest.raises(InvalidEdit) as caught:
+        workflow.edit(session, mini.users["coordinator"], draft.id, change, expected=None)
+    assert caught.value.field == "body.cabinet_id"
+    assert caught.value.rule == "contract_member"
+    assert str(caught.value) == (
+        f"le cabinet « {mini.cabinets['b'].name} » n'est pas membre du contrat "
+        f"« {mini.contracts['x'].name} » de cette affectation ; cabinets possibles : "
+        f"{mini.cabinets['a'].name}"
+    )
+    assert row.cabinet_id == mini.cabinets["a"].id and draft.solver_status != "edited"
+
+
+def test_an_added_assignment_goes_only_to_a_cabinet_of_its_contract(
+    session: Session, mini: Mini
+) -> None:
+    draft = plan(session, mini)
+    change = AddAssignment(
+        mini.assistants["x"].id,
+        mini.contracts["x"].id,
+        mini.cabinets["b"].id,
+        local(WEEK + timedelta(days=5), 9),
+        local(WEEK + timedelta(days=5), 12),
+    )
+    with pytest.raises(InvalidEdit) as caught:
+        workflow.edit(session, mini.users["coordinator"], draft.id, change, expected=None)
+    assert caught.value.field == "body.cabinet_id"
+
+
+def test_an_edit_re_evaluates_the_objective_and_its_terms(session: Session, mini: Mini) -> None:
+    draft = plan(session, mini)
+    before = dict(draft.objective_terms)
+    assert draft.objective == sum(before.values())
+    row = _first(draft, mini.assistants["x"])
+    lost = int((row.end_at - row.start_at) / timedelta(minutes=1))
+    rota, _ = workflow.edit(
+        session, mini.users["coordinator"], draft.id, DeleteAssignment(row.id), expected=None
+    )
+    after = dict(rota.objective_terms)
+    _, expected = evaluate_stored_rota(session, rota)
+    assert after == expected
+    assert rota.objective == sum(after.values())
+    # The minutes taken off cabinet a widen its gap to its share by as much (100 points each).
+    assert term_counts(after)["share_deviation"] - term_counts(before)["share_deviation"] == lost
+    assert rota.objective > sum(before.values())
 
 
 # --- Publication and notices ----------------------------------------------------------------

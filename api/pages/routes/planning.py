@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -17,13 +18,14 @@ from api.pages.web import (
     CsrfChecked,
     render,
 )
-from api.schemas import Day
+from api.schemas import Day, WeekDay
 from scheduler import french, models, planning, uow
 from scheduler.errors import (
     NoticeRequired,
     PartagendaError,
 )
 from scheduler.services import resources, workflow
+from scheduler.services.workflow import ContractCabinets
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,12 +48,16 @@ def _planning_context(
     assistants = resources.ASSISTANTS.list(session, user, limit=MAX_ROWS, offset=0).items
     styles = views.cabinet_styles(cabinets)
     grid = None
+    quality = None
+    targets: dict[int, list[views.CabinetStyle]] = {}
     balance: list[dict[str, Any]] = []
     if rota is not None:
         view = workflow.view_rota(session, user, rota.id)
-        violations = (
-            workflow.check(session, user, rota.id) if rota.status is models.RotaStatus.DRAFT else []
-        )
+        draft = rota.status is models.RotaStatus.DRAFT
+        feasible = rota.solver_status in planning.PUBLISHABLE
+        # A week with no plan breaks every target: the solver's explanation says why instead.
+        violations = workflow.check(session, user, rota.id) if draft and feasible else []
+        absences, holidays = workflow.week_closures(session, user, rota)
         grid = views.week_grid(
             rota,
             view.assignments,
@@ -61,7 +67,17 @@ def _planning_context(
             styles,
             violations,
             zone,
+            absences,
+            holidays,
         )
+        quality = views.quality(
+            rota,
+            planning.term_counts(view.objective_terms),
+            publishable_status=feasible,
+            blocking=len(violations),
+        )
+        if draft:
+            targets = _move_targets(session, user, rota, view.assignments, styles)
         contracts = {
             c.id: c for c in resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items
         }
@@ -86,6 +102,11 @@ def _planning_context(
         else None
     )
     return {
+        "quality": quality,
+        "targets": targets,
+        "assistants": sorted(assistants, key=lambda a: (a.last_name, a.first_name)),
+        "add_errors": {},
+        "add_values": {},
         "week": week,
         "week_fr": french.weekday_date(week, year=True),
         "previous_week": week - timedelta(days=7),
@@ -96,9 +117,28 @@ def _planning_context(
         "grid": grid,
         "balance": balance,
         "cabinets": sorted(styles.values(), key=lambda s: s.name),
-        "active_run": _run_context(active) if active is not None else None,
+        "active_run": _run_context(session, user, active) if active is not None else None,
         "views": views,
     }
+
+
+def _move_targets(
+    session: SessionDep,
+    user: models.User,
+    rota: models.Rota,
+    assignments: list[models.Assignment],
+    styles: dict[int, views.CabinetStyle],
+) -> dict[int, list[views.CabinetStyle]]:
+    """Each assignment's cabinets to move to: those of its contract (its own cabinet at least)."""
+    by_contract = {
+        (item.contract_id, item.assistant_id): item.cabinet_ids
+        for item in workflow.contract_cabinets(session, user, rota)
+    }
+    out: dict[int, list[views.CabinetStyle]] = {}
+    for a in assignments:
+        ids = set(by_contract.get((a.contract_id, a.assistant_id), ())) | {a.cabinet_id}
+        out[a.id] = sorted((styles[i] for i in ids if i in styles), key=lambda c: c.name)
+    return out
 
 
 def _week(semaine: date | None, zone: ZoneInfo) -> date:
@@ -110,7 +150,7 @@ def planning_page(
     request: Request,
     session: SessionDep,
     user: CoordinatorPage,
-    semaine: Day | None = None,
+    semaine: WeekDay | None = None,
     rota: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     info: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
@@ -161,14 +201,25 @@ def _edit_failed(
     )
 
 
-def _run_context(run: models.PlanRun) -> dict[str, Any]:
+def _run_context(session: SessionDep, user: models.User, run: models.PlanRun) -> dict[str, Any]:
     active = run.state in (models.RunState.QUEUED, models.RunState.RUNNING)
     limit = max(run.time_limit_s, 0.1)
     value = limit if run.state is models.RunState.SUCCEEDED else min(run.elapsed_seconds, limit)
     gap = views.solver_gap(run.best_objective, run.bound)
+    quality = None
+    if run.state is models.RunState.SUCCEEDED and run.rota_id is not None:
+        view = workflow.view_rota(session, user, run.rota_id)
+        quality = views.quality(
+            view.rota,
+            planning.term_counts(view.objective_terms),
+            publishable_status=view.rota.solver_status in planning.PUBLISHABLE,
+            blocking=0,
+        )
     return {
         "run": run,
         "active": active,
+        "quality": quality,
+        "unattended": workflow.run_unattended(session, user, run) if active else False,
         "state_fr": views.RUN_STATE_FR[run.state],
         "max": round(limit, 1),
         "value": round(value, 1) if run.state is not models.RunState.QUEUED else None,
@@ -205,7 +256,9 @@ def request_run(
     except PartagendaError as error:
         return _planning_error(request, session, user, None, error, week=week, zone=zone)
     if request.headers.get("HX-Request") == "true":
-        return render(request, "_run_progress.html", {"p": _run_context(run)}, user=user)
+        return render(
+            request, "_run_progress.html", {"p": _run_context(session, user, run)}, user=user
+        )
     return RedirectResponse(f"/planning?semaine={week.isoformat()}&info=calcul", status_code=303)
 
 
@@ -215,7 +268,22 @@ def run_progress(
 ) -> HTMLResponse:
     """The progress of a plan run (an htmx fragment, polled every second while it runs)."""
     run = workflow.get_run(session, user, run_id)
-    return render(request, "_run_progress.html", {"p": _run_context(run)}, user=user)
+    return render(request, "_run_progress.html", {"p": _run_context(session, user, run)}, user=user)
+
+
+@router.post("/planning/calculs/{run_id}/annuler", dependencies=[CsrfChecked])
+def cancel_run(
+    request: Request, session: SessionDep, user: CoordinatorPage, run_id: int
+) -> Response:
+    """Cancel a queued run, or stop a running one (nothing of it is stored)."""
+    run = workflow.cancel_run(session, user, run_id)
+    if request.headers.get("HX-Request") == "true":
+        return render(
+            request, "_run_progress.html", {"p": _run_context(session, user, run)}, user=user
+        )
+    return RedirectResponse(
+        f"/planning?semaine={run.period_start.isoformat()}&info=annule", status_code=303
+    )
 
 
 def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
@@ -245,6 +313,165 @@ def move_assignment(
         return _edit_failed(request, session, user, rota_id, error, zone)
     return RedirectResponse(
         f"/planning?semaine={rota.period_start.isoformat()}&rota={rota_id}&info=deplace",
+        status_code=303,
+    )
+
+
+_CLOCK = re.compile(r"\d{2}:\d{2}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ADD_FIELDS = ("assistante", "cabinet", "jour", "debut", "fin")
+
+
+def _chosen(
+    value: str, label: str, known: dict[int, str], errors: dict[str, str], name: str
+) -> int:
+    if not value.strip():
+        errors[name] = f"« {label} » est obligatoire."
+        return 0
+    key = int(value) if value.strip().isdigit() else 0
+    if key not in known:
+        errors[name] = f"« {label} » : choisissez dans la liste."
+    return key
+
+
+def _clock(value: str, label: str, errors: dict[str, str], name: str) -> time | None:
+    if not value.strip():
+        errors[name] = f"« {label} » est obligatoire."
+        return None
+    try:
+        if _CLOCK.fullmatch(value.strip()):
+            return time.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    errors[name] = f"« {label} » n'est pas une heure valide (attendu : HH:MM, par exemple 08:30)."
+    return None
+
+
+def _add_form(
+    rota: models.Rota,
+    assistants: dict[int, str],
+    cabinets: dict[int, str],
+    links: list[ContractCabinets],
+    values: dict[str, str],
+) -> tuple[dict[str, str], tuple[int, int, int, date, time, time] | None]:
+    """The add form's fields checked, each error next to its field: (errors, (assistant,
+    contract, cabinet, day, start, end) when all are right)."""
+    errors: dict[str, str] = {}
+    assistant = _chosen(values["assistante"], "Assistante", assistants, errors, "assistante")
+    cabinet = _chosen(values["cabinet"], "Cabinet", cabinets, errors, "cabinet")
+    day: date | None = None
+    first, last = rota.period_start, rota.period_start + timedelta(days=rota.period_days - 1)
+    text = values["jour"].strip()
+    if not text:
+        errors["jour"] = "« Jour » est obligatoire."
+    else:
+        try:
+            day = date.fromisoformat(text) if _DAY.fullmatch(text) else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors["jour"] = "« Jour » n'est pas une date valide (attendu : AAAA-MM-JJ)."
+        elif not first <= day <= last:
+            errors["jour"] = (
+                f"« Jour » doit tomber dans la période du planning, du "
+                f"{french.weekday_date(first)} au {french.weekday_date(last, year=True)}."
+            )
+    start = _clock(values["debut"], "Début", errors, "debut")
+    end = _clock(values["fin"], "Fin", errors, "fin")
+    if start is not None and end is not None and end <= start:
+        errors["fin"] = f"« Fin » doit suivre le début ({french.clock_hours(start)})."
+    contract = 0
+    if "assistante" not in errors and "cabinet" not in errors:
+        own = [link for link in links if link.assistant_id == assistant]
+        fits = [link for link in own if cabinet in link.cabinet_ids]
+        if not own:
+            errors["assistante"] = (
+                f"« Assistante » : {assistants[assistant]} n'a aucun contrat sur la période."
+            )
+        elif not fits:
+            allowed = sorted(
+                {cabinets[c] for link in own for c in link.cabinet_ids if c in cabinets}
+            )
+            errors["cabinet"] = (
+                f"« Cabinet » : {cabinets[cabinet]} n'est membre d'aucun contrat de "
+                f"{assistants[assistant]} ; cabinets possibles : {', '.join(allowed)}."
+            )
+        else:
+            contract = fits[0].contract_id
+    if errors or day is None or start is None or end is None:
+        return errors, None
+    return errors, (assistant, contract, cabinet, day, start, end)
+
+
+@router.post("/planning/{rota_id}/ajouter", dependencies=[CsrfChecked])
+def add_assignment(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    rota_id: int,
+    assistante: Annotated[str, Form(max_length=20)] = "",
+    cabinet: Annotated[str, Form(max_length=20)] = "",
+    jour: Annotated[str, Form(max_length=20)] = "",
+    debut: Annotated[str, Form(max_length=20)] = "",
+    fin: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Add an assignment to a draft; a field at fault is shown next to its input."""
+    zone = user_zone(session, user)
+    rota = workflow.get_rota(session, user, rota_id)
+    values = dict(zip(ADD_FIELDS, (assistante, cabinet, jour, debut, fin), strict=True))
+    people = {
+        a.id: f"{a.first_name} {a.last_name}"
+        for a in resources.ASSISTANTS.list(session, user, limit=MAX_ROWS, offset=0).items
+    }
+    places = {
+        c.id: c.name for c in resources.CABINETS.list(session, user, limit=MAX_ROWS, offset=0).items
+    }
+    links = workflow.contract_cabinets(session, user, rota)
+    errors, checked = _add_form(rota, people, places, links, values)
+    if checked is not None:
+        assistant_id, contract_id, cabinet_id, day, start, end = checked
+        change = planning.AddAssignment(
+            assistant_id, contract_id, cabinet_id, _at(day, start, zone), _at(day, end, zone)
+        )
+        try:
+            workflow.edit(session, user, rota_id, change, expected=None)
+        except PartagendaError as error:
+            uow.rollback(session)
+            rota = workflow.get_rota(session, user, rota_id)
+            if getattr(error, "field", None) == "body.cabinet_id":
+                errors["cabinet"] = f"« Cabinet » : {error}."
+            else:
+                text = str(error)
+                errors["form"] = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+        else:
+            return RedirectResponse(
+                f"/planning?semaine={rota.period_start.isoformat()}&rota={rota_id}&info=ajoute",
+                status_code=303,
+            )
+    context = _planning_context(session, user, rota.period_start, rota.id, zone)
+    context["add_errors"] = errors
+    context["add_values"] = values
+    return render(request, "planning.html", context, user=user, status_code=422)
+
+
+@router.post("/planning/{rota_id}/supprimer", dependencies=[CsrfChecked])
+def delete_assignment(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    rota_id: int,
+    affectation: Annotated[int, Form(ge=1, le=2_147_483_647)],
+) -> Response:
+    """Remove an assignment from a draft."""
+    zone = user_zone(session, user)
+    try:
+        rota, _ = workflow.edit(
+            session, user, rota_id, planning.DeleteAssignment(affectation), expected=None
+        )
+    except PartagendaError as error:
+        return _edit_failed(request, session, user, rota_id, error, zone)
+    return RedirectResponse(
+        f"/planning?semaine={rota.period_start.isoformat()}&rota={rota_id}&info=supprime",
         status_code=303,
     )
 

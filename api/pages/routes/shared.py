@@ -15,7 +15,10 @@ INFO = {
     "publie": "Planning publié : les agendas des cabinets et des assistantes sont à jour.",
     "epingle": "Affectation épinglée : un nouveau calcul la gardera.",
     "desepingle": "Affectation désépinglée.",
-    "deplace": "Affectation déplacée ; le planning a été vérifié.",
+    "deplace": "Affectation déplacée ; le planning a été vérifié et ses chiffres recalculés.",
+    "ajoute": "Affectation ajoutée ; le planning a été vérifié et ses chiffres recalculés.",
+    "supprime": "Affectation supprimée ; le planning a été vérifié et ses chiffres recalculés.",
+    "annule": "Calcul annulé : aucun brouillon n'a été enregistré.",
 }
 MAX_ROWS = 500
 ABSENCE_WEEKS = 8  # how far ahead the assistant's page lists her absences

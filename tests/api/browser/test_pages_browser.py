@@ -85,7 +85,7 @@ def test_coordinator_publishes_the_draft(
     sign_in(page, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
     expect(page.locator(".badge--draft")).to_have_text("brouillon")
     page.get_by_role("button", name="Publier ce planning").click()
-    expect(page.get_by_text("Planning publié")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Planning publié : les agendas")).to_be_visible(timeout=30_000)
     expect(page.locator(".badge--published")).to_have_text("publié")
     shoot(page, screenshots, "planning-published-1280")
 
@@ -225,7 +225,8 @@ def test_bad_week_in_the_address_names_the_field(
     )
     expect(phone.get_by_role("heading", level=1)).to_have_text("Saisie invalide")
     expect(phone.locator("main li")).to_have_text(
-        "« Semaine du » n'est pas une date valide (attendu : une date du calendrier, AAAA-MM-JJ)."
+        "« Semaine du » n'est ni une date (AAAA-MM-JJ) ni une semaine ISO "
+        "(AAAA-Wss, par exemple 2026-W51)."
     )
     # The way back is the page the visitor came from.
     expect(phone.get_by_role("link", name="Revenir à la page précédente")).to_have_attribute(
