@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from scheduler import models
+from scheduler.feeds import FEED_KINDS
 from scheduler.planning import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
 
 # Whole numbers are JSON integers only (`strict`): `false`, `1.0` or `"1"` are refused, not taken
@@ -79,6 +80,30 @@ Moment = Annotated[
         description="With its UTC offset",
     ),
     BeforeValidator(_iso_moment),
+]
+
+
+def _known_feed_kind(value: str) -> str:
+    # Read from the registry at each call: a kind registered once is taken here too.
+    if value not in FEED_KINDS:
+        *names, last = (f"'{name}'" for name in FEED_KINDS)
+        expected = f"{', '.join(names)} or {last}" if names else last
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+    return value
+
+
+def _feed_kinds_schema(schema: dict[str, Any]) -> None:
+    # Written when the OpenAPI document is, from the registry.
+    schema["enum"] = list(FEED_KINDS)
+
+
+FeedKindName = Annotated[
+    str,
+    AfterValidator(_known_feed_kind),
+    Field(
+        description="A kind of calendar feed (scheduler.feeds.kinds)",
+        json_schema_extra=_feed_kinds_schema,
+    ),
 ]
 
 
@@ -833,8 +858,10 @@ class LedgerRead(BaseModel):
 class SubscriptionCreate(RequestModel):
     """A request for a calendar subscription: which feed, for whom."""
 
-    kind: models.FeedKind
-    target_id: Id = Field(description="The cabinet, assistant or groupement whose feed it is")
+    kind: FeedKindName
+    target_id: Id = Field(
+        description="The row whose feed it is: a cabinet, an assistant or a groupement"
+    )
     subscriber: Name200 = Field(description="Who will use the link (shown in the list)")
 
 
@@ -858,11 +885,29 @@ class SubscriptionRead(ReadModel):
     """A live subscription (the token itself is never shown again)."""
 
     id: int
-    kind: models.FeedKind
-    cabinet_id: int | None
-    assistant_id: int | None
+    kind: FeedKindName
+    target_id: int = Field(description="The row whose feed it is, of the kind `kind`")
+    cabinet_id: int | None = Field(description="`target_id` when the kind is `cabinet`")
+    assistant_id: int | None = Field(description="`target_id` when the kind is `assistant`")
     subscriber: str
     created_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_columns(cls, row: Any) -> Any:
+        # A token names its target by kind and id; the cabinet's and assistant's ids are read as
+        # they were when each had its own column.
+        if not isinstance(row, models.FeedToken):
+            return row
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "target_id": row.target_id,
+            "cabinet_id": row.target_id if row.kind == models.FeedKind.CABINET else None,
+            "assistant_id": row.target_id if row.kind == models.FeedKind.ASSISTANT else None,
+            "subscriber": row.subscriber,
+            "created_at": row.created_at,
+        }
 
 
 class PatienteleSnapshotCreate(RequestModel):

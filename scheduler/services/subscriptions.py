@@ -30,12 +30,11 @@ class Subscription:
     links: feeds.SubscribeLinks
 
 
-def _may_subscribe(
-    session: Session, actor: models.User, kind: models.FeedKind, target_id: int
-) -> None:
+def _may_subscribe(session: Session, actor: models.User, kind: str, target_id: int) -> None:
     """The feed's row must be one the actor sees (else 404, whether it is another groupement's
     or missing), and a cabinet or an assistant subscribes to its own feed only."""
-    resolve(session, actor, feeds.feed_kind(kind).target, target_id, field="body.target_id")
+    spec = feeds.feed_kind(kind, field="body.kind")
+    resolve(session, actor, spec.target, target_id, field="body.target_id")
     if access.may_subscribe(actor, kind, target_id):
         return
     raise Forbidden("vous ne pouvez vous abonner qu'à votre propre agenda")
@@ -52,7 +51,7 @@ SUBSCRIBE_ATTEMPTS = 3
 def subscribe(
     session: Session,
     actor: models.User,
-    kind: models.FeedKind,
+    kind: str,
     target_id: int,
     subscriber: str,
     *,
@@ -89,16 +88,16 @@ def subscribe(
     return issue()
 
 
-def _take_turns(session: Session, kind: models.FeedKind, target_id: int) -> None:
+def _take_turns(session: Session, kind: str, target_id: int) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        key = advisory_key(f"feed-token:{kind.value}:{target_id}")
+        key = advisory_key(f"feed-token:{kind}:{target_id}")
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _subscribe_once(
     session: Session,
     actor: models.User,
-    kind: models.FeedKind,
+    kind: str,
     target_id: int,
     subscriber: str,
     *,
@@ -111,11 +110,10 @@ def _subscribe_once(
     _may_subscribe(session, actor, kind, target_id)
     _take_turns(session, kind, target_id)
     now = now or datetime.now(UTC)
-    target_column = feeds.feed_kind(kind).token_column
     label = subscriber.strip()
     stale = select(models.FeedToken).where(
         models.FeedToken.kind == kind,
-        target_column == target_id,
+        models.FeedToken.target_id == target_id,
         models.FeedToken.revoked_at.is_(None),
     )
     if not replace_all:
@@ -137,7 +135,7 @@ def _subscribe_once(
         entity="feed_token",
         entity_id=token_row.id,
         before={"revoked": revoked} if revoked else None,
-        after={"kind": kind.value, "target_id": target_id, "subscriber": label},
+        after={"kind": str(kind), "target_id": target_id, "subscriber": label},
     )
     uow.commit(session)
     return Subscription(token_row.id, feeds.subscribe_links(base_url, token, name=calendar_name))

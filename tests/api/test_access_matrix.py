@@ -285,7 +285,9 @@ def _plan(session: Session, world: World) -> Planned:
     feeds.create_feed_token(session, models.FeedKind.CABINET, a.id, "Accueil")
     session.flush()
     token_id = session.scalars(
-        select(models.FeedToken.id).where(models.FeedToken.cabinet_id == a.id)
+        select(models.FeedToken.id).where(
+            models.FeedToken.kind == "cabinet", models.FeedToken.target_id == a.id
+        )
     ).one()
     return Planned(run, draft, published, draft.assignments[0], token_id)
 
