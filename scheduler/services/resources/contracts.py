@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -95,6 +95,17 @@ class Contracts(Resource[models.PooledContract]):
             for plan in row.share_plans
         ]
         return data
+
+    @override
+    def changed_snapshot(self, row: models.PooledContract) -> dict[str, Any]:
+        # A change (of the contract or by a new share plan) is audited without the share plans,
+        # as it always was; a create and a delete with them.
+        return snapshot(row, children=self.children)
+
+    @override
+    def modified_name(self, step: Literal["check", "update", "delete"]) -> str:
+        # The names these problems have always had: the commit of a change says "contract".
+        return self.entity if step == "update" else self.label
 
     @override
     def build(
