@@ -21,7 +21,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import models, reports, uow
@@ -97,29 +96,30 @@ def store_pdf(session: Session, report: AllocationReport, digest: str, body: byt
         raise ValueError(f"this PDF was not rendered for the report {digest}")
     audience = report.visible_to_cabinet
     stored = models.RenderedReport
-    try:
-        with uow.savepoint(session):
-            session.execute(
-                delete(stored).where(
-                    stored.contract_id == report.header.contract_id,
-                    stored.period_label == report.period.label,
-                    stored.cabinet_id.is_(None)
-                    if audience is None
-                    else stored.cabinet_id == audience,
-                    or_(stored.content_digest != digest, stored.renderer != renderer_fingerprint()),
-                )
+
+    def replace() -> bool:
+        session.execute(
+            delete(stored).where(
+                stored.contract_id == report.header.contract_id,
+                stored.period_label == report.period.label,
+                stored.cabinet_id.is_(None) if audience is None else stored.cabinet_id == audience,
+                or_(stored.content_digest != digest, stored.renderer != renderer_fingerprint()),
             )
-            session.add(
-                stored(
-                    contract_id=report.header.contract_id,
-                    period_label=report.period.label,
-                    cabinet_id=audience,
-                    content_digest=digest,
-                    renderer=renderer_fingerprint(),
-                    body=body,
-                )
+        )
+        session.add(
+            stored(
+                contract_id=report.header.contract_id,
+                period_label=report.period.label,
+                cabinet_id=audience,
+                content_digest=digest,
+                renderer=renderer_fingerprint(),
+                body=body,
             )
-    except IntegrityError:
+        )
+        session.flush()
+        return True
+
+    if uow.insert_or_none(session, replace) is None:
         log.info("PDF of report %s stored meanwhile by another process", digest)
 
 
@@ -145,10 +145,9 @@ def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:
     if body is not None:
         return ReportPdf(body, digest, cached=True)
     body = render_pdf(report)
-    try:
-        begin_write(session)
-    except DBAPIError as error:
-        log.warning("PDF of report %s not stored: %s", digest, error.orig)
+    refused = uow.refusal(lambda: begin_write(session))
+    if refused is not None:
+        log.warning("PDF of report %s not stored: %s", digest, refused.orig)
         uow.rollback(session)
         return ReportPdf(body, digest, cached=False)
     _store(session, report, digest, body)
@@ -158,10 +157,9 @@ def report_pdf(session: Session, report: AllocationReport) -> ReportPdf:
 def _store(session: Session, report: AllocationReport, digest: str, body: bytes) -> bool:
     """Store and commit a PDF; False (logged) when the database refused it. `store_pdf` works in
     a SAVEPOINT, so a refusal leaves the session's transaction as it was."""
-    try:
-        store_pdf(session, report, digest, body)
-    except DBAPIError as error:
-        log.warning("PDF of report %s not stored: %s", digest, error.orig)
+    refused = uow.refusal(lambda: store_pdf(session, report, digest, body))
+    if refused is not None:
+        log.warning("PDF of report %s not stored: %s", digest, refused.orig)
         return False
     uow.commit(session)
     return True
