@@ -464,8 +464,12 @@ class ContractUpdate(RequestModel):
 
 
 class ContractRead(ReadModel):
-    """A pooled contract."""
+    """A pooled contract, in full: what its groupement's coordinator, its member cabinets and the
+    groupement's auditors read."""
 
+    view: Literal["full"] = Field(
+        default="full", description="`full`: the contract as it is managed"
+    )
     id: int
     groupement_id: int
     code: str
@@ -482,8 +486,33 @@ class ContractRead(ReadModel):
     version: int
 
 
-class ContractPage(Page[ContractRead]):
-    """A page of contracts."""
+class ContractFiguresRead(ReadModel):
+    """A pooled contract as its allocation report shows it: what an auditor reads of a contract
+    granted to her in another groupement, and the national reader of every contract. No
+    assistant, no cabinet id, no cost: the member cabinets by name."""
+
+    view: Literal["figures"] = Field(
+        default="figures", description="`figures`: the contract as its reports show it"
+    )
+    id: int
+    code: str
+    name: str
+    kind: models.ContractKind
+    start_date: date
+    duration_years: int
+    funded_etp: Decimal
+    weekly_minutes: int = Field(description="The minutes a week its assistants work for it")
+    target_policy_code: str
+    target_policy_version: int
+    members: list[str] = Field(description="Its member cabinets' names, in the order they joined")
+
+
+ContractShown = Annotated[ContractRead | ContractFiguresRead, Field(discriminator="view")]
+"""A contract as the caller reads it: in full, or its report's figures (the access policy)."""
+
+
+class ContractPage(Page[ContractShown]):
+    """A page of contracts, each as the caller reads it."""
 
 
 # --- Travel times --------------------------------------------------------------------------------

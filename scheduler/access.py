@@ -338,6 +338,27 @@ def report_cabinet(actor: models.User) -> int | None:
     return None
 
 
+class ContractView(enum.StrEnum):
+    """How much of a contract a principal who sees it reads."""
+
+    FULL = "full"  # the contract as it is managed: its assistants and their weekly minutes, its
+    # share plans by cabinet id, its costs
+    FIGURES = "figures"  # what its allocation report shows: names, dates, funded ETP and target
+    # figures, its member cabinets' names
+
+
+def contract_view(actor: models.User, contract: models.PooledContract) -> ContractView:
+    """How the principal reads a contract she sees (`visible`): in full within her groupement (a
+    coordinator, a member cabinet, an auditor of the groupement), its figures only from outside
+    it (an auditor reading a contract granted to her in another groupement, the national
+    reader), as its reports show it."""
+    if actor.role is Role.NATIONAL:
+        return ContractView.FIGURES
+    if actor.role is Role.AUDITOR and contract.groupement_id != actor.groupement_id:
+        return ContractView.FIGURES
+    return ContractView.FULL
+
+
 def may_subscribe(actor: models.User, kind: str, target_id: int) -> bool:
     """Whether the principal may take a link to the feed `kind` of the row `target_id` (one it
     reads, `resolve`): a coordinator to any, a cabinet or an assistant to its own only."""
