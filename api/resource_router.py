@@ -56,6 +56,9 @@ class Schemas:
     page: type[BaseModel]
     update: type[BaseModel]
     create: type[BaseModel] | None = None
+    shown: Any = None
+    """What a read answers when callers read a row in more than one shape (a union of `read`
+    and the others, chosen by `resource_router`'s `shown`); None: `read`."""
 
 
 def _with_signature(call: Callable[..., Any], params: list[inspect.Parameter]) -> Any:
@@ -81,6 +84,7 @@ def resource_router(
     *,
     filters: Mapping[str, Any] | None = None,
     present: Callable[[Any], Any] | None = None,
+    shown: Callable[[Any, Any], BaseModel] | None = None,
     update_drops_none: bool = False,
 ) -> APIRouter:
     """The routes of one resource: list, read, change and delete (and create if it has one).
@@ -89,8 +93,10 @@ def resource_router(
     collection (`/cabinets`, `/travel-times`), its tag and the operations (`read_cabinet`,
     `list_cabinets`: the operation ids of the schema). `filters` are the list's query
     parameters, name -> annotation (each optional, None when not given); `present` gives what
-    the read schema is validated from, when not the row itself; `update_drops_none` leaves out
-    of a change the fields its body sets to null.
+    the read schema is validated from, when not the row itself; `shown(user, row)` the shape a
+    caller reads a row in, when the access policy gives some callers less than `read`
+    (`schemas.shown` documents the shapes); `update_drops_none` leaves out of a change the
+    fields its body sets to null.
     """
     key = service.key
     singular = key.removesuffix("_id")
@@ -139,19 +145,21 @@ def resource_router(
             responses=problem_responses(*errors),
         )
 
-    def validated(row: Any) -> BaseModel:
+    def validated(user: Any, row: Any) -> BaseModel:
+        if shown is not None:
+            return shown(user, row)
         return schemas.read.model_validate(present(row) if present is not None else row)
 
-    def tagged(response: Response, row: Any) -> BaseModel:
+    def tagged(response: Response, user: Any, row: Any) -> BaseModel:
         response.headers["ETag"] = etag_of(row.id, service.version(row))
-        return validated(row)
+        return validated(user, row)
 
     def expected(if_match: str, row_id: int) -> int | None:
         return expected_version(if_match, service.label, row_id)
 
     def list_items(session: Any, user: Any, limit: int, offset: int, **filters: Any) -> BaseModel:
         found: PageResult[Any] = service.list(session, user, limit=limit, offset=offset, **filters)
-        items = [validated(row) for row in found.items]
+        items = [validated(user, row) for row in found.items]
         return schemas.page.model_validate(
             {"items": items, "total": found.total, "limit": found.limit, "offset": found.offset}
         )
@@ -159,10 +167,10 @@ def resource_router(
     def create(body: BaseModel, session: Any, user: Any, response: Response) -> BaseModel:
         row = service.create(session, user, body.model_dump())
         response.headers["Location"] = f"/api/v1{prefix}/{row.id}"
-        return tagged(response, row)
+        return tagged(response, user, row)
 
     def read(session: Any, user: Any, response: Response, **path: int) -> BaseModel:
-        return tagged(response, service.get(session, user, path[key]))
+        return tagged(response, user, service.get(session, user, path[key]))
 
     def update(
         body: BaseModel, session: Any, user: Any, if_match: str, response: Response, **path: int
@@ -170,7 +178,7 @@ def resource_router(
         changes = body.model_dump(exclude_unset=True, exclude_none=update_drops_none)
         row_id = path[key]
         row = service.update(session, user, row_id, changes, expected=expected(if_match, row_id))
-        return tagged(response, row)
+        return tagged(response, user, row)
 
     def delete(session: Any, user: Any, if_match: str, **path: int) -> None:
         service.delete(session, user, path[key], expected=expected(if_match, path[key]))
@@ -200,7 +208,15 @@ def resource_router(
             status_code=201,
             errors=CREATE_ERRORS,
         )
-    add(read, "read", "GET", manage=False, if_match=False, errors=READ_ERRORS)
+    add(
+        read,
+        "read",
+        "GET",
+        manage=False,
+        if_match=False,
+        errors=READ_ERRORS,
+        model=schemas.shown or schemas.read,
+    )
     add(update, "update", "PATCH", body=schemas.update)
     add(delete, "delete", "DELETE", response=False, status_code=204, model=None)
     return router

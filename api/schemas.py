@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from scheduler import models
+from scheduler.feeds import FEED_KINDS
 from scheduler.planning import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
 
 # Whole numbers are JSON integers only (`strict`): `false`, `1.0` or `"1"` are refused, not taken
@@ -106,6 +107,30 @@ Moment = Annotated[
         description="With its UTC offset",
     ),
     BeforeValidator(_iso_moment),
+]
+
+
+def _known_feed_kind(value: str) -> str:
+    # Read from the registry at each call: a kind registered once is taken here too.
+    if value not in FEED_KINDS:
+        *names, last = (f"'{name}'" for name in FEED_KINDS)
+        expected = f"{', '.join(names)} or {last}" if names else last
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+    return value
+
+
+def _feed_kinds_schema(schema: dict[str, Any]) -> None:
+    # Written when the OpenAPI document is, from the registry.
+    schema["enum"] = list(FEED_KINDS)
+
+
+FeedKindName = Annotated[
+    str,
+    AfterValidator(_known_feed_kind),
+    Field(
+        description="A kind of calendar feed (scheduler.feeds.kinds)",
+        json_schema_extra=_feed_kinds_schema,
+    ),
 ]
 
 
@@ -477,8 +502,12 @@ class ContractUpdate(RequestModel):
 
 
 class ContractRead(ReadModel):
-    """A pooled contract."""
+    """A pooled contract, in full: what its groupement's coordinator, its member cabinets and the
+    groupement's auditors read."""
 
+    view: Literal["full"] = Field(
+        default="full", description="`full`: the contract as it is managed"
+    )
     id: int
     groupement_id: int
     code: str
@@ -495,8 +524,33 @@ class ContractRead(ReadModel):
     version: int
 
 
-class ContractPage(Page[ContractRead]):
-    """A page of contracts."""
+class ContractFiguresRead(ReadModel):
+    """A pooled contract as its allocation report shows it: what an auditor reads of a contract
+    granted to her in another groupement, and the national reader of every contract. No
+    assistant, no cabinet id, no cost: the member cabinets by name."""
+
+    view: Literal["figures"] = Field(
+        default="figures", description="`figures`: the contract as its reports show it"
+    )
+    id: int
+    code: str
+    name: str
+    kind: models.ContractKind
+    start_date: date
+    duration_years: int
+    funded_etp: Decimal
+    weekly_minutes: int = Field(description="The minutes a week its assistants work for it")
+    target_policy_code: str
+    target_policy_version: int
+    members: list[str] = Field(description="Its member cabinets' names, in the order they joined")
+
+
+ContractShown = Annotated[ContractRead | ContractFiguresRead, Field(discriminator="view")]
+"""A contract as the caller reads it: in full, or its report's figures (the access policy)."""
+
+
+class ContractPage(Page[ContractShown]):
+    """A page of contracts, each as the caller reads it."""
 
 
 # --- Travel times --------------------------------------------------------------------------------
@@ -871,8 +925,10 @@ class LedgerRead(BaseModel):
 class SubscriptionCreate(RequestModel):
     """A request for a calendar subscription: which feed, for whom."""
 
-    kind: models.FeedKind
-    target_id: Id = Field(description="The cabinet, assistant or groupement whose feed it is")
+    kind: FeedKindName
+    target_id: Id = Field(
+        description="The row whose feed it is: a cabinet, an assistant or a groupement"
+    )
     subscriber: Name200 = Field(description="Who will use the link (shown in the list)")
 
 
@@ -896,11 +952,29 @@ class SubscriptionRead(ReadModel):
     """A live subscription (the token itself is never shown again)."""
 
     id: int
-    kind: models.FeedKind
-    cabinet_id: int | None
-    assistant_id: int | None
+    kind: FeedKindName
+    target_id: int = Field(description="The row whose feed it is, of the kind `kind`")
+    cabinet_id: int | None = Field(description="`target_id` when the kind is `cabinet`")
+    assistant_id: int | None = Field(description="`target_id` when the kind is `assistant`")
     subscriber: str
     created_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_columns(cls, row: Any) -> Any:
+        # A token names its target by kind and id; the cabinet's and assistant's ids are read as
+        # they were when each had its own column.
+        if not isinstance(row, models.FeedToken):
+            return row
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "target_id": row.target_id,
+            "cabinet_id": row.target_id if row.kind == models.FeedKind.CABINET else None,
+            "assistant_id": row.target_id if row.kind == models.FeedKind.ASSISTANT else None,
+            "subscriber": row.subscriber,
+            "created_at": row.created_at,
+        }
 
 
 class PatienteleSnapshotCreate(RequestModel):

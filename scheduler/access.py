@@ -338,14 +338,35 @@ def report_cabinet(actor: models.User) -> int | None:
     return None
 
 
-def may_subscribe(actor: models.User, kind: models.FeedKind, target_id: int) -> bool:
+class ContractView(enum.StrEnum):
+    """How much of a contract a principal who sees it reads."""
+
+    FULL = "full"  # the contract as it is managed: its assistants and their weekly minutes, its
+    # share plans by cabinet id, its costs
+    FIGURES = "figures"  # what its allocation report shows: names, dates, funded ETP and target
+    # figures, its member cabinets' names
+
+
+def contract_view(actor: models.User, contract: models.PooledContract) -> ContractView:
+    """How the principal reads a contract she sees (`visible`): in full within her groupement (a
+    coordinator, a member cabinet, an auditor of the groupement), its figures only from outside
+    it (an auditor reading a contract granted to her in another groupement, the national
+    reader), as its reports show it."""
+    if actor.role is Role.NATIONAL:
+        return ContractView.FIGURES
+    if actor.role is Role.AUDITOR and contract.groupement_id != actor.groupement_id:
+        return ContractView.FIGURES
+    return ContractView.FULL
+
+
+def may_subscribe(actor: models.User, kind: str, target_id: int) -> bool:
     """Whether the principal may take a link to the feed `kind` of the row `target_id` (one it
     reads, `resolve`): a coordinator to any, a cabinet or an assistant to its own only."""
     if actor.role is Role.COORDINATOR:
         return True
-    if actor.role is Role.CABINET and kind is models.FeedKind.CABINET:
+    if actor.role is Role.CABINET and kind == models.FeedKind.CABINET:
         return actor.cabinet_id == target_id
-    if actor.role is Role.ASSISTANT and kind is models.FeedKind.ASSISTANT:
+    if actor.role is Role.ASSISTANT and kind == models.FeedKind.ASSISTANT:
         return actor.assistant_id == target_id
     return False
 
@@ -356,9 +377,9 @@ def shows_token(actor: models.User, token: models.FeedToken) -> bool:
     if actor.role is Role.COORDINATOR:
         return True
     if actor.role is Role.CABINET:
-        return token.cabinet_id is not None and token.cabinet_id == actor.cabinet_id
+        return token.kind == models.FeedKind.CABINET and token.target_id == actor.cabinet_id
     if actor.role is Role.ASSISTANT:
-        return token.assistant_id is not None and token.assistant_id == actor.assistant_id
+        return token.kind == models.FeedKind.ASSISTANT and token.target_id == actor.assistant_id
     return False
 
 

@@ -31,10 +31,20 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    delete,
+    event,
     false,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -159,7 +169,10 @@ class RunState(enum.StrEnum):
 
 
 class FeedKind(enum.StrEnum):
-    """Whose calendar a feed shows."""
+    """The kinds of feed the core names itself (the access policy's rules on one's own feed).
+
+    Every kind, these and any other, is an entry of `scheduler.feeds.kinds.FEED_KINDS`; a token
+    stores its kind as a plain name (`FeedToken.kind`)."""
 
     CABINET = "cabinet"
     ASSISTANT = "assistant"
@@ -927,7 +940,14 @@ class SignInThrottle(Base):
 
 
 class FeedToken(Base):
-    """A capability to read one calendar feed; only the SHA-256 of the token is kept."""
+    """A capability to read one calendar feed; only the SHA-256 of the token is kept.
+
+    The feed is named by its kind and its target's id, whatever the kind: `kind` is a name of the
+    feed kinds' registry (`scheduler.feeds.kinds`, checked there, not by the database) and
+    `target_id` the id of the row the feed is about. The registry's entry keeps what a foreign
+    key would: a token is issued for an existing row of the groupement only, and deleting the
+    row deletes its tokens (`_forget_feed_tokens`).
+    """
 
     __tablename__ = "feed_token"
 
@@ -935,39 +955,44 @@ class FeedToken(Base):
     groupement_id: Mapped[int] = mapped_column(
         ForeignKey("groupement.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[FeedKind] = mapped_column(_enum(FeedKind, "feed_kind"))
-    cabinet_id: Mapped[int | None] = mapped_column(ForeignKey("cabinet.id", ondelete="CASCADE"))
-    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistant.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int]
     subscriber: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (
-        *(
-            # One live token per feed and subscriber label: handing a link out again replaces it.
-            Index(
-                f"uq_feed_token_live_{kind}",
-                column,
-                "subscriber",
-                unique=True,
-                sqlite_where=text(f"revoked_at IS NULL AND kind = '{kind}'"),
-                postgresql_where=text(f"revoked_at IS NULL AND kind = '{kind}'"),
-            )
-            for kind, column in (
-                ("cabinet", "cabinet_id"),
-                ("assistant", "assistant_id"),
-                ("groupement", "groupement_id"),
-            )
+        # One live token per feed and subscriber label: handing a link out again replaces it.
+        Index(
+            "uq_feed_token_live",
+            "kind",
+            "target_id",
+            "subscriber",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
         ),
+        # A feed's tokens, found when its target is deleted or a link is handed out again.
+        Index("ix_feed_token_target", "kind", "target_id"),
         CheckConstraint("length(token_hash) = 64", "sha256_hex"),
-        CheckConstraint(
-            "(kind = 'cabinet' AND cabinet_id IS NOT NULL AND assistant_id IS NULL)"
-            " OR (kind = 'assistant' AND assistant_id IS NOT NULL AND cabinet_id IS NULL)"
-            " OR (kind = 'groupement' AND cabinet_id IS NULL AND assistant_id IS NULL)",
-            "target",
-        ),
     )
+
+
+@event.listens_for(Base, "after_delete", propagate=True)
+def _forget_feed_tokens(mapper: Mapper[Any], connection: Connection, row: Base) -> None:
+    """A deleted row takes the tokens of its feeds along, as a cascading foreign key would (the
+    registry of feed kinds says which models feeds are about)."""
+    from scheduler.feeds.kinds import kinds_about  # the registry reads the models
+
+    kinds = kinds_about(type(row))
+    if kinds:
+        connection.execute(
+            delete(FeedToken).where(
+                FeedToken.kind.in_(kinds),
+                FeedToken.target_id == mapper.primary_key_from_instance(row)[0],
+            )
+        )
 
 
 class RenderedFeed(Base):

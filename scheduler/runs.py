@@ -49,12 +49,12 @@ from sqlalchemy import (
     table,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.errors import (
+    DataConflict,
     InvalidField,
     NotFound,
     PartagendaError,
@@ -125,17 +125,19 @@ def request_plan_run(
         idempotency_key=idempotency_key,
         time_limit_s=time_limit_s,
     )
-    try:
-        with uow.savepoint(session):
-            session.add(run)
-            session.flush()
-    except IntegrityError:
+
+    def insert() -> models.PlanRun:
+        session.add(run)
+        session.flush()
+        return run
+
+    if uow.insert_or_none(session, insert) is None:
         # A concurrent request was recorded first (the database waited for it): the same key is
         # replayed, an overlapping period is refused with the run that won.
         existing = _replay_or_refuse(session, request, idempotency_key)
         if existing is not None:
             return existing
-        raise
+        raise DataConflict()
     record_audit(
         session,
         actor=actor,

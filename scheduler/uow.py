@@ -4,7 +4,9 @@ the database's refusals become the service's own errors.
 Use cases stage their work in a session and end it here (the database's refusals they expect
 become their own errors; `translate` names what the others stand for): `commit` (`commit_version` when a
 concurrent change must answer 412, `committing` for the reference data, whose duplicates and
-references in use have their own errors), `rollback`, `savepoint` for a part that may fail alone.
+references in use have their own errors), `rollback`, `savepoint` for a part that may fail alone,
+`insert_or_none` for an insert that a concurrent writer may win (a uniqueness race), `refusal` for
+work that may do without the database's answer. No other module catches SQLAlchemy's errors.
 Units of work are opened here too:
 
 - `unit_of_work(factory)`: a session that commits at the end of its block, or rolls back (the
@@ -22,7 +24,8 @@ own session or connection, opened and committed here all the same: `unit_of_work
 Rules (`tests/test_architecture_uow.py` enforces them, with no exception but this module): no other
 module of `scheduler/` or `api/` calls `.commit()` or `.rollback()`, opens a transaction that ends
 by itself (`.begin()`, whose block commits, or `.begin_nested()`, whose SAVEPOINT's release is a
-commit of its part), or asks for `AUTOCOMMIT` (a connection that commits every statement).
+commit of its part), asks for `AUTOCOMMIT` (a connection that commits every statement), or catches
+an error of SQLAlchemy's (`sqlalchemy.exc`, `StaleDataError`) in an `except` clause.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import (
+    ArgumentError,
     DataError,
     DBAPIError,
     IntegrityError,
@@ -57,6 +62,8 @@ from scheduler.errors import (
 )
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 OUTER_TRANSACTION = "outer_transaction"
 """`Session.info` key of the connection-level transaction a session's commits are SAVEPOINTs in."""
@@ -133,6 +140,47 @@ def flush(session: Session, *, on_conflict: Callable[[], PartagendaError]) -> No
     except IntegrityError as error:
         session.rollback()
         raise on_conflict() from error
+
+
+def insert_or_none(
+    session: Session,
+    insert: Callable[[], T],
+    *,
+    on_race: Callable[[], PartagendaError] | None = None,
+) -> T | None:
+    """Run `insert` (which adds and flushes rows) in a SAVEPOINT and return what it returns.
+
+    When the database refuses the insert for a constraint, because a concurrent writer recorded
+    the same row first (the database waits for that writer's commit, then refuses), the SAVEPOINT
+    alone is rolled back and the session's transaction stays open: the answer is None, or, with
+    `on_race`, that error. The caller reads the winner's row, retries on fresh data, or refuses.
+    """
+    try:
+        with session.begin_nested():
+            return insert()
+    except IntegrityError as error:
+        if on_race is None:
+            return None
+        raise on_race() from error
+
+
+def refusal(step: Callable[[], object]) -> DBAPIError | None:
+    """Run `step`; a refusal of the database (a lost connection, a lock not granted, a broken
+    constraint) is returned rather than raised, for work that may do without it (a cache's
+    store): the caller logs it and rolls back or goes on. Any other error is raised."""
+    try:
+        step()
+    except DBAPIError as error:
+        return error
+    return None
+
+
+def engine_for(url: str, make: Callable[[str], Engine]) -> Engine:
+    """`make(url)`, an unreadable URL being `ValueError` (SQLAlchemy's `ArgumentError`)."""
+    try:
+        return make(url)
+    except ArgumentError as error:
+        raise ValueError(str(error)) from error
 
 
 @contextmanager

@@ -26,8 +26,9 @@ Times of day, given as minutes since midnight (1440 is the midnight that ends th
 Durations, given in minutes, in hours and minutes as French says them:
 
 - `duration(minutes)`: `2 h`, `11 h 15`, `1 h 05`, `45 min`, `0 min`; thousands of hours are
-  grouped like any number (`1 484 h 30`) and a negative duration takes the minus sign (`−1 h 30`).
-- `signed_duration(minutes)`: a difference, `+1 h 12`, `−30 min`, `0 min`.
+  grouped like any number (`1 484 h 30`) and a negative duration takes a hyphen-minus (`-1 h 30`),
+  as durations always have (the printed numbers' U+2212 is theirs alone).
+- `signed_duration(minutes)`: a difference, `+1 h 12`, `-30 min`, `0 min`.
 
 Numbers, percentages and money (`—` for an unknown value). Two styles are in use and kept as they
 are: `PRINTED`, the allocation report's (rounded half up, minus sign U+2212, a narrow no-break
@@ -85,6 +86,7 @@ LOCALE = "fr_FR"
 NNBSP = "\u202f"  # narrow no-break space: thousands, and before ; : ! ? % in print
 NBSP = "\u00a0"
 MINUS = "\u2212"
+DURATION_MINUS = "-"  # the sign durations have always been written with
 
 # --- Dates -----------------------------------------------------------------------------------------
 
@@ -167,8 +169,8 @@ def clock_compact(moment: int | time | datetime) -> str:
 
 
 def duration(minutes: int) -> str:
-    """`2 h`, `11 h 15`, `1 h 05`, `45 min`, `0 min`, `1 484 h`; `−1 h 30` below zero."""
-    sign = MINUS if minutes < 0 else ""
+    """`2 h`, `11 h 15`, `1 h 05`, `45 min`, `0 min`, `1 484 h`; `-1 h 30` below zero."""
+    sign = DURATION_MINUS if minutes < 0 else ""
     hours, rest = divmod(abs(minutes), 60)
     if hours == 0:
         return f"{sign}{rest} min"
@@ -177,10 +179,10 @@ def duration(minutes: int) -> str:
 
 
 def signed_duration(minutes: int) -> str:
-    """A difference of durations with its sign: `+1 h 12`, `−30 min`; `0 min` for none."""
+    """A difference of durations with its sign: `+1 h 12`, `-30 min`; `0 min` for none."""
     if minutes == 0:
         return duration(0)
-    return ("+" if minutes > 0 else MINUS) + duration(abs(minutes))
+    return ("+" if minutes > 0 else DURATION_MINUS) + duration(abs(minutes))
 
 
 # --- Numbers and money -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """How a groupement pays travel between cabinets, and the ledger's part of travel.
 
 Revision ID: 8c1d2e3f4a5b
-Revises: 5a8e2c7d1f40
+Revises: 8d41f0b6c2a9
 Create Date: 2026-12-07 12:45:00.000000+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8c1d2e3f4a5b"
-down_revision: str | None = "5a8e2c7d1f40"
+down_revision: str | None = "8d41f0b6c2a9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ the routes alike for all are built by `resource_router`, and a resource's specia
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from api.deps import Coordinator, IdPath, IfMatch, SessionDep, etag_of, expected_version
 from api.errors import CREATE_ERRORS, WRITE_ERRORS, problem_responses
@@ -31,8 +31,10 @@ from api.schemas import (
     ConsultationSessionRead,
     ConsultationSessionUpdate,
     ContractCreate,
+    ContractFiguresRead,
     ContractPage,
     ContractRead,
+    ContractShown,
     ContractUpdate,
     DoctorCreate,
     DoctorPage,
@@ -49,7 +51,7 @@ from api.schemas import (
     TravelTimeUpdate,
 )
 from scheduler.audit import snapshot
-from scheduler.models import AbsenceKind, ConsultationSession, ContractKind
+from scheduler.models import AbsenceKind, ConsultationSession, ContractKind, PooledContract, User
 from scheduler.services import resources
 
 _TEXT = r"^[^\x00]*$"
@@ -112,19 +114,31 @@ doctors = resource_router(
     filters={"cabinet_id": Id},
 )
 
+
+def _contract_shown(user: User, row: PooledContract) -> BaseModel:
+    shown = resources.CONTRACTS.shown(user, row)
+    if isinstance(shown, resources.ContractSummary):
+        return ContractFiguresRead.model_validate(shown)
+    return ContractRead.model_validate(shown)
+
+
 contracts = resource_router(
     resources.CONTRACTS,
-    Schemas(ContractRead, ContractPage, ContractUpdate, ContractCreate),
+    Schemas(ContractRead, ContractPage, ContractUpdate, ContractCreate, shown=ContractShown),
     Docs(
         list="Contracts the caller may see: a cabinet those it is a member of, an auditor "
-        "those granted.",
+        "those granted. Each reads in full (`view: full`) within the caller's groupement, and "
+        "as its reports show it (`view: figures`) to an auditor from another groupement and "
+        "to the national reader.",
         create="Create a contract with its assistants and first share plan (shares must "
         "total 10000).",
-        read="One contract.",
+        read="One contract: in full (`view: full`), or as its reports show it (`view: "
+        "figures`) to an auditor from another groupement and to the national reader.",
         update="Change a contract (If-Match); a given `assistants` list replaces them.",
         delete="Remove a contract no rota refers to (If-Match).",
     ),
     filters={"code": Code, "kind": ContractKind | None},
+    shown=_contract_shown,
 )
 
 

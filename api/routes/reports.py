@@ -4,41 +4,64 @@ the roles allowed to read them."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.exceptions import RequestValidationError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 
 from api.deps import CurrentUser, IdPath, SessionDep
 from api.errors import READ_ERRORS, problem_responses
 from scheduler.errors import InvalidField, InvalidPeriod
 from scheduler.planning import FIRST_YEAR, LAST_YEAR
 from scheduler.report_cache import report_body
-from scheduler.reports import FORMATS, ReportFormat, report_for
+from scheduler.reports import FORMATS, either_of, report_for
 
 router = APIRouter(prefix="/contracts", tags=["reports"])
 
 DEFAULT_FORMAT = "json"
 
+# The order the API has always listed the formats in, its default first; a format registered
+# later follows them.
+_LISTED_FIRST = ("json", "csv", "pdf")
 
-def _report_format(name: str) -> ReportFormat:
-    """The registered format named `name`, refused as an enumerated query field would be."""
-    found = FORMATS.get(name)
-    if found is None:
-        expected = ", ".join(f"'{known}'" for known in FORMATS)
-        expected = " or ".join(expected.rsplit(", ", 1))
-        raise RequestValidationError(
-            [
-                {
-                    "type": "enum",
-                    "loc": ("query", "format"),
-                    "msg": f"Input should be {expected}",
-                    "input": name,
-                    "ctx": {"expected": expected},
-                }
-            ]
+
+def listed_formats() -> tuple[str, ...]:
+    """The registered formats' names, in the order the API lists them."""
+    first = tuple(name for name in _LISTED_FIRST if name in FORMATS)
+    return first + tuple(name for name in FORMATS if name not in first)
+
+
+def _registered(name: str) -> str:
+    # Read from the registry at each request: a format registered once is served here too.
+    if name not in FORMATS:
+        expected = either_of(tuple(f"'{known}'" for known in listed_formats()), "or")
+        raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+    return name
+
+
+class ReportFormatName(str):
+    """The renderings of a report."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # A schema of its own (`ref`): the OpenAPI document names it as a component.
+        return core_schema.no_info_after_validator_function(
+            _registered, core_schema.str_schema(), ref="ReportFormat"
         )
-    return found
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "enum": list(listed_formats()),
+            "title": "ReportFormat",
+            "description": cls.__doc__,
+        }
 
 
 @router.get(
@@ -65,16 +88,12 @@ def read_report(
         ),
     ],
     format: Annotated[
-        str,
-        Query(
-            description=", ".join(FORMATS),
-            json_schema_extra={"enum": list(FORMATS)},
-        ),
-    ] = DEFAULT_FORMAT,
+        ReportFormatName, Query(description=either_of(listed_formats(), "or"))
+    ] = DEFAULT_FORMAT,  # type: ignore[assignment]
 ) -> Response:
     """A contract's allocation report for a period: auditors read granted contracts, a cabinet
     its own figures and the group's totals, the coordinator everything in the groupement."""
-    fmt = _report_format(format)
+    fmt = FORMATS[format]
     year = re.match(r"\s*(\d{4})-", period)
     if year and not FIRST_YEAR <= int(year[1]) <= LAST_YEAR:  # the years the service can plan
         raise InvalidField(

@@ -56,28 +56,32 @@ def load_settings() -> Settings:
 def checked_engine(settings: Settings, *, migrated: bool = True) -> Engine:
     """An engine on a database that answers (and, when `migrated`, has the schema)."""
     from sqlalchemy import inspect
-    from sqlalchemy.exc import ArgumentError, DBAPIError
 
     from scheduler import uow
     from scheduler.db import make_engine
     from scheduler.errors import DatabaseUnavailable
 
     try:
-        where = safe_url(settings.database_url)
-        engine = make_engine(settings.database_url)
-    except (ArgumentError, ValueError) as error:
+        engine = uow.engine_for(settings.database_url, make_engine)
+    except ValueError as error:
         fail(f"PARTAGENDA_DATABASE_URL : URL illisible ({error})")
-    try:
+    where = safe_url(settings.database_url)  # readable: the engine was made from it
+    has_schema = False
+
+    def read_catalogue() -> None:
+        nonlocal has_schema
         with engine.connect() as connection:
             has_schema = inspect(connection).has_table("alembic_version")
-    except DBAPIError as error:
+
+    refused = uow.refusal(read_catalogue)
+    if refused is not None:
         engine.dispose()
         # Refused while connecting or reading the catalogue: a refusal the unit of work names
         # otherwise, or not at all (a file that is no database), leaves it as unusable.
-        refusal = uow.translate(error)
+        refusal = uow.translate(refused)
         if not isinstance(refusal, DatabaseUnavailable):
             refusal = DatabaseUnavailable()
-        fail(database_message(refusal, where, error))
+        fail(database_message(refusal, where, refused))
     if migrated and not has_schema:
         engine.dispose()
         fail(

@@ -173,7 +173,7 @@ class FeedContent:
     """One feed, ready to render: its key, its kind, what it says of itself and its events."""
 
     key: str
-    kind: models.FeedKind
+    kind: str
     meta: FeedMeta
     events: tuple[FeedEvent, ...]
 

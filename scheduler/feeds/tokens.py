@@ -58,29 +58,30 @@ def subscribe_links(
 # --- Tokens --------------------------------------------------------------------------------------
 
 
-def create_feed_token(session: Session, kind: models.FeedKind, target: int, subscriber: str) -> str:
-    """Issue a token for the feed of `kind` about `target` (a cabinet, assistant or groupement id)
-    for one `subscriber`; the token is returned once, only its digest is stored.
+def create_feed_token(session: Session, kind: str, target: int, subscriber: str) -> str:
+    """Issue a token for the feed of `kind` about `target` (a cabinet, assistant or groupement id,
+    or the id of whatever row the kind's feeds are about) for one `subscriber`; the token is
+    returned once, only its digest is stored. The token belongs to the target's groupement.
 
     Raises:
-        NotFound: no such cabinet, assistant or groupement.
-        InvalidField: the subscriber label is empty or too long.
+        InvalidField: no such kind of feed; the subscriber label is empty or too long.
+        NotFound: no such cabinet, assistant, groupement (or other target).
     """
+    spec = feed_kind(kind)
     label = subscriber.strip()
     if not label or len(label) > 200:
         raise InvalidField("subscriber", "length", "entre 1 et 200 caractères")
-    spec = feed_kind(kind)
     row = session.get(spec.target, target)
     if row is None:
         raise NotFound(spec.label, target)
     token = new_token()
     issued = models.FeedToken(
         groupement_id=spec.groupement_of(row),
-        kind=kind,
+        kind=spec.kind,
+        target_id=target,
         subscriber=label,
         token_hash=token_digest(token),
     )
-    setattr(issued, spec.token_column.key, target)
     session.add(issued)
     session.flush()
     return token

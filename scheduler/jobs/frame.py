@@ -13,7 +13,6 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models, uow
@@ -129,20 +128,23 @@ def _claim_job_run(factory: sessionmaker[Session], job_id: str, period_key: str)
         if run is not None and run.state == models.RunState.SUCCEEDED:
             return None
         if run is None:
-            run = models.JobRun(job_id=job_id, period_key=period_key, attempts=1)
-            session.add(run)
-        else:
-            # Failed, or left `running` by a killed process (we hold the lock: nobody runs it).
-            run.attempts += 1
-            run.started_at = datetime.now(UTC)
-            run.finished_at = None
-            run.error = None
+            claim = models.JobRun(
+                job_id=job_id, period_key=period_key, attempts=1, state=models.RunState.RUNNING
+            )
+
+            def insert() -> int:
+                session.add(claim)
+                session.flush()
+                return claim.id
+
+            # Another process that claimed the period first (its row is the one kept) runs it.
+            return uow.insert_or_none(session, insert)
+        # Failed, or left `running` by a killed process (we hold the lock: nobody runs it).
+        run.attempts += 1
+        run.started_at = datetime.now(UTC)
+        run.finished_at = None
+        run.error = None
         run.state = models.RunState.RUNNING
-        try:
-            uow.commit(session)
-        except IntegrityError:
-            uow.rollback(session)
-            return None
         return run.id
 
 

@@ -10,13 +10,12 @@ from datetime import UTC, date, datetime
 from functools import partial
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import access, feeds, models, patientele, uow
 from scheduler.access import Action, resolve
 from scheduler.audit import record_audit
-from scheduler.errors import Forbidden, ImportRejected, NotFound
+from scheduler.errors import DataConflict, Forbidden, ImportRejected, NotFound
 from scheduler.locks import advisory_key
 from scheduler.security import token_digest
 from scheduler.uow import begin_write
@@ -30,12 +29,11 @@ class Subscription:
     links: feeds.SubscribeLinks
 
 
-def _may_subscribe(
-    session: Session, actor: models.User, kind: models.FeedKind, target_id: int
-) -> None:
+def _may_subscribe(session: Session, actor: models.User, kind: str, target_id: int) -> None:
     """The feed's row must be one the actor sees (else 404, whether it is another groupement's
     or missing), and a cabinet or an assistant subscribes to its own feed only."""
-    resolve(session, actor, feeds.feed_kind(kind).target, target_id, field="body.target_id")
+    spec = feeds.feed_kind(kind, field="body.kind")
+    resolve(session, actor, spec.target, target_id, field="body.target_id")
     if access.may_subscribe(actor, kind, target_id):
         return
     raise Forbidden("vous ne pouvez vous abonner qu'à votre propre agenda")
@@ -52,7 +50,7 @@ SUBSCRIBE_ATTEMPTS = 3
 def subscribe(
     session: Session,
     actor: models.User,
-    kind: models.FeedKind,
+    kind: str,
     target_id: int,
     subscriber: str,
     *,
@@ -67,55 +65,56 @@ def subscribe(
 
     One live token per feed and subscriber label holds under concurrency too: subscriptions to
     one feed take turns (a transaction-scoped advisory lock on PostgreSQL; SQLite writers already
-    do), and a partial unique index refuses a second live token, the request then being replayed
-    on fresh data."""
-    issue = partial(
-        _subscribe_once,
-        session,
-        actor,
-        kind,
-        target_id,
-        subscriber,
-        base_url=base_url,
-        calendar_name=calendar_name,
-        now=now,
-        replace_all=replace_all,
-    )
-    for _ in range(SUBSCRIBE_ATTEMPTS - 1):
-        try:
-            return issue()
-        except IntegrityError:
-            uow.rollback(session)
-    return issue()
+    do), and a partial unique index refuses a second live token, the revocation and the issue
+    then being replayed on fresh data (`uow.insert_or_none`).
 
-
-def _take_turns(session: Session, kind: models.FeedKind, target_id: int) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        key = advisory_key(f"feed-token:{kind.value}:{target_id}")
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
-def _subscribe_once(
-    session: Session,
-    actor: models.User,
-    kind: models.FeedKind,
-    target_id: int,
-    subscriber: str,
-    *,
-    base_url: str,
-    calendar_name: str,
-    now: datetime | None,
-    replace_all: bool,
-) -> Subscription:
+    Raises:
+        Conflict: a concurrent subscription took the feed's place at every attempt.
+    """
     begin_write(session)
     _may_subscribe(session, actor, kind, target_id)
     _take_turns(session, kind, target_id)
     now = now or datetime.now(UTC)
-    target_column = feeds.feed_kind(kind).token_column
     label = subscriber.strip()
+    issue = partial(
+        _replace_token, session, kind, target_id, label, now=now, replace_all=replace_all
+    )
+    for _ in range(SUBSCRIBE_ATTEMPTS - 1):
+        issued = uow.insert_or_none(session, issue)
+        if issued is not None:
+            break
+    else:
+        issued = uow.insert_or_none(session, issue, on_race=DataConflict)
+        assert issued is not None
+    token, token_row, revoked = issued
+    record_audit(
+        session,
+        actor=actor,
+        groupement_id=token_row.groupement_id,
+        action="subscribe",
+        entity="feed_token",
+        entity_id=token_row.id,
+        before={"revoked": revoked} if revoked else None,
+        after={"kind": str(kind), "target_id": target_id, "subscriber": label},
+    )
+    uow.commit(session)
+    return Subscription(token_row.id, feeds.subscribe_links(base_url, token, name=calendar_name))
+
+
+def _take_turns(session: Session, kind: str, target_id: int) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        key = advisory_key(f"feed-token:{kind}:{target_id}")
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _replace_token(
+    session: Session, kind: str, target_id: int, label: str, *, now: datetime, replace_all: bool
+) -> tuple[str, models.FeedToken, list[int]]:
+    """Revoke the feed's live tokens of `label` (all of them with `replace_all`) as they are now
+    committed, and issue the new one: the token, its row and the ids revoked."""
     stale = select(models.FeedToken).where(
         models.FeedToken.kind == kind,
-        target_column == target_id,
+        models.FeedToken.target_id == target_id,
         models.FeedToken.revoked_at.is_(None),
     )
     if not replace_all:
@@ -129,18 +128,7 @@ def _subscribe_once(
     token_row = session.scalars(
         select(models.FeedToken).where(models.FeedToken.token_hash == token_digest(token))
     ).one()
-    record_audit(
-        session,
-        actor=actor,
-        groupement_id=token_row.groupement_id,
-        action="subscribe",
-        entity="feed_token",
-        entity_id=token_row.id,
-        before={"revoked": revoked} if revoked else None,
-        after={"kind": kind.value, "target_id": target_id, "subscriber": label},
-    )
-    uow.commit(session)
-    return Subscription(token_row.id, feeds.subscribe_links(base_url, token, name=calendar_name))
+    return token, token_row, revoked
 
 
 def subscribe_own_cabinet(

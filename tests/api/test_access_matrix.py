@@ -285,7 +285,9 @@ def _plan(session: Session, world: World) -> Planned:
     feeds.create_feed_token(session, models.FeedKind.CABINET, a.id, "Accueil")
     session.flush()
     token_id = session.scalars(
-        select(models.FeedToken.id).where(models.FeedToken.cabinet_id == a.id)
+        select(models.FeedToken.id).where(
+            models.FeedToken.kind == "cabinet", models.FeedToken.target_id == a.id
+        )
     ).one()
     return Planned(run, draft, published, draft.assignments[0], token_id)
 
@@ -1138,3 +1140,86 @@ def test_a_coordinator_cannot_create_a_national_reader(
     answer = client.post(f"{API}/users", json=body, headers=bearer(world.users["coordinator"]))
     assert answer.status_code == 403, answer.text
     assert _counts(session) == before
+
+
+# What each shape of a contract holds: in full, or as its reports show it.
+FULL_CONTRACT = {
+    "view",
+    "id",
+    "groupement_id",
+    "code",
+    "name",
+    "kind",
+    "start_date",
+    "duration_years",
+    "funded_etp",
+    "target_policy_id",
+    "cost_split",
+    "annual_employer_cost_eur",
+    "assistants",
+    "share_plans",
+    "version",
+}
+CONTRACT_FIGURES = {
+    "view",
+    "id",
+    "code",
+    "name",
+    "kind",
+    "start_date",
+    "duration_years",
+    "funded_etp",
+    "weekly_minutes",
+    "target_policy_code",
+    "target_policy_version",
+    "members",
+}
+
+
+def _contracts_read(client: TestClient, headers: dict[str, str]) -> dict[int, dict[str, Any]]:
+    listed = client.get(f"{API}/contracts", headers=headers, params={"limit": 100})
+    assert listed.status_code == 200, listed.text
+    items = {item["id"]: item for item in listed.json()["items"]}
+    for key, item in items.items():
+        one = client.get(f"{API}/contracts/{key}", headers=headers)
+        assert one.status_code == 200 and one.json() == item
+    return items
+
+
+def test_each_role_reads_the_fields_of_a_contract_its_policy_gives(
+    client: TestClient,
+    session: Session,
+    world: World,
+    other_world: World,
+    granted_elsewhere: models.PooledContract,
+) -> None:
+    """Within her groupement a reader sees the contract in full; an auditor reading a contract
+    granted to her in another groupement, and the national reader, see what its allocation report
+    shows: no assistant, no weekly minutes per assistant, no cabinet id, no cost."""
+    own = world.contracts[0]
+    for role in ("coordinator", "cabinet"):
+        for item in _contracts_read(client, bearer(world.users[role])).values():
+            assert set(item) == FULL_CONTRACT and item["view"] == "full"
+    by_auditor = _contracts_read(client, bearer(world.users["auditor"]))
+    assert set(by_auditor) == {own.id, granted_elsewhere.id}
+    assert set(by_auditor[own.id]) == FULL_CONTRACT
+    figures = by_auditor[granted_elsewhere.id]
+    assert set(figures) == CONTRACT_FIGURES and figures["view"] == "figures"
+    members = [
+        c
+        for c in other_world.cabinets
+        if c.id in {s.cabinet_id for p in granted_elsewhere.share_plans for s in p.shares}
+    ]
+    assert figures["members"] == [c.name for c in sorted(members, key=lambda c: c.id)]
+    assert figures["weekly_minutes"] == sum(a.weekly_minutes for a in granted_elsewhere.assistants)
+    assert (figures["code"], figures["name"], figures["funded_etp"]) == (
+        granted_elsewhere.code,
+        granted_elsewhere.name,
+        str(granted_elsewhere.funded_etp),
+    )
+    assert figures["target_policy_code"] == granted_elsewhere.target_policy.code
+    assert all(isinstance(name, str) for name in figures["members"])
+    by_national = _contracts_read(client, bearer(world.users["national"]))
+    assert {own.id, granted_elsewhere.id} <= set(by_national)
+    for item in by_national.values():
+        assert set(item) == CONTRACT_FIGURES

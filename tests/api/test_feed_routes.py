@@ -25,7 +25,9 @@ from scheduler.feeds import (
     revoke_feed_token,
 )
 from scheduler.observability import FEED_HITS
+from tests.api.factories import World
 from tests.scheduler.feed_factories import DemoIds, demo_ids, publish_week, week_specs
+from tests.scheduler.test_feed_kinds import per_contract  # noqa: F401 - registers the fixture
 
 PREFIX = ""  # api.main mounts the feeds at the root: /feeds/<token>.ics
 
@@ -200,3 +202,37 @@ def test_feed_hits_are_counted_by_status(client: TestClient, subscribed: Subscri
     client.get(f"{PREFIX}/feeds/{'x' * 43}.ics")
     assert hits(200) == before_ok + 1
     assert hits(404) == before_missing + 1
+
+
+@pytest.mark.usefixtures("per_contract")
+def test_a_feed_kind_registered_once_is_subscribed_to_and_served_through_the_api(
+    client: TestClient, session: Session, world: World, coordinator: dict[str, str]
+) -> None:
+    """A kind per contract, one registry entry (tests/scheduler/test_feed_kinds.py): the API takes
+    it as a subscription's kind, lists it, and its link opens the contract's feed."""
+    contract = world.contracts[0]
+    refresh_feeds(session, world.groupement.id, now=NOW)
+    created = client.post(
+        "/api/v1/subscriptions",
+        json={"kind": "contract", "target_id": contract.id, "subscriber": "Comptable"},
+        headers=coordinator,
+    )
+    assert created.status_code == 201, created.text
+    ics = created.json()["links"]["ics"]
+    token = ics.rsplit("/", 1)[1].removesuffix(".ics")
+    feed = feed_for_token(session, token)
+    assert feed is not None and feed.feed_key == f"contract-{contract.id}"
+    served = client.get(f"{PREFIX}/feeds/{token}.ics")
+    assert served.status_code == 200 and served.content == bytes(feed.body)
+    assert f"X-WR-CALNAME:{contract.name} – vacations du contrat" in served.text
+    listed = client.get("/api/v1/subscriptions", headers=coordinator).json()
+    assert [(s["kind"], s["target_id"], s["cabinet_id"], s["assistant_id"]) for s in listed] == [
+        ("contract", contract.id, None, None)
+    ]
+    unknown = client.post(
+        "/api/v1/subscriptions",
+        json={"kind": "doctor", "target_id": contract.id, "subscriber": "Comptable"},
+        headers=coordinator,
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"] == ["body", "kind"]

@@ -36,9 +36,9 @@ from tests.scheduler.test_contribution import base_contract
     [
         (0, "0 min"),
         (2, "+2 min"),
-        (-2, "\u22122 min"),
+        (-2, "-2 min"),
         (30, "+30 min"),
-        (-90, "\u22121 h 30"),
+        (-90, "-1 h 30"),
     ],
 )
 def test_signed_duration(minutes: int, shown: str) -> None:

@@ -99,7 +99,31 @@ def test_an_unknown_format_is_a_422_naming_query_format(client: TestClient, worl
     [error] = response.json()["errors"]
     assert error["loc"] == ["query", "format"]
     assert error["type"] == "enum"
-    assert error["msg"] == "Input should be 'pdf', 'csv' or 'json'"
+    assert error["msg"] == "Input should be 'json', 'csv' or 'pdf'"
+
+
+def test_the_format_parameter_is_the_report_format_component(client: TestClient) -> None:
+    """The OpenAPI document names the formats in one component, json first, as it always did."""
+    document = client.get("/api/v1/openapi.json").json()
+    operation = document["paths"]["/api/v1/contracts/{contract_id}/report"]["get"]
+    [parameter] = [p for p in operation["parameters"] if p["name"] == "format"]
+    assert parameter == {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "$ref": "#/components/schemas/ReportFormat",
+            "description": "json, csv or pdf",
+            "default": "json",
+        },
+        "description": "json, csv or pdf",
+    }
+    assert document["components"]["schemas"]["ReportFormat"] == {
+        "type": "string",
+        "enum": ["json", "csv", "pdf"],
+        "title": "ReportFormat",
+        "description": "The renderings of a report.",
+    }
 
 
 def test_a_new_format_is_served_by_the_api_and_offered_by_the_auditor_page(

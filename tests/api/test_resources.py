@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from scheduler import models
+from scheduler.errors import PreconditionFailed
+from scheduler.services.resources import ASSISTANTS, CABINETS, CONTRACTS, Resource
 from tests.api.factories import World
 
 API = "/api/v1"
@@ -274,3 +276,199 @@ def test_duplicate_code_conflicts(
 ) -> None:
     body = _cabinet_body(world.cabinets[0].code)
     assert client.post(f"{API}/cabinets", json=body, headers=coordinator).status_code == 409
+
+
+def _stale_etag(
+    client: TestClient, coordinator: dict[str, str], path: str, key: int, change: dict[str, Any]
+) -> str:
+    """An ETag of the row at `path/key` that a change made since has made stale."""
+    etag: str = client.get(f"{API}/{path}/{key}", headers=coordinator).headers["ETag"]
+    changed = client.patch(
+        f"{API}/{path}/{key}", json=change, headers={**coordinator, "If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    return etag
+
+
+def _stale_and_invalid(world: World) -> list[tuple[str, int, dict[str, Any], dict[str, Any], int]]:
+    """(path, id, a valid change, an invalid one, the status a stale invalid change gets)."""
+    a, b = world.cabinets
+    x, _y = world.assistants
+    doctor, other = world.doctors[0], world.doctors[-1]
+    return [
+        # The body first: its refusal, whatever the version.
+        ("groupements", world.groupement.id, {"name": "GE"}, {"timezone": "Mars/Olympus"}, 422),
+        (
+            "assistants",
+            x.id,
+            {"last_name": "Klein"},
+            {"earliest_start_minute": 900, "latest_end_minute": 600},
+            422,
+        ),
+        ("doctors", doctor.id, {"specialty": "pédiatrie"}, {"cabinet_id": 2_000_000_000}, 404),
+        ("doctors", doctor.id, {"specialty": "pédiatrie"}, {"rpps": other.rpps}, 409),
+        (
+            "absences",
+            world.absences[0].id,
+            {"replaced": True},
+            {"end_at": "2000-01-03T08:00:00+01:00"},
+            422,
+        ),
+        # The version first: stale.
+        (
+            "contracts",
+            world.contracts[0].id,
+            {"name": "Contrat renommé"},
+            {"assistants": [{"assistant_id": 2_000_000_000, "weekly_minutes": 60}]},
+            412,
+        ),
+        (
+            "consultation-sessions",
+            world.consultations[0].id,
+            {"weight": 3},
+            {"start_minute": 1000, "end_minute": 900},
+            412,
+        ),
+        ("cabinets", b.id, {"places": 2}, {"name": None}, 412),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_a_stale_and_invalid_change_is_refused_as_each_resource_always_did(
+    case: int, client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    """Some resources check a change's body before its version, the others after it."""
+    assert world.doctors[0].rpps != world.doctors[-1].rpps
+    path, key, valid, invalid, status = _stale_and_invalid(world)[case]
+    etag = _stale_etag(client, coordinator, path, key, valid)
+    refused = client.patch(
+        f"{API}/{path}/{key}", json=invalid, headers={**coordinator, "If-Match": etag}
+    )
+    assert refused.status_code == status, refused.text
+    if status != 412:
+        current = client.get(f"{API}/{path}/{key}", headers=coordinator).headers["ETag"]
+        again = client.patch(
+            f"{API}/{path}/{key}", json=invalid, headers={**coordinator, "If-Match": current}
+        )
+        assert again.status_code == status  # the same refusal under the current version
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("groupements", "groupement"),
+        ("assistants", "assistant"),
+        ("cabinets", "cabinet"),
+        ("doctors", "doctor"),
+        ("contracts", "contrat"),
+        ("consultation-sessions", "séance"),
+        ("absences", "absence"),
+        ("travel-times", "travel_time"),
+    ],
+)
+def test_the_modified_meanwhile_problem_names_each_resource_as_it_always_did(
+    path: str, name: str, client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    key = client.get(f"{API}/{path}", headers=coordinator).json()
+    key = key["items"][0]["id"] if "items" in key else world.groupement.id
+    etag = client.get(f"{API}/{path}/{key}", headers=coordinator).headers["ETag"]
+    stale_etag = etag.replace("-", "-9", 1)  # this row, another version: stale
+    for response in (
+        client.patch(
+            f"{API}/{path}/{key}", json={}, headers={**coordinator, "If-Match": stale_etag}
+        ),
+        client.delete(f"{API}/{path}/{key}", headers={**coordinator, "If-Match": stale_etag}),
+    ):
+        assert response.status_code == 412, response.text
+        assert response.json()["detail"] == f"{name} {key} a été modifié entre-temps : relisez-le"
+    # An ETag of another row is refused by the route, under the resource's French name.
+    other = client.patch(
+        f"{API}/{path}/{key}", json={}, headers={**coordinator, "If-Match": '"0-1"'}
+    )
+    assert other.status_code == 412
+    assert other.json()["detail"].endswith(f" {key} a été modifié entre-temps : relisez-le")
+
+
+def test_a_contract_change_is_audited_without_its_share_plans(
+    client: TestClient, world: World, coordinator: dict[str, str], session: Session
+) -> None:
+    """A change of the contract, or a new share plan, writes the contract and its assistants to
+    the audit log; its create and its delete write the share plans too."""
+    contract = world.contracts[0]
+    name = contract.name
+    a, b = world.cabinets
+    etag = client.get(f"{API}/contracts/{contract.id}", headers=coordinator).headers["ETag"]
+    renamed = client.patch(
+        f"{API}/contracts/{contract.id}",
+        json={"name": "Contrat renommé"},
+        headers={**coordinator, "If-Match": etag},
+    )
+    assert renamed.status_code == 200
+    planned = client.post(
+        f"{API}/contracts/{contract.id}/share-plans",
+        json={
+            "valid_from": "2026-06-01",
+            "shares": [
+                {"cabinet_id": a.id, "share_bp": 3000},
+                {"cabinet_id": b.id, "share_bp": 7000},
+            ],
+        },
+        headers={**coordinator, "If-Match": renamed.headers["ETag"]},
+    )
+    assert planned.status_code == 201
+    rows = session.scalars(
+        select(models.AuditLog)
+        .where(models.AuditLog.entity == "contract", models.AuditLog.action == "update")
+        .where(models.AuditLog.entity_id == str(contract.id))
+        .order_by(models.AuditLog.id)
+    ).all()
+    assert len(rows) == 2
+    for row in rows:
+        for state in (row.before, row.after):
+            assert state is not None
+            assert "share_plans" not in state
+            assert [m["assistant_id"] for m in state["assistants"]] == [
+                m.assistant_id for m in contract.assistants
+            ]
+    renaming = rows[0]
+    assert renaming.before is not None and renaming.after is not None
+    assert (renaming.before["name"], renaming.after["name"]) == (name, "Contrat renommé")
+    assert rows[1].reason == "plan de parts à partir du 2026-06-01"
+
+
+@pytest.mark.parametrize(
+    ("resource", "table", "change", "name"),
+    [
+        (CONTRACTS, "pooled_contract", {"name": "Contrat renommé"}, "contract"),
+        (ASSISTANTS, "assistant", {"last_name": "Klein"}, "assistant"),
+        (CABINETS, "cabinet", {"places": 2}, "cabinet"),
+    ],
+)
+def test_a_row_changed_between_read_and_commit_is_named_as_it_always_was(
+    resource: Resource[Any],
+    table: str,
+    change: dict[str, Any],
+    name: str,
+    world: World,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another writer's commit between the version check and this one's: the same 412, naming
+    the resource as the commit of its change always did."""
+    rows: dict[str, list[Any]] = {
+        "pooled_contract": list(world.contracts),
+        "assistant": list(world.assistants),
+    }
+    row = rows.get(table, list(world.cabinets))[0]
+    edit = type(resource).edit
+
+    def meanwhile(self: Any, session: Session, actor: Any, row: Any, changes: Any) -> Any:
+        session.execute(
+            text(f"UPDATE {table} SET version = version + 1 WHERE id = :id"), {"id": row.id}
+        )
+        return edit(self, session, actor, row, changes)
+
+    monkeypatch.setattr(type(resource), "edit", meanwhile)
+    with pytest.raises(PreconditionFailed) as stale:
+        resource.update(session, world.users["coordinator"], row.id, change, expected=row.version)
+    assert str(stale.value) == f"{name} {row.id} a été modifié entre-temps : relisez-le"

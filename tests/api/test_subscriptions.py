@@ -41,7 +41,7 @@ def test_cabinet_subscribes_to_its_own_feed_only(
     assert links["webcal"].startswith("webcal://") and "calendar.google.com" in links["google"]
     digest = token_digest(_token(links))
     assert (
-        session.query(models.FeedToken).filter_by(token_hash=digest).one().cabinet_id
+        session.query(models.FeedToken).filter_by(token_hash=digest).one().target_id
         == world.cabinets[0].id
     )
     # A sibling cabinet is a row the cabinet does not see: 404, as for a missing one.

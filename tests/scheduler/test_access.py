@@ -78,3 +78,23 @@ def test_the_cli_creates_every_role_a_coordinator_all_but_the_national_reader(ro
 def test_the_national_reader_reads_no_personal_or_planning_rows(model: type[models.Base]) -> None:
     with pytest.raises(Forbidden):
         access.visible(_user(Role.NATIONAL), model)
+
+
+@pytest.mark.parametrize(
+    ("role", "same_groupement", "view"),
+    [
+        (Role.COORDINATOR, True, access.ContractView.FULL),
+        (Role.CABINET, True, access.ContractView.FULL),
+        (Role.AUDITOR, True, access.ContractView.FULL),
+        (Role.AUDITOR, False, access.ContractView.FIGURES),
+        (Role.NATIONAL, True, access.ContractView.FIGURES),
+        (Role.NATIONAL, False, access.ContractView.FIGURES),
+    ],
+)
+def test_how_much_of_a_contract_each_role_reads(
+    role: Role, same_groupement: bool, view: access.ContractView
+) -> None:
+    """In full within one's groupement; its report's figures only from outside it (an auditor's
+    grant elsewhere) and for the national reader everywhere."""
+    contract = models.PooledContract(id=11, groupement_id=1 if same_groupement else 2)
+    assert access.contract_view(_user(role), contract) is view

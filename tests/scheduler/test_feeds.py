@@ -244,7 +244,7 @@ def test_revoked_and_rotated_tokens_die_at_once(session: Session) -> None:
     assert feed_for_token(session, first) is None
     assert feed_for_token(session, second) is not None
     (new_row,) = feed_tokens(session, ids.groupement_id)
-    assert new_row.subscriber == "Julie" and new_row.assistant_id == julie
+    assert new_row.subscriber == "Julie" and new_row.target_id == julie
 
     with pytest.raises(NotFound):
         revoke_feed_token(session, new_row.id, now=NOW, groupement_id=ids.groupement_id + 1)

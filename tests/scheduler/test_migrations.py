@@ -6,13 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from scheduler import models
 from scheduler.db import make_engine, make_session_factory
@@ -114,13 +115,18 @@ def test_one_active_run_migration_settles_rows_that_break_its_rules(empty_url: s
                 )
             )
         for label in ("Accueil", "Accueil", "Secrétariat"):
-            session.add(
-                models.FeedToken(
-                    groupement_id=groupement_id,
-                    kind=models.FeedKind.GROUPEMENT,
-                    subscriber=label,
-                    token_hash=f"{label}{uuid.uuid4().hex}".ljust(64, "0")[:64],
-                )
+            # The table as it was then (one column per kind of target): written in SQL.
+            session.execute(
+                text(
+                    "INSERT INTO feed_token (groupement_id, kind, subscriber, token_hash,"
+                    " created_at) VALUES (:groupement, 'groupement', :label, :hash, :now)"
+                ),
+                {
+                    "groupement": groupement_id,
+                    "label": label,
+                    "hash": f"{label}{uuid.uuid4().hex}".ljust(64, "0")[:64],
+                    "now": datetime(2026, 12, 1, tzinfo=UTC),
+                },
             )
     engine.dispose()
 
@@ -141,3 +147,118 @@ def test_one_active_run_migration_settles_rows_that_break_its_rules(empty_url: s
     )
     assert states == [cancelled, running, cancelled, queued, cancelled]
     assert [(label, token_id) for label, token_id in live] == [("Accueil", 2), ("Secrétariat", 3)]
+
+
+_OLD_TOKEN = text(
+    "INSERT INTO feed_token (groupement_id, kind, cabinet_id, assistant_id, subscriber,"
+    " token_hash, created_at, revoked_at)"
+    " VALUES (:groupement, :kind, :cabinet, :assistant, :subscriber, :hash, :now, :revoked)"
+)
+
+
+def _old_tokens(connection: Connection) -> list[tuple[object, ...]]:
+    return [
+        tuple(row)
+        for row in connection.execute(
+            text(
+                "SELECT id, groupement_id, kind, cabinet_id, assistant_id, subscriber, token_hash,"
+                " revoked_at IS NULL FROM feed_token ORDER BY id"
+            )
+        )
+    ]
+
+
+def test_feed_token_target_migration_moves_each_kinds_target_and_back(empty_url: str) -> None:
+    """The tokens of every kind keep their feed through the migration to `target_id` and back:
+    the cabinet's and assistant's ids move to `target_id` (the groupement's feed's target is its
+    groupement), then back to their own columns; a token of a kind the old table cannot hold
+    (per contract) goes on the way down, and the cascades of the old foreign keys hold again."""
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        load_demo(session)
+    engine.dispose()
+    downgrade_to(empty_url, "8d41f0b6c2a9-1")
+    engine = make_engine(empty_url)
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with engine.begin() as connection:
+        groupement = connection.execute(text("SELECT min(id) FROM groupement")).scalar_one()
+        cabinets = connection.execute(text("SELECT id FROM cabinet ORDER BY id")).scalars().all()
+        assistant = connection.execute(text("SELECT min(id) FROM assistant")).scalar_one()
+        rows = [
+            ("cabinet", cabinets[0], None, "Accueil", None),
+            ("cabinet", cabinets[1], None, "Accueil", now),  # revoked
+            ("assistant", None, assistant, "Julie", None),
+            ("groupement", None, None, "Secrétariat", None),
+        ]
+        for number, (kind, cabinet, assistant_id, subscriber, revoked) in enumerate(rows):
+            connection.execute(
+                _OLD_TOKEN,
+                {
+                    "groupement": groupement,
+                    "kind": kind,
+                    "cabinet": cabinet,
+                    "assistant": assistant_id,
+                    "subscriber": subscriber,
+                    "hash": f"{number}".ljust(64, "a"),
+                    "now": now,
+                    "revoked": revoked,
+                },
+            )
+        before = _old_tokens(connection)
+    engine.dispose()
+
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with make_session_factory(engine)() as session:
+        moved = session.execute(
+            select(
+                models.FeedToken.id,
+                models.FeedToken.kind,
+                models.FeedToken.target_id,
+                models.FeedToken.subscriber,
+            ).order_by(models.FeedToken.id)
+        ).all()
+    assert [tuple(row) for row in moved] == [
+        (before[0][0], "cabinet", cabinets[0], "Accueil"),
+        (before[1][0], "cabinet", cabinets[1], "Accueil"),
+        (before[2][0], "assistant", assistant, "Julie"),
+        (before[3][0], "groupement", groupement, "Secrétariat"),
+    ]
+    with engine.begin() as connection:
+        # A kind the old table does not know, as a registered kind per contract would write.
+        connection.execute(
+            text(
+                "INSERT INTO feed_token (groupement_id, kind, target_id, subscriber, token_hash,"
+                " created_at) VALUES (:groupement, 'contract', 1, 'Comptable', :hash, :now)"
+            ),
+            {"groupement": groupement, "hash": "c" * 64, "now": now},
+        )
+        # The live token of a feed and subscriber is still one.
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(
+                text(
+                    "INSERT INTO feed_token (groupement_id, kind, target_id, subscriber,"
+                    " token_hash, created_at) VALUES (:groupement, 'cabinet', :cabinet,"
+                    " 'Accueil', :hash, :now)"
+                ),
+                {"groupement": groupement, "cabinet": cabinets[0], "hash": "d" * 64, "now": now},
+            )
+    engine.dispose()
+
+    downgrade_to(empty_url, "8d41f0b6c2a9-1")
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        assert _old_tokens(connection) == before
+    # The old foreign keys are back, cascading.
+    keys = {
+        (key["referred_table"], tuple(key["constrained_columns"]), key["options"].get("ondelete"))
+        for key in inspect(engine).get_foreign_keys("feed_token")
+    }
+    assert keys == {
+        ("groupement", ("groupement_id",), "CASCADE"),
+        ("cabinet", ("cabinet_id",), "CASCADE"),
+        ("assistant", ("assistant_id",), "CASCADE"),
+    }
+    engine.dispose()
+    upgrade_to_head(empty_url)

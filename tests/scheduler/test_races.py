@@ -199,7 +199,9 @@ def test_concurrent_subscriptions_with_one_label_leave_one_live_link(
     with committed.factory() as session:
         tokens = session.scalars(
             select(models.FeedToken).where(
-                models.FeedToken.cabinet_id == cabinet, models.FeedToken.subscriber == "Accueil"
+                models.FeedToken.kind == "cabinet",
+                models.FeedToken.target_id == cabinet,
+                models.FeedToken.subscriber == "Accueil",
             )
         ).all()
     assert len(tokens) == SUBSCRIBERS

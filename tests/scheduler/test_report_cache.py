@@ -47,7 +47,7 @@ def test_a_refused_store_still_serves_the_pdf(
     def locked(*args: object) -> None:
         raise OperationalError("INSERT INTO rendered_report", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(report_cache, "store_pdf", locked)
+    monkeypatch.setattr(report_cache, "store_rendering", locked)
     report = build_report(session, case.contract, parse_period("2026-05"))
     served = report_pdf(session, report)
     assert not served.cached and carries_digest(served.body, served.digest)

@@ -6,21 +6,34 @@ and the auditor's page."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from scheduler import jobs
+from scheduler import jobs, models
 from scheduler.cli import app
 from scheduler.config import Settings
+from scheduler.report_cache import (
+    prerender_contract,
+    prerendered_formats,
+    rendered,
+    renderer_fingerprint,
+    report_body,
+)
 from scheduler.reports import (
     FORMATS,
     AllocationReport,
     ReportFormat,
+    build_report,
     either_of,
     format_names,
+    parse_period,
     render_csv,
     render_json,
     render_pdf,
@@ -28,6 +41,7 @@ from scheduler.reports import (
 )
 from tests.scheduler.test_cli import cli_db  # noqa: F401 - registers the shared fixture
 from tests.scheduler.test_jobs import NOW, ctx  # noqa: F401 - idem
+from tests.scheduler.test_reports import Scenario, scenario  # noqa: F401 - idem
 
 runner = CliRunner()
 
@@ -120,3 +134,53 @@ def test_a_new_format_is_a_setting_and_the_snapshot_job_writes_it(
 def test_an_unregistered_format_is_refused_by_the_setting() -> None:
     with pytest.raises(ValidationError, match="unknown report formats \\['xls'\\]: pdf, csv"):
         Settings(report_formats=["xls"])
+
+
+def test_a_format_whose_entry_says_prerendered_is_rendered_ahead_and_served_from_the_store(
+    session: Session, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prerendered` in its entry is all a format needs to be rendered ahead by the job, stored
+    by content digest beside the other prerendered formats, and served from the store. Here two
+    throwaway formats (the Markdown summary and a text one) are; the PDF is left to be rendered
+    on request, so that this test lays no PDF out."""
+    case: Scenario = request.getfixturevalue("scenario")
+    renders: list[str] = []
+
+    def counted(name: str) -> ReportFormat:
+        def render(report: AllocationReport) -> bytes:
+            renders.append(name)
+            return f"{name}: ".encode() + render_markdown(report)
+
+        return replace(MARKDOWN, name=name, extension=name, render=render, prerendered=True)
+
+    md, txt = counted("md"), counted("txt")
+    for fmt in (md, txt):
+        monkeypatch.setitem(FORMATS, fmt.name, fmt)
+    monkeypatch.setitem(FORMATS, "pdf", replace(FORMATS["pdf"], prerendered=False))
+    assert [f.name for f in prerendered_formats()] == ["md", "txt"]
+
+    today = date(2026, 5, 20)
+    assert prerender_contract(session, case.contract, today=today) == ["Y1", "2026-Q2"]
+    assert renders == ["md", "txt", "md", "txt"]
+    stored = session.execute(
+        select(models.RenderedReport.period_label, models.RenderedReport.renderer)
+    ).all()
+    assert sorted(stored) == sorted(
+        (label, renderer_fingerprint(name)) for label in ("Y1", "2026-Q2") for name in ("md", "txt")
+    )
+    assert renderer_fingerprint("md") != renderer_fingerprint("txt") != renderer_fingerprint()
+    assert prerender_contract(session, case.contract, today=today) == []
+
+    year = parse_period("Y1", contract_start=date(2026, 1, 5), duration_years=5)
+    report = build_report(session, case.contract, year, today=today)
+    renders.clear()
+    assert report_body(session, report, md) == b"md: " + render_markdown(report)
+    assert report_body(session, report, txt).startswith(b"txt: # ")
+    assert renders == []  # both from the store
+    assert rendered(session, report, md).cached
+
+    # A format not prerendered is rendered at each request, and nothing of it is stored.
+    plain = replace(md, name="plain", prerendered=False)
+    assert report_body(session, report, plain) == b"md: " + render_markdown(report)
+    assert renders == ["md"]
+    assert len(session.scalars(select(models.RenderedReport.id)).all()) == 4

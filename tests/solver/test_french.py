@@ -67,7 +67,7 @@ def test_dates_with_the_year() -> None:
         (675, "11 h 15"),
         (45, "45 min"),
         (65, "1 h 05"),
-        (-90, "\u22121 h 30"),
+        (-90, "-1 h 30"),
         (0, "0 min"),
         (89_070, "1\u202f484 h 30"),
     ],
@@ -83,18 +83,25 @@ def test_duration_of_the_checker_s_sentences() -> None:
         "1 h",
         "1 h 05",
         "10 h",
-        "\u22125 min",
-        "\u22121 h 30",
+        "-5 min",
+        "-1 h 30",
     ]
+
+
+def test_a_negative_duration_takes_the_hyphen_minus_as_it_always_has() -> None:
+    """Durations keep the hyphen-minus; U+2212 is the printed numbers' sign only."""
+    assert duration(-1) == "-1 min" and signed_duration(-61) == "-1 h 01"
+    assert "\u2212" not in duration(-90_000) + signed_duration(-90_000)
+    assert number(-20) == "\u221220"
 
 
 def test_signed_duration() -> None:
     assert [signed_duration(m) for m in (0, 2, -2, 72, -90)] == [
         "0 min",
         "+2 min",
-        "\u22122 min",
+        "-2 min",
         "+1 h 12",
-        "\u22121 h 30",
+        "-1 h 30",
     ]
 
 

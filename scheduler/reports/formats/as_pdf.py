@@ -75,6 +75,12 @@ def render_pdf(report: AllocationReport) -> bytes:
     return pdf
 
 
+def carries_digest(body: bytes, digest: str) -> bool:
+    """Whether a PDF was rendered for `digest`: `render_pdf` makes its /ID the digest's first
+    128 bits, written in the trailer at the end of the file."""
+    return f"({digest[:32]})".encode() in body[-2048:]
+
+
 FORMAT = ReportFormat(
     name="pdf",
     media_type="application/pdf",
@@ -82,4 +88,5 @@ FORMAT = ReportFormat(
     render=render_pdf,
     prerendered=True,
     page_label="PDF",
+    carries_digest=carries_digest,
 )

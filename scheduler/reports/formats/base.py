@@ -21,7 +21,10 @@ class ReportFormat:
     - `extension`: of the files written and downloaded (`rapport-{code}-{period}.{extension}`).
     - `render`: the bytes of a report; same report, same bytes.
     - `prerendered`: rendered ahead by the jobs and served from the store by content digest
-      (`scheduler.report_cache`), because rendering is slow; the PDF only.
+      (`scheduler.report_cache`), because rendering is slow (the PDF); a format sets it in its
+      entry, and the store, the job and the requests take it.
+    - `carries_digest`: whether bytes were rendered for the report of a content digest (the
+      PDF's /ID), checked on what the store serves; None: the store's key is enough.
     - `page_label`: the download offered on the auditor's page ("Télécharger le PDF"), None
       when the pages do not offer it.
     """
@@ -32,3 +35,4 @@ class ReportFormat:
     render: Callable[[AllocationReport], bytes]
     prerendered: bool = False
     page_label: str | None = None
+    carries_digest: Callable[[bytes, str], bool] | None = None

@@ -13,7 +13,7 @@ what still refers to a row, its special use cases):
 
 from __future__ import annotations
 
-from scheduler.services.resources.contracts import CONTRACTS
+from scheduler.services.resources.contracts import CONTRACTS, ContractSummary
 from scheduler.services.resources.generic import Edit, PageResult, Resource
 from scheduler.services.resources.groupements import AUDIT, GROUPEMENTS, USERS, create_groupement
 from scheduler.services.resources.sites import (
@@ -36,6 +36,7 @@ __all__ = [
     "GROUPEMENTS",
     "TRAVEL_TIMES",
     "USERS",
+    "ContractSummary",
     "Edit",
     "PageResult",
     "Resource",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -55,6 +58,47 @@ def _assistants(
     return rows
 
 
+@dataclass(frozen=True)
+class ContractSummary:
+    """A contract as its allocation report shows it (`access.ContractView.FIGURES`): no
+    assistant, no cabinet id, no cost; the member cabinets by name, as the report names them."""
+
+    id: int
+    code: str
+    name: str
+    kind: models.ContractKind
+    start_date: date
+    duration_years: int
+    funded_etp: Decimal
+    weekly_minutes: int
+    target_policy_code: str
+    target_policy_version: int
+    members: tuple[str, ...]
+
+
+def summary(contract: models.PooledContract) -> ContractSummary:
+    """What the allocation report shows of `contract` (`scheduler.reports.build`'s header, and
+    the cabinets of its share plans by name, in the order they joined)."""
+    members: dict[int, str] = {}
+    for plan in sorted(contract.share_plans, key=lambda p: p.valid_from):
+        for share in sorted(plan.shares, key=lambda s: s.cabinet_id):
+            members.setdefault(share.cabinet_id, share.cabinet.name)
+    policy = contract.target_policy
+    return ContractSummary(
+        id=contract.id,
+        code=contract.code,
+        name=contract.name,
+        kind=contract.kind,
+        start_date=contract.start_date,
+        duration_years=contract.duration_years,
+        funded_etp=Decimal(contract.funded_etp),
+        weekly_minutes=sum(a.weekly_minutes for a in contract.assistants),
+        target_policy_code=policy.code,
+        target_policy_version=policy.policy_version,
+        members=tuple(members.values()),
+    )
+
+
 class Contracts(Resource[models.PooledContract]):
     """Contracts the actor may see (a cabinet: those it is a member of; an auditor: granted), by
     code or kind; a given `assistants` list replaces the contract's assistants; one a rota refers
@@ -95,6 +139,17 @@ class Contracts(Resource[models.PooledContract]):
             for plan in row.share_plans
         ]
         return data
+
+    @override
+    def changed_snapshot(self, row: models.PooledContract) -> dict[str, Any]:
+        # A change (of the contract or by a new share plan) is audited without the share plans,
+        # as it always was; a create and a delete with them.
+        return snapshot(row, children=self.children)
+
+    @override
+    def modified_name(self, step: Literal["check", "update", "delete"]) -> str:
+        # The names these problems have always had: the commit of a change says "contract".
+        return self.entity if step == "update" else self.label
 
     @override
     def build(
@@ -148,6 +203,15 @@ class Contracts(Resource[models.PooledContract]):
     @override
     def in_use(self, key: int) -> Sequence[Select[Any]]:
         return (select(models.Assignment.id).where(models.Assignment.contract_id == key),)
+
+    def shown(
+        self, actor: models.User, row: models.PooledContract
+    ) -> models.PooledContract | ContractSummary:
+        """`row` as the actor reads it: in full, or its report's figures only (the access
+        policy's `contract_view`)."""
+        if access.contract_view(actor, row) is access.ContractView.FIGURES:
+            return summary(row)
+        return row
 
     def add_share_plan(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
@@ -117,6 +117,12 @@ class Resource(Generic[E]):
     otherwise a null is dropped from the change, except for the columns named here."""
     versioned: ClassVar[bool] = True
     """False when the row has no version column (its version is then a digest of its content)."""
+    checks_body_first: ClassVar[bool] = False
+    """True when a change's body is checked before its If-Match version: a stale and invalid
+    change is then refused as invalid (422, 404 or 409 for what it names), not as stale (412)."""
+    modified_label: ClassVar[str | None] = None
+    """The resource's name in the problems of a change or a deletion (stale version, row changed
+    or referred to meanwhile) when it is not `label`: the name these problems have always had."""
 
     # --- Hooks --------------------------------------------------------------------------------
 
@@ -176,6 +182,16 @@ class Resource(Generic[E]):
         del session, row
         return None
 
+    def changed_snapshot(self, row: E) -> dict[str, Any]:
+        """The row as a change writes it to the audit log (before and after)."""
+        return self.snapshot(row)
+
+    def modified_name(self, step: Literal["check", "update", "delete"]) -> str:
+        """The resource's name in the problems of a step of a change: the If-Match `check`, the
+        commit of an `update` or of a `delete`."""
+        del step
+        return self.modified_label or self.label
+
     # --- Use cases ----------------------------------------------------------------------------
 
     def list(
@@ -222,11 +238,14 @@ class Resource(Generic[E]):
         access.require(actor, access.Action.MANAGE)
         begin_write(session)
         row = self.get(session, actor, key)
-        self.check_version(row, expected)
+        if not self.checks_body_first:
+            self.check_version(row, expected)
         if self.nullable_changes is not None:
             keep = self.nullable_changes
             changes = {k: v for k, v in changes.items() if v is not None or k in keep}
         edit = self.edit(session, actor, row, changes)
+        if self.checks_body_first:
+            self.check_version(row, expected)
         self.apply(session, actor, row, edit)
         return row
 
@@ -243,7 +262,7 @@ class Resource(Generic[E]):
                 raise ResourceInUse(self.label, key)
         before = self.snapshot(row)
         after = self.removing(session, row)
-        with committing(session, self.label, key):
+        with committing(session, self.modified_name("delete"), key):
             session.delete(row)
             session.flush()
             if after is not None:
@@ -255,7 +274,7 @@ class Resource(Generic[E]):
     def check_version(self, row: E, expected: int | None) -> None:
         """`PreconditionFailed` unless the caller's version (None: any) is the row's."""
         if expected is not None and self.version(row) != expected:
-            raise PreconditionFailed(self.label, row.id)  # type: ignore[attr-defined]
+            raise PreconditionFailed(self.modified_name("check"), row.id)  # type: ignore[attr-defined]
 
     def apply(self, session: Session, actor: models.User, row: E, edit: Edit) -> None:
         """Apply a checked change to a row whose version was checked, audit it, commit."""
@@ -263,9 +282,9 @@ class Resource(Generic[E]):
         for name, value in edit.changes.items():
             if value is None and name in columns and not columns[name].nullable:
                 raise InvalidField(name, "not_null", "ne peut pas être vide")
-        before = self.snapshot(row)
+        before = self.changed_snapshot(row)
         key = row.id  # type: ignore[attr-defined]
-        with committing(session, self.label, key):
+        with committing(session, self.modified_name("update"), key):
             for name, value in edit.changes.items():
                 if name not in self.children and name not in self.window_kinds:
                     setattr(row, name, value)
@@ -281,5 +300,12 @@ class Resource(Generic[E]):
             if edit.after is not None:
                 edit.after()
             audit(
-                session, actor, "update", self.entity, key, before, self.snapshot(row), edit.reason
+                session,
+                actor,
+                "update",
+                self.entity,
+                key,
+                before,
+                self.changed_snapshot(row),
+                edit.reason,
             )

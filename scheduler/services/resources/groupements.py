@@ -74,6 +74,7 @@ class Groupements(Resource[models.Groupement]):
     model = models.Groupement
     entity = label = "groupement"
     key = "groupement_id"
+    checks_body_first = True
 
     @override
     def edit(

@@ -64,6 +64,8 @@ class Doctors(Resource[models.Doctor]):
     model = models.Doctor
     entity = "doctor"
     label = "médecin"
+    checks_body_first = True
+    modified_label = "doctor"
     key = "doctor_id"
     nullable_changes = frozenset({"installed_on"})
 

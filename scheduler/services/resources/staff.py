@@ -27,6 +27,8 @@ class Assistants(Resource[models.Assistant]):
     model = models.Assistant
     entity = "assistant"
     label = "assistante"
+    checks_body_first = True
+    modified_label = "assistant"
     key = "assistant_id"
     children = {"availability": WINDOW}
     window_kinds = {"availability": models.AvailabilityWindow}
@@ -78,6 +80,7 @@ class Absences(Resource[models.Absence]):
 
     model = models.Absence
     entity = label = "absence"
+    checks_body_first = True
     key = "absence_id"
     nullable_changes = frozenset({"reason"})
 

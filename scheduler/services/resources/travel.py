@@ -43,6 +43,7 @@ class TravelTimes(Resource[models.TravelTime]):
     model = models.TravelTime
     entity = "travel_time"
     label = "trajet"
+    modified_label = "travel_time"
     key = "travel_time_id"
     nullable_changes = frozenset[str]()
 
