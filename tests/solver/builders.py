@@ -336,3 +336,53 @@ def counted_travel_week(
 def rule_ids(violations: Iterable[Violation]) -> set[str]:
     """The set of rule ids of the checker's violations."""
     return {violation.rule for violation in violations}
+
+
+def trips_weeks(
+    road: int,
+    weekly: int,
+    *,
+    weeks: int = 1,
+    rules: Rules | None = None,
+    leave_on: date | None = None,
+    leg_days: Iterable[int] | None = None,
+) -> tuple[Instance, Rota]:
+    """Julie on Monday to Thursday of `weeks` weeks, her contract of `weekly` minutes split
+    between the Tilleuls (08:00-10:30) and the Parc (2 h 30 from when the leg of `road`
+    minutes, started at 10:30, arrives): a leg each of those days, or only on the horizon's days
+    (by index) in `leg_days`, the others at the Tilleuls 08:00-13:00. Travel is paid beyond the
+    contract unless `rules` say otherwise; `leave_on` gives her a day of leave, not worked."""
+    arrive = 10 * 60 + 30 + road
+
+    def hhmm(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    worked = [7 * w + k for w in range(weeks) for k in range(4)]
+    moving = set(worked if leg_days is None else leg_days)
+    assignments: list[Assignment] = []
+    legs: list[TravelLeg] = []
+    for index in worked:
+        on = day(index)
+        if on == leave_on:
+            continue
+        if index not in moving:
+            assignments.append(assign(on, "08:00", "13:00", TILLEULS))
+            continue
+        assignments += [
+            assign(on, "08:00", "10:30", TILLEULS),
+            assign(on, hhmm(arrive), hhmm(arrive + 150), PARC),
+        ]
+        legs.append(travel_leg(on, "10:30", hhmm(arrive), TILLEULS, PARC))
+    leave = (
+        [Leave(at(leave_on, "00:00"), at(leave_on + timedelta(days=1), "00:00"))]
+        if leave_on is not None
+        else []
+    )
+    instance = make_instance(
+        assistants=[make_assistant(availability=windows("08:00", "18:00", range(4)), leave=leave)],
+        contracts=[make_contract(weekly_minutes=weekly, shares={TILLEULS: 5000, PARC: 5000})],
+        travel={(TILLEULS, PARC): road},
+        days=7 * weeks,
+        rules=rules,
+    )
+    return instance, make_rota(assignments, legs)

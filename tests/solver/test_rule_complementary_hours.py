@@ -1,25 +1,21 @@
 """Rule under test: complementary hours — travel paid beyond a part-time contract is at most a
-tenth of its weekly minutes (a third under an accord), and never brings its week to full time."""
+tenth of its weekly minutes (a third under an accord), and never brings its week to full time.
+
+The planner at and around the limit; the checker's own tests are in test_validation.py."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import pytest
 
 from solver.model import Instance, Rules, Status
-from solver.validation import check_rota, complementary_limit
+from solver.validation import complementary_limit
 from tests.solver.builders import (
     PARC,
     TILLEULS,
-    assign,
-    day,
     make_assistant,
     make_cabinet,
     make_contract,
     make_instance,
-    make_rota,
-    travel_leg,
     windows,
 )
 from tests.solver.solving import explanation_text, solve_checked
@@ -67,41 +63,3 @@ def test_an_accord_allows_a_third() -> None:
     rota = solve_checked(_daily_trips(45, Rules(complementary_accord=True)), time_limit_s=5)
     assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sum(t.minutes for t in rota.travel) == 4 * 45
-
-
-def _checked_week(road: int, weekly: int) -> list[str]:
-    """The checker on a hand-made week: Tilleuls 08:00-10:30, the leg, 2 h 30 at the Parc."""
-    instance = replace(
-        _daily_trips(road, Rules()),
-        contracts=(make_contract(weekly_minutes=weekly, shares={TILLEULS: 5000, PARC: 5000}),),
-    )
-    arrive = 10 * 60 + 30 + road
-    leave = arrive + 150
-
-    def hhmm(minutes: int) -> str:
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-    assignments = [
-        piece
-        for k in range(4)
-        for piece in (
-            assign(day(k), "08:00", "10:30", TILLEULS),
-            assign(day(k), hhmm(arrive), hhmm(leave), PARC),
-        )
-    ]
-    legs = [travel_leg(day(k), "10:30", hhmm(arrive), TILLEULS, PARC) for k in range(4)]
-    return [v.rule for v in check_rota(instance, make_rota(assignments, legs))]
-
-
-def test_the_checker_counts_each_weeks_legs_at_below_and_above_the_limit() -> None:
-    # Two hours of travel: a tenth of 20 h exactly, under a tenth of 20 h 10, over a tenth of
-    # 19 h 50 (the last two weeks are off their contract's hours too).
-    assert _checked_week(30, 20 * 60) == []
-    assert "complementary-hours" not in _checked_week(30, 20 * 60 + 10)
-    assert "complementary-hours" in _checked_week(30, 20 * 60 - 10)
-    assert _checked_week(45, 20 * 60) == ["complementary-hours"]
-
-
-def test_the_checker_leaves_a_full_time_contracts_travel_to_the_weekly_maximum() -> None:
-    # The same week under a 35-h contract: off its hours (contract-hours), no complementary hour.
-    assert "complementary-hours" not in _checked_week(45, 35 * 60)

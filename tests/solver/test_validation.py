@@ -24,6 +24,7 @@ from solver.model import (
     Instance,
     Preferences,
     Replan,
+    Rota,
     Rules,
     Session,
     TravelLeg,
@@ -65,6 +66,7 @@ from tests.solver.builders import (
     standard_week,
     travel_leg,
     travel_week,
+    trips_weeks,
     whole_days,
     window,
     windows,
@@ -1085,3 +1087,95 @@ def test_counted_share_deviation_counts_the_travel_credit() -> None:
     # The Tilleuls are credited 20 h 54 for 21 h and the Parc 14 h 01 for 14 h: 7 minutes off.
     assert terms["share_deviation"] == 700
     assert terms["travel_minutes"] == 80 and terms["site_changes"] == 60
+
+
+# --- complementary hours (travel paid beyond a part-time contract) ------------------------------
+
+
+def _complementary(instance: Instance, rota: Rota) -> list[Violation]:
+    return [v for v in check_rota(instance, rota) if v.rule == "complementary-hours"]
+
+
+def test_complementary_hours_at_below_and_above_a_tenth() -> None:
+    # Four legs of 30 minutes: 2 h, a tenth of 20 h exactly.
+    assert check_rota(*trips_weeks(30, 20 * 60)) == []
+    assert _complementary(*trips_weeks(30, 20 * 60 + 10)) == []
+    above = _complementary(*trips_weeks(30, 20 * 60 - 10))
+    assert [(v.assistant, v.day, v.message) for v in above] == [
+        (
+            JULIE,
+            MONDAY,
+            (
+                "Julie Martin fait 2 h de trajet au titre du contrat « pool-1 » la semaine du "
+                "lundi 30 novembre, au-delà de ses 19 h 50 : en heures complémentaires, au plus "
+                "1 h 59."
+            ),
+        )
+    ]
+
+
+def test_complementary_hours_under_an_accord_a_third() -> None:
+    accord = Rules(complementary_accord=True)
+    # 6 h of travel: over a tenth, within a third of 20 h (6 h 40); 7 h is over a third.
+    assert _complementary(*trips_weeks(90, 20 * 60, rules=accord)) == []
+    assert _complementary(*trips_weeks(90, 20 * 60))
+    assert _complementary(*trips_weeks(105, 20 * 60, rules=accord))
+
+
+def test_complementary_hours_never_bring_the_week_to_full_time() -> None:
+    # 34 h a week: a tenth would be 3 h 24, but 34 h + 59 min is 34 h 59, the most below 35 h.
+    assert _complementary(*trips_weeks(59, 34 * 60, leg_days=[0])) == []
+    assert _complementary(*trips_weeks(60, 34 * 60, leg_days=[0]))
+    # 35 h less one minute rounds to a target of 35 h: no travel at all beyond it.
+    assert _complementary(*trips_weeks(1, 2099, leg_days=[0]))
+
+
+def test_complementary_hours_follow_the_weeks_target_after_leave() -> None:
+    # 33 h 20 on four days, Monday on leave: a target of 25 h, so up to a tenth (3 h 20), where
+    # the contract's own 33 h 20 would leave only 59 minutes below full time.
+    instance, rota = trips_weeks(45, 2000, leave_on=MONDAY)
+    assert _complementary(instance, rota) == []
+
+
+def test_complementary_hours_count_every_week_on_its_own() -> None:
+    # The first week's one leg is within the limit, the second week's four are not.
+    instance, rota = trips_weeks(45, 20 * 60, weeks=2, leg_days=[0, 7, 8, 9, 10])
+    assert [v.day for v in _complementary(instance, rota)] == [day(7)]
+
+
+def test_counted_travel_is_no_complementary_hour() -> None:
+    assert _complementary(*trips_weeks(45, 20 * 60, rules=COUNTED)) == []
+
+
+def test_counted_contract_minutes_at_and_below_one_grain_under_the_target() -> None:
+    # On a 5-minute grain, Monday's Parc cut by `cut` minutes, four legs of `road` minutes.
+    def contract_hours(road: int, cut: int) -> list[str]:
+        instance, rota = trips_weeks(road, 20 * 60, rules=COUNTED)
+        first = next(a for a in rota.assignments if a.cabinet == PARC)
+        shortened = tuple(
+            replace(a, end=a.end - timedelta(minutes=cut)) if a == first else a
+            for a in rota.assignments
+        )
+        found = check_rota(replace(instance, slot_minutes=5), replace(rota, assignments=shortened))
+        return [v.rule for v in found if v.rule == "contract-hours"]
+
+    assert contract_hours(24, 100) == []  # 20 h - 100 min + 96 min: 4 minutes short
+    assert contract_hours(26, 110) == ["contract-hours"]  # 20 h - 110 min + 104: 6 short
+    assert contract_hours(26, 100) == ["contract-hours"]  # 4 minutes over
+
+
+def test_paid_beyond_the_contract_its_minutes_are_exact_to_the_minute() -> None:
+    # On a one-minute grain, a week one minute short of the contract is reported.
+    instance = make_instance(slot_minutes=1)
+    week = list(standard_week())
+    week[0] = replace(week[0], end=week[0].end - timedelta(minutes=1))
+    assert "contract-hours" in rule_ids(check_rota(instance, make_rota(week)))
+
+
+def test_credited_minutes_add_the_travel_of_every_week() -> None:
+    # Two weeks of four 30-minute legs, each split 15/15: 60 minutes a cabinet a week.
+    instance, rota = trips_weeks(30, 20 * 60, weeks=2, rules=COUNTED)
+    on_site = {TILLEULS: 2 * 4 * 150, PARC: 2 * 4 * 150}
+    assert credited_minutes(instance, rota) == {
+        POOL: {c: minutes + 2 * 60 for c, minutes in on_site.items()}
+    }
