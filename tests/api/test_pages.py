@@ -25,6 +25,7 @@ from scheduler.planning import plan_period, term_counts
 from scheduler.runs import request_plan_run
 from tests.api.conftest import SETTINGS
 from tests.api.factories import PASSWORD, World
+from tests.scheduler.feed_factories import AssignmentSpec, LegSpec, paris, publish
 
 PAGES = {
     "/planning": "coordinator",
@@ -217,6 +218,38 @@ def test_contract_dashboard_says_what_hours_and_status_are(web: TestClient, worl
     assert "inconnu (sans projection\u00a0: moins de deux relevés)" in answer.text
     assert '<td class="num" data-label="Effectué">à venir</td>' in answer.text
     assert "effectuées (semaines terminées)" in answer.text
+
+
+def test_contract_dashboard_lists_travel_paid_beyond_the_contract(
+    web: TestClient, world: World, session: Session
+) -> None:
+    # X, 35 h under the first contract, goes from A to B on Monday: 40 minutes of heures
+    # supplémentaires that week, shown with their kind.
+    contract, x = world.contracts[0], world.assistants[0]
+    a, b = world.cabinets
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    publish(
+        session,
+        world.groupement.id,
+        monday,
+        [
+            AssignmentSpec(
+                "p1", x.id, a.id, contract.id, paris(monday, "08:00"), paris(monday, "12:00")
+            ),
+            AssignmentSpec(
+                "p2", x.id, b.id, contract.id, paris(monday, "12:40"), paris(monday, "16:00")
+            ),
+        ],
+        [LegSpec("l1", x.id, a.id, b.id, paris(monday, "12:00"), paris(monday, "12:40"))],
+    )
+    session.flush()
+    sign_in_as(web, world.users["coordinator"])
+    answer = web.get("/contrats", params={"contrat": contract.id})
+    assert answer.status_code == 200
+    assert "Trajets payés au-delà du contrat" in answer.text
+    assert '<td class="num" data-label="Trajets">40 min</td>' in answer.text
+    assert "heures supplémentaires" in answer.text
 
 
 def test_error_pages_keep_the_page_reason_and_never_link_off_site(

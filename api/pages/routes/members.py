@@ -24,6 +24,7 @@ from api.pages.web import (
 )
 from api.schemas import Day
 from scheduler import french, models, report_cache, reports
+from scheduler.planning.extra_hours import extra_hours
 from scheduler.services import personal, resources, subscriptions
 
 router = APIRouter(include_in_schema=False)
@@ -68,6 +69,13 @@ def contracts_page(
             styles=styles,
             hours_chart=views.hours_chart(report.figures.members, styles, today),
             progress_chart=views.progress_chart(report.figures.progress),
+            # Travel paid beyond the contract over the last 12 weeks and the published ones to come.
+            extra=extra_hours(
+                session,
+                chosen,
+                first=today - timedelta(weeks=11),
+                last=today + timedelta(weeks=4),
+            ),
         )
     return render(request, "contracts.html", context, user=user)
 
