@@ -789,6 +789,11 @@ class RotaSummary(ReadModel):
     based_on_id: int | None
     created_at: datetime
     published_at: datetime | None
+    published_late: bool = Field(
+        description="Published once its period had begun (after the fact): its hours were not "
+        "planned ahead, and the ledger, the reports and the national export flag its weeks."
+    )
+    late_reason: str | None = Field(description="Why it was published after the fact.")
     lock_version: int
 
 

@@ -7,8 +7,9 @@ Classes are grouped by area; add new ones at the end of their area.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
-from scheduler.french import duration
+from scheduler.french import duration, long_date
 
 
 class PartagendaError(Exception):
@@ -124,6 +125,23 @@ class NoticeRequired(PartagendaError):
             f"demandent l'accord de l'assistante et un motif : {listed}"
         )
         self.changes = list(changes)
+
+
+class LatePublication(PartagendaError):
+    """A rota whose period has begun is published after the fact: a reason is needed, and the
+    weeks are flagged (the hours they record were not planned ahead)."""
+
+    status = 409
+    title = "Publication après coup"
+
+    def __init__(self, period_start: date) -> None:
+        super().__init__(
+            f"La période du {long_date(period_start)} a déjà commencé : la publier après coup "
+            "demande un motif."
+        )
+        self.field = "body.acknowledged_reason"
+        self.rule = "required"
+        self.message = "motif requis pour publier une période déjà commencée"
 
 
 class InvalidEdit(PartagendaError):

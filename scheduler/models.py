@@ -610,6 +610,12 @@ class Rota(Base):
         ForeignKey("app_user.id", ondelete="SET NULL")
     )
     published_at: Mapped[datetime | None]
+    # Published once its period had begun (after the fact), and why: such weeks are flagged in
+    # the ledger, the reports and the national export.
+    published_late: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    late_reason: Mapped[str | None] = mapped_column(Text)
     published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
     )
@@ -846,6 +852,10 @@ class LedgerEntry(Base):
     # Of the planned minutes, the member's part of the travel when it counts in the contract.
     travel_minutes: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
+    )
+    # The week had begun when the rota that planned it was published (after the fact).
+    published_late: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
     )
     rota_id: Mapped[int | None] = mapped_column(ForeignKey("rota.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -68,6 +68,8 @@ def _rota_body(view: workflow.RotaView) -> RotaRead:
             "based_on_id",
             "created_at",
             "published_at",
+            "published_late",
+            "late_reason",
             "lock_version",
         )
     }
@@ -220,7 +222,8 @@ def publish_rota(
     response: Response,
     if_match: OptionalIfMatch = None,
 ) -> RotaRead:
-    """Publish a draft. Inside the 15-day notice window an `acknowledged_reason` is required (409)."""
+    """Publish a draft. Inside the 15-day notice window, or for a period already begun (after the
+    fact), an `acknowledged_reason` is required (409)."""
     rota = workflow.publish(
         session,
         user,

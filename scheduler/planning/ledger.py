@@ -96,6 +96,8 @@ def refresh_ledger(session: Session, rota: models.Rota) -> None:
                 planned_minutes=planned[key],
                 delivered_minutes=max(0, delivered[key]),
                 travel_minutes=travel.get(key, (0, 0))[0],
+                published_late=rota.published_at is not None
+                and datetime.combine(week, time(0), zone) <= rota.published_at,
                 rota_id=rota.id,
             )
         )

@@ -6,7 +6,7 @@ Functions here stage their work in the session and flush; the caller's unit of w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from scheduler import models
 from scheduler.audit import record_audit
 from scheduler.errors import (
+    LatePublication,
     NoticeRequired,
     RotaNotDraft,
     RotaNotPublishable,
@@ -113,6 +114,7 @@ def publish_rota(
         RotaNotDraft: the rota is already published or superseded.
         RotaNotPublishable: it has no valid solution or breaks a hard rule.
         NoticeRequired: a change falls inside the notice window and no reason was given.
+        LatePublication: the period has begun and no reason was given (after the fact).
     """
     from scheduler.feeds import refresh_feeds  # feeds render from published rotas only
 
@@ -131,6 +133,11 @@ def publish_rota(
     groupement = session.get(models.Groupement, rota.groupement_id)
     assert groupement is not None
     zone = ZoneInfo(groupement.timezone)
+    # A period already begun is published after the fact: its hours were not planned ahead.
+    late = datetime.combine(rota.period_start, time(0), zone) <= now
+    reason = (acknowledged_reason or "").strip()
+    if late and not reason:
+        raise LatePublication(rota.period_start)
     previous = published_rota(session, rota.groupement_id, rota.period_start)
     notice_days = sm.Rules().notice_days
     cutoff = now + timedelta(days=notice_days)
@@ -171,6 +178,8 @@ def publish_rota(
     )
     rota.status = models.RotaStatus.PUBLISHED
     rota.published_at = now
+    rota.published_late = late
+    rota.late_reason = reason if late else None
     rota.published_by_id = actor.id if actor is not None else None
     session.flush()
     refresh_ledger(session, rota)
@@ -186,6 +195,7 @@ def publish_rota(
             "period_start": rota.period_start.isoformat(),
             "revision": rota.revision,
             "changes": len(changes),
+            **({"published_late": True} if late else {}),
         },
         reason=acknowledged_reason,
     )

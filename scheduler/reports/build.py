@@ -168,6 +168,8 @@ class RotaVersion:
     revision: int
     period_start: date
     status: str
+    published_late: bool = False  # published once its period had begun (after the fact)
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,14 @@ def build_report(
     figures = contract_figures(data, period.start, period.end, today=today)
     first_week, last_week = monday_of(period.start), period.end
     rota_rows = session.execute(
-        select(models.Rota.id, models.Rota.revision, models.Rota.period_start, models.Rota.status)
+        select(
+            models.Rota.id,
+            models.Rota.revision,
+            models.Rota.period_start,
+            models.Rota.status,
+            models.Rota.published_late,
+            models.Rota.late_reason,
+        )
         .where(
             models.Rota.id.in_(
                 select(models.LedgerEntry.rota_id).where(
@@ -270,7 +279,9 @@ def build_report(
         policy_source=policy.source,
         band_k=data.policy.band_k,
     )
-    versions = tuple(RotaVersion(r[0], r[1], r[2], str(r[3].value)) for r in rota_rows)
+    versions = tuple(
+        RotaVersion(r[0], r[1], r[2], str(r[3].value), bool(r[4]), r[5]) for r in rota_rows
+    )
     return AllocationReport(header, period, figures, versions, data_as_of.astimezone(UTC))
 
 

@@ -5,7 +5,8 @@ the last week a rota was published for, whichever is later (never past the contr
 a rota was published for it or not: a week without one plans and delivers nothing, which is what
 the Assurance maladie must see. Weeks further ahead, which nothing plans yet, are left out. The minutes a published rota gives a week, net of the absences
 recorded, are a forecast (`minutes_prevues`) until the week is over and delivered
-(`minutes_realisees`) after: never both. `NationalExport` computes the SHA-256 of the bytes as they
+(`minutes_realisees`) after: never both. `publie_apres_coup` says the week had begun when the
+rota that planned it was published (after the fact, with a reason). `NationalExport` computes the SHA-256 of the bytes as they
 are streamed, for the digest written beside the file.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from scheduler import models
@@ -43,6 +44,7 @@ NATIONAL_COLUMNS = (
     "gain_pmt",
     "gain_fa",
     "date_dernier_releve",
+    "publie_apres_coup",
 )
 
 
@@ -172,6 +174,7 @@ def _national_batch(
             models.LedgerEntry.week_start,
             func.sum(models.LedgerEntry.planned_minutes),
             func.sum(models.LedgerEntry.delivered_minutes),
+            func.max(case((models.LedgerEntry.published_late, 1), else_=0)),
         )
         .where(models.LedgerEntry.contract_id.in_(ids))
         .group_by(
@@ -185,9 +188,13 @@ def _national_batch(
             models.LedgerEntry.week_start,
         )
     )
-    entries: dict[int, dict[tuple[int, date], tuple[int, int]]] = {}
-    for contract_id, cabinet_id, week, planned, delivered in ledger:
-        entries.setdefault(contract_id, {})[(cabinet_id, week)] = (int(planned), int(delivered))
+    entries: dict[int, dict[tuple[int, date], tuple[int, int, bool]]] = {}
+    for contract_id, cabinet_id, week, planned, delivered, late in ledger:
+        entries.setdefault(contract_id, {})[(cabinet_id, week)] = (
+            int(planned),
+            int(delivered),
+            bool(late),
+        )
     for contract_id, code, start, years, slug in batch:
         contract_plans = [
             SharePlanInput(valid_from, tuple(sorted(shares)))
@@ -222,7 +229,7 @@ def _national_batch(
             for cabinet_id in written:
                 if cabinet_id not in shares and (cabinet_id, week) not in booked:
                     continue  # not a member that week, and nothing planned there
-                planned, delivered = booked.get((cabinet_id, week), (0, 0))
+                planned, delivered, late = booked.get((cabinet_id, week), (0, 0, False))
                 g_pmt, g_fa, latest = gains.get(cabinet_id, (0, 0, None))
                 yield _csv_line(
                     (
@@ -238,5 +245,6 @@ def _national_batch(
                         g_pmt,
                         g_fa,
                         "" if latest is None else latest.isoformat(),
+                        "oui" if late else "non",
                     )
                 )

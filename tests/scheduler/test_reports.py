@@ -418,7 +418,7 @@ def test_national_export_writes_every_week_of_the_contract_so_far(
     assert (weeks[0], weeks[-1], len(weeks)) == ("2026-01-05", "2026-05-25", 21)
     assert len(ours) == 42
     # columns: contract, groupement, cabinet, week, over, contracted, planned, forecast,
-    # delivered, PMT gain, FA gain, last statement.
+    # delivered, PMT gain, FA gain, last statement, published after the fact.
     # Parc, week of 2 February, over: 840 planned, none delivered (absent), no forecast any more.
     assert ours[("parc", "2026-02-02")][4:] == [
         "oui",
@@ -429,6 +429,7 @@ def test_national_export_writes_every_week_of_the_contract_so_far(
         "-20",
         "21",
         "2026-05-05",
+        "non",
     ]
     # A week over without a rota: contracted, nothing planned, nothing delivered.
     assert ours[("tilleuls", "2026-03-02")][4:9] == ["oui", "1260", "0", "", "0"]

@@ -18,6 +18,7 @@ from scheduler.errors import (
     Forbidden,
     InvalidEdit,
     InvalidField,
+    LatePublication,
     NotFound,
     NoticeRequired,
     PreconditionFailed,
@@ -29,8 +30,11 @@ from scheduler.planning import (
     MoveAssignment,
     PinAssignment,
     evaluate_stored_rota,
+    ledger,
     term_counts,
 )
+from scheduler.reports import build_report, national_export_lines, parse_period
+from scheduler.reports.formats import FORMATS
 from scheduler.services import workflow
 from tests.scheduler.planning_world import EARLY, LATE, WEEK, Mini, local, make_mini, plan
 
@@ -377,6 +381,69 @@ def test_publish_refuses_a_stale_version_then_publishes_once(session: Session, m
         workflow.publish(
             session, coordinator, draft.id, acknowledged_reason=None, expected=None, now=EARLY
         )
+
+
+def test_a_week_already_begun_is_published_after_the_fact_only_with_a_reason(
+    session: Session, mini: Mini
+) -> None:
+    coordinator = mini.users["coordinator"]
+    draft = plan(session, mini)
+    begun = local(WEEK, 0)  # the period's first minute: it has begun
+    with pytest.raises(LatePublication) as refused:
+        workflow.publish(
+            session, coordinator, draft.id, acknowledged_reason="  ", expected=None, now=begun
+        )
+    assert refused.value.field == "body.acknowledged_reason"
+    assert "a déjà commencé" in str(refused.value)
+    assert draft.status is models.RotaStatus.DRAFT
+    published = workflow.publish(
+        session,
+        coordinator,
+        draft.id,
+        acknowledged_reason=" rota papier du lundi, saisi le mardi ",
+        expected=None,
+        now=begun,
+    )
+    assert (
+        published.published_late and published.late_reason == "rota papier du lundi, saisi le mardi"
+    )
+    entries = ledger(session, mini.groupement.id)
+    assert entries and all(e.published_late for e in entries)
+    # The national export says so for each member's week.
+    lines = national_export_lines(session, today=WEEK + timedelta(days=1))
+    rows = [line.rstrip("\n").split(";") for line in list(lines)[1:]]
+    assert {r[-1] for r in rows if r[3] == WEEK.isoformat()} == {"oui"}
+    assert {r[-1] for r in rows if r[3] < WEEK.isoformat()} <= {"non"}
+    # So does each report of the contracts that week: its versions, the CSV and the JSON.
+    contract = session.get_one(models.PooledContract, entries[0].contract_id)
+    report = build_report(session, contract, parse_period(f"{WEEK:%Y-%m}"), today=WEEK)
+    late = [v for v in report.rota_versions if v.published_late]
+    assert [(v.period_start, v.late_reason) for v in late] == [
+        (WEEK, "rota papier du lundi, saisi le mardi")
+    ]
+    csv_rows = FORMATS["csv"].render(report).decode("utf-8-sig").splitlines()
+    assert any(
+        row.startswith(f"publie_apres_coup;;{WEEK.isoformat()};")
+        and row.endswith(";rota papier du lundi, saisi le mardi")
+        for row in csv_rows
+    )
+    assert '"published_late": true' in FORMATS["json"].render(report).decode()
+
+
+def test_a_week_published_a_minute_before_it_begins_is_not_late(
+    session: Session, mini: Mini
+) -> None:
+    draft = plan(session, mini)
+    published = workflow.publish(
+        session,
+        mini.users["coordinator"],
+        draft.id,
+        acknowledged_reason=None,
+        expected=None,
+        now=local(WEEK, 0) - timedelta(minutes=1),
+    )
+    assert not published.published_late and published.late_reason is None
+    assert not any(e.published_late for e in ledger(session, mini.groupement.id))
 
 
 def test_a_change_inside_the_notice_window_needs_a_reason_and_writes_notices(

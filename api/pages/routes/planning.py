@@ -21,6 +21,7 @@ from api.pages.web import (
 from api.schemas import Day, WeekDay
 from scheduler import french, models, planning, uow
 from scheduler.errors import (
+    LatePublication,
     NoticeRequired,
     PartagendaError,
 )
@@ -177,7 +178,7 @@ def _planning_error(
     context["error_items"] = list(
         getattr(error, "changes", None) or getattr(error, "reasons", None) or []
     )
-    context["notice_required"] = isinstance(error, NoticeRequired)
+    context["notice_required"] = isinstance(error, NoticeRequired | LatePublication)
     context["reason"] = reason or ""
     status = error.status if 400 <= error.status < 600 else 400
     return render(request, "planning.html", context, user=user, status_code=status)

@@ -59,7 +59,8 @@ def render_csv(report: AllocationReport) -> bytes:
 
     Semicolon-separated UTF-8 with a BOM (what French spreadsheets open cleanly), dot decimals.
     `heures_realisees` counts the weeks over only: empty on a week still to come, whose hours are
-    only in `heures_planifiees`.
+    only in `heures_planifiees`. A `publie_apres_coup` row names each rota published once its
+    period had begun (its first week in `semaine`, the reason in the last column).
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -93,6 +94,14 @@ def render_csv(report: AllocationReport) -> bytes:
         + ["", "", "", "", f.progress.status.value]
     )
     del blank
+    # Rotas published once their period had begun: their weeks' hours were not planned ahead.
+    for version in report.rota_versions:
+        if version.published_late:
+            writer.writerow(
+                ["publie_apres_coup", "", version.period_start.isoformat()]
+                + [""] * (len(CSV_COLUMNS) - 4)
+                + [version.late_reason or ""]
+            )
     writer.writerow(["sha256", report_digest(report)] + [""] * (len(CSV_COLUMNS) - 2))
     return ("\ufeff" + out.getvalue()).encode()
 

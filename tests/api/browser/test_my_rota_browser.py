@@ -76,7 +76,12 @@ def julie_week(live_server: LiveServer) -> Iterator[StagedWeek]:
             draft = plan_period(
                 session, groupement.id, monday, 7, time_limit_s=3.0, deterministic=True
             )
-            rota = publish_rota(session, draft.id, actor=None)
+            rota = publish_rota(
+                session,
+                draft.id,
+                actor=None,
+                acknowledged_reason="semaine en cours, publiée pour les essais",
+            )
         julie = assistants["julie"]
         mine = [a for a in rota.assignments if a.assistant_id == julie.id]
         assert mine, "the demo plans Julie in the current week"
