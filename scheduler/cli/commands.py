@@ -332,7 +332,11 @@ def publish(
         str | None, typer.Option(help="Slug of the groupement (default: the first).")
     ] = None,
     reason: Annotated[
-        str | None, typer.Option(help="Why changes inside the notice window are made.")
+        str | None,
+        typer.Option(
+            help="Why changes inside the notice window are made, or why a week already begun is"
+            " published."
+        ),
     ] = None,
 ) -> None:
     """Publish the latest draft of a week."""
