@@ -20,8 +20,8 @@ The roles:
 - a cabinet reads its own rows, its contracts, the published rotas (its own events) and its
   figures in the reports of its contracts;
 - an assistant reads her own rows, the published rotas (her own events) and her ledger;
-- a CPAM auditor reads the contracts granted to her, in whatever groupement, their reports and
-  ledger: no rota, no person;
+- a CPAM auditor reads the contracts granted to her, in whatever groupement, their reports,
+  ledger and audit trail (the audit log's rows about those contracts): no rota, no person;
 - the national reader (Assurance maladie) reads every contract's figures (the contracts, their
   reports and ledger) and may launch a national re-plan; she sees no personal data beyond what
   the reports show: no assistant, absence, rota, user or audit log. Only the CLI creates one.
@@ -32,7 +32,7 @@ from __future__ import annotations
 import enum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, String, cast, select, true
 from sqlalchemy.orm import Session
 
 from scheduler import models
@@ -154,6 +154,15 @@ def _member_contracts(cabinet_id: int) -> Select[int]:
     )
 
 
+CONTRACT_ENTITIES = ("contract", "pooled_contract")
+"""The audit log's names of a pooled contract (its resource's and its table's)."""
+
+
+def reads_contract_trail(actor: models.User) -> bool:
+    """Whether the review pages show each contract's audit trail (an auditor's)."""
+    return actor.role is Role.AUDITOR
+
+
 def _granted_contracts(user_id: int) -> Select[int]:
     return select(models.AuditorGrant.contract_id).where(models.AuditorGrant.user_id == user_id)
 
@@ -224,8 +233,15 @@ def visible(actor: models.User, model: type[models.Base]) -> ColumnElement[bool]
         if role is Role.ASSISTANT:
             return own_notice & (models.ChangeNotice.assistant_id == actor.assistant_id)
         return own_notice  # a cabinet's: `shows_notice`, the cabinets being a JSON list
-    if model is models.AuditLog and role in (Role.COORDINATOR, Role.AUDITOR):
-        return models.AuditLog.groupement_id == gid if coordinator else false()
+    if model is models.AuditLog and coordinator:
+        return models.AuditLog.groupement_id == gid
+    if model is models.AuditLog and role is Role.AUDITOR:
+        # The trail of the contracts granted to her: what was done to them, by whom and why.
+        return models.AuditLog.entity.in_(CONTRACT_ENTITIES) & models.AuditLog.entity_id.in_(
+            select(cast(models.AuditorGrant.contract_id, String)).where(
+                models.AuditorGrant.user_id == actor.id
+            )
+        )
     raise Forbidden(f"le rôle {role.value} n'a pas accès à ces données")
 
 

@@ -49,6 +49,14 @@ SOLVER_STATUS_FR = {
     "infeasible": "impossible",
     "unknown": "sans solution",
 }
+AUDIT_ACTIONS_FR = {
+    "create": "création",
+    "update": "modification",
+    "delete": "suppression",
+    "remind-patientele": "rappel des relevés de patientèle",
+}
+"""The audit log's actions on a contract, as the review page words them."""
+
 TARGET_STATUS_FR = {
     "on_track": "en bonne voie",
     "at_risk": "à risque",

@@ -1,4 +1,4 @@
-"""Users of the groupement and its audit log (coordinators)."""
+"""Users of the groupement and its audit log (coordinators; auditors: their contracts' trail)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def list_audit(
     entity: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     entity_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
 ) -> AuditEntryPage:
-    """The groupement's audit log, newest first."""
+    """The audit log, newest first: a coordinator's groupement's; for an auditor, the trail of the
+    contracts granted to her (what was done to each, by whom, when and why)."""
     page = resources.AUDIT.list(
         session, user, limit=limit, offset=offset, entity=entity, entity_id=entity_id
     )

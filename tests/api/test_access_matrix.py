@@ -1032,6 +1032,51 @@ def test_an_auditor_reads_the_contracts_granted_to_her_in_another_groupement(
     assert client.post(f"{API}/subscriptions", json=body, headers=headers).status_code == 404
 
 
+def test_an_auditor_reads_the_audit_trail_of_her_contracts_and_nothing_else(
+    client: TestClient,
+    world: World,
+    other_world: World,
+    granted_elsewhere: models.PooledContract,
+) -> None:
+    # Each groupement's coordinator renames two contracts: the one granted to the auditor and
+    # another; the world's coordinator also creates a cabinet.
+    for coordinator, contracts in (
+        (world.users["coordinator"], (world.contracts[0], world.contracts[1])),
+        (other_world.users["coordinator"], (granted_elsewhere, other_world.contracts[1])),
+    ):
+        for contract in contracts:
+            read = client.get(f"{API}/contracts/{contract.id}", headers=bearer(coordinator))
+            renamed = client.patch(
+                f"{API}/contracts/{contract.id}",
+                json={"name": f"{contract.name} (renommé)"},
+                headers={**bearer(coordinator), "If-Match": read.headers["ETag"]},
+            )
+            assert renamed.status_code == 200, renamed.text
+    auditor = world.users["auditor"]
+    trail = client.get(f"{API}/audit", params={"limit": 200}, headers=bearer(auditor))
+    assert trail.status_code == 200
+    rows = trail.json()["items"]
+    assert {(r["entity"], r["entity_id"]) for r in rows} == {
+        ("contract", str(world.contracts[0].id)),
+        ("contract", str(granted_elsewhere.id)),
+    }
+    # The coordinator's log is still her whole groupement's, the national reader reads none.
+    coordinator = client.get(
+        f"{API}/audit", params={"limit": 200}, headers=bearer(world.users["coordinator"])
+    ).json()["items"]
+    assert ("contract", str(world.contracts[1].id)) in {
+        (r["entity"], r["entity_id"]) for r in coordinator
+    }
+    assert str(granted_elsewhere.id) not in {r["entity_id"] for r in coordinator}
+    national = client.get(f"{API}/audit", headers=bearer(world.users["national"]))
+    assert national.status_code == 403
+    # The review page shows each granted contract's journal.
+    review = _page(client, auditor, "/controle")
+    assert f'id="trail-{granted_elsewhere.id}"' in review.text
+    assert "Journal du contrat (1 entrée)" in review.text
+    assert "modification" in review.text
+
+
 def test_an_auditor_is_refused_the_contracts_not_granted_to_her(
     client: TestClient,
     world: World,

@@ -23,7 +23,7 @@ from api.pages.web import (
     render,
 )
 from api.schemas import Day
-from scheduler import french, models, report_cache, reports
+from scheduler import access, french, models, report_cache, reports
 from scheduler.planning.extra_hours import extra_hours
 from scheduler.services import personal, resources, subscriptions
 
@@ -218,6 +218,10 @@ def subscribe_assistant(
 # --- Auditor --------------------------------------------------------------------------------------
 
 
+TRAIL_ROWS = 50
+"""The latest audit rows shown for each contract on the review page."""
+
+
 @router.get("/controle")
 def audit_page(request: Request, session: SessionDep, user: ReviewerPage) -> HTMLResponse:
     """The allocation report of each contract the reader reviews (an auditor's granted ones,
@@ -225,10 +229,17 @@ def audit_page(request: Request, session: SessionDep, user: ReviewerPage) -> HTM
     zone = ZoneInfo(resources.GROUPEMENTS.get(session, user, user.groupement_id).timezone)
     today = today_in(zone)
     entries = []
+    trail = access.reads_contract_trail(user)
     for contract in resources.CONTRACTS.list(session, user, limit=MAX_ROWS, offset=0).items:
         period = views.contract_year(contract, today)
         report = reports.report_for(session, user, contract.id, period)
-        entries.append({"contract": contract, "report": report, "period": period})
+        entry: dict[str, Any] = {"contract": contract, "report": report, "period": period}
+        if trail:
+            # The contract's audit trail: what was done to it, by whom, when and why.
+            entry["trail"] = resources.AUDIT.list(
+                session, user, limit=TRAIL_ROWS, offset=0, entity_id=str(contract.id)
+            ).items
+        entries.append(entry)
     downloads = [f for f in reports.FORMATS.values() if f.page_label is not None]
     return render(
         request,
