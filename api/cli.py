@@ -7,13 +7,16 @@ runs, so that the other commands, `solve` above all, load none of it.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scheduler.cli import with_core_commands
 from scheduler.cli.context import load_settings
 from scheduler.cli.messages import fail, os_reason, stderr_console
+
+if TYPE_CHECKING:
+    from scheduler.config import Settings
 
 app = with_core_commands()
 """Every `partagenda` command: the core's and `serve`."""
@@ -41,6 +44,7 @@ def serve(
             highlight=False,
         )
 
+    _announce_first_run(settings, host, port)
     if settings.metrics_address is not None:
         from scheduler.observability import serve_metrics
 
@@ -60,6 +64,25 @@ def serve(
         proxy_headers=True,
         log_config=logging_config(json_lines=settings.log_json),
     )
+
+
+def _announce_first_run(settings: Settings, host: str, port: int) -> None:
+    """While the database holds no user, print the first-run page's address with a new one-time
+    token: only who started the service may create the first groupement and coordinator."""
+    from scheduler.cli.context import command_session
+    from scheduler.services.first_run import issue_first_run_token
+
+    with command_session(settings) as session:
+        token = issue_first_run_token(session)
+    if token is not None:
+        shown = "localhost" if host in ("0.0.0.0", "::") else host
+        stderr_console().print(
+            f"partagenda: première mise en route : ouvrez http://{shown}:{port}/premiere-connexion"
+            f"?jeton={token} pour créer le groupement et son coordinateur (lien à usage unique).",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def main() -> None:

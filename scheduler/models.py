@@ -1048,6 +1048,19 @@ class RenderedReport(Base):
     )
 
 
+class FirstRunToken(Base):
+    """The one-time token of a service's first run: while no user exists, whoever holds it (the
+    operator, to whom `partagenda serve` prints it) may create the first groupement and its
+    coordinator. Stored hashed; spent once used."""
+
+    __tablename__ = "first_run_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
 class AuditLog(Base):
     """An append-only record of every change: who, when, what, why (triggers refuse edits)."""
 

@@ -4,6 +4,7 @@ has; `serve` hands uvicorn the factory it imported (by the name read from it, fo
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from typer.testing import CliRunner
 import api.cli
 import scheduler.cli
 from api.main import create_app
+from scheduler.db import make_engine, make_session_factory
+from scheduler.services.first_run import first_run_open
 
 runner = CliRunner()
 
@@ -45,15 +48,38 @@ def test_serve_runs_uvicorn_on_the_imported_factory(
     monkeypatch.setenv("PARTAGENDA_SECRET_KEY", "s" * 40)
     get_settings.cache_clear()
     try:
+        assert runner.invoke(api.cli.app, ["migrate"]).exit_code == 0
         result = runner.invoke(api.cli.app, ["serve", "--port", "8123", "--workers", "2"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
+    # No user yet: the first-run page's address with a one-time token that opens it.
+    link = re.search(r"http://127\.0\.0\.1:8123/premiere-connexion\?jeton=(\S+) ", result.stderr)
+    assert link is not None, result.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'serve.db'}")
+    with make_session_factory(engine)() as session:
+        assert first_run_open(session, link.group(1))
+    engine.dispose()
     ((target,), options) = calls[0]
     module, _, name = target.partition(":")
     assert getattr(importlib.import_module(module), name) is create_app
     assert options["factory"] is True
     assert (options["port"], options["workers"]) == (8123, 2)
+
+
+def test_serve_refuses_a_database_without_its_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.config import get_settings
+
+    monkeypatch.setenv("PARTAGENDA_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(api.cli.app, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("n'a pas de schéma : lancez partagenda migrate")
 
 
 def test_a_bad_serve_option_is_one_french_line() -> None:

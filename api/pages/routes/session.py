@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
@@ -20,9 +20,13 @@ from api.throttle import ClockDep, SignInLimiterDep, client_address
 from scheduler.auth import authenticate
 from scheduler.errors import (
     AuthenticationFailed,
+    DuplicateResource,
+    InvalidField,
+    NotFound,
     SignInThrottled,
     french_wait,
 )
+from scheduler.services import first_run
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,6 +99,92 @@ def sign_in_submit(
         }
         return render(request, "signin.html", context, status_code=403)
     response = RedirectResponse(_safe_next(suite) or home, status_code=303)
+    sign_in(response, request, user, settings)
+    return response
+
+
+# --- First run ------------------------------------------------------------------------------------
+
+_FIRST_RUN_FIELDS = (
+    "groupement_name",
+    "slug",
+    "timezone",
+    "full_name",
+    "email",
+    "password",
+    "password_again",
+)
+
+
+@router.get("/premiere-connexion")
+def first_run_page(
+    request: Request,
+    session: SessionDep,
+    jeton: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The first groupement and its coordinator, while no user exists, with the one-time token
+    `partagenda serve` printed; gone once a user exists."""
+    if not first_run.no_user_yet(session):
+        raise HTTPException(status_code=404, detail="page introuvable")
+    if not first_run.first_run_open(session, jeton):
+        return render(
+            request,
+            "first_run.html",
+            {"token": "", "refused": True, "form": {}, "errors": {}},
+            status_code=403,
+        )
+    form = {"timezone": "Europe/Paris"}
+    return render(
+        request, "first_run.html", {"token": jeton, "refused": False, "form": form, "errors": {}}
+    )
+
+
+@router.post("/premiere-connexion", dependencies=[CsrfChecked])
+def first_run_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    jeton: Annotated[str, Form(max_length=100)],
+    groupement_name: Annotated[str, Form(max_length=200)],
+    slug: Annotated[str, Form(max_length=64)],
+    timezone: Annotated[str, Form(max_length=64)],
+    full_name: Annotated[str, Form(max_length=200)],
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+    password_again: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Create the groupement and its coordinator, sign her in and go to her page; a field that
+    breaks its rule is named next to its input."""
+    form = first_run.FirstRun(
+        groupement_name, slug, timezone, full_name, email, password, password_again
+    )
+    shown = {"groupement_name": groupement_name, "slug": slug, "timezone": timezone}
+    shown |= {"full_name": full_name, "email": email}
+    try:
+        user = first_run.complete_first_run(session, jeton, form)
+    except NotFound as gone:
+        raise HTTPException(status_code=404, detail="page introuvable") from gone
+    except InvalidField as error:
+        # The groupement's own fields come back as `name`: the form calls it `groupement_name`.
+        field = "groupement_name" if error.field == "name" else error.field
+        if field not in _FIRST_RUN_FIELDS:
+            raise
+        context = {
+            "token": jeton,
+            "refused": False,
+            "form": shown,
+            "errors": {field: error.message},
+        }
+        return render(request, "first_run.html", context, status_code=422)
+    except DuplicateResource as error:
+        context = {
+            "token": jeton,
+            "refused": False,
+            "form": shown,
+            "errors": {"slug": str(error)},
+        }
+        return render(request, "first_run.html", context, status_code=409)
+    response = RedirectResponse(ROLE_HOME.get(user.role, "/"), status_code=303)
     sign_in(response, request, user, settings)
     return response
 

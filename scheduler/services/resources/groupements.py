@@ -26,8 +26,10 @@ def create_groupement(
     timezone: str = "Europe/Paris",
     *,
     actor: models.User | None = None,
+    commit: bool = True,
 ) -> models.Groupement:
-    """Create a groupement (the bootstrap step: the CLI, not the API, calls this)."""
+    """Create a groupement (the bootstrap step: the CLI and the first-run page, not the API, call
+    this); `commit=False` stages it in the caller's unit of work."""
     slug, name = slug.strip(), name.strip()
     if not SLUG.fullmatch(slug):
         raise InvalidField(
@@ -52,7 +54,8 @@ def create_groupement(
     ):
         raise DuplicateResource("groupement", slug)
     groupement = models.Groupement(slug=slug, name=name, timezone=timezone)
-    with committing(session, "groupement", slug):
+
+    def stage() -> None:
         session.add(groupement)
         session.flush()
         record_audit(
@@ -64,6 +67,12 @@ def create_groupement(
             entity_id=groupement.id,
             after=snapshot(groupement),
         )
+
+    if commit:
+        with committing(session, "groupement", slug):
+            stage()
+    else:
+        stage()
     return groupement
 
 
