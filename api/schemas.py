@@ -484,6 +484,11 @@ class ContractCreate(RequestModel):
     target_policy_code: Code = "collective-2026"
     cost_split: models.CostSplit = models.CostSplit.BY_SHARE
     annual_employer_cost_eur: Euros = Decimal("50000")
+    balancing_period: models.BalancingPeriod = Field(
+        default=models.BalancingPeriod.QUARTER,
+        description="Over which period a member's share balance is carried before it is "
+        "settled: a deficit not made up by its end is left uncompensated.",
+    )
     assistants: list[ContractAssistantItem] = Field(min_length=1, max_length=10)
     shares: list[ShareItem] = Field(min_length=1, max_length=60)
 
@@ -496,6 +501,7 @@ class ContractUpdate(RequestModel):
     funded_etp: Etp | None = None
     cost_split: models.CostSplit | None = None
     annual_employer_cost_eur: Euros | None = None
+    balancing_period: models.BalancingPeriod | None = None
     assistants: list[ContractAssistantItem] | None = Field(
         default=None, min_length=1, max_length=10
     )
@@ -519,6 +525,7 @@ class ContractRead(ReadModel):
     target_policy_id: int
     cost_split: models.CostSplit
     annual_employer_cost_eur: Decimal
+    balancing_period: models.BalancingPeriod
     assistants: list[ContractAssistantItem]
     share_plans: list[SharePlanRead]
     version: int

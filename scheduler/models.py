@@ -134,6 +134,15 @@ class ContractKind(enum.StrEnum):
     INDIVIDUAL = "individual"
 
 
+class BalancingPeriod(enum.StrEnum):
+    """The period over which a member's share balance is carried before it is settled: a deficit
+    not made up by its end is left uncompensated (and shown in the reports)."""
+
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    CONTRACT_YEAR = "contract_year"
+
+
 class CostSplit(enum.StrEnum):
     """How the members share the net cost, as the group's statutes say."""
 
@@ -460,6 +469,11 @@ class PooledContract(Versioned, Base):
     )
     annual_employer_cost_eur: Mapped[Decimal] = mapped_column(
         Numeric(10, 2), default=Decimal("50000")
+    )
+    # A `BalancingPeriod` value (a plain string column: a CHECK would need a copy of the table,
+    # and its rows' children, on SQLite; the API and the CLI accept only the enum's values).
+    balancing_period: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=BalancingPeriod.QUARTER.value, server_default="quarter"
     )
 
     target_policy: Mapped[TargetPolicy] = relationship()

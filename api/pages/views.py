@@ -49,6 +49,13 @@ SOLVER_STATUS_FR = {
     "infeasible": "impossible",
     "unknown": "sans solution",
 }
+BALANCING_FR = {
+    "quarter": "trimestre civil",
+    "half_year": "semestre civil",
+    "contract_year": "année de contrat",
+}
+"""A contract's balancing period, as the contracts page words it."""
+
 AUDIT_ACTIONS_FR = {
     "create": "création",
     "update": "modification",

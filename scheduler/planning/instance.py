@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler import models
-from scheduler.contribution import monday_of
+from scheduler.contribution import add_years, monday_of
 from scheduler.errors import (
     NotFound,
     NothingToPlan,
@@ -309,6 +309,20 @@ def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+def balancing_start(contract: models.PooledContract, day: date) -> date:
+    """The first day of the balancing period holding `day`: its civil quarter, its half-year
+    (1 January or 1 July), or its contract year (the contract's last anniversary on or before
+    it)."""
+    period = models.BalancingPeriod(contract.balancing_period)
+    if period is models.BalancingPeriod.QUARTER:
+        return quarter_start(day)
+    if period is models.BalancingPeriod.HALF_YEAR:
+        return date(day.year, 1 if day.month <= 6 else 7, 1)
+    years = day.year - contract.start_date.year
+    anniversary = add_years(contract.start_date, years)
+    return anniversary if anniversary <= day else add_years(contract.start_date, years - 1)
+
+
 def _balances(
     session: Session,
     contract: models.PooledContract,
@@ -316,13 +330,14 @@ def _balances(
     plan: models.SharePlan,
     start: date,
 ) -> dict[sm.CabinetId, int]:
-    """Per cabinet, minutes delivered minus its share of what was delivered, this quarter so far."""
+    """Per cabinet, minutes delivered minus its share of what was delivered, in the contract's
+    balancing period so far (`balancing_start`)."""
     rows = session.execute(
         select(models.LedgerEntry.cabinet_id, func.sum(models.LedgerEntry.delivered_minutes))
         .where(
             models.LedgerEntry.contract_id == contract.id,
             models.LedgerEntry.assistant_id == assistant.id,
-            models.LedgerEntry.week_start >= monday_of(quarter_start(start)),
+            models.LedgerEntry.week_start >= monday_of(balancing_start(contract, start)),
             models.LedgerEntry.week_start < monday_of(start),
         )
         .group_by(models.LedgerEntry.cabinet_id)

@@ -34,6 +34,7 @@ from scheduler.contribution import (
     monday_of,
 )
 from scheduler.errors import NotFound
+from scheduler.planning.balances import SettledPeriod, settled_periods
 from scheduler.reports.periods import Period, parse_period
 
 # --- Loading (read only) -------------------------------------------------------------------------
@@ -203,6 +204,9 @@ class AllocationReport:
     rota_versions: tuple[RotaVersion, ...]
     data_as_of: datetime  # the latest change in the data read: the PDF's creation date
     visible_to_cabinet: int | None = None  # set when other members' figures were removed
+    # The balancing periods that ended in the report's period, and what each member was left
+    # (a deficit not made up by then is uncompensated).
+    settled: tuple[SettledPeriod, ...] = ()
 
 
 def local_today(session: Session, groupement_id: int) -> date:
@@ -282,7 +286,16 @@ def build_report(
     versions = tuple(
         RotaVersion(r[0], r[1], r[2], str(r[3].value), bool(r[4]), r[5]) for r in rota_rows
     )
-    return AllocationReport(header, period, figures, versions, data_as_of.astimezone(UTC))
+    settled = tuple(
+        p
+        for p in settled_periods(
+            session, contract, until=min(today, period.end + timedelta(days=1))
+        )
+        if period.start < p.end <= period.end + timedelta(days=1)
+    )
+    return AllocationReport(
+        header, period, figures, versions, data_as_of.astimezone(UTC), settled=settled
+    )
 
 
 def restrict_to_cabinet(report: AllocationReport, cabinet_id: int) -> AllocationReport:
@@ -297,7 +310,11 @@ def restrict_to_cabinet(report: AllocationReport, cabinet_id: int) -> Allocation
         members=tuple(m for m in figures.members if m.cabinet_id == cabinet_id),
         aid_years=years,
     )
-    return replace(report, figures=restricted, visible_to_cabinet=cabinet_id)
+    settled = tuple(
+        replace(p, members=tuple(m for m in p.members if m.cabinet_id == cabinet_id))
+        for p in report.settled
+    )
+    return replace(report, figures=restricted, visible_to_cabinet=cabinet_id, settled=settled)
 
 
 def report_for(

@@ -277,8 +277,11 @@ def test_report_json_carries_the_hand_worked_figures(session: Session, scenario:
             "revision": 2,
             "rota_id": scenario.rota.id,
             "status": "published",
+            "published_late": False,
+            "late_reason": None,
         }
     ]
+    assert doc["settled"] == []  # the quarter of May ends in July, after the report's month
     assert doc["data_as_of"] == "2026-06-01T06:00:00Z"
     assert verify_json(body)
     doc["figures"]["progress"]["pmt"]["gain"] = 41

@@ -177,6 +177,9 @@ class Contracts(Resource[models.PooledContract]):
             target_policy_id=policy.id,
             cost_split=data["cost_split"],
             annual_employer_cost_eur=data["annual_employer_cost_eur"],
+            balancing_period=models.BalancingPeriod(
+                data.get("balancing_period", models.BalancingPeriod.QUARTER)
+            ).value,
             assistants=_assistants(session, actor, data["assistants"]),
             share_plans=[models.SharePlan(valid_from=data["start_date"], shares=shares)],
         )
@@ -189,6 +192,11 @@ class Contracts(Resource[models.PooledContract]):
         row: models.PooledContract,
         changes: dict[str, Any],
     ) -> Edit:
+        if changes.get("balancing_period") is not None:
+            changes = {
+                **changes,
+                "balancing_period": models.BalancingPeriod(changes["balancing_period"]).value,
+            }
         if changes.get("assistants") is None:
             return Edit(changes)
         new_assistants = _assistants(session, actor, changes["assistants"])
