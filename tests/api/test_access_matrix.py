@@ -698,6 +698,8 @@ NO_ID_ROUTES: dict[str, str] = {
     "GET /": "home page",
     "GET /connexion": "sign-in page",
     "POST /connexion": "sign-in form",
+    "GET /premiere-connexion": "first run: no user yet and the one-time token (test_first_run.py)",
+    "POST /premiere-connexion": "first run form: the same (test_first_run.py)",
     "POST /deconnexion": "sign-out form",
     "GET /planning": "a `rota` naming no rota of the week shows the week's own, foreign or missing",
     "GET /cabinet": "the caller's cabinet",
