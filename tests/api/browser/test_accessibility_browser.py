@@ -11,6 +11,7 @@ week pages, the assistant's days and the cabinets' hours have content to check."
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +25,8 @@ from sqlalchemy import select
 
 from scheduler import models
 from scheduler.db import make_engine, make_session_factory
-from scheduler.planning import plan_period, publish_rota
+from scheduler.planning import publish_rota
+from scheduler.runs import request_plan_run
 from scheduler.uow import unit_of_work
 from tests.api.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.api.browser.test_pages_browser import AUDIT, CABINET, COORDINATION
@@ -61,27 +63,45 @@ class Crawled:
 
 @pytest.fixture(scope="module")
 def published_week(live_server: LiveServer) -> Iterator[date]:
-    """The demo's current week planned and published, and a national reader."""
+    """The demo's current week planned and published, and a national reader.
+
+    The plan goes through the run queue, which the server's worker thread executes: a solve
+    inside this fixture's own transaction would hold SQLite's write lock for its whole length
+    and lock that thread out."""
     engine = make_engine(live_server.database_url)
+    factory = make_session_factory(engine)
     today = datetime.now(UTC).astimezone(PARIS).date()
     monday = today - timedelta(days=today.weekday())
-    with unit_of_work(make_session_factory(engine)) as session:
+    with unit_of_work(factory) as session:
         groupement = session.scalars(select(models.Groupement)).one()
         published = session.scalar(
-            select(models.Rota).where(
+            select(models.Rota.id).where(
                 models.Rota.groupement_id == groupement.id,
                 models.Rota.period_start == monday,
                 models.Rota.status == models.RotaStatus.PUBLISHED,
             )
         )
-        if published is None:
-            draft = plan_period(
-                session, groupement.id, monday, 7, time_limit_s=3.0, deterministic=True
-            )
-            publish_rota(session, draft.id, actor=None)
-        known = session.scalar(select(models.User).where(models.User.email == NATIONAL[0]))
-        if known is None:
+        if session.scalar(select(models.User).where(models.User.email == NATIONAL[0])) is None:
             make_user(session, groupement, NATIONAL[0], models.Role.NATIONAL)
+        run_id = None
+        if published is None:
+            run = request_plan_run(session, groupement.id, monday, 7, actor=None, time_limit_s=3.0)
+            session.flush()
+            run_id = run.id
+    if run_id is not None:
+        deadline = time.monotonic() + 120
+        while True:
+            with unit_of_work(factory) as session:
+                polled = session.get(models.PlanRun, run_id)
+                assert polled is not None
+                state, rota_id = polled.state, polled.rota_id
+            if state not in (models.RunState.QUEUED, models.RunState.RUNNING):
+                break
+            assert time.monotonic() < deadline, "the plan run did not finish"
+            time.sleep(0.3)
+        assert state == models.RunState.SUCCEEDED and rota_id is not None, state
+        with unit_of_work(factory) as session:
+            publish_rota(session, rota_id, actor=None)
     yield monday
     engine.dispose()
 
