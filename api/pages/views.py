@@ -579,6 +579,12 @@ def contract_year(contract: models.PooledContract, today: date) -> str:
     return report_cache.contract_year(contract.start_date, contract.duration_years, today)
 
 
+SPLIT_BASIS_FR = {
+    "by_share": "selon les parts contractuelles",
+    "by_hours": "selon les heures reçues",
+}
+
+
 def totals(figures: ContractFigures) -> dict[str, str]:
     """The contract's hour totals, formatted."""
     return {
