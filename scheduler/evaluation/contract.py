@@ -93,9 +93,10 @@ def difference_in_differences(
 ) -> DidEstimate:
     """`small_sample="clusters"` reads the interval on t(G-1); with few member doctors among many
     reference doctors it is too narrow (the variance of the effect rests on the member doctors'
-    clusters alone): 88.7 % coverage for a nominal 95 % with 10 members against 200 (the
-    simulation of the tests). The default reads it on t with Bell and McCaffrey's Satterthwaite
-    degrees of freedom, which follow the clusters that carry the estimate."""
+    clusters alone): it covers the true effect 88 times in 100 for a nominal 95 % in the tests'
+    simulation (10 members against 200). The default reads it on t with Bell and McCaffrey's
+    Satterthwaite degrees of freedom, which follow the clusters that carry the estimate (92 in
+    100 there)."""
     _check_level(level)
     _check_small_sample(small_sample)
     treated_after = (panel.treated & (panel.quarter >= 0)).astype(np.float64)
@@ -124,9 +125,10 @@ def pretrend_check(
     panel: Panel, alpha: float = 0.05, small_sample: SmallSample = "bell-mccaffrey"
 ) -> PretrendCheck:
     """`small_sample="clusters"` compares `F = Q/k` with F(k, G-1); with few member doctors it
-    rejects parallel trends far too often (57 of 100 simulated contracts of 10 members against
+    rejects parallel trends far too often (64 of 100 in the tests' simulation: 10 members against
     200, 7 leads, at 5 %): the k x k covariance of the leads is estimated from the members'
-    clusters alone. The default is the HTZ test of Pustejovsky and Tipton (2018)."""
+    clusters alone. The default is the HTZ test of Pustejovsky and Tipton (2018): 0 of 100
+    there, and a drift of 5 a quarter flagged 93 times in 100."""
     _check_small_sample(small_sample)
     if not 0.0 < alpha < 1.0:
         raise EvaluationInputError("alpha", "open_unit_interval", "alpha : entre 0 et 1 exclus")
