@@ -44,6 +44,7 @@ class Panel:
     quarter_code: IntArray  # 0..Q-1, in the order of the sorted quarters
     quarters: IntArray  # the distinct relative quarters, sorted
     treated_doctor: BoolArray  # per doctor code
+    order: IntArray  # the rows by doctor, then quarter
 
     @property
     def clusters(self) -> int:
@@ -119,6 +120,7 @@ class Panel:
             quarter_code=quarter_code.astype(np.int64),
             quarters=quarters.astype(np.int64),
             treated_doctor=treated_doctor,
+            order=np.lexsort((quarter_code, doctor_code)).astype(np.int64),
         )
 
 

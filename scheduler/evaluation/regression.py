@@ -37,15 +37,18 @@ from scheduler.evaluation.panel import EvaluationInputError, FloatArray, Panel
 
 # Eigenvalues of I - H_gg at or below this are the null directions of the pseudo-inverse root.
 _NULL_EIGENVALUE = 1e-10
+# Clusters whose design rows agree to this many decimals share their CR2 adjustment.
+_DESIGN_DECIMALS = 12
 
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """The clusters of one size, kept for the degrees of freedom: their rows of the design
-    `[S~_g, X''_g]` and `A_g X''_g`."""
+    """The clusters of one size, kept for the degrees of freedom: the distinct rows of the design
+    `[S~_g, X''_g]`, their `A_g X''_g` and how many clusters share each."""
 
-    design: FloatArray  # (m, size, q + k)
-    adjusted_x: FloatArray  # (m, size, k)
+    design: FloatArray  # (u, size, q + k)
+    adjusted_x: FloatArray  # (u, size, k)
+    counts: FloatArray  # (u,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,31 +121,35 @@ class Fit:
         weights = self.bread[:, idx] @ ((v / np.sqrt(w)) @ v.T)  # M C' g, k x q
         diag_parts = []
         z_parts = []
+        count_parts = []
         for block in self.blocks:
-            u = block.adjusted_x @ weights  # (m, size, q)
+            u = block.adjusted_x @ weights  # (u, size, q)
             ones = u.sum(axis=1)
             diag_parts.append(
                 u.transpose(0, 2, 1) @ u - ones[:, :, None] * ones[:, None, :] / u.shape[1]
             )
-            z_parts.append(block.design.transpose(0, 2, 1) @ u)  # (m, r, q)
-        d = np.concatenate(diag_parts)  # (G, q, q), symmetric: D_st[h]
-        z = np.concatenate(z_parts)  # (G, r, q)
+            z_parts.append(block.design.transpose(0, 2, 1) @ u)  # (u, r, q)
+            count_parts.append(block.counts)
+        d = np.concatenate(diag_parts)  # (U, q, q), symmetric: D_st[h]
+        z = np.concatenate(z_parts)  # (U, r, q)
+        c = np.concatenate(count_parts)  # clusters sharing each distinct design
         # E_st[h,i] = z_sh' K z_ti; on the diagonal (h = i) it is symmetric in s, t too.
         e_diag = np.einsum("has,hat->hst", z, np.einsum("ab,hbt->hat", self.hat_kernel, z))
         # Over h != i the sums need only the r x r products P_ts = K sum_i z_ti z_si':
         # sum_{h,i} E_st[h,i] E_ts[h,i] = tr(P_ts P_ts), sum_{h,i} E_ss[h,i] E_tt[h,i] =
-        # tr(P_st P_ts).
-        p = self.hat_kernel @ np.einsum("iat,ibs->tsab", z, z)  # (q, q, r, r)
+        # tr(P_st P_ts). Each distinct design counts for the clusters that share it.
+        p = self.hat_kernel @ np.einsum("iat,ibs,i->tsab", z, z, c)  # (q, q, r, r)
+        cw = c[:, None, None]
         term1 = (
-            float(np.sum(d * d))
-            - 2.0 * float(np.sum(d * e_diag))
+            float(np.sum(cw * d * d))
+            - 2.0 * float(np.sum(cw * d * e_diag))
             + float(np.sum(p * p.transpose(0, 1, 3, 2)))
         )
         trace_d = np.einsum("hss->h", d)
         trace_e = np.einsum("hss->h", e_diag)
         term2 = (
-            float(np.sum(trace_d * trace_d))
-            - 2.0 * float(np.sum(trace_d * trace_e))
+            float(np.sum(c * trace_d * trace_d))
+            - 2.0 * float(np.sum(c * trace_d * trace_e))
             + float(np.sum(p * p.transpose(1, 0, 3, 2)))
         )
         return q * (q + 1) / (term1 + term2)
@@ -154,7 +161,7 @@ def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
     g = panel.clusters
     q = int(panel.quarters.size)
     k = regressors.shape[1]
-    order = np.lexsort((panel.quarter_code, panel.doctor_code))
+    order = panel.order
     doctor = panel.doctor_code[order]
     quarter = panel.quarter_code[order]
     sizes = np.bincount(doctor, minlength=g)
@@ -197,14 +204,26 @@ def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
         xg = x[rows]  # (m, size, k)
         sg = s_tilde[rows]  # (m, size, q)
         eg = resid[rows]  # (m, size)
-        hat = 1.0 / size + (sg @ k_s) @ sg.transpose(0, 2, 1) + (xg @ m) @ xg.transpose(0, 2, 1)
+        # Clusters with the same rows of the design (every reference doctor of a balanced panel,
+        # say) share H_gg and A_g: one eigendecomposition per distinct design.
+        design = np.concatenate((sg, xg), axis=2)
+        keys = np.round(design.reshape(design.shape[0], -1), _DESIGN_DECIMALS)
+        keys += 0.0  # -0.0 and 0.0 alike
+        group: dict[bytes, int] = {}
+        first: list[int] = []
+        same = np.empty(keys.shape[0], dtype=np.int64)
+        for i, key in enumerate(keys):
+            same[i] = group.setdefault(key.tobytes(), len(first))
+            if same[i] == len(first):
+                first.append(i)
+        counts = np.bincount(same)
+        xr, sr = xg[first], sg[first]
+        hat = 1.0 / size + (sr @ k_s) @ sr.transpose(0, 2, 1) + (xr @ m) @ xr.transpose(0, 2, 1)
         w, v = np.linalg.eigh(np.eye(size) - hat)
         root = np.where(w > _NULL_EIGENVALUE, 1.0 / np.sqrt(np.maximum(w, _NULL_EIGENVALUE)), 0.0)
-        # A_g e_g = V diag(root) V' e_g
-        adjusted = np.einsum("mst,mt->ms", v, root * np.einsum("mut,mu->mt", v, eg))
-        u2 = np.einsum("msk,ms->mk", xg, adjusted)
-        adjusted_x = v @ (root[:, :, None] * (v.transpose(0, 2, 1) @ xg))
-        blocks.append(_Block(np.concatenate((sg, xg), axis=2), adjusted_x))
+        adjusted_x = v @ (root[:, :, None] * (v.transpose(0, 2, 1) @ xr))  # A_g X''_g
+        u2 = np.einsum("msk,ms->mk", adjusted_x[same], eg)  # X''_g' A_g e_g (A symmetric)
+        blocks.append(_Block(design[first], adjusted_x, counts.astype(np.float64)))
         u1 = np.einsum("msk,ms->mk", xg, eg)
         meat_cr2 += u2.T @ u2
         meat_cr1 += u1.T @ u1
