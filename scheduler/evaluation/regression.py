@@ -96,7 +96,8 @@ class Fit:
                 raise EvaluationInputError(
                     "quarter",
                     "enough_clusters",
-                    f"quarter : {k} effets à tester pour {eta:.1f} degrés de liberté",
+                    f"quarter : {k} effets à tester ensemble pour {eta:.1f} degrés de liberté"
+                    " : trop peu de médecins pour ce test",
                 )
             statistic = denom / (eta * k) * quadratic
         else:

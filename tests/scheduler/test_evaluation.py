@@ -455,3 +455,18 @@ def test_simulated_clusters_minus_one_reading_is_too_liberal() -> None:
     )
     assert covered < 90, covered
     assert flagged > 3, flagged  # 10 % of 30
+
+
+def test_more_leads_than_the_clusters_can_test_are_refused() -> None:
+    """HTZ needs eta - k + 1 > 0: 6 leads with 2 members among 6 doctors leave eta near 2."""
+    doctor, quarter, value, treated = random_panel(5, 6, [-7, -6, -5, -4, -3, -2, -1, 0], 2)
+    panel = Panel.of(doctor, quarter, value, treated)
+    with pytest.raises(EvaluationInputError) as caught:
+        pretrend_check(panel)
+    assert (caught.value.field, caught.value.rule) == ("quarter", "enough_clusters")
+    assert pretrend_check(panel, small_sample="clusters").df_denom == 5  # G - 1 still reads
+    keep = quarter >= -3  # 2 leads: eta - k + 1 > 0
+    assert (
+        pretrend_check(Panel.of(doctor[keep], quarter[keep], value[keep], treated[keep])).df_denom
+        > 0
+    )
