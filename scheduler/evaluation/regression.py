@@ -4,7 +4,7 @@ The model is `y_it = a_i + g_t + x_it' b + e_it` (doctor i, quarter t), estimate
 least squares. The fixed effects are absorbed by the within transformation, exact on unbalanced
 panels too (Frisch-Waugh-Lovell): every column is demeaned by doctor, then residualised on the
 quarter indicators demeaned by doctor (`S~`, Q columns, a small Q x Q system), which gives the
-two-way within columns `X''` and `y''`; `b = (X''X'')^-1 X''y''` and the residuals `e` are those
+two-way within columns `X''` and `y''`; `b = (X''^T X'')^-1 X''^T y''` and the residuals `e` are those
 of the full regression with doctor and quarter dummies.
 
 CR2 (Bell and McCaffrey 2002, "Bias reduction in standard errors for linear regression with
@@ -12,9 +12,9 @@ multi-stage samples", Survey Methodology 28(2); with absorbed fixed effects as i
 Tipton 2018, "Small-sample methods for cluster-robust variance estimation and hypothesis testing
 in fixed effects models", JBES 36(4)), clusters g = doctors:
 
-    V_CR2 = M [ sum_g X''_g' A_g e_g e_g' A_g X''_g ] M,      M = (X''' X'')^-1,
+    V_CR2 = M [ sum_g X''_g^T A_g e_g e_g^T A_g X''_g ] M,      M = (X''^T X'')^-1,
     A_g   = (I - H_gg)^(-1/2)   (symmetric square root; Moore-Penrose inverse where singular),
-    H_gg  = J/n_g + S~_g (S~'S~)^+ S~_g' + X''_g M X''_g',
+    H_gg  = J/n_g + S~_g (S~^T S~)^+ S~_g^T + X''_g M X''_g^T,
 
 where H_gg is the block of cluster g of the hat matrix of the *full* design [X, quarter dummies,
 doctor dummies] (the three terms are the projections on the doctor's own dummy, on the quarter
