@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -321,3 +322,66 @@ def test_an_unreachable_server_counts_an_attempt_and_no_server_sends_nothing(
     done = send_notice_emails(world.ctx, now=LATE + timedelta(days=1))
     assert done.skipped == "disabled" and done.sent == done.retried == done.failed == []
     assert all(r.attempts == 1 for r in _outbox(world))
+
+
+def _authenticator(
+    _server: Any, _session: Any, _envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"planning",
+        b"secret-smtp",
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+# A login without TLS, on 127.0.0.1 only, to test the login itself; aiosmtpd warns of both.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
+@pytest.mark.parametrize(("password", "sent"), [("secret-smtp", True), ("wrong", False)])
+def test_the_sender_logs_in_when_the_settings_name_an_account(
+    world: World, tmp_path: Path, password: str, sent: bool
+) -> None:
+    _publish_late(world)
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        world.ctx.settings = _settings(
+            world.ctx.settings.database_url,
+            tmp_path,
+            port,
+            smtp_username="planning",
+            smtp_password=password,
+        )
+        done = send_notice_emails(world.ctx, now=LATE)
+    finally:
+        controller.stop()
+    if sent:
+        assert len(done.sent) == 2 and len(inbox.messages) == 2
+    else:
+        assert done.sent == [] and len(done.retried) == 2 and inbox.messages == []
+        assert all("535" in (r.last_error or "") for r in _outbox(world))
+
+
+def test_the_smtp_settings_are_checked() -> None:
+    # docker-compose passes unset variables on as empty strings: unset, not an empty host.
+    assert Settings(smtp_host="", smtp_username="", smtp_password="").smtp_host is None
+    with pytest.raises(ValueError, match="smtp_sender must be an e-mail address"):
+        Settings(smtp_sender="Partagenda")
+    with pytest.raises(ValueError, match="smtp_sender must be an e-mail address"):
+        Settings(smtp_sender="a@b.fr\r\nBcc: x@y.fr")
+    with pytest.raises(ValueError, match="set both or neither"):
+        Settings(smtp_username="planning")
+    assert Settings(mail_max_attempts=1).mail_max_attempts == 1
+    with pytest.raises(ValueError, match="mail_max_attempts"):
+        Settings(mail_max_attempts=0)
+    with pytest.raises(ValueError, match="smtp_port"):
+        Settings(smtp_port=65536)
