@@ -723,10 +723,10 @@ def email_rows(
     for e in emails:
         if e.audience is models.EmailAudience.CABINET:
             cabinet = cabinets.get(e.cabinet_id or 0)
-            who = f"cabinet {cabinet.name}" if cabinet is not None else "cabinet"
+            who, audience = (cabinet.name if cabinet is not None else ""), "cabinet"
         else:
             assistant = assistants.get(e.assistant_id or 0)
-            who = f"assistante {assistant.full_name}" if assistant is not None else "assistante"
+            who, audience = (assistant.full_name if assistant is not None else ""), "assistante"
         if e.state is models.EmailState.SENT and e.sent_at is not None:
             detail = f"envoyé le {_moment(e.sent_at, zone)}"
         elif e.state is models.EmailState.PENDING and e.attempts:
@@ -737,6 +737,7 @@ def email_rows(
             {
                 "id": e.id,
                 "who": who,
+                "audience": audience,
                 "address": e.recipient or "aucune adresse",
                 "subject": e.subject,
                 "created": _moment(e.created_at, zone),

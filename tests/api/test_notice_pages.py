@@ -105,9 +105,15 @@ def test_the_coordinator_sees_each_notice_with_its_state_and_a_failure_with_its_
     assert "Avis de changement envoyés" in page.text
     rows = dict(_rows(page.text, "notice-emails"))
     assert set(rows) == {"pending", "failed"}
-    assert "cabinet Cabinet avis-a" in rows["pending"] and CABINET_MAIL in rows["pending"]
+    assert (
+        'Cabinet avis-a<br><span class="muted small">cabinet · ' in rows["pending"]
+        and CABINET_MAIL in rows["pending"]
+    )
     assert "en attente d&#39;envoi" in rows["pending"]
-    assert "assistante Avis-X Martin" in rows["failed"] and "aucune adresse" in rows["failed"]
+    assert (
+        'Avis-X Martin<br><span class="muted small">assistante · aucune adresse' in rows["failed"]
+        and "aucune adresse" in rows["failed"]
+    )
     assert "échec" in rows["failed"]
     assert "l&#39;assistante Avis-X Martin n&#39;a pas d&#39;adresse e-mail" in rows["failed"]
     assert 'data-acknowledged="no"' in page.text and "pas encore confirmé" in page.text
