@@ -885,6 +885,12 @@ class ChangeNoticeRead(ReadModel):
     within_notice: bool
     acknowledged_reason: str | None
     created_at: datetime
+    acknowledged_at: datetime | None = Field(
+        description="When the assistant confirmed on her page that she took note of the change."
+    )
+    acknowledged_by_id: int | None = Field(
+        description="The account she confirmed it under (a user id, kept if the account goes)."
+    )
 
 
 class ChangeNoticePage(Page[ChangeNoticeRead]):

@@ -190,6 +190,14 @@ def test_the_assistant_confirms_a_change_once_and_everyone_concerned_sees_it(
     cabinet_page = web.get("/cabinet").text
     assert 'data-acknowledged="yes"' in cabinet_page
 
+    # The API reads the acknowledgement too.
+    token = create_access_token(mini.users["coordinator"], SETTINGS)
+    listed = web.get(f"{API}/change-notices", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200, listed.text
+    (item,) = [n for n in listed.json()["items"] if n["id"] == notice.id]
+    assert item["acknowledged_by_id"] == assistant.id
+    assert item["acknowledged_at"] is not None
+
 
 @pytest.mark.parametrize(
     ("who", "status"), [("other_assistant", 404), ("cabinet", 403), ("coordinator", 403)]

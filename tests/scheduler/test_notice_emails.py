@@ -31,7 +31,9 @@ from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory
 from scheduler.errors import NoticeRequired
 from scheduler.jobs import JobContext, send_notice_emails
+from scheduler.locks import job_lock
 from scheduler.migrations import upgrade_to_head
+from scheduler.notices import SEND_NOTICE_EMAILS
 from scheduler.planning import MoveAssignment, edit_rota, publish_rota
 from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
@@ -385,3 +387,14 @@ def test_the_smtp_settings_are_checked() -> None:
         Settings(mail_max_attempts=0)
     with pytest.raises(ValueError, match="smtp_port"):
         Settings(smtp_port=65536)
+
+
+def test_two_senders_never_send_at_once(world: World, smtp: tuple[Inbox, int]) -> None:
+    inbox, _ = smtp
+    _publish_late(world)
+    with job_lock(world.ctx.engine, f"job-{SEND_NOTICE_EMAILS}") as held:
+        assert held
+        done = send_notice_emails(world.ctx, now=LATE)
+    assert done.skipped == "locked" and done.sent == [] and inbox.messages == []
+    assert all(r.attempts == 0 for r in _outbox(world))
+    assert len(send_notice_emails(world.ctx, now=LATE).sent) == 2
