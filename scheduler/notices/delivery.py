@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,12 +55,15 @@ def build_message(row: models.NoticeEmail, sender: str, now: datetime) -> EmailM
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Date"] = format_datetime(now.astimezone(UTC))
-    message["Message-ID"] = make_msgid(idstring=f"notice-{row.id}")
-    message["Content-Language"] = "fr"
+    # The sender's domain, not the host's name: no DNS look-up for each message.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(idstring=f"notice-{row.id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    # After the parts: `add_alternative` moves the Content-* headers into the first part.
+    message["Content-Language"] = "fr"
     return message
 
 
@@ -87,7 +90,9 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
-def _connect(settings: Settings) -> smtplib.SMTP:
+def connect_smtp(settings: Settings) -> smtplib.SMTP:
+    """A connection to the settings' SMTP server, greeted, upgraded by STARTTLS and logged in
+    as they ask."""
     assert settings.smtp_host is not None
     client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s)
     try:
@@ -124,7 +129,7 @@ def send_due_notices(
     settings: Settings,
     *,
     now: datetime | None = None,
-    connect: Callable[[Settings], smtplib.SMTP] = _connect,
+    connect: Callable[[Settings], smtplib.SMTP] = connect_smtp,
 ) -> Delivery:
     """Send the outbox rows that are due, under the job's lock (one sender at a time)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
@@ -140,24 +145,32 @@ def send_due_notices(
         if not ids:
             return done
         client: smtplib.SMTP | None = None
+        unreachable: Exception | None = None
         try:
             for row_id in ids:
-                error: Exception | None = None
-                try:
-                    if client is None:
-                        client = connect(settings)
-                    with factory() as session:
-                        row = session.get(models.NoticeEmail, row_id)
-                        if row is None or row.state is not models.EmailState.PENDING:
-                            continue
-                        message = build_message(row, settings.smtp_sender, moment)
-                    client.send_message(message)
-                except (OSError, smtplib.SMTPException) as failure:
-                    error = failure
-                    if not isinstance(failure, smtplib.SMTPRecipientsRefused):
-                        # The connection may be unusable: a fresh one for the next row.
-                        _quit(client)
-                        client = None
+                error: Exception | None = unreachable
+                if error is None:
+                    try:
+                        if client is None:
+                            try:
+                                client = connect(settings)
+                            except (OSError, smtplib.SMTPException) as failure:
+                                # No server to talk to: every row due counts this attempt, none
+                                # waits for another connection timeout.
+                                unreachable = failure
+                                raise
+                        with factory() as session:
+                            row = session.get(models.NoticeEmail, row_id)
+                            if row is None or row.state is not models.EmailState.PENDING:
+                                continue
+                            message = build_message(row, settings.smtp_sender, moment)
+                        client.send_message(message)
+                    except (OSError, smtplib.SMTPException) as failure:
+                        error = failure
+                        if not isinstance(failure, smtplib.SMTPRecipientsRefused):
+                            # The connection may be unusable: a fresh one for the next row.
+                            _quit(client)
+                            client = None
                 _record(factory, settings, row_id, moment, error, done)
         finally:
             _quit(client)

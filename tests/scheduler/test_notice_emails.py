@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import smtplib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,7 +34,8 @@ from scheduler.errors import NoticeRequired
 from scheduler.jobs import JobContext, send_notice_emails
 from scheduler.locks import job_lock
 from scheduler.migrations import upgrade_to_head
-from scheduler.notices import SEND_NOTICE_EMAILS
+from scheduler.notices import SEND_NOTICE_EMAILS, send_due_notices
+from scheduler.notices.delivery import connect_smtp
 from scheduler.planning import MoveAssignment, edit_rota, publish_rota
 from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
@@ -194,6 +196,7 @@ def test_a_publication_inside_the_window_stages_then_sends_french_notices(
     assert len(inbox.messages) == 2
     assert to_x["From"] == "Partagenda <planning@ge-test.fr>"
     assert to_x["To"] == ASSISTANT_MAIL
+    assert to_x["Message-ID"].endswith("@ge-test.fr>") and to_x["Content-Language"] == "fr"
     assert to_x["Subject"] == "Changement de votre planning — semaine du lundi 7 juin 2027"
     assert to_a["Subject"] == (
         "Changement des présences de l'assistante au cabinet Cabinet ntc-a — "
@@ -314,8 +317,17 @@ def test_an_unreachable_server_counts_an_attempt_and_no_server_sends_nothing(
     url = world.ctx.settings.database_url
     closed = free_port()  # nothing listens there
     world.ctx.settings = _settings(url, tmp_path, closed)
-    done = send_notice_emails(world.ctx, now=LATE)
+    tries: list[int] = []
+
+    def connect(settings: Settings) -> smtplib.SMTP:
+        tries.append(settings.smtp_port)
+        return connect_smtp(settings)
+
+    done = send_due_notices(
+        world.ctx.engine, world.factory, world.ctx.settings, now=LATE, connect=connect
+    )
     assert len(done.retried) == 2
+    assert tries == [closed]  # one connection tried for the run, not one per message
     rows = _outbox(world)
     assert all(r.attempts == 1 and r.state is models.EmailState.PENDING for r in rows)
     assert all("serveur d'envoi injoignable" in (r.last_error or "") for r in rows)
