@@ -55,6 +55,8 @@ class Settings(BaseSettings):
         smtp_port: its port (25, or 587 with `smtp_starttls`).
         smtp_sender: the From address of the notices, e.g. `Partagenda <planning@example.fr>`.
         smtp_starttls: upgrade the connection with STARTTLS before anything else is said.
+        smtp_ca_file: a PEM file of the authorities that sign the SMTP server's certificate,
+            for a relay with a certificate of its own (unset: the system's authorities).
         smtp_username / smtp_password: the account to log in with (both, or neither).
         smtp_timeout_s: how long a connection or an answer of the server may take.
         mail_max_attempts: how many times a notice is tried before it is marked failed.
@@ -104,6 +106,7 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_sender: str = "Partagenda <ne-pas-repondre@partagenda.localhost>"
     smtp_starttls: bool = False
+    smtp_ca_file: Path | None = None
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = Field(default=30.0, gt=0, le=600)
@@ -129,6 +132,7 @@ class Settings(BaseSettings):
         "smtp_host",
         "smtp_username",
         "smtp_password",
+        "smtp_ca_file",
         mode="before",
     )
     @classmethod
@@ -194,6 +198,13 @@ class Settings(BaseSettings):
                 f"smtp_sender must be an e-mail address, e.g. Partagenda <planning@example.fr>, "
                 f"not {value!r}"
             )
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"smtp_ca_file {str(value)!r} is not a file")
         return value
 
     @model_validator(mode="after")

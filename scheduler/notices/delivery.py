@@ -98,7 +98,11 @@ def connect_smtp(settings: Settings) -> smtplib.SMTP:
     try:
         client.ehlo()
         if settings.smtp_starttls:
-            client.starttls(context=ssl.create_default_context())
+            authorities = settings.smtp_ca_file
+            context = ssl.create_default_context(
+                cafile=str(authorities) if authorities is not None else None
+            )
+            client.starttls(context=context)
             client.ehlo()
         if settings.smtp_username is not None and settings.smtp_password is not None:
             client.login(settings.smtp_username, settings.smtp_password.get_secret_value())

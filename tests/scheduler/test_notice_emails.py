@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 import smtplib
+import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,7 +41,7 @@ from scheduler.notices import SEND_NOTICE_EMAILS, send_due_notices
 from scheduler.notices.delivery import connect_smtp
 from scheduler.planning import MoveAssignment, edit_rota, publish_rota
 from scheduler.uow import unit_of_work
-from tests.conftest import DATABASES, fresh_database_url
+from tests.conftest import DATABASES, fresh_database_url, missing_tool
 from tests.live import free_port
 from tests.scheduler.planning_world import EARLY, LATE, Mini, make_mini, plan
 
@@ -399,6 +402,9 @@ def test_the_smtp_settings_are_checked() -> None:
         Settings(mail_max_attempts=0)
     with pytest.raises(ValueError, match="smtp_port"):
         Settings(smtp_port=65536)
+    with pytest.raises(ValueError, match="is not a file"):
+        Settings(smtp_ca_file="/nonexistent/ca.pem")
+    assert Settings(smtp_ca_file="").smtp_ca_file is None
 
 
 def test_two_senders_never_send_at_once(world: World, smtp: tuple[Inbox, int]) -> None:
@@ -410,3 +416,81 @@ def test_two_senders_never_send_at_once(world: World, smtp: tuple[Inbox, int]) -
     assert done.skipped == "locked" and done.sent == [] and inbox.messages == []
     assert all(r.attempts == 0 for r in _outbox(world))
     assert len(send_notice_emails(world.ctx, now=LATE).sent) == 2
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl)."""
+    if shutil.which("openssl") is None:
+        missing_tool("openssl is absent: no certificate for the STARTTLS test")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize(
+    ("starttls", "trusted", "sent", "error"),
+    [
+        (True, True, True, None),
+        (False, True, False, "530"),  # the server asks for STARTTLS first
+        (True, False, False, "CERTIFICATE_VERIFY_FAILED"),  # a certificate nobody vouches for
+    ],
+)
+def test_the_sender_upgrades_to_tls_and_checks_the_certificate(
+    world: World,
+    tmp_path: Path,
+    certificate: tuple[Path, Path],
+    starttls: bool,
+    trusted: bool,
+    sent: bool,
+    error: str | None,
+) -> None:
+    _publish_late(world)
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    try:
+        world.ctx.settings = _settings(
+            world.ctx.settings.database_url,
+            tmp_path,
+            port,
+            smtp_starttls=starttls,
+            smtp_ca_file=cert if trusted else None,
+        )
+        done = send_notice_emails(world.ctx, now=LATE)
+    finally:
+        controller.stop()
+    if sent:
+        assert len(done.sent) == 2 and len(inbox.messages) == 2
+    else:
+        assert error is not None
+        assert done.sent == [] and len(done.retried) == 2 and inbox.messages == []
+        assert all(error in (r.last_error or "") for r in _outbox(world))
