@@ -348,6 +348,7 @@ class CabinetCreate(RequestModel):
     latitude: Latitude
     longitude: Longitude
     places: Annotated[int, Field(ge=1, le=50, strict=True)] = 1
+    contact_email: Email | None = None
     opening: list[Window] = Field(default_factory=list, max_length=50)
 
 
@@ -363,6 +364,7 @@ class CabinetUpdate(RequestModel):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     places: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
+    contact_email: Email | None = None
     opening: list[Window] | None = Field(default=None, max_length=50)
 
 
@@ -380,6 +382,7 @@ class CabinetRead(ReadModel):
     latitude: Decimal
     longitude: Decimal
     places: int
+    contact_email: str | None
     opening: list[Window]
     version: int
 
@@ -894,6 +897,12 @@ class ChangeNoticeRead(ReadModel):
     within_notice: bool
     acknowledged_reason: str | None
     created_at: datetime
+    acknowledged_at: datetime | None = Field(
+        description="When the assistant confirmed on her page that she took note of the change."
+    )
+    acknowledged_by_id: int | None = Field(
+        description="The account she confirmed it under (a user id, kept if the account goes)."
+    )
 
 
 class ChangeNoticePage(Page[ChangeNoticeRead]):

@@ -12,7 +12,8 @@ it acts for and, for an auditor, the contracts granted to her.
   groupement, a row the role may not see and an id that exists nowhere all get the same answer,
   so no answer reveals that a row exists.
 - the finer filters of what a role sees inside a row it may read: the events of a rota, a
-  rota's balance, a change notice, the ledger's rows and totals, a report's members, a feed.
+  rota's balance, a change notice and the e-mails that told of it (a coordinator all of her
+  groupement's, a cabinet and an assistant those sent to them), the ledger's rows and totals, a report's members, a feed.
 
 The roles:
 
@@ -55,6 +56,8 @@ ENTITY_NAMES: dict[type[models.Base], str] = {
     models.Rota: "planning",
     models.PlanRun: "calcul de planning",
     models.User: "utilisateur",
+    models.ChangeNotice: "avis de changement",
+    models.NoticeEmail: "avis envoyé",
 }
 
 
@@ -70,6 +73,7 @@ class Action(enum.StrEnum):
     ENTER_PATIENTELE = "enter_patientele"  # patientèle statements
     OWN_CABINET = "own_cabinet"  # the cabinet's own page and feed
     OWN_ROTA = "own_rota"  # the assistant's own week and feed
+    ACKNOWLEDGE_NOTICE = "acknowledge_notice"  # take note of a change of one's own rota
     NATIONAL_REPLAN = "national_replan"  # re-plan every groupement at once
 
 
@@ -83,6 +87,7 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.ENTER_PATIENTELE: frozenset({Role.COORDINATOR}),
     Action.OWN_CABINET: frozenset({Role.CABINET}),
     Action.OWN_ROTA: frozenset({Role.ASSISTANT}),
+    Action.ACKNOWLEDGE_NOTICE: frozenset({Role.ASSISTANT}),
     Action.NATIONAL_REPLAN: frozenset({Role.NATIONAL}),
 }
 
@@ -97,6 +102,8 @@ _REFUSALS: dict[Action, str] = {
     Action.ENTER_PATIENTELE: "seul le coordinateur saisit les relevés de patientèle",
     Action.OWN_CABINET: "seul un cabinet s'abonne à son agenda",
     Action.OWN_ROTA: "seule une assistante consulte son propre planning",
+    Action.ACKNOWLEDGE_NOTICE: "seule l'assistante concernée confirme avoir pris connaissance "
+    "d'un changement",
     Action.NATIONAL_REPLAN: "seul le niveau national relance la planification nationale",
 }
 
@@ -233,6 +240,15 @@ def visible(actor: models.User, model: type[models.Base]) -> ColumnElement[bool]
         if role is Role.ASSISTANT:
             return own_notice & (models.ChangeNotice.assistant_id == actor.assistant_id)
         return own_notice  # a cabinet's: `shows_notice`, the cabinets being a JSON list
+    if model is models.NoticeEmail:
+        require(actor, Action.READ_NOTICES)
+        own_email = models.NoticeEmail.groupement_id == gid
+        if coordinator:
+            return own_email
+        if role is Role.CABINET:
+            return own_email & (models.NoticeEmail.cabinet_id == (actor.cabinet_id or 0))
+        if role is Role.ASSISTANT:
+            return own_email & (models.NoticeEmail.assistant_id == (actor.assistant_id or 0))
     if model is models.AuditLog and coordinator:
         return models.AuditLog.groupement_id == gid
     if model is models.AuditLog and role is Role.AUDITOR:

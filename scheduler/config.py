@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +50,18 @@ class Settings(BaseSettings):
             unset, the service's port serves no metrics.
         metrics_address: `host:port` where `partagenda serve` also serves the metrics, with no
             token, for a scraper on a network the public cannot reach (e.g. `127.0.0.1:9108`).
+        smtp_host: the SMTP server that change notices by e-mail go through (`send-notice-emails`
+            in the jobs process); unset, no e-mail leaves and the outbox keeps them pending.
+        smtp_port: its port (25, or 587 with `smtp_starttls`).
+        smtp_sender: the From address of the notices, e.g. `Partagenda <planning@example.fr>`.
+        smtp_starttls: upgrade the connection with STARTTLS before anything else is said.
+        smtp_ca_file: a PEM file of the authorities that sign the SMTP server's certificate,
+            for a relay with a certificate of its own (unset: the system's authorities).
+        smtp_username / smtp_password: the account to log in with (both, or neither).
+        smtp_timeout_s: how long a connection or an answer of the server may take.
+        mail_max_attempts: how many times a notice is tried before it is marked failed.
+        mail_retry_base_s: the wait after the first failed attempt; it doubles at each one.
+        mail_poll_s: how often `send-notice-emails` looks for notices due.
         rate_limit_storage: where the per-address sign-in limit counts attempts, as a `limits`
             storage URI: `memory://` (the default) counts in each API process, so N workers
             allow N times the limit; `redis://host:6379/0` (needs the `redis` package) shares
@@ -88,6 +101,19 @@ class Settings(BaseSettings):
     job_misfire_grace_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     idempotency_retention_hours: int = Field(default=24, ge=1, le=30 * 24)
 
+    # Change notices by e-mail (scheduler.notices, sent by the jobs process).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "Partagenda <ne-pas-repondre@partagenda.localhost>"
+    smtp_starttls: bool = False
+    smtp_ca_file: Path | None = None
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    mail_max_attempts: int = Field(default=5, ge=1, le=50)
+    mail_retry_base_s: int = Field(default=60, ge=1, le=24 * 3600)
+    mail_poll_s: int = Field(default=30, ge=1, le=3600)
+
     # The API's per-address sign-in limit (api.throttle).
     rate_limit_storage: str = "memory://"
 
@@ -100,7 +126,15 @@ class Settings(BaseSettings):
             raise ValueError("database_url must be a SQLite or a PostgreSQL URL")
         return value
 
-    @field_validator("metrics_token", "metrics_address", mode="before")
+    @field_validator(
+        "metrics_token",
+        "metrics_address",
+        "smtp_host",
+        "smtp_username",
+        "smtp_password",
+        "smtp_ca_file",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # docker-compose passes an unset variable on as an empty string.
@@ -154,6 +188,30 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown report formats {unknown}: {either_of(tuple(FORMATS), 'or')}")
         return value
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        _, address = parseaddr(value)
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError(
+                f"smtp_sender must be an e-mail address, e.g. Partagenda <planning@example.fr>, "
+                f"not {value!r}"
+            )
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"smtp_ca_file {str(value)!r} is not a file")
+        return value
+
+    @model_validator(mode="after")
+    def _smtp_login_whole(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username and smtp_password go together: set both or neither")
+        return self
 
     @model_validator(mode="after")
     def _heartbeat_before_stale(self) -> Settings:

@@ -86,6 +86,7 @@ def load_demo(session: Session) -> models.Groupement:
             latitude=Decimal(str(item["latitude"])),
             longitude=Decimal(str(item["longitude"])),
             places=item["places"],
+            contact_email=item.get("contact_email"),
             opening=[
                 models.OpeningWindow(
                     weekday=w["weekday"],

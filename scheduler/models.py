@@ -177,6 +177,21 @@ class RunState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class EmailState(enum.StrEnum):
+    """Life of an e-mail of the outbox (`NoticeEmail`)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class EmailAudience(enum.StrEnum):
+    """Who an e-mail of the outbox is for."""
+
+    CABINET = "cabinet"
+    ASSISTANT = "assistant"
+
+
 class FeedKind(enum.StrEnum):
     """The kinds of feed the core names itself (the access policy's rules on one's own feed).
 
@@ -323,6 +338,8 @@ class Cabinet(Versioned, Base):
     latitude: Mapped[Decimal] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal] = mapped_column(Numeric(9, 6))
     places: Mapped[int] = mapped_column(Integer, default=1)
+    # Where the notices of changes to the assistant's presence in the cabinet are sent.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
 
     opening: Mapped[list[OpeningWindow]] = relationship(
         back_populates="cabinet", cascade="all, delete-orphan", order_by="OpeningWindow.weekday"
@@ -834,9 +851,68 @@ class ChangeNotice(Base):
         ForeignKey("app_user.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the assistant took note of the change on her page, and under which account (a plain
+    # id, as in the audit log: the record outlives the account). Not to be confused with
+    # `acknowledged_reason`, the coordinator's reason for a change inside the notice window.
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("within_notice = false OR acknowledged_reason IS NOT NULL", "acknowledged"),
+    )
+
+
+class NoticeEmail(Base):
+    """The outbox of change notices by e-mail: one message to a cabinet or an assistant about the
+    changes of a publication inside the notice window.
+
+    Written in the publication's own transaction (a publication rolled back leaves none) and
+    sent by the jobs process (`send-notice-emails`), never by a web request. `pending` until
+    sent (`sent`) or given up (`failed`: no address, or refused after the last attempt), with
+    its attempts, the last error and when the next attempt is due.
+    """
+
+    __tablename__ = "notice_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    groupement_id: Mapped[int] = mapped_column(
+        ForeignKey("groupement.id", ondelete="CASCADE"), index=True
+    )
+    rota_id: Mapped[int] = mapped_column(ForeignKey("rota.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[EmailAudience] = mapped_column(_enum(EmailAudience, "email_audience"))
+    cabinet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cabinet.id", ondelete="CASCADE"), index=True
+    )
+    assistant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assistant.id", ondelete="CASCADE"), index=True
+    )
+    # The ids of the change notices the message lists.
+    notice_ids: Mapped[list[Any]] = mapped_column(default=list)
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[EmailState] = mapped_column(
+        _enum(EmailState, "email_state"), default=EmailState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_notice_email_due", "state", "next_attempt_at"),
+        CheckConstraint("attempts >= 0", "attempts"),
+        CheckConstraint(
+            "(audience = 'cabinet' AND cabinet_id IS NOT NULL AND assistant_id IS NULL)"
+            " OR (audience = 'assistant' AND assistant_id IS NOT NULL AND cabinet_id IS NULL)",
+            "one_recipient",
+        ),
+        CheckConstraint(
+            "state <> 'sent' OR (recipient IS NOT NULL AND sent_at IS NOT NULL)", "sent"
+        ),
+        CheckConstraint("state <> 'failed' OR last_error IS NOT NULL", "failed_has_reason"),
     )
 
 

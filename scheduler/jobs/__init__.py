@@ -20,6 +20,9 @@ Jobs (kebab-case ids, registered with `replace_existing=True` at every start):
   contract's current periods whose content digest has no stored PDF yet (`scheduler.report_cache`),
   so that a request after a publication or a ledger change finds its PDF ready. Idempotent by
   construction (content-addressed): no `JobRun` row, only the job's lock; one commit per contract.
+- `send-notice-emails`: every `mail_poll_s`, send the outbox's change notices that are due over
+  SMTP (`scheduler.notices`); each row keeps its state (pending, sent, failed), attempts, last
+  error and next attempt time, so no `JobRun` row, only the job's lock.
 
 Idempotency: a periodic job runs once per period key (ISO week, month or day) — one `JobRun` row
 per (job id, period key); a key already `succeeded` is a no-op, a `failed` one is retried by the
@@ -57,6 +60,7 @@ from scheduler.jobs.tasks import (
     refresh_all_feeds,
     remind_patientele,
     render_reports,
+    send_notice_emails,
     snapshot_monthly_reports,
 )
 
@@ -83,6 +87,7 @@ __all__ = [
     "render_reports",
     "run_job",
     "run_scheduler",
+    "send_notice_emails",
     "snapshot_monthly_reports",
     "upcoming_week",
     "week_key",

@@ -31,8 +31,10 @@ from scheduler.jobs.tasks import (
     refresh_all_feeds,
     remind_patientele,
     render_reports,
+    send_notice_emails,
     snapshot_monthly_reports,
 )
+from scheduler.notices import SEND_NOTICE_EMAILS
 from scheduler.observability import configure_logging
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,11 @@ def render_reports_job() -> None:
 def purge_expired_records_job() -> None:
     """Scheduled `purge-expired-records`."""
     purge_expired_records(_ctx())
+
+
+def send_notice_emails_job() -> None:
+    """Scheduled `send-notice-emails`."""
+    send_notice_emails(_ctx())
 
 
 def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
@@ -182,6 +189,15 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         id=PURGE_EXPIRED_RECORDS,
         hour="4-23",
         minute=50,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        send_notice_emails_job,
+        "interval",
+        id=SEND_NOTICE_EMAILS,
+        seconds=settings.mail_poll_s,
+        next_run_time=datetime.now(ctx.zone),
+        misfire_grace_time=None,
         replace_existing=True,
     )
     if settings.plan_on_start:

@@ -1,6 +1,6 @@
 """The periodic jobs themselves: plan and publish the coming week, execute plan runs, remind
-missing patientèle statements, snapshot monthly reports, refresh feeds, purge expired records
-and render report PDFs ahead.
+missing patientèle statements, snapshot monthly reports, refresh feeds, purge expired records,
+render report PDFs ahead and send the change notices by e-mail.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from scheduler.jobs.frame import (
     week_key,
 )
 from scheduler.locks import job_lock
+from scheduler.notices import SEND_NOTICE_EMAILS, Delivery, send_due_notices
 from scheduler.observability import PLAN_RUNS, SOLVE_SECONDS
 from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
 from scheduler.reports import FORMATS, write_report
@@ -362,3 +363,13 @@ def render_reports(ctx: JobContext, *, now: datetime | None = None) -> list[str]
         log.info("%d report PDF(s) rendered ahead: %s", len(rendered), ", ".join(rendered))
     counted(RENDER_REPORTS, JobOutcome("failed" if failed else "succeeded", ""))
     return rendered
+
+
+def send_notice_emails(ctx: JobContext, *, now: datetime | None = None) -> Delivery:
+    """Send the outbox's change notices that are due (`scheduler.notices.delivery`): each row's
+    outcome commits on its own, a failure is retried later with a growing wait, then marked
+    failed. No `JobRun` row: the outbox rows keep their own state; only the job's lock."""
+    done = send_due_notices(ctx.engine, ctx.factory, ctx.settings, now=now)
+    outcome = "failed" if done.failed or done.retried else "succeeded"
+    counted(SEND_NOTICE_EMAILS, JobOutcome(done.skipped or outcome, ""))
+    return done

@@ -21,6 +21,7 @@ from scheduler.errors import (
     RotaNotPublishable,
 )
 from scheduler.french import clock_digits, weekday_date
+from scheduler.notices import stage_notice_emails
 from scheduler.planning.edits import snapshot
 from scheduler.planning.instance import PUBLISHABLE, local_time, published_rota
 from scheduler.planning.ledger import refresh_ledger
@@ -152,23 +153,35 @@ def publish_rota(
         _cancel_withdrawn(session, rota, previous)
         previous.status = models.RotaStatus.SUPERSEDED
         session.flush()
+        within: list[models.ChangeNotice] = []
         for change in changes:
-            session.add(
-                models.ChangeNotice(
-                    groupement_id=rota.groupement_id,
-                    rota_id=rota.id,
-                    assistant_id=change.assistant_id,
-                    cabinet_ids=list(change.cabinet_ids),
-                    before=snapshot(change.before) if change.before else None,
-                    after=snapshot(change.after) if change.after else None,
-                    description=change.description,
-                    within_notice=change in urgent,
-                    acknowledged_reason=acknowledged_reason.strip()
-                    if change in urgent and acknowledged_reason
-                    else None,
-                    created_by_id=actor.id if actor is not None else None,
-                )
+            notice = models.ChangeNotice(
+                groupement_id=rota.groupement_id,
+                rota_id=rota.id,
+                assistant_id=change.assistant_id,
+                cabinet_ids=list(change.cabinet_ids),
+                before=snapshot(change.before) if change.before else None,
+                after=snapshot(change.after) if change.after else None,
+                description=change.description,
+                within_notice=change in urgent,
+                acknowledged_reason=acknowledged_reason.strip()
+                if change in urgent and acknowledged_reason
+                else None,
+                created_by_id=actor.id if actor is not None else None,
             )
+            session.add(notice)
+            if change in urgent:
+                within.append(notice)
+        session.flush()
+        # The e-mails of the changes inside the window commit with the publication, or not at all.
+        stage_notice_emails(
+            session,
+            rota,
+            within,
+            notice_days=notice_days,
+            reason=acknowledged_reason.strip() if acknowledged_reason else None,
+            now=now,
+        )
     session.execute(
         delete(models.CancelledEvent).where(
             models.CancelledEvent.uid.in_(

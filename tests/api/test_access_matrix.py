@@ -218,6 +218,7 @@ class Planned:
     published: models.Rota
     assignment: models.Assignment
     token_id: int
+    notice_id: int
 
 
 def _rota(session: Session, world: World, status: models.RotaStatus) -> models.Rota:
@@ -289,7 +290,10 @@ def _plan(session: Session, world: World) -> Planned:
             models.FeedToken.kind == "cabinet", models.FeedToken.target_id == a.id
         )
     ).one()
-    return Planned(run, draft, published, draft.assignments[0], token_id)
+    notice_id = session.scalars(
+        select(models.ChangeNotice.id).where(models.ChangeNotice.rota_id == published.id)
+    ).one()
+    return Planned(run, draft, published, draft.assignments[0], token_id, notice_id)
 
 
 @pytest.fixture
@@ -322,6 +326,7 @@ def _ids(world: World, plan: Planned) -> dict[str, int]:
         "assignment": plan.assignment.id,
         "subscription": plan.token_id,
         "user": world.users["assistant"].id,
+        "notice": plan.notice_id,
     }
 
 
@@ -628,6 +633,9 @@ ID_ROUTES: dict[str, list[Probe]] = {
             form=lambda ids: {"affectation": ids["assignment"]},
             page=True,
         )
+    ],
+    "POST /mon-planning/avis/{notice_id}/confirmation": [
+        Probe((_path("notice", "notice_id"),), role="assistant", form=lambda _: {}, page=True)
     ],
     "POST /planning/{rota_id}/publier": [
         Probe((_path("rota", "rota_id"),), form=lambda _: {}, page=True)

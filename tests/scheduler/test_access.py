@@ -22,6 +22,7 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.ENTER_PATIENTELE: {Role.COORDINATOR},
     Action.OWN_CABINET: {Role.CABINET},
     Action.OWN_ROTA: {Role.ASSISTANT},
+    Action.ACKNOWLEDGE_NOTICE: {Role.ASSISTANT},
     Action.NATIONAL_REPLAN: {Role.NATIONAL},
 }
 
@@ -73,6 +74,7 @@ def test_the_cli_creates_every_role_a_coordinator_all_but_the_national_reader(ro
         models.User,
         models.AuditLog,
         models.ChangeNotice,
+        models.NoticeEmail,
     ],
 )
 def test_the_national_reader_reads_no_personal_or_planning_rows(model: type[models.Base]) -> None:

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.pages import views
-from api.pages.routes.shared import ABSENCE_WEEKS, MAX_ROWS, today_in, user_zone
+from api.pages.routes.shared import ABSENCE_WEEKS, INFO, MAX_ROWS, today_in, user_zone
 from api.pages.web import (
     AssistantPage,
     CabinetPage,
@@ -25,6 +25,7 @@ from api.pages.web import (
 from api.schemas import Day
 from scheduler import access, french, models, report_cache, reports
 from scheduler.planning.extra_hours import extra_hours
+from scheduler.services import notices as notice_service
 from scheduler.services import personal, resources, subscriptions
 
 router = APIRouter(include_in_schema=False)
@@ -80,6 +81,9 @@ def contracts_page(
     return render(request, "contracts.html", context, user=user)
 
 
+NOTICE_ROWS = 20
+"""The latest changes and notices by e-mail a member's page lists."""
+
 # --- Cabinet --------------------------------------------------------------------------------------
 
 
@@ -95,7 +99,20 @@ def _cabinet_context(session: SessionDep, user: models.User) -> dict[str, Any]:
         report = reports.report_for(session, user, contract.id, period)
         member = next((m for m in report.figures.members if m.cabinet_id == cabinet.id), None)
         entries.append({"contract": contract, "report": report, "member": member, "period": period})
-    return {"cabinet": cabinet, "entries": entries, "views": views, "today": today, "links": None}
+    own = {cabinet.id: cabinet}
+    return {
+        "cabinet": cabinet,
+        "entries": entries,
+        "views": views,
+        "today": today,
+        "links": None,
+        "notice_emails": views.email_rows(
+            notice_service.notice_emails(session, user, limit=NOTICE_ROWS), own, {}, zone
+        ),
+        "changes": views.acknowledgement_rows(
+            notice_service.acknowledgements(session, user, limit=NOTICE_ROWS), own, zone
+        ),
+    }
 
 
 @router.get("/cabinet")
@@ -148,6 +165,9 @@ def _my_rota_context(
             "week": period_start,
             "week_fr": french.weekday_date(period_start, year=True),
             "text": notice.description.removeprefix(prefix),
+            "acknowledged": french.long_date(notice.acknowledged_at.astimezone(zone).date())
+            if notice.acknowledged_at is not None
+            else None,
         }
         for notice, period_start in personal.own_change_notices(session, user)
     ]
@@ -186,10 +206,17 @@ def _my_rota_context(
 
 @router.get("/mon-planning")
 def my_rota_page(
-    request: Request, session: SessionDep, user: AssistantPage, semaine: Day | None = None
+    request: Request,
+    session: SessionDep,
+    user: AssistantPage,
+    semaine: Day | None = None,
+    info: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    """The assistant's published week, her calendar link, absences and change notices."""
-    return render(request, "my_rota.html", _my_rota_context(session, user, semaine), user=user)
+    """The assistant's published week, her calendar link, absences and change notices (each
+    to confirm once she took note of it)."""
+    context = _my_rota_context(session, user, semaine)
+    context["info"] = INFO.get(info or "")
+    return render(request, "my_rota.html", context, user=user)
 
 
 @router.post("/mon-planning/abonnement", dependencies=[CsrfChecked])
@@ -213,6 +240,19 @@ def subscribe_assistant(
     return render(
         request, "my_rota.html", context, user=user, headers={"Cache-Control": "no-store"}
     )
+
+
+@router.post("/mon-planning/avis/{notice_id}/confirmation", dependencies=[CsrfChecked])
+def acknowledge_notice(
+    session: SessionDep,
+    user: AssistantPage,
+    notice_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    semaine: Annotated[Day | None, Form()] = None,
+) -> RedirectResponse:
+    """The assistant confirms she took note of a change of her rota; back to her page."""
+    notice_service.acknowledge_notice(session, user, notice_id)
+    week = f"semaine={semaine.isoformat()}&" if semaine is not None else ""
+    return RedirectResponse(f"/mon-planning?{week}info=avis#avis-{notice_id}", status_code=303)
 
 
 # --- Auditor --------------------------------------------------------------------------------------

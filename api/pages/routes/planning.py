@@ -25,13 +25,17 @@ from scheduler.errors import (
     NoticeRequired,
     PartagendaError,
 )
-from scheduler.services import resources, workflow
+from scheduler.services import notices, resources, workflow
 from scheduler.services.workflow import ContractCabinets
 
 router = APIRouter(include_in_schema=False)
 
 
 # --- Week grid ------------------------------------------------------------------------------------
+
+
+NOTICE_ROWS = 20
+"""The latest notices by e-mail and acknowledgements the week page lists."""
 
 
 def _planning_context(
@@ -119,6 +123,17 @@ def _planning_context(
         "balance": balance,
         "cabinets": sorted(styles.values(), key=lambda s: s.name),
         "active_run": _run_context(session, user, active) if active is not None else None,
+        "notice_emails": views.email_rows(
+            notices.notice_emails(session, user, limit=NOTICE_ROWS),
+            {c.id: c for c in cabinets},
+            {a.id: a for a in assistants},
+            zone,
+        ),
+        "acknowledgements": views.acknowledgement_rows(
+            notices.acknowledgements(session, user, limit=NOTICE_ROWS),
+            {c.id: c for c in cabinets},
+            zone,
+        ),
         "views": views,
     }
 

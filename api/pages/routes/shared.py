@@ -19,6 +19,7 @@ INFO = {
     "ajoute": "Affectation ajoutée ; le planning a été vérifié et ses chiffres recalculés.",
     "supprime": "Affectation supprimée ; le planning a été vérifié et ses chiffres recalculés.",
     "annule": "Calcul annulé : aucun brouillon n'a été enregistré.",
+    "avis": "Merci : la coordination voit que vous avez pris connaissance du changement.",
 }
 MAX_ROWS = 500
 ABSENCE_WEEKS = 8  # how far ahead the assistant's page lists her absences

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -15,9 +16,39 @@ from scheduler import models
 from scheduler.errors import DuplicateResource, InvalidField
 from scheduler.services.resources.generic import WINDOW, Edit, Resource
 
+EMAIL_PATTERN = re.compile(
+    r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
+)
+"""One `@` between a local part and a dotted domain, no space or control character: what the
+change notices can be sent to (the API's `Email` says the same)."""
+EMAIL_MAX = 254
+
+
+def check_contact_email(value: object) -> str | None:
+    """A cabinet's contact address, trimmed (None or blank: none), or `InvalidField`."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidField("contact_email", "email", "doit être une adresse e-mail")
+    address = value.strip()
+    if not address:
+        return None
+    if len(address) > EMAIL_MAX:
+        raise InvalidField(
+            "contact_email", "string_too_long", f"est trop longue ({EMAIL_MAX} caractères au plus)"
+        )
+    if not EMAIL_PATTERN.fullmatch(address):
+        raise InvalidField(
+            "contact_email",
+            "email",
+            "n'est pas une adresse e-mail valide (attendu : nom@domaine.fr)",
+        )
+    return address
+
 
 class Cabinets(Resource[models.Cabinet]):
-    """Member cabinets with their opening hours; one that holds a share or an assignment stays."""
+    """Member cabinets with their opening hours and the contact address their change notices
+    go to; one that holds a share or an assignment stays."""
 
     model = models.Cabinet
     entity = label = "cabinet"
@@ -40,6 +71,20 @@ class Cabinets(Resource[models.Cabinet]):
         if filters.get("department") is not None:
             stmt = stmt.where(models.Cabinet.department == filters["department"])
         return stmt
+
+    @override
+    def build(self, session: Session, actor: models.User, data: dict[str, Any]) -> models.Cabinet:
+        if "contact_email" in data:
+            data = {**data, "contact_email": check_contact_email(data["contact_email"])}
+        return super().build(session, actor, data)
+
+    @override
+    def edit(
+        self, session: Session, actor: models.User, row: models.Cabinet, changes: dict[str, Any]
+    ) -> Edit:
+        if "contact_email" in changes:
+            changes = {**changes, "contact_email": check_contact_email(changes["contact_email"])}
+        return super().edit(session, actor, row, changes)
 
     @override
     def in_use(self, key: int) -> Sequence[Select[Any]]:

@@ -1,0 +1,227 @@
+"""Sending the outbox (`NoticeEmail`) over SMTP, from the jobs process only.
+
+The standard library's `smtplib` and `email` do all of it (one connection per batch, STARTTLS
+and login when the settings ask, a plain-text message with its HTML alternative): no library of
+ours to keep, nothing a wrapper would add for one message type.
+
+Each due row (`pending`, `next_attempt_at` reached) is tried in turn, and its outcome committed
+in a unit of work of its own (`scheduler.uow`), so a crash loses at most the outcome of the row
+being sent (it is then sent again: at least once, never silently lost). A failure of any kind
+(a refused recipient, a server that hangs up or cannot be reached) counts an attempt; the next
+one waits `mail_retry_base_s` doubled at each failure; after `mail_max_attempts` the row is
+`failed`, with the server's last answer as its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import models, uow
+from scheduler.config import Settings
+from scheduler.locks import job_lock
+
+log = logging.getLogger(__name__)
+
+SEND_NOTICE_EMAILS = "send-notice-emails"
+BATCH = 50
+"""The most rows one run tries (the next run takes the rest)."""
+
+
+@dataclass
+class Delivery:
+    """What one run of the sender did, by outbox row id."""
+
+    sent: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def build_message(row: models.NoticeEmail, sender: str, now: datetime) -> EmailMessage:
+    """The message of an outbox row: plain text, with its HTML alternative when it has one."""
+    assert row.recipient is not None
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(now.astimezone(UTC))
+    # The sender's domain, not the host's name: no DNS look-up for each message.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(idstring=f"notice-{row.id}", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    # After the parts: `add_alternative` moves the Content-* headers into the first part.
+    message["Content-Language"] = "fr"
+    return message
+
+
+def retry_delay(settings: Settings, attempts: int) -> timedelta:
+    """The wait before the next attempt after `attempts` failed ones (at least one)."""
+    return timedelta(seconds=settings.mail_retry_base_s * 2 ** max(attempts - 1, 0))
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        parts = [
+            f"{address} refusé par le serveur : {code} {_text(reply)}"
+            for address, (code, reply) in error.recipients.items()
+        ]
+        return "; ".join(parts)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"refusé par le serveur : {error.smtp_code} {_text(error.smtp_error)}"
+    if isinstance(error, OSError | smtplib.SMTPException):
+        return f"serveur d'envoi injoignable ou interrompu : {type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
+def connect_smtp(settings: Settings) -> smtplib.SMTP:
+    """A connection to the settings' SMTP server, greeted, upgraded by STARTTLS and logged in
+    as they ask."""
+    assert settings.smtp_host is not None
+    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s)
+    try:
+        client.ehlo()
+        if settings.smtp_starttls:
+            authorities = settings.smtp_ca_file
+            context = ssl.create_default_context(
+                cafile=str(authorities) if authorities is not None else None
+            )
+            client.starttls(context=context)
+            client.ehlo()
+        if settings.smtp_username is not None and settings.smtp_password is not None:
+            client.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _due(factory: sessionmaker[Session], now: datetime) -> list[int]:
+    with factory() as session:
+        return list(
+            session.scalars(
+                select(models.NoticeEmail.id)
+                .where(
+                    models.NoticeEmail.state == models.EmailState.PENDING,
+                    models.NoticeEmail.next_attempt_at <= now,
+                )
+                .order_by(models.NoticeEmail.next_attempt_at, models.NoticeEmail.id)
+                .limit(BATCH)
+            )
+        )
+
+
+def send_due_notices(
+    engine: Engine,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    connect: Callable[[Settings], smtplib.SMTP] = connect_smtp,
+) -> Delivery:
+    """Send the outbox rows that are due, under the job's lock (one sender at a time)."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    done = Delivery()
+    if settings.smtp_host is None:
+        done.skipped = "disabled"
+        return done
+    with job_lock(engine, f"job-{SEND_NOTICE_EMAILS}") as acquired:
+        if not acquired:
+            done.skipped = "locked"
+            return done
+        ids = _due(factory, moment)
+        if not ids:
+            return done
+        client: smtplib.SMTP | None = None
+        unreachable: Exception | None = None
+        try:
+            for row_id in ids:
+                error: Exception | None = unreachable
+                if error is None:
+                    try:
+                        if client is None:
+                            try:
+                                client = connect(settings)
+                            except (OSError, smtplib.SMTPException) as failure:
+                                # No server to talk to: every row due counts this attempt, none
+                                # waits for another connection timeout.
+                                unreachable = failure
+                                raise
+                        with factory() as session:
+                            row = session.get(models.NoticeEmail, row_id)
+                            if row is None or row.state is not models.EmailState.PENDING:
+                                continue
+                            message = build_message(row, settings.smtp_sender, moment)
+                        client.send_message(message)
+                    except (OSError, smtplib.SMTPException) as failure:
+                        error = failure
+                        if not isinstance(failure, smtplib.SMTPRecipientsRefused):
+                            # The connection may be unusable: a fresh one for the next row.
+                            _quit(client)
+                            client = None
+                _record(factory, settings, row_id, moment, error, done)
+        finally:
+            _quit(client)
+    if done.sent or done.failed or done.retried:
+        log.info(
+            "notice e-mails: %d sent, %d to retry, %d failed",
+            len(done.sent),
+            len(done.retried),
+            len(done.failed),
+        )
+    return done
+
+
+def _quit(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
+
+
+def _record(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    row_id: int,
+    moment: datetime,
+    error: Exception | None,
+    done: Delivery,
+) -> None:
+    with uow.unit_of_work(factory) as session:
+        row = session.get(models.NoticeEmail, row_id)
+        if row is None:
+            return
+        row.attempts += 1
+        if error is None:
+            row.state = models.EmailState.SENT
+            row.sent_at = moment
+            row.last_error = None
+            done.sent.append(row_id)
+            return
+        row.last_error = _describe(error)[:1000]
+        if row.attempts >= settings.mail_max_attempts:
+            row.state = models.EmailState.FAILED
+            done.failed.append(row_id)
+            log.warning("notice e-mail %s failed for good: %s", row_id, row.last_error)
+        else:
+            row.next_attempt_at = moment + retry_delay(settings, row.attempts)
+            done.retried.append(row_id)
+            log.info("notice e-mail %s to retry: %s", row_id, row.last_error)
