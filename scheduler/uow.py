@@ -155,13 +155,25 @@ def insert_or_none(
     alone is rolled back and the session's transaction stays open: the answer is None, or, with
     `on_race`, that error. The caller reads the winner's row, retries on fresh data, or refuses.
     """
-    try:
-        with session.begin_nested():
-            return insert()
-    except IntegrityError as error:
-        if on_race is None:
-            return None
-        raise on_race() from error
+    for attempt in range(_DEADLOCK_RETRIES + 1):
+        try:
+            with session.begin_nested():
+                return insert()
+        except IntegrityError as error:
+            if on_race is None:
+                return None
+            raise on_race() from error
+        except OperationalError as error:
+            # Concurrent inserts checked against one exclusion constraint may wait on each other;
+            # PostgreSQL then aborts one of them (SQLSTATE 40P01). Its SAVEPOINT alone is rolled
+            # back: trying again waits for the other writer and meets its row.
+            if getattr(error.orig, "sqlstate", None) != "40P01" or attempt == _DEADLOCK_RETRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_DEADLOCK_RETRIES = 3
+"""How many times `insert_or_none` tries again an insert PostgreSQL chose as a deadlock's victim."""
 
 
 def refusal(step: Callable[[], object]) -> DBAPIError | None:

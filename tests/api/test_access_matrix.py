@@ -1211,6 +1211,7 @@ FULL_CONTRACT = {
     "target_policy_id",
     "cost_split",
     "annual_employer_cost_eur",
+    "balancing_period",
     "assistants",
     "share_plans",
     "version",

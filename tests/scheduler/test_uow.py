@@ -140,3 +140,58 @@ def test_a_flush_that_breaks_a_constraint_is_the_callers_error() -> None:
     with pytest.raises(IdempotencyInFlight):
         uow.flush(session, on_conflict=lambda: IdempotencyInFlight("k"))
     assert fake.calls == ["flush", "rollback"]
+
+
+class _Deadlock(Exception):
+    """A driver's error with PostgreSQL's SQLSTATE, as psycopg raises it."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("deadlock detected")
+        self.sqlstate = sqlstate
+
+
+class _Nested:
+    """A session whose savepoints succeed; `begin_nested` counts them."""
+
+    def __init__(self) -> None:
+        self.savepoints = 0
+
+    def begin_nested(self) -> _Nested:
+        self.savepoints += 1
+        return self
+
+    def __enter__(self) -> _Nested:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("victims", [1, 3])
+def test_an_insert_chosen_as_a_deadlocks_victim_is_tried_again(victims: int) -> None:
+    fake = _Nested()
+    tries: list[int] = []
+
+    def insert() -> str:
+        tries.append(1)
+        if len(tries) <= victims:
+            raise OperationalError("INSERT INTO plan_run", {}, _Deadlock("40P01"))
+        return "inserted"
+
+    assert uow.insert_or_none(cast(Session, fake), insert) == "inserted"
+    assert len(tries) == victims + 1 and fake.savepoints == victims + 1
+
+
+def test_an_insert_deadlocked_more_than_three_times_or_refused_otherwise_is_raised() -> None:
+    def always(state: str) -> Any:
+        def insert() -> str:
+            raise OperationalError("INSERT INTO plan_run", {}, _Deadlock(state))
+
+        return insert
+
+    with pytest.raises(OperationalError):
+        uow.insert_or_none(cast(Session, _Nested()), always("40P01"))
+    other = _Nested()
+    with pytest.raises(OperationalError):
+        uow.insert_or_none(cast(Session, other), always("57P01"))  # admin shutdown: not retried
+    assert other.savepoints == 1
