@@ -1,7 +1,9 @@
 """What the page templates show, built from what the scheduler services return (no queries).
 
 Pure helpers: the week grid (assistants by days, with travel legs, breaks and the checker's
-flags), the cabinet colours, the pages' French sentences (on `scheduler.french`), and the chart data of the contract dashboard.
+flags), the plan's quality and the pages' French sentences (on `scheduler.french`). The contract
+dashboard's (`dashboard`), the notices' (`notice_views`) and the cabinets' colours (`styles`) are
+in their own modules and passed on here, where the templates read them as `views.…`.
 """
 
 from __future__ import annotations
@@ -9,28 +11,53 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler import models, report_cache, reports
-from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
+from api.pages.dashboard import (  # re-exported: the templates read them as `views.…`
+    SPLIT_BASIS_FR as SPLIT_BASIS_FR,
+)
+from api.pages.dashboard import (
+    TARGET_STATUS_FR as TARGET_STATUS_FR,
+)
+from api.pages.dashboard import (
+    contract_year as contract_year,
+)
+from api.pages.dashboard import (
+    hours_chart as hours_chart,
+)
+from api.pages.dashboard import (
+    member_weeks as member_weeks,
+)
+from api.pages.dashboard import (
+    progress_chart as progress_chart,
+)
+from api.pages.dashboard import (
+    recent_weeks as recent_weeks,
+)
+from api.pages.dashboard import (
+    status_label as status_label,
+)
+from api.pages.dashboard import (
+    totals as totals,
+)
+from api.pages.dashboard import (
+    week_delivered as week_delivered,
+)
+from api.pages.notice_views import (  # re-exported for the pages
+    acknowledgement_rows as acknowledgement_rows,
+)
+from api.pages.notice_views import (
+    email_rows as email_rows,
+)
+from api.pages.styles import PALETTE as PALETTE
+from api.pages.styles import CabinetStyle as CabinetStyle
+from api.pages.styles import cabinet_styles as cabinet_styles
+from scheduler import models
+from scheduler import reports as reports  # the templates read `views.reports.status_basis`
 from scheduler.french import clock_hours, duration, screen_number, screen_percent, weekday_date
 from scheduler.planning import Violation
-from scheduler.services.notices import Acknowledgement
 
-# Pairs (tint, strong): the block's background and its border; text stays #1b1b1b on the tint
-# (contrast above 12:1) and the strong colour is only a second cue after the cabinet's name.
-PALETTE = (
-    ("#dbeafe", "#1d4ed8"),
-    ("#fde2e4", "#b4233c"),
-    ("#dcfce7", "#15803d"),
-    ("#ede9fe", "#6d28d9"),
-    ("#ffedd5", "#c2410c"),
-    ("#cffafe", "#0e7490"),
-    ("#fef9c3", "#a16207"),
-    ("#f3e8ff", "#86198f"),
-)
 RUN_STATE_FR = {
     models.RunState.QUEUED: "en attente",
     models.RunState.RUNNING: "en cours",
@@ -64,13 +91,6 @@ AUDIT_ACTIONS_FR = {
     "remind-patientele": "rappel des relevés de patientèle",
 }
 """The audit log's actions on a contract, as the review page words them."""
-
-TARGET_STATUS_FR = {
-    "on_track": "en bonne voie",
-    "at_risk": "à risque",
-    "missed": "manqué",
-    "unknown": "inconnu",
-}
 
 
 def monday_of(day: date) -> date:
@@ -114,38 +134,6 @@ def solver_summary(solver_status: str, objective: int | None, bound: int | None)
     if gap is not None and not proven:
         parts.append(f"écart à la borne : {fr_gap(gap)}")
     return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class CabinetStyle:
-    """A cabinet's name, short name and colours in the grid and its legend."""
-
-    id: int
-    code: str
-    name: str
-    short: str
-    tint: str
-    strong: str
-    css_class: str = "cabinet-tint-none"
-    """Sets the tint and strong colours (`static/css/app.css`): no inline style, for the CSP."""
-
-
-def cabinet_styles(cabinets: Iterable[models.Cabinet]) -> dict[int, CabinetStyle]:
-    """Stable colours by cabinet id order; the short name is what each block shows."""
-    out: dict[int, CabinetStyle] = {}
-    for index, cabinet in enumerate(sorted(cabinets, key=lambda c: c.id)):
-        tint, strong = PALETTE[index % len(PALETTE)]
-        short = cabinet.code.replace("-", " ").title()
-        out[cabinet.id] = CabinetStyle(
-            cabinet.id,
-            cabinet.code,
-            cabinet.name,
-            short,
-            tint,
-            strong,
-            f"cabinet-tint-{index % len(PALETTE)}",
-        )
-    return out
 
 
 @dataclass(frozen=True)
@@ -419,182 +407,6 @@ def quality(
     )
 
 
-# --- Contract dashboard ---------------------------------------------------------------------------
-
-
-def recent_weeks(weeks: Sequence[WeekHours], today: date, count: int = 12) -> list[WeekHours]:
-    """The last `count` weeks up to four weeks ahead of `today` (the planning horizon)."""
-    horizon = today + timedelta(days=28)
-    return [w for w in weeks if w.week_start <= horizon][-count:]
-
-
-def member_weeks(member: MemberFigures, today: date) -> list[WeekHours]:
-    """A member's weeks shown on the pages."""
-    return recent_weeks(member.weeks, today)
-
-
-def hours_chart(
-    members: Sequence[MemberFigures], styles: dict[int, CabinetStyle], today: date
-) -> dict[str, Any]:
-    """Chart.js data: hours per member and week against the contracted share (dashed lines of
-    the same colour): solid bars for the hours delivered in the weeks over, pale bars for the
-    hours planned in the weeks to come (never shown as delivered)."""
-    weeks = sorted({w.week_start for m in members for w in member_weeks(m, today)})
-    labels = [f"{w.day:02d}/{w.month:02d}" for w in weeks]
-    datasets: list[dict[str, Any]] = []
-    for member in members:
-        style = styles.get(member.cabinet_id)
-        strong = style.strong if style else "#333333"
-        tint = style.tint if style else "#dddddd"
-        by_week = {w.week_start: w for w in member.weeks}
-        shown = [by_week.get(w) for w in weeks]
-        datasets.append(
-            {
-                "type": "bar",
-                "label": f"{member.name} — effectuées",
-                "data": [
-                    round(h.delivered_minutes / 60, 2)
-                    if h is not None and h.delivered_minutes is not None
-                    else None
-                    for h in shown
-                ],
-                "backgroundColor": strong,
-                "skipNull": True,
-            }
-        )
-        datasets.append(
-            {
-                "type": "bar",
-                "label": f"{member.name} — prévues (à venir)",
-                "data": [
-                    round(h.planned_minutes / 60, 2) if h is not None and not h.elapsed else None
-                    for h in shown
-                ],
-                "backgroundColor": tint,
-                "borderColor": strong,
-                "borderWidth": 1,
-                "skipNull": True,
-            }
-        )
-        datasets.append(
-            {
-                "type": "line",
-                "label": f"{member.name} — part contractuelle",
-                "data": [
-                    round(by_week[w].contracted_minutes / 60, 2) if w in by_week else 0
-                    for w in weeks
-                ],
-                "borderColor": strong,
-                "borderDash": [6, 4],
-                "pointStyle": "rectRot",
-                "fill": False,
-            }
-        )
-    return {"labels": labels, "datasets": datasets}
-
-
-def week_delivered(week: WeekHours) -> str:
-    """A week's delivered hours, or `à venir` while the week is not over."""
-    return "à venir" if week.delivered_minutes is None else duration(week.delivered_minutes)
-
-
-def status_label(progress: Progress) -> str:
-    """The status with what it is read from: `en bonne voie (projection à l'échéance : 240 %)`."""
-    return f"{TARGET_STATUS_FR[progress.status.value]} ({reports.status_basis(progress)})"
-
-
-def _attainment(gain: int, target: Decimal) -> float | None:
-    return round(float(Decimal(gain) / target * 100), 1) if target else None
-
-
-def progress_chart(progress: Progress) -> dict[str, Any]:
-    """Chart.js data: attainment of the pooled target (PMT and file active, in % of the target)
-    over time, with the projection at the deadline and its band."""
-    points = list(progress.series)
-    labels = [f"{d.day:02d}/{d.month:02d}/{d.year}" for d, _, _ in points]
-    deadline = progress.deadline
-    labels.append(f"{deadline.day:02d}/{deadline.month:02d}/{deadline.year} (échéance)")
-    n = len(points)
-    datasets: list[dict[str, Any]] = []
-    for name, indicator, column, colour in (
-        ("PMT", progress.pmt, 1, "#1d4ed8"),
-        ("File active", progress.file_active, 2, "#b4233c"),
-    ):
-        gains = [p[1] if column == 1 else p[2] for p in points]
-        series: list[float | None] = [_attainment(g, indicator.target) for g in gains]
-        datasets.append(
-            {
-                "label": f"{name} — atteinte",
-                "data": [*series, None],
-                "borderColor": colour,
-                "backgroundColor": colour,
-            }
-        )
-        projection = indicator.projection
-        if projection is not None and indicator.target and n:
-            projected = [None] * (n - 1) + [
-                series[-1],
-                _attainment(int(projection.value), indicator.target),
-            ]
-            datasets.append(
-                {
-                    "label": f"{name} — projection",
-                    "data": projected,
-                    "borderColor": colour,
-                    "borderDash": [6, 4],
-                    "backgroundColor": colour,
-                }
-            )
-            if projection.low is not None and projection.high is not None:
-                datasets.append(
-                    {
-                        "type": "bar",
-                        "label": f"{name} — bande de projection",
-                        "data": [None] * n
-                        + [
-                            [
-                                _attainment(int(projection.low), indicator.target),
-                                _attainment(int(projection.high), indicator.target),
-                            ]
-                        ],
-                        "backgroundColor": colour + "55",
-                        "borderColor": colour,
-                        "borderWidth": 1,
-                        "barPercentage": 0.3,
-                    }
-                )
-    datasets.append(
-        {
-            "label": "Objectif (100 %)",
-            "data": [100.0] * (n + 1),
-            "borderColor": "#1b1b1b",
-            "borderDash": [2, 3],
-            "pointRadius": 0,
-        }
-    )
-    return {"labels": labels, "datasets": datasets}
-
-
-def contract_year(contract: models.PooledContract, today: date) -> str:
-    """The contract year (`Y1`...) containing `today`, clamped to the contract's duration."""
-    return report_cache.contract_year(contract.start_date, contract.duration_years, today)
-
-
-SPLIT_BASIS_FR = {
-    "by_share": "selon les parts contractuelles",
-    "by_hours": "selon les heures reçues",
-}
-
-
-def totals(figures: ContractFigures) -> dict[str, str]:
-    """The contract's hour totals, formatted."""
-    return {
-        "contracted": duration(figures.contracted_minutes),
-        "planned": duration(figures.planned_minutes),
-        "delivered": duration(figures.delivered_minutes),
-    }
-
-
 # --- The assistant's page -------------------------------------------------------------------------
 
 ABSENCE_KIND_FR = {
@@ -711,92 +523,3 @@ def assistant_plan(
         ]
     shown = [p for d, p in sorted(days.items()) if d.weekday() < 6 or p.blocks]
     return AssistantPlan(shown, styles)
-
-
-# --- Change notices by e-mail and their acknowledgement -------------------------------------------
-
-EMAIL_STATE_FR = {
-    models.EmailState.PENDING: "en attente d'envoi",
-    models.EmailState.SENT: "envoyé",
-    models.EmailState.FAILED: "échec",
-}
-EMAIL_STATE_BADGE = {
-    models.EmailState.PENDING: "draft",
-    models.EmailState.SENT: "published",
-    models.EmailState.FAILED: "failed",
-}
-
-
-def _moment(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{weekday_date(local.date())} à {clock_hours(local)}"
-
-
-def email_rows(
-    emails: Sequence[models.NoticeEmail],
-    cabinets: dict[int, models.Cabinet],
-    assistants: dict[int, models.Assistant],
-    zone: ZoneInfo,
-) -> list[dict[str, Any]]:
-    """The outbox's e-mails as the pages list them: to whom, what, their state in French, the
-    attempts, the reason of a failure and when the next attempt is due."""
-    rows = []
-    for e in emails:
-        if e.audience is models.EmailAudience.CABINET:
-            cabinet = cabinets.get(e.cabinet_id or 0)
-            who, audience = (cabinet.name if cabinet is not None else ""), "cabinet"
-        else:
-            assistant = assistants.get(e.assistant_id or 0)
-            who, audience = (assistant.full_name if assistant is not None else ""), "assistante"
-        if e.state is models.EmailState.SENT and e.sent_at is not None:
-            detail = f"envoyé le {_moment(e.sent_at, zone)}"
-        elif e.state is models.EmailState.PENDING and e.attempts:
-            detail = f"nouvel essai le {_moment(e.next_attempt_at, zone)}"
-        else:
-            detail = ""
-        rows.append(
-            {
-                "id": e.id,
-                "who": who,
-                "audience": audience,
-                "address": e.recipient or "aucune adresse",
-                "subject": e.subject,
-                "created": _moment(e.created_at, zone),
-                "state": e.state.value,
-                "state_fr": EMAIL_STATE_FR[e.state],
-                "badge": EMAIL_STATE_BADGE[e.state],
-                "attempts": e.attempts,
-                "error": e.last_error or "",
-                "detail": detail,
-            }
-        )
-    return rows
-
-
-def acknowledgement_rows(
-    items: Sequence[Acknowledgement], cabinets: dict[int, models.Cabinet], zone: ZoneInfo
-) -> list[dict[str, Any]]:
-    """The changes inside the notice window with whether the assistant took note (when, under
-    which account), for the coordinator and the cabinet."""
-    rows = []
-    for item in items:
-        notice = item.notice
-        prefix = f"{item.assistant} : "
-        text = notice.description.removeprefix(prefix)
-        rows.append(
-            {
-                "id": notice.id,
-                "assistant": item.assistant,
-                "text": text[:1].upper() + text[1:],
-                "cabinets": ", ".join(
-                    cabinets[int(c)].name for c in notice.cabinet_ids or [] if int(c) in cabinets
-                ),
-                "created": _moment(notice.created_at, zone),
-                "acknowledged": notice.acknowledged_at is not None,
-                "acknowledged_fr": f"confirmé le {_moment(notice.acknowledged_at, zone)} "
-                f"par {item.by}"
-                if notice.acknowledged_at is not None
-                else "pas encore confirmé",
-            }
-        )
-    return rows
