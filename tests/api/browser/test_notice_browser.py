@@ -58,7 +58,12 @@ def staged(live_server: LiveServer) -> Iterator[Staged]:
             draft = plan_period(
                 session, groupement.id, monday, 7, time_limit_s=3.0, deterministic=True
             )
-            rota = publish_rota(session, draft.id, actor=None)
+            rota = publish_rota(
+                session,
+                draft.id,
+                actor=None,
+                acknowledged_reason="semaine en cours, publiée pour les essais",
+            )
         julie = session.scalars(
             select(models.Assistant).where(models.Assistant.code == "julie")
         ).one()

@@ -58,7 +58,7 @@ def test_coordinator_plans_and_publishes_a_week(
     page.get_by_role("link", name="Afficher le nouveau brouillon").click()
     grid = page.get_by_role("table").first
     expect(grid).to_be_visible()
-    expect(page.locator(".badge--draft")).to_have_text("brouillon")
+    expect(page.locator(".badge--draft").filter(has_text="brouillon")).to_have_text("brouillon")
     expect(page.locator(".block").first).to_be_visible()
     expect(page.locator(".travel").first).to_be_visible()
     expect(page.locator("#violations")).to_be_visible()
@@ -83,10 +83,10 @@ def test_coordinator_publishes_the_draft(
 ) -> None:
     page = desktop
     sign_in(page, live_server, COORDINATION, f"/planning?semaine={WEEK.isoformat()}")
-    expect(page.locator(".badge--draft")).to_have_text("brouillon")
+    expect(page.locator(".badge--draft").filter(has_text="brouillon")).to_have_text("brouillon")
     page.get_by_role("button", name="Publier ce planning").click()
     expect(page.get_by_text("Planning publié : les agendas")).to_be_visible(timeout=30_000)
-    expect(page.locator(".badge--published")).to_have_text("publié")
+    expect(page.locator(".badge--published").filter(has_text="publié")).to_have_text("publié")
     shoot(page, screenshots, "planning-published-1280")
 
 
