@@ -15,14 +15,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StrictBool,
     StringConstraints,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from scheduler import models
-from scheduler.feeds import FEED_KINDS
+from scheduler.feeds import FEED_KINDS, offered_kinds
 from scheduler.planning import FIRST_DAY, FIRST_YEAR, LAST_DAY, LAST_YEAR
 
 # Whole numbers are JSON integers only (`strict`): `false`, `1.0` or `"1"` are refused, not taken
@@ -110,28 +113,44 @@ Moment = Annotated[
 ]
 
 
+class _FeedKindName(str):
+    """A kind of calendar feed, checked against the registry (`scheduler.feeds.kinds`) at each
+    call, so that a kind registered once is taken here too. The OpenAPI document names it as the
+    `FeedKind` component, its values in the order they are offered."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            _known_feed_kind,
+            core_schema.str_schema(),
+            ref="FeedKind",
+            metadata={"pydantic_js_functions": [_feed_kind_schema]},
+        )
+
+
+def _feed_kind_schema(
+    _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+) -> JsonSchemaValue:
+    # Written when the OpenAPI document is, from the registry.
+    return {
+        "description": "Whose calendar a feed shows.",
+        "enum": offered_kinds(),
+        "title": "FeedKind",
+        "type": "string",
+    }
+
+
 def _known_feed_kind(value: str) -> str:
-    # Read from the registry at each call: a kind registered once is taken here too.
     if value not in FEED_KINDS:
-        *names, last = (f"'{name}'" for name in FEED_KINDS)
+        *names, last = (f"'{name}'" for name in offered_kinds())
         expected = f"{', '.join(names)} or {last}" if names else last
         raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
     return value
 
 
-def _feed_kinds_schema(schema: dict[str, Any]) -> None:
-    # Written when the OpenAPI document is, from the registry.
-    schema["enum"] = list(FEED_KINDS)
-
-
-FeedKindName = Annotated[
-    str,
-    AfterValidator(_known_feed_kind),
-    Field(
-        description="A kind of calendar feed (scheduler.feeds.kinds)",
-        json_schema_extra=_feed_kinds_schema,
-    ),
-]
+FeedKindName = Annotated[str, _FeedKindName]
 
 
 Code = Annotated[
@@ -947,9 +966,7 @@ class SubscriptionCreate(RequestModel):
     """A request for a calendar subscription: which feed, for whom."""
 
     kind: FeedKindName
-    target_id: Id = Field(
-        description="The row whose feed it is: a cabinet, an assistant or a groupement"
-    )
+    target_id: Id = Field(description="The cabinet, assistant or groupement whose feed it is")
     subscriber: Name200 = Field(description="Who will use the link (shown in the list)")
 
 

@@ -19,7 +19,7 @@ stored; revoking or rotating makes the old URL answer 404 at once (`tokens`).
 """
 
 from scheduler.feeds.content import FeedContent, event_uid, feed_contents, feed_window
-from scheduler.feeds.kinds import FEED_KINDS, FeedKindSpec, feed_key, feed_kind
+from scheduler.feeds.kinds import FEED_KINDS, FeedKindSpec, feed_key, feed_kind, offered_kinds
 from scheduler.feeds.rendering import refresh_feeds, strong_etag
 from scheduler.feeds.serving import FeedCache, FeedSnapshot
 from scheduler.feeds.tokens import (
@@ -47,6 +47,7 @@ __all__ = [
     "feed_key",
     "feed_kind",
     "feed_tokens",
+    "offered_kinds",
     "feed_url",
     "feed_window",
     "refresh_feeds",

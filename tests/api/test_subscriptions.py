@@ -148,3 +148,24 @@ def test_an_answer_carrying_a_feed_link_is_not_stored_by_caches(
     )
     assert response.status_code == 201
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_an_unknown_feed_kind_is_refused_listing_the_kinds_in_their_offered_order(
+    client: TestClient, world: World
+) -> None:
+    """A `kind` outside the registry is a 422 naming the field, the kinds listed as they always
+    were (the core's own in their order), and the OpenAPI document names them as `FeedKind`."""
+    refused = _subscribe(client, world.users["coordinator"], "contrat", world.cabinets[0].id)
+    assert refused["status"] == 422
+    (error,) = refused["body"]["errors"]
+    assert (error["loc"], error["type"]) == (["body", "kind"], "enum")
+    assert error["msg"] == "Input should be 'cabinet', 'assistant' or 'groupement'"
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["components"]["schemas"]["FeedKind"] == {
+        "description": "Whose calendar a feed shows.",
+        "enum": ["cabinet", "assistant", "groupement"],
+        "title": "FeedKind",
+        "type": "string",
+    }
+    kind = document["components"]["schemas"]["SubscriptionCreate"]["properties"]["kind"]
+    assert kind == {"$ref": "#/components/schemas/FeedKind"}

@@ -99,7 +99,7 @@ def test_an_unknown_kind_is_refused_naming_the_field(session: Session) -> None:
     with pytest.raises(InvalidField) as refused:
         create_feed_token(session, "contract", next(iter(ids.contracts.values())), "Accueil")
     assert (refused.value.field, refused.value.rule) == ("kind", "enum")
-    assert "groupement, cabinet ou assistant" in refused.value.message
+    assert "cabinet, assistant ou groupement" in refused.value.message
 
 
 def test_a_token_of_every_kind_gives_the_key_its_feed_is_rendered_under(session: Session) -> None:

@@ -41,6 +41,15 @@ FEED_KINDS: dict[str, FeedKindSpec[Any]] = {
 """Every kind by name, in the order a groupement's feeds are rendered."""
 
 
+def offered_kinds() -> list[str]:
+    """The kinds in the order they are offered and named to people: the core's own kinds
+    (`models.FeedKind`) in their order, then any other as registered.
+
+    Read at each call, so a kind registered later is offered too."""
+    core = [kind.value for kind in models.FeedKind if kind.value in FEED_KINDS]
+    return core + [kind for kind in FEED_KINDS if kind not in core]
+
+
 def feed_kind(kind: str, *, field: str = "kind") -> FeedKindSpec[Any]:
     """The registry entry of `kind`.
 
@@ -49,7 +58,7 @@ def feed_kind(kind: str, *, field: str = "kind") -> FeedKindSpec[Any]:
     """
     spec = FEED_KINDS.get(kind)
     if spec is None:
-        names = list(FEED_KINDS)
+        names = offered_kinds()
         known = f"{', '.join(names[:-1])} ou {names[-1]}" if len(names) > 1 else names[0]
         raise InvalidField(field, "enum", f"un type d'agenda connu : {known}")
     return spec
@@ -91,6 +100,7 @@ __all__ = [
     "feed_key",
     "feed_kind",
     "kinds_about",
+    "offered_kinds",
     "token_feed_key",
     "token_target",
 ]
