@@ -49,8 +49,11 @@ JSON_BODY_LIMIT = 1 * MIB
 CSV_BODY_LIMIT = 10 * MIB
 """A patientèle CSV import (`text/csv` on a route that reads one)."""
 SIGN_IN_BODY_LIMIT = 16 * KIB
-"""The sign-in forms, and the first run's: names, an e-mail and passwords, a CSRF token at most."""
-SIGN_IN_PATHS = frozenset({"/api/v1/auth/token", "/connexion", "/premiere-connexion"})
+"""The sign-in forms, the first run's and the invitation's: names, an e-mail and passwords, a CSRF
+token at most."""
+SIGN_IN_PATHS = frozenset(
+    {"/api/v1/auth/token", "/connexion", "/premiere-connexion", "/invitation"}
+)
 
 Credentials = Literal["bearer", "session"]
 

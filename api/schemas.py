@@ -242,6 +242,18 @@ class UserCreate(RequestModel):
     granted_contract_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
+class UserInvite(RequestModel):
+    """A person to invite into the caller's groupement: she chooses her password from the
+    e-mailed link (valid 72 h)."""
+
+    email: Email
+    full_name: Name200
+    role: models.Role
+    cabinet_id: Id | None = None
+    assistant_id: Id | None = None
+    granted_contract_ids: list[Id] = Field(default_factory=list, max_length=100)
+
+
 class UserRead(ReadModel):
     """A user, without secrets."""
 

@@ -135,6 +135,12 @@ def reads_by_grant(role: Role) -> bool:
     return role is Role.AUDITOR
 
 
+def invited_on_pages(actor: models.User) -> tuple[Role, ...]:
+    """The roles the actor may invite from the users page: those she may create, but the
+    auditor's (her contracts are granted with `partagenda grant-contract`)."""
+    return tuple(role for role in Role if may_create_user(actor, role) and role is not Role.AUDITOR)
+
+
 def acts_for_cabinet(role: Role) -> bool:
     """Whether a user of `role` acts for one cabinet (and must name it)."""
     return role is Role.CABINET

@@ -52,9 +52,11 @@ def create_user(
     assistant_id: int | None = None,
     granted_contract_ids: list[int] | None = None,
     actor: models.User | None = None,
+    active: bool = True,
     commit: bool = True,
 ) -> models.User:
-    """Create a user of the groupement `groupement_slug` (the CLI's `create-coordinator` uses it)."""
+    """Create a user of the groupement `groupement_slug` (the CLI's `create-coordinator` uses it);
+    `active=False` for one who cannot sign in until she has set her password (an invitation)."""
     role = models.Role(role)
     if not access.may_create_user(actor, role):
         raise Forbidden(f"un compte du rôle {role.value} se crée en ligne de commande")
@@ -101,6 +103,7 @@ def create_user(
         role=role,
         cabinet_id=cabinet_id if access.acts_for_cabinet(role) else None,
         assistant_id=assistant_id if access.acts_for_assistant(role) else None,
+        is_active=active,
     )
     session.add(user)
     session.flush()

@@ -292,6 +292,14 @@ class ResourceInUse(PartagendaError):
         super().__init__(f"{entity} {key!s} ne peut pas être supprimé : {detail}")
 
 
+class AccountStateConflict(PartagendaError):
+    """A user's account is not in the state the action needs (inviting an active account again,
+    deactivating one's own)."""
+
+    status = 409
+    title = "Compte dans un autre état"
+
+
 class IdempotencyKeyReused(PartagendaError):
     """The Idempotency-Key was already used with a different request."""
 

@@ -916,6 +916,49 @@ class NoticeEmail(Base):
     )
 
 
+class UserInvitation(Base):
+    """An e-mailed invitation to set one's password: how a coordinator adds a user.
+
+    The user is created inactive, with no password anyone knows, and this row is the outbox of
+    her invitation: sent by the jobs process (`send-notice-emails`), never by a web request.
+    The link's token is issued when the message is sent (only its hash is kept) and is valid
+    `INVITATION_VALID` from then; it is spent when the password is set (`used_at`). A newer
+    invitation of the same user, or her deactivation, revokes this one (`revoked_at`).
+    """
+
+    __tablename__ = "user_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    groupement_id: Mapped[int] = mapped_column(
+        ForeignKey("groupement.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    state: Mapped[EmailState] = mapped_column(
+        _enum(EmailState, "email_state"), default=EmailState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_user_invitation_due", "state", "next_attempt_at"),
+        CheckConstraint("attempts >= 0", "attempts"),
+        CheckConstraint(
+            "state <> 'sent' OR (sent_at IS NOT NULL AND token_hash IS NOT NULL"
+            " AND expires_at IS NOT NULL)",
+            "sent",
+        ),
+        CheckConstraint("state <> 'failed' OR last_error IS NOT NULL", "failed_has_reason"),
+    )
+
+
 class LedgerEntry(Base):
     """Minutes planned and delivered per contract, cabinet and week (the hours ledger).
 

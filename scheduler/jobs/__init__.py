@@ -60,6 +60,7 @@ from scheduler.jobs.tasks import (
     refresh_all_feeds,
     remind_patientele,
     render_reports,
+    send_invitations,
     send_notice_emails,
     snapshot_monthly_reports,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "render_reports",
     "run_job",
     "run_scheduler",
+    "send_invitations",
     "send_notice_emails",
     "snapshot_monthly_reports",
     "upcoming_week",

@@ -31,10 +31,11 @@ from scheduler.jobs.tasks import (
     refresh_all_feeds,
     remind_patientele,
     render_reports,
+    send_invitations,
     send_notice_emails,
     snapshot_monthly_reports,
 )
-from scheduler.notices import SEND_NOTICE_EMAILS
+from scheduler.notices import SEND_INVITATIONS, SEND_NOTICE_EMAILS
 from scheduler.observability import configure_logging
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,11 @@ def purge_expired_records_job() -> None:
 def send_notice_emails_job() -> None:
     """Scheduled `send-notice-emails`."""
     send_notice_emails(_ctx())
+
+
+def send_invitations_job() -> None:
+    """Scheduled `send-invitations`."""
+    send_invitations(_ctx())
 
 
 def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
@@ -191,15 +197,19 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         minute=50,
         replace_existing=True,
     )
-    scheduler.add_job(
-        send_notice_emails_job,
-        "interval",
-        id=SEND_NOTICE_EMAILS,
-        seconds=settings.mail_poll_s,
-        next_run_time=datetime.now(ctx.zone),
-        misfire_grace_time=None,
-        replace_existing=True,
-    )
+    for job, name in (
+        (send_notice_emails_job, SEND_NOTICE_EMAILS),
+        (send_invitations_job, SEND_INVITATIONS),
+    ):
+        scheduler.add_job(
+            job,
+            "interval",
+            id=name,
+            seconds=settings.mail_poll_s,
+            next_run_time=datetime.now(ctx.zone),
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
     if settings.plan_on_start:
         scheduler.add_job(
             plan_upcoming_week_job,

@@ -41,7 +41,13 @@ from scheduler.jobs.frame import (
     week_key,
 )
 from scheduler.locks import job_lock
-from scheduler.notices import SEND_NOTICE_EMAILS, Delivery, send_due_notices
+from scheduler.notices import (
+    SEND_INVITATIONS,
+    SEND_NOTICE_EMAILS,
+    Delivery,
+    send_due_invitations,
+    send_due_notices,
+)
 from scheduler.observability import PLAN_RUNS, SOLVE_SECONDS
 from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
 from scheduler.reports import FORMATS, write_report
@@ -372,4 +378,13 @@ def send_notice_emails(ctx: JobContext, *, now: datetime | None = None) -> Deliv
     done = send_due_notices(ctx.engine, ctx.factory, ctx.settings, now=now)
     outcome = "failed" if done.failed or done.retried else "succeeded"
     counted(SEND_NOTICE_EMAILS, JobOutcome(done.skipped or outcome, ""))
+    return done
+
+
+def send_invitations(ctx: JobContext, *, now: datetime | None = None) -> Delivery:
+    """Send the invitations of new users that are due, each with its new one-time link
+    (`scheduler.notices.delivery`), retried and given up as the change notices are."""
+    done = send_due_invitations(ctx.engine, ctx.factory, ctx.settings, now=now)
+    outcome = "failed" if done.failed or done.retried else "succeeded"
+    counted(SEND_INVITATIONS, JobOutcome(done.skipped or outcome, ""))
     return done

@@ -1,4 +1,5 @@
-"""Sending the outbox (`NoticeEmail`) over SMTP, from the jobs process only.
+"""Sending the outboxes (change notices, `NoticeEmail`; invitations, `UserInvitation`) over
+SMTP, from the jobs process only.
 
 The standard library's `smtplib` and `email` do all of it (one connection per batch, STARTTLS
 and login when the settings ask, a plain-text message with its HTML alternative): no library of
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Generic, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,10 +31,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler import models, uow
 from scheduler.config import Settings
 from scheduler.locks import job_lock
+from scheduler.notices.invitation_mail import invitation_text, issue_link
 
 log = logging.getLogger(__name__)
 
 SEND_NOTICE_EMAILS = "send-notice-emails"
+SEND_INVITATIONS = "send-invitations"
 BATCH = 50
 """The most rows one run tries (the next run takes the rest)."""
 
@@ -50,21 +54,82 @@ class Delivery:
 def build_message(row: models.NoticeEmail, sender: str, now: datetime) -> EmailMessage:
     """The message of an outbox row: plain text, with its HTML alternative when it has one."""
     assert row.recipient is not None
+    return _message(
+        sender, row.recipient, row.subject, row.body_text, row.body_html, f"notice-{row.id}", now
+    )
+
+
+def _message(
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    ident: str,
+    now: datetime,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = row.recipient
-    message["Subject"] = row.subject
+    message["To"] = recipient
+    message["Subject"] = subject
     message["Date"] = format_datetime(now.astimezone(UTC))
     # The sender's domain, not the host's name: no DNS look-up for each message.
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(idstring=f"notice-{row.id}", domain=domain)
+    message["Message-ID"] = make_msgid(idstring=ident, domain=domain)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body_text)
-    if row.body_html:
-        message.add_alternative(row.body_html, subtype="html")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
     # After the parts: `add_alternative` moves the Content-* headers into the first part.
     message["Content-Language"] = "fr"
     return message
+
+
+def _invitation_message(
+    session: Session, row: models.UserInvitation, settings: Settings, now: datetime
+) -> EmailMessage:
+    # The link's token is issued now and its hash committed before the message leaves: a link
+    # that was sent always opens the form (a retry issues a new one, the old one then fails).
+    link = issue_link(row, settings.public_base_url, now)
+    text = invitation_text(session, row, link)
+    return _message(
+        settings.smtp_sender,
+        row.recipient,
+        text.subject,
+        text.body,
+        None,
+        f"invitation-{row.id}",
+        now,
+    )
+
+
+def _notice_message(
+    _session: Session, row: models.NoticeEmail, settings: Settings, now: datetime
+) -> EmailMessage:
+    return build_message(row, settings.smtp_sender, now)
+
+
+_Row = TypeVar("_Row", models.NoticeEmail, models.UserInvitation)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outbox(Generic[_Row]):
+    """One outbox table: its rows, its job's name and how a row becomes a message (in a unit
+    of work of its own, committed before the message is sent)."""
+
+    job: str
+    model: type[_Row]
+    compose: Callable[[Session, _Row, Settings, datetime], EmailMessage]
+    live: Callable[[_Row], bool] = lambda _row: True
+
+
+NOTICES = _Outbox(SEND_NOTICE_EMAILS, models.NoticeEmail, _notice_message)
+INVITATIONS = _Outbox(
+    SEND_INVITATIONS,
+    models.UserInvitation,
+    _invitation_message,
+    live=lambda row: row.revoked_at is None and row.used_at is None,
+)
 
 
 def retry_delay(settings: Settings, attempts: int) -> timedelta:
@@ -112,16 +177,14 @@ def connect_smtp(settings: Settings) -> smtplib.SMTP:
     return client
 
 
-def _due(factory: sessionmaker[Session], now: datetime) -> list[int]:
+def _due(factory: sessionmaker[Session], outbox: _Outbox[_Row], now: datetime) -> list[int]:
+    model = outbox.model
     with factory() as session:
         return list(
             session.scalars(
-                select(models.NoticeEmail.id)
-                .where(
-                    models.NoticeEmail.state == models.EmailState.PENDING,
-                    models.NoticeEmail.next_attempt_at <= now,
-                )
-                .order_by(models.NoticeEmail.next_attempt_at, models.NoticeEmail.id)
+                select(model.id)
+                .where(model.state == models.EmailState.PENDING, model.next_attempt_at <= now)
+                .order_by(model.next_attempt_at, model.id)
                 .limit(BATCH)
             )
         )
@@ -135,17 +198,42 @@ def send_due_notices(
     now: datetime | None = None,
     connect: Callable[[Settings], smtplib.SMTP] = connect_smtp,
 ) -> Delivery:
-    """Send the outbox rows that are due, under the job's lock (one sender at a time)."""
+    """Send the change notices that are due, under the job's lock (one sender at a time)."""
+    return _send_due(NOTICES, engine, factory, settings, now=now, connect=connect)
+
+
+def send_due_invitations(
+    engine: Engine,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    connect: Callable[[Settings], smtplib.SMTP] = connect_smtp,
+) -> Delivery:
+    """Send the invitations that are due, each with a new link, under the job's lock. An
+    invitation revoked or spent meanwhile is not sent."""
+    return _send_due(INVITATIONS, engine, factory, settings, now=now, connect=connect)
+
+
+def _send_due(
+    outbox: _Outbox[_Row],
+    engine: Engine,
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime | None,
+    connect: Callable[[Settings], smtplib.SMTP],
+) -> Delivery:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     done = Delivery()
     if settings.smtp_host is None:
         done.skipped = "disabled"
         return done
-    with job_lock(engine, f"job-{SEND_NOTICE_EMAILS}") as acquired:
+    with job_lock(engine, f"job-{outbox.job}") as acquired:
         if not acquired:
             done.skipped = "locked"
             return done
-        ids = _due(factory, moment)
+        ids = _due(factory, outbox, moment)
         if not ids:
             return done
         client: smtplib.SMTP | None = None
@@ -163,11 +251,15 @@ def send_due_notices(
                                 # waits for another connection timeout.
                                 unreachable = failure
                                 raise
-                        with factory() as session:
-                            row = session.get(models.NoticeEmail, row_id)
-                            if row is None or row.state is not models.EmailState.PENDING:
+                        with uow.unit_of_work(factory) as session:
+                            row = session.get(outbox.model, row_id)
+                            if (
+                                row is None
+                                or row.state is not models.EmailState.PENDING
+                                or not outbox.live(row)
+                            ):
                                 continue
-                            message = build_message(row, settings.smtp_sender, moment)
+                            message = outbox.compose(session, row, settings, moment)
                         client.send_message(message)
                     except (OSError, smtplib.SMTPException) as failure:
                         error = failure
@@ -175,12 +267,13 @@ def send_due_notices(
                             # The connection may be unusable: a fresh one for the next row.
                             _quit(client)
                             client = None
-                _record(factory, settings, row_id, moment, error, done)
+                _record(factory, outbox, settings, row_id, moment, error, done)
         finally:
             _quit(client)
     if done.sent or done.failed or done.retried:
         log.info(
-            "notice e-mails: %d sent, %d to retry, %d failed",
+            "%s: %d sent, %d to retry, %d failed",
+            outbox.job,
             len(done.sent),
             len(done.retried),
             len(done.failed),
@@ -199,6 +292,7 @@ def _quit(client: smtplib.SMTP | None) -> None:
 
 def _record(
     factory: sessionmaker[Session],
+    outbox: _Outbox[_Row],
     settings: Settings,
     row_id: int,
     moment: datetime,
@@ -206,7 +300,7 @@ def _record(
     done: Delivery,
 ) -> None:
     with uow.unit_of_work(factory) as session:
-        row = session.get(models.NoticeEmail, row_id)
+        row = session.get(outbox.model, row_id)
         if row is None:
             return
         row.attempts += 1
@@ -220,8 +314,8 @@ def _record(
         if row.attempts >= settings.mail_max_attempts:
             row.state = models.EmailState.FAILED
             done.failed.append(row_id)
-            log.warning("notice e-mail %s failed for good: %s", row_id, row.last_error)
+            log.warning("%s: row %s failed for good: %s", outbox.job, row_id, row.last_error)
         else:
             row.next_attempt_at = moment + retry_delay(settings, row.attempts)
             done.retried.append(row_id)
-            log.info("notice e-mail %s to retry: %s", row_id, row.last_error)
+            log.info("%s: row %s to retry: %s", outbox.job, row_id, row.last_error)

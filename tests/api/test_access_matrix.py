@@ -445,6 +445,20 @@ ID_ROUTES: dict[str, list[Probe]] = {
         )
     ],
     f"POST {API}/users/{{user_id}}/unlock": [Probe((_path("user", "user_id"),))],
+    f"POST {API}/users/invitations": [
+        Probe(
+            (_body("cabinet", "cabinet_id"), _body("contract", "granted_contract_ids.0")),
+            body=lambda ids: {
+                "email": "invitee@test.fr",
+                "full_name": "Invitée",
+                "role": "cabinet",
+                "cabinet_id": ids["cabinet"],
+                "granted_contract_ids": [ids["contract"]],
+            },
+        )
+    ],
+    f"POST {API}/users/{{user_id}}/invitation": [Probe((_path("user", "user_id"),))],
+    f"POST {API}/users/{{user_id}}/deactivate": [Probe((_path("user", "user_id"),))],
     f"GET {API}/doctors": [Probe((_query("cabinet", "cabinet_id"),))],
     f"POST {API}/doctors": [
         Probe(
@@ -666,6 +680,12 @@ ID_ROUTES: dict[str, list[Probe]] = {
         Probe((_path("run", "run_id"),), form=lambda _: {}, page=True)
     ],
     "GET /contrats": [Probe((_query("contract", "contrat"),), page=True)],
+    "POST /utilisateurs/{user_id}/relance": [
+        Probe((_path("user", "user_id"),), form=lambda _: {}, page=True)
+    ],
+    "POST /utilisateurs/{user_id}/desactivation": [
+        Probe((_path("user", "user_id"),), form=lambda _: {}, page=True)
+    ],
     "GET /controle/contrats/{contract_id}/rapport.{fmt}": [
         Probe(
             (_path("contract", "contract_id"),),
@@ -708,6 +728,11 @@ NO_ID_ROUTES: dict[str, str] = {
     "POST /connexion": "sign-in form",
     "GET /premiere-connexion": "first run: no user yet and the one-time token (test_first_run.py)",
     "POST /premiere-connexion": "first run form: the same (test_first_run.py)",
+    "GET /invitation": "an invitation's secret token, not an id (test_account_pages.py)",
+    "POST /invitation": "the invitation's password form: the same (test_account_pages.py)",
+    "GET /utilisateurs": "the caller's groupement's users",
+    "POST /utilisateurs": "a foreign cabinet or assistant is named next to its field as a missing "
+    "one is (test_account_pages.py)",
     "POST /deconnexion": "sign-out form",
     "GET /planning": "a `rota` naming no rota of the week shows the week's own, foreign or missing",
     "GET /cabinet": "the caller's cabinet",

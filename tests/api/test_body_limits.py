@@ -232,7 +232,13 @@ def test_body_policy_picks_the_cap_by_media_type() -> None:
 def test_every_write_route_checks_credentials_before_its_body() -> None:
     app = create_app(Settings(database_url="sqlite://"))
     # The first run is open to whoever holds its one-time token, while no user exists.
-    public = {"/api/v1/auth/token", "/connexion", "/deconnexion", "/premiere-connexion"}
+    public = {
+        "/api/v1/auth/token",
+        "/connexion",
+        "/deconnexion",
+        "/premiere-connexion",
+        "/invitation",
+    }
     writes = 0
     for route in iter_route_contexts(app.routes):
         if not (getattr(route, "methods", None) or set()) & {"POST", "PUT", "PATCH", "DELETE"}:
@@ -244,6 +250,6 @@ def test_every_write_route_checks_credentials_before_its_body() -> None:
         else:
             assert policy.credentials in ("bearer", "session"), route.path
         assert policy.sign_in == (
-            route.path in {"/api/v1/auth/token", "/connexion", "/premiere-connexion"}
+            route.path in {"/api/v1/auth/token", "/connexion", "/premiere-connexion", "/invitation"}
         ), route.path
     assert writes > 30

@@ -288,9 +288,11 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
         "render-reports",
         "purge-expired-records",
         "send-notice-emails",
+        "send-invitations",
     }
     assert found["publish-reviewed-week"].next_run_time is None
-    assert found["send-notice-emails"].trigger.interval.total_seconds() == ctx.settings.mail_poll_s
+    for mail in ("send-notice-emails", "send-invitations"):
+        assert found[mail].trigger.interval.total_seconds() == ctx.settings.mail_poll_s
     assert found["plan-upcoming-week"].next_run_time is not None
     with ctx.engine.connect() as connection:
         stored = connection.exec_driver_sql(f"SELECT id FROM {jobs.JOB_TABLE}").scalars().all()

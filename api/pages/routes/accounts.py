@@ -1,0 +1,190 @@
+"""The coordinator's users page (invite, invite again, deactivate) and the invited person's
+page, where the e-mailed link lets her choose her password.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import SessionDep, SettingsDep
+from api.pages.routes.shared import MAX_ROWS
+from api.pages.web import ROLE_FR, ROLE_HOME, CoordinatorPage, CsrfChecked, render, sign_in
+from scheduler import access, models
+from scheduler.errors import AccountStateConflict, DuplicateResource, InvalidField, NotFound
+from scheduler.services import invitations, resources
+
+router = APIRouter(include_in_schema=False)
+
+_INVITE_FIELDS = ("full_name", "email", "role", "cabinet_id", "assistant_id")
+_STATUS_FR = {
+    "active": "Actif",
+    "invited": "Invitation envoyée ou en attente d'envoi",
+    "invitation_failed": "Invitation non remise",
+    "invitation_expired": "Invitation expirée",
+    "deactivated": "Désactivé",
+}
+
+
+def _users_context(session: SessionDep, user: models.User, **extra: Any) -> dict[str, Any]:
+    return {
+        "nav": "utilisateurs",
+        "standings": invitations.standings(session, user),
+        "status_fr": _STATUS_FR,
+        "role_names": ROLE_FR,
+        "roles": access.invited_on_pages(user),
+        "cabinets": resources.CABINETS.list(session, user, limit=MAX_ROWS, offset=0).items,
+        "assistants": resources.ASSISTANTS.list(session, user, limit=MAX_ROWS, offset=0).items,
+        "form": {},
+        "errors": {},
+        "notice": None,
+        **extra,
+    }
+
+
+@router.get("/utilisateurs")
+def users_page(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    fait: Annotated[str | None, Query(max_length=32)] = None,
+) -> HTMLResponse:
+    """The groupement's users with where each account stands, and the invitation form."""
+    notice = {
+        "invite": "Invitation enregistrée : l'e-mail part dans la minute.",
+        "relance": "Nouvelle invitation enregistrée : les liens précédents ne servent plus.",
+        "desactive": "Compte désactivé : il ne permet plus de se connecter.",
+    }.get(fait or "")
+    return render(request, "users.html", _users_context(session, user, notice=notice), user=user)
+
+
+@router.post("/utilisateurs", dependencies=[CsrfChecked])
+def invite_submit(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    full_name: Annotated[str, Form(max_length=200)],
+    email: Annotated[str, Form(max_length=254)],
+    role: Annotated[str, Form(max_length=32)],
+    cabinet_id: Annotated[str, Form(max_length=12)] = "",
+    assistant_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Invite a person; a field that breaks its rule is named next to its input."""
+    form = {"full_name": full_name, "email": email, "role": role}
+    form |= {"cabinet_id": cabinet_id, "assistant_id": assistant_id}
+    errors: dict[str, str] = {}
+    offered = {r.value: r for r in access.invited_on_pages(user)}
+    chosen_role = offered.get(role)
+    if chosen_role is None:
+        errors["role"] = "choisissez un rôle de la liste"
+    else:
+        # Only the row the role acts for: the form keeps both lists whatever the role.
+        cabinet = int(cabinet_id) if cabinet_id.isdigit() else None
+        assistant = int(assistant_id) if assistant_id.isdigit() else None
+        try:
+            invitations.invite(
+                session,
+                user,
+                email=email,
+                full_name=full_name,
+                role=chosen_role,
+                cabinet_id=cabinet if access.acts_for_cabinet(chosen_role) else None,
+                assistant_id=assistant if access.acts_for_assistant(chosen_role) else None,
+            )
+        except InvalidField as error:
+            field = error.field.removeprefix("body.")
+            errors[field if field in _INVITE_FIELDS else "email"] = error.message
+        except DuplicateResource:
+            errors["email"] = "un compte existe déjà avec cette adresse"
+        except NotFound as error:
+            field = getattr(error, "field", "body.cabinet_id").removeprefix("body.")
+            errors[field if field in _INVITE_FIELDS else "cabinet_id"] = str(error)
+    if errors:
+        context = _users_context(session, user, form=form, errors=errors)
+        return render(request, "users.html", context, user=user, status_code=422)
+    return RedirectResponse("/utilisateurs?fait=invite", status_code=303)
+
+
+@router.post("/utilisateurs/{user_id}/relance", dependencies=[CsrfChecked])
+def invite_again_submit(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    user_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+) -> Response:
+    """A new invitation for a user who has not chosen her password, or was deactivated."""
+    try:
+        invitations.invite_again(session, user, user_id)
+    except AccountStateConflict as error:
+        context = _users_context(session, user, notice=None, refusal=str(error))
+        return render(request, "users.html", context, user=user, status_code=409)
+    return RedirectResponse("/utilisateurs?fait=relance", status_code=303)
+
+
+@router.post("/utilisateurs/{user_id}/desactivation", dependencies=[CsrfChecked])
+def deactivate_submit(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorPage,
+    user_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+) -> Response:
+    """Close a user's account."""
+    try:
+        invitations.deactivate(session, user, user_id)
+    except AccountStateConflict as error:
+        context = _users_context(session, user, notice=None, refusal=str(error))
+        return render(request, "users.html", context, user=user, status_code=409)
+    return RedirectResponse("/utilisateurs?fait=desactive", status_code=303)
+
+
+# --- The invited person ---------------------------------------------------------------------
+
+
+@router.get("/invitation")
+def invitation_page(
+    request: Request,
+    session: SessionDep,
+    jeton: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The form to choose one's password, from the e-mailed link while it is valid."""
+    row = invitations.open_invitation(session, jeton)
+    if row is None:
+        context = {"token": "", "refused": True, "errors": {}, "invited": None}
+        return render(request, "invitation.html", context, status_code=404)
+    invited = session.get(models.User, row.user_id)
+    context = {"token": jeton, "refused": False, "errors": {}, "invited": invited}
+    return render(request, "invitation.html", context)
+
+
+@router.post("/invitation", dependencies=[CsrfChecked])
+def invitation_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    jeton: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    password_again: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Set the password, sign the person in and take her to her page."""
+    try:
+        person = invitations.accept(session, jeton, password, password_again)
+    except NotFound:
+        context = {"token": "", "refused": True, "errors": {}, "invited": None}
+        return render(request, "invitation.html", context, status_code=404)
+    except InvalidField as error:
+        row = invitations.open_invitation(session, jeton)
+        if row is None:
+            raise HTTPException(status_code=404, detail="page introuvable") from error
+        invited = session.get(models.User, row.user_id)
+        context = {
+            "token": jeton,
+            "refused": False,
+            "errors": {error.field: error.message},
+            "invited": invited,
+        }
+        return render(request, "invitation.html", context, status_code=422)
+    response = RedirectResponse(ROLE_HOME.get(person.role, "/"), status_code=303)
+    sign_in(response, request, person, settings)
+    return response
