@@ -5,16 +5,18 @@ the auditor's reports.
 Thin routes: each reads or writes through one `scheduler` service and renders a template;
 domain errors of a form become a message on the page. One module per audience: `session`
 (signing in and out), `planning` (the coordinator's week grid), `members` (the contract
-dashboard, the cabinet's, the assistant's and the auditor's pages); `shared` holds what they share.
+dashboard, the cabinet's, the assistant's and the auditor's pages), `setup` (the coordinator's
+set-up: the groupement's settings, the cabinets) and `people` (the doctors, the assistants and
+their absences); `shared` holds what they share.
 """
 
 from fastapi import APIRouter
 
-from api.pages.routes import members, planning, session
+from api.pages.routes import members, people, planning, session, setup
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared in: the first route that matches answers.
-for module in (session, planning, members):
+for module in (session, planning, members, setup, people):
     router.include_router(module.router)
 
 __all__ = ["router"]
