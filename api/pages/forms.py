@@ -255,3 +255,23 @@ def day_labels(prefix: str) -> dict[str, str]:
     return {
         f"{prefix}_{weekday}": french.weekday_name(weekday).capitalize() for weekday in WEEKDAYS
     }
+
+
+def week_summary(windows: Sequence[Any]) -> list[str]:
+    """Weekly windows in short, days in a row with the same hours together:
+    `["lun.–ven. 08:00-19:00", "sam. 09:00-12:00"]`."""
+    days = [(weekday, windows_text(windows, weekday)) for weekday in WEEKDAYS]
+    runs: list[tuple[int, int, str]] = []
+    for weekday, text in days:
+        if text and runs and runs[-1][1] == weekday - 1 and runs[-1][2] == text:
+            runs[-1] = (runs[-1][0], weekday, text)
+        elif text:
+            runs.append((weekday, weekday, text))
+
+    def short(weekday: int) -> str:
+        return french.weekday_name(weekday)[:3] + "."
+
+    return [
+        f"{short(first)}{'–' + short(last) if last != first else ''} {text}"
+        for first, last, text in runs
+    ]

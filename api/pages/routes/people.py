@@ -330,14 +330,7 @@ def assistants_page(
         "q": q.strip(),
         "paging": paging(found.total, page),
         "info": INFO.get(info or ""),
-        "availability": {
-            a.id: [
-                (french.weekday_name(d)[:3] + ".", forms.windows_text(a.availability, d))
-                for d in forms.WEEKDAYS
-                if forms.windows_text(a.availability, d)
-            ]
-            for a in found.items
-        },
+        "availability": {a.id: forms.week_summary(a.availability) for a in found.items},
     }
     return render(request, "setup/assistants.html", context, user=user)
 

@@ -301,14 +301,7 @@ def cabinets_page(
         "q": q.strip(),
         "paging": paging(found.total, page),
         "info": INFO.get(info or ""),
-        "opening": {
-            c.id: [
-                (french.weekday_name(d)[:3] + ".", forms.windows_text(c.opening, d))
-                for d in forms.WEEKDAYS
-                if forms.windows_text(c.opening, d)
-            ]
-            for c in found.items
-        },
+        "opening": {c.id: forms.week_summary(c.opening) for c in found.items},
     }
     return render(request, "setup/cabinets.html", context, user=user)
 
