@@ -135,7 +135,8 @@ class Wording:
     """How a form names its row in the messages of a stale change or a refused deletion."""
 
     stale: str
-    """`Ce cabinet a été modifié…`: the sentence's subject."""
+    """The start of the stale form's message, agreed with its subject: `Ce cabinet a été
+    modifié`."""
     in_use: str = ""
     """Why the row cannot be deleted, in full."""
     duplicate_field: str = "code"
@@ -146,7 +147,7 @@ def service_errors(error: PartagendaError, labels: Labels, wording: Wording) -> 
     """A resource service's refusal as the message of the input it names (else of the form)."""
     if isinstance(error, PreconditionFailed):
         return {
-            FORM: f"{wording.stale} a été modifié par quelqu'un d'autre depuis l'ouverture de "
+            FORM: f"{wording.stale} par quelqu'un d'autre depuis l'ouverture de "
             "cette page : vos changements n'ont pas été enregistrés. Rechargez la page pour voir "
             "la version actuelle, puis refaites-les."
         }
@@ -247,7 +248,7 @@ def decimal_text(text: str) -> str:
 def whole_number(text: str) -> int | str:
     """A whole number typed in a form, or the text itself (the schema then refuses it)."""
     text = text.strip()
-    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+    return int(text) if re.fullmatch(r"-?\d{1,12}", text) else text
 
 
 def day_labels(prefix: str) -> dict[str, str]:

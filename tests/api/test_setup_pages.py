@@ -10,6 +10,7 @@ import html
 import re
 import warnings
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -481,3 +482,95 @@ def test_a_set_up_write_without_the_csrf_token_is_refused(
     assert answer.status_code == 403
     assert "Formulaire expiré" in answer.text
     assert session.scalar(select(models.Cabinet).where(models.Cabinet.code == "msp-parc")) is None
+
+
+def _absence_version(page: str, absence_id: int) -> str:
+    found = re.search(
+        rf'absences/{absence_id}/retirer"[^>]*>\s*<input[^>]*>\s*<input type="hidden" '
+        r'name="version" value="(\d+)"',
+        page,
+    )
+    assert found is not None
+    return found[1]
+
+
+def test_an_absence_is_recorded_changed_and_withdrawn(
+    coordinator_web: TestClient, world: World, session: Session
+) -> None:
+    y = world.assistants[1]
+    path = f"/assistantes/{y.id}/absences"
+    form = {
+        "csrf_token": _token(coordinator_web, path),
+        "kind": "training",
+        "start_at": "2026-04-06T08:00",
+        "end_at": "2026-04-06T12:00",
+        "reason": "Formation gestes d'urgence",
+    }
+    assert coordinator_web.post(path, data=form).status_code == 303
+    absence = session.scalars(
+        select(models.Absence).where(
+            models.Absence.assistant_id == y.id, models.Absence.kind == models.AbsenceKind.TRAINING
+        )
+    ).one()
+    assert absence.start_at.astimezone(ZoneInfo("Europe/Paris")).hour == 8  # the groupement's zone
+    page = coordinator_web.get(path).text
+    assert "Formation gestes d'urgence" in html.unescape(page)
+    version = _absence_version(page, absence.id)
+    changed = form | {"version": version, "end_at": "2026-04-06T17:00", "replaced": "on"}
+    assert coordinator_web.post(f"{path}/{absence.id}", data=changed).status_code == 303
+    session.refresh(absence)
+    assert absence.replaced and absence.end_at.astimezone(ZoneInfo("Europe/Paris")).hour == 17
+    # The first version again: someone changed it meanwhile.
+    stale = coordinator_web.post(
+        f"{path}/{absence.id}", data=changed | {"end_at": "2026-04-06T18:00"}
+    )
+    assert stale.status_code == 409
+    assert "Cette absence a été modifiée par quelqu'un d'autre" in html.unescape(stale.text)
+    page = coordinator_web.get(path).text
+    withdrawn = coordinator_web.post(
+        f"{path}/{absence.id}/retirer",
+        data={"csrf_token": form["csrf_token"], "version": _absence_version(page, absence.id)},
+    )
+    assert withdrawn.status_code == 303
+    session.expire_all()
+    assert session.get(models.Absence, absence.id) is None
+
+
+def test_an_absence_ending_before_it_starts_is_named_next_to_its_end(
+    coordinator_web: TestClient, world: World
+) -> None:
+    path = f"/assistantes/{world.assistants[0].id}/absences"
+    answer = coordinator_web.post(
+        path,
+        data={
+            "csrf_token": _token(coordinator_web, path),
+            "kind": "leave",
+            "start_at": "2026-05-04T08:00",
+            "end_at": "2026-05-01T18:00",
+        },
+    )
+    assert answer.status_code == 422
+    assert _error_of(answer.text, "nouvelle-end-at") == "« Au » doit suivre le début."
+    assert _value_of(answer.text, "nouvelle-start-at") == "2026-05-04T08:00"
+
+
+def test_a_doctor_in_a_foreign_cabinet_is_refused_as_in_a_missing_one(
+    coordinator_web: TestClient, world: World, other_world: World, session: Session
+) -> None:
+    form = {
+        "csrf_token": _token(coordinator_web, "/medecins"),
+        "rpps": "10009999999",
+        "first_name": "Anne",
+        "last_name": "Marchal",
+    }
+    messages = []
+    for cabinet_id in (other_world.cabinets[0].id, 2_147_480_000):
+        answer = coordinator_web.post(
+            "/medecins/nouveau", data=form | {"cabinet_id": str(cabinet_id)}
+        )
+        assert answer.status_code == 422
+        message = _error_of(answer.text, "cabinet-id")
+        assert message is not None
+        messages.append(message.replace(str(cabinet_id), "N"))
+    assert messages[0] == messages[1] == "« Cabinet » cabinet N introuvable."
+    assert session.scalar(select(models.Doctor).where(models.Doctor.rpps == "10009999999")) is None

@@ -6,17 +6,17 @@ Thin routes: each reads or writes through one `scheduler` service and renders a 
 domain errors of a form become a message on the page. One module per audience: `session`
 (signing in and out), `planning` (the coordinator's week grid), `members` (the contract
 dashboard, the cabinet's, the assistant's and the auditor's pages), `setup` (the coordinator's
-set-up: the groupement's settings, the cabinets) and `people` (the doctors, the assistants and
-their absences); `shared` holds what they share.
+set-up: the groupement's settings, the cabinets), `people` (the doctors and the assistants)
+and `absences` (an assistant's absences); `shared` holds what they share.
 """
 
 from fastapi import APIRouter
 
-from api.pages.routes import members, people, planning, session, setup
+from api.pages.routes import absences, members, people, planning, session, setup
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared in: the first route that matches answers.
-for module in (session, planning, members, setup, people):
+for module in (session, planning, members, setup, people, absences):
     router.include_router(module.router)
 
 __all__ = ["router"]

@@ -58,7 +58,9 @@ DOCTOR_LABELS = forms.Labels(
         "specialty": _NO_CONTROL,
     },
 )
-DOCTOR_WORDING = forms.Wording(stale="Cette fiche de médecin", duplicate_field="rpps")
+DOCTOR_WORDING = forms.Wording(
+    stale="Cette fiche de médecin a été modifiée", duplicate_field="rpps"
+)
 DOCTOR_FIELDS = ("rpps", "first_name", "last_name", "specialty", "installed_on")
 
 
@@ -250,7 +252,7 @@ ASSISTANT_LABELS = forms.Labels(
     },
 )
 ASSISTANT_WORDING = forms.Wording(
-    stale="Cette fiche d'assistante",
+    stale="Cette fiche d'assistante a été modifiée",
     in_use="Cette assistante ne peut pas être supprimée : elle est encore dans un contrat ou "
     "dans un planning. Retirez-la d'abord de ses contrats.",
 )

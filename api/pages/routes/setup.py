@@ -69,7 +69,7 @@ GROUPEMENT_LABELS = forms.Labels(
         "complementary_accord": "Accord sur les heures complémentaires",
     }
 )
-GROUPEMENT_WORDING = forms.Wording(stale="Le groupement")
+GROUPEMENT_WORDING = forms.Wording(stale="Le groupement a été modifié")
 
 
 def _groupement_page(
@@ -176,7 +176,7 @@ CABINET_LABELS = forms.Labels(
 )
 CABINET_FIELDS = ("code", "name", "address", "postcode", "city", "department")
 CABINET_WORDING = forms.Wording(
-    stale="Ce cabinet",
+    stale="Ce cabinet a été modifié",
     in_use="Ce cabinet ne peut pas être supprimé : il a encore une part dans un contrat ou des "
     "affectations dans un planning. Retirez-le d'abord des contrats.",
 )
@@ -190,7 +190,7 @@ SESSION_LABELS = forms.Labels(
     },
     aliases={"form": "end_minute"},
 )
-SESSION_WORDING = forms.Wording(stale="Cette séance")
+SESSION_WORDING = forms.Wording(stale="Cette séance a été modifiée")
 
 
 def _decimal_shown(value: object) -> str:
