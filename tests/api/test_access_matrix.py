@@ -686,6 +686,52 @@ ID_ROUTES: dict[str, list[Probe]] = {
     "POST /utilisateurs/{user_id}/desactivation": [
         Probe((_path("user", "user_id"),), form=lambda _: {}, page=True)
     ],
+    # The set-up pages: a foreign row is a missing one, and nothing is written.
+    **{
+        f"{method} {path}": [
+            Probe(
+                (_path(kind, name), *((_path(*child),) if child else ())),
+                form=(lambda _: {"version": "1"}) if method == "POST" else None,
+                page=True,
+            )
+        ]
+        for method, path, kind, name, child in (
+            ("GET", "/cabinets/{cabinet_id}", "cabinet", "cabinet_id", None),
+            ("POST", "/cabinets/{cabinet_id}", "cabinet", "cabinet_id", None),
+            ("POST", "/cabinets/{cabinet_id}/supprimer", "cabinet", "cabinet_id", None),
+            ("POST", "/cabinets/{cabinet_id}/seances", "cabinet", "cabinet_id", None),
+            (
+                "POST",
+                "/cabinets/{cabinet_id}/seances/{session_id}/supprimer",
+                "cabinet",
+                "cabinet_id",
+                ("consultation_session", "session_id"),
+            ),
+            ("GET", "/medecins/{doctor_id}", "doctor", "doctor_id", None),
+            ("POST", "/medecins/{doctor_id}", "doctor", "doctor_id", None),
+            ("POST", "/medecins/{doctor_id}/supprimer", "doctor", "doctor_id", None),
+            ("GET", "/assistantes/{assistant_id}", "assistant", "assistant_id", None),
+            ("POST", "/assistantes/{assistant_id}", "assistant", "assistant_id", None),
+            ("POST", "/assistantes/{assistant_id}/supprimer", "assistant", "assistant_id", None),
+            ("GET", "/assistantes/{assistant_id}/absences", "assistant", "assistant_id", None),
+            ("POST", "/assistantes/{assistant_id}/absences", "assistant", "assistant_id", None),
+            (
+                "POST",
+                "/assistantes/{assistant_id}/absences/{absence_id}",
+                "assistant",
+                "assistant_id",
+                ("absence", "absence_id"),
+            ),
+            (
+                "POST",
+                "/assistantes/{assistant_id}/absences/{absence_id}/retirer",
+                "assistant",
+                "assistant_id",
+                ("absence", "absence_id"),
+            ),
+        )
+    },
+    "GET /medecins": [Probe((_query("cabinet", "cabinet"),), page=True)],
     "GET /controle/contrats/{contract_id}/rapport.{fmt}": [
         Probe(
             (_path("contract", "contract_id"),),
@@ -740,6 +786,17 @@ NO_ID_ROUTES: dict[str, str] = {
     "GET /mon-planning": "the caller's own rota",
     "POST /mon-planning/abonnement": "the caller's own feed",
     "GET /controle": "the auditor's granted contracts",
+    "GET /parametres": "the caller's groupement",
+    "POST /parametres": "the caller's groupement",
+    "GET /cabinets": "searches the caller's cabinets by text",
+    "GET /cabinets/nouveau": "an empty form",
+    "POST /cabinets/nouveau": "names no other row",
+    "GET /medecins/nouveau": "`cabinet` only preselects one of the caller's cabinets in its list",
+    "POST /medecins/nouveau": "its cabinet is the service's to check: a foreign one and a missing "
+    "one get the same « introuvable » next to the field (test_setup_pages)",
+    "GET /assistantes": "searches the caller's assistants by name",
+    "GET /assistantes/nouvelle": "an empty form",
+    "POST /assistantes/nouvelle": "names no other row",
 }
 
 MISSING = 2_147_480_000  # an id that exists nowhere (and within the ids the API accepts)

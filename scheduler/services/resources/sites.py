@@ -70,6 +70,14 @@ class Cabinets(Resource[models.Cabinet]):
             stmt = stmt.where(func.lower(models.Cabinet.city) == filters["city"].lower())
         if filters.get("department") is not None:
             stmt = stmt.where(models.Cabinet.department == filters["department"])
+        if filters.get("q"):
+            # Part of the name, the city or the code, in any case; `%` and `_` stand for themselves.
+            typed = filters["q"].strip().lower()
+            stmt = stmt.where(
+                func.lower(models.Cabinet.name).contains(typed, autoescape=True)
+                | func.lower(models.Cabinet.city).contains(typed, autoescape=True)
+                | func.lower(models.Cabinet.code).contains(typed, autoescape=True)
+            )
         return stmt
 
     @override

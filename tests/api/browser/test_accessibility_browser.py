@@ -276,7 +276,8 @@ def test_the_pages_behind_forms_and_errors_pass_axe_and_fit_a_phone(
     chromium: Browser, live_server: LiveServer, published_week: date, size: str
 ) -> None:
     # What no link reaches: the sign-in page and its refusal, an error page, each contract of
-    # the dashboard (a select), and the cabinet's subscription links (a POST).
+    # the dashboard (a select), the set-up forms refused (a POST), and the cabinet's
+    # subscription links (a POST).
     if not AXE.exists():
         missing_tool(f"{AXE} is absent: run scripts/test-deps (npm ci --prefix tests/js)")
     viewport = DESKTOP if size == "desktop" else PHONE
@@ -301,6 +302,28 @@ def test_the_pages_behind_forms_and_errors_pass_axe_and_fit_a_phone(
         for value in [o.get_attribute("value") for o in options]:
             page.goto(live_server.base_url + f"/contrats?contrat={value}")
             problems += _inspect(page, f"/contrats?contrat={value}")
+        # The set-up forms, blank and refused: every required field's message next to it.
+        for path in ("/cabinets/nouveau", "/medecins/nouveau", "/assistantes/nouvelle"):
+            page.goto(live_server.base_url + path)
+            problems += _inspect(page, path)
+            page.locator("main form button[type=submit]").last.click()
+            expect(page.locator(".field__error").first).to_be_visible()
+            problems += _inspect(page, f"{path} (refused)")
+        page.goto(live_server.base_url + "/cabinets")
+        page.locator("#cabinets tbody a").first.click()
+        expect(page.locator("#seances")).to_be_visible()
+        problems += _inspect(page, "/cabinets/<id> (form, sessions)")
+        page.get_by_text("Ajouter une séance").click()
+        page.get_by_role("button", name="Ajouter la séance").click()
+        expect(page.locator("#seance-alerte")).to_be_visible()
+        problems += _inspect(page, "/cabinets/<id>/seances (refused)")
+        page.goto(live_server.base_url + "/assistantes")
+        page.locator("#assistantes tbody a").first.click()
+        page.get_by_role("link", name=re.compile("Ses absences")).click()
+        problems += _inspect(page, "/assistantes/<id>/absences")
+        page.get_by_role("button", name="Enregistrer l'absence").click()
+        expect(page.locator("#nouvelle-alerte")).to_be_visible()
+        problems += _inspect(page, "/assistantes/<id>/absences (refused)")
         context.clear_cookies()
         _sign_in(page, live_server, CABINET)
         page.get_by_role("button", name="S'abonner à l'agenda du cabinet").click()
