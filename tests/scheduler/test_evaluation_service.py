@@ -251,3 +251,34 @@ def test_too_few_reference_doctors_fall_back_to_nothing() -> None:
         hours_delivered=100.0,
     )
     assert result.reference is Reference.NONE and result.reason is not None
+
+
+def test_the_allocation_report_carries_the_evaluation_in_every_format(
+    session: Session, case: Case
+) -> None:
+    import csv
+    import io
+    import json
+
+    from scheduler.reports import build_report, parse_period, render_csv, render_html, render_json
+
+    _reference_doctors(session)
+    contract = case.contract
+    period = parse_period("2026-Q2", contract_start=contract.start_date, duration_years=5)
+    report = build_report(session, contract, period, today=date(2026, 7, 1))
+    document = json.loads(render_json(report))
+    evaluation = document["evaluation"]
+    assert evaluation["reference"] == "doctors"
+    assert evaluation["indicators"][0]["did"]["effect"] == pytest.approx(EFFECT, abs=1e-4)
+    assert "CR2" in evaluation["indicators"][0]["did"]["method"]
+    rows = list(csv.DictReader(io.StringIO(render_csv(report).decode("utf-8-sig")), delimiter=";"))
+    by_indicator = {r["cabinet"]: r for r in rows if r["ligne"] == "evaluation"}
+    assert set(by_indicator) == {"pmt", "file_active"}
+    assert by_indicator["pmt"]["effet_par_medecin"] == f"{round(EFFECT, 4):.4f}"
+    assert by_indicator["pmt"]["reference"] == "doctors"
+    assert by_indicator["pmt"]["tendance_prealable"] in {"ok", "echec"}
+    html = render_html(report)
+    assert "Effet du contrat sur la patientèle" in html
+    assert "Étude d’événement — PMT" in html
+    assert "Méthode de l’évaluation de l’effet du contrat" in html
+    assert "médecins non membres du même département" in html
