@@ -71,6 +71,7 @@ class Action(enum.StrEnum):
     READ_REPORTS = "read_reports"  # allocation reports of the contracts the principal reads
     REVIEW_CONTRACTS = "review_contracts"  # the review pages: every readable contract's report
     ENTER_PATIENTELE = "enter_patientele"  # patientèle statements
+    IMPORT_REFERENCE = "import_reference"  # the evaluation's reference group (CPAM data)
     OWN_CABINET = "own_cabinet"  # the cabinet's own page and feed
     OWN_ROTA = "own_rota"  # the assistant's own week and feed
     ACKNOWLEDGE_NOTICE = "acknowledge_notice"  # take note of a change of one's own rota
@@ -85,6 +86,8 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.READ_REPORTS: frozenset({Role.COORDINATOR, Role.CABINET, Role.AUDITOR, Role.NATIONAL}),
     Action.REVIEW_CONTRACTS: frozenset({Role.AUDITOR, Role.NATIONAL}),
     Action.ENTER_PATIENTELE: frozenset({Role.COORDINATOR}),
+    # The CPAM's data: a coordinator would choose the group her own contract is measured against.
+    Action.IMPORT_REFERENCE: frozenset({Role.AUDITOR, Role.NATIONAL}),
     Action.OWN_CABINET: frozenset({Role.CABINET}),
     Action.OWN_ROTA: frozenset({Role.ASSISTANT}),
     Action.ACKNOWLEDGE_NOTICE: frozenset({Role.ASSISTANT}),
@@ -100,6 +103,8 @@ _REFUSALS: dict[Action, str] = {
     Action.READ_REPORTS: "votre rôle ne donne pas accès aux rapports d'allocation",
     Action.REVIEW_CONTRACTS: "le rôle {role} ne relit pas les rapports des contrats",
     Action.ENTER_PATIENTELE: "seul le coordinateur saisit les relevés de patientèle",
+    Action.IMPORT_REFERENCE: "seuls l'auditeur de la CPAM et le niveau national importent le "
+    "groupe de référence",
     Action.OWN_CABINET: "seul un cabinet s'abonne à son agenda",
     Action.OWN_ROTA: "seule une assistante consulte son propre planning",
     Action.ACKNOWLEDGE_NOTICE: "seule l'assistante concernée confirme avoir pris connaissance "
@@ -426,6 +431,24 @@ def may_import_patientele(actor: models.User | None, groupement_id: int) -> bool
     if actor is None:
         return True
     return allowed(actor, Action.ENTER_PATIENTELE) and actor.groupement_id == groupement_id
+
+
+def reference_departments(session: Session, actor: models.User | None) -> set[str] | None:
+    """The départements whose reference group `actor` may import (`require` IMPORT_REFERENCE
+    first): `None`, every one, for the CLI and the national reader; an auditor's are those of the
+    member cabinets of the contracts granted to her."""
+    if actor is None or actor.role is Role.NATIONAL:
+        return None
+    require(actor, Action.IMPORT_REFERENCE)
+    return set(
+        session.scalars(
+            select(models.Cabinet.department)
+            .join(models.Share, models.Share.cabinet_id == models.Cabinet.id)
+            .join(models.SharePlan, models.SharePlan.id == models.Share.plan_id)
+            .where(models.SharePlan.contract_id.in_(_granted_contracts(actor.id)))
+            .distinct()
+        )
+    )
 
 
 def holds_claimed_role(actor: models.User, claimed: object) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import models
+from scheduler.demo_evaluation import add_evaluation_history
 from scheduler.security import hash_password
 
 DEMO_SLUG = "val-de-moselle"
@@ -203,6 +204,9 @@ def load_demo(session: Session) -> models.Groupement:
                     source=snap["source"],
                 )
             )
+
+    session.flush()
+    add_evaluation_history(session, list(contracts.values()))
 
     for item in data["absences"]:
         session.add(

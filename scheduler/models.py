@@ -1020,6 +1020,59 @@ class PatienteleSnapshot(Base):
     )
 
 
+class ReferenceStatement(Base):
+    """A reference (non-member) doctor's patientèle in one quarter, imported by the CPAM: the
+    control group of a contract's evaluation, per département. Doctors are named by RPPS only."""
+
+    __tablename__ = "reference_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department: Mapped[str] = mapped_column(String(3), index=True)
+    rpps: Mapped[str] = mapped_column(String(11))
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    pmt: Mapped[int] = mapped_column(Integer)
+    file_active: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("rpps", "year", "quarter"),
+        CheckConstraint("length(rpps) = 11", "rpps_length"),
+        CheckConstraint("year >= 2000 AND year <= 2099", "year"),
+        CheckConstraint("quarter >= 1 AND quarter <= 4", "quarter"),
+        CheckConstraint("pmt >= 0 AND pmt <= 100000", "pmt"),
+        CheckConstraint("file_active >= 0 AND file_active <= 100000", "file_active"),
+    )
+
+
+class ReferenceSeries(Base):
+    """A published reference series: a département's average PMT and file active per general
+    practitioner in one quarter (the control of an evaluation when no doctor's statements are
+    on file)."""
+
+    __tablename__ = "reference_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department: Mapped[str] = mapped_column(String(3))
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    pmt: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    file_active: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    doctors: Mapped[int] = mapped_column(Integer)  # how many doctors the averages are over
+    source: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("department", "year", "quarter"),
+        CheckConstraint("year >= 2000 AND year <= 2099", "year"),
+        CheckConstraint("quarter >= 1 AND quarter <= 4", "quarter"),
+        CheckConstraint("pmt >= 0 AND pmt <= 100000", "pmt"),
+        CheckConstraint("file_active >= 0 AND file_active <= 100000", "file_active"),
+        CheckConstraint("doctors >= 1 AND doctors <= 1000000", "doctors"),
+    )
+
+
 class User(Base):
     """A person who signs in, with one role scoped to a groupement."""
 

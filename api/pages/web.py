@@ -29,6 +29,8 @@ from scheduler import access, french, models
 from scheduler.auth import create_access_token, user_from_token
 from scheduler.config import Settings
 from scheduler.errors import AuthenticationFailed, PartagendaError
+from scheduler.reports import evaluation_text
+from scheduler.reports.charts import event_study_chart
 
 SESSION_COOKIE = "partagenda_session"
 CSRF_COOKIE = "partagenda_csrf"
@@ -40,6 +42,9 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 # Every page writes dates, times, durations and numbers with the one French wording.
 templates.env.globals["french"] = french
+# The wording and the charts of a contract's evaluation, shared with the PDF report.
+templates.env.globals["evaluation_text"] = evaluation_text
+templates.env.globals["event_study_chart"] = event_study_chart
 
 ROLE_HOME = {
     models.Role.COORDINATOR: "/planning",

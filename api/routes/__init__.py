@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import auth, patientele, planning, reference, subscriptions, users
+from api.routes import auth, evaluation, patientele, planning, reference, subscriptions, users
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -14,4 +14,5 @@ ROUTERS: list[APIRouter] = [
     planning.router,
     subscriptions.router,
     patientele.router,
+    evaluation.router,
 ]

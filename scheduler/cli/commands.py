@@ -422,6 +422,43 @@ def import_patientele(
         stdout_console().print(f"{count} relevé(s) importé(s).")
 
 
+@app.command("import-reference")
+def import_reference(
+    csv_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE.csv",
+            help="department;rpps;quarter;pmt;file_active;source (--series: "
+            "department;quarter;pmt;file_active;doctors;source)",
+        ),
+    ],
+    series: Annotated[
+        bool,
+        typer.Option(
+            "--series",
+            help="A published series (the département's average per GP and quarter) instead of "
+            "non-member doctors' statements.",
+        ),
+    ] = False,
+) -> None:
+    """Import the evaluation's reference group from a CPAM CSV: every line checked, all stored
+    or none."""
+    from scheduler.services.evaluation import import_reference_doctors, import_reference_series
+
+    try:
+        data = csv_path.read_bytes()
+    except OSError as error:
+        fail(f"FILE.csv : lecture impossible de {csv_path} : {os_reason(error)}")
+    settings = load_settings()
+    with command_session(settings) as session:
+        if series:
+            count = import_reference_series(session, None, data)
+            stdout_console().print(f"{count} trimestre(s) de série de référence importé(s).")
+        else:
+            count = import_reference_doctors(session, None, data)
+            stdout_console().print(f"{count} relevé(s) de médecins de référence importé(s).")
+
+
 @app.command("export-national")
 def export_national(
     output: Annotated[

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from scheduler.evaluation.contract import (
     DidEstimate,
+    EventEstimate,
     GainPer100Hours,
     LeadEstimate,
     PretrendCheck,
     difference_in_differences,
+    event_study,
     gain_per_100_hours,
     pretrend_check,
 )
@@ -35,12 +37,14 @@ from scheduler.evaluation.panel import EvaluationInputError, Panel
 
 __all__ = [
     "DidEstimate",
+    "EventEstimate",
     "EvaluationInputError",
     "GainPer100Hours",
     "LeadEstimate",
     "Panel",
     "PretrendCheck",
     "difference_in_differences",
+    "event_study",
     "gain_per_100_hours",
     "pretrend_check",
 ]

@@ -8,6 +8,8 @@
   -1; the leads (l < -1) are tested jointly to be zero with the CR2 covariance, `F = c_L' V_LL^-1
   c_L / k` against F(k, G-1). The check fails when p < alpha (5 %): the members were already
   drifting from the reference doctors before the contract, and its figure should not be trusted.
+- `event_study`: the same event study's every coefficient (leads and lags) with its own
+  interval (t with Bell-McCaffrey degrees of freedom), for the chart.
 - `gain_per_100_hours`: the effect per doctor x member doctors / assistant hours delivered x 100,
   the interval scaled alike.
 """
@@ -64,6 +66,14 @@ class LeadEstimate:
     quarter: int
     coef: float
     std_error: float
+
+
+@dataclass(frozen=True, slots=True)
+class EventEstimate:
+    quarter: int  # relative to the start quarter (0); -1, the reference, is 0 by construction
+    coef: float
+    ci_low: float
+    ci_high: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +175,30 @@ def pretrend_check(
         fails=test.p_value < alpha,
         method=_PRETREND + _PRETREND_DOF[small_sample],
     )
+
+
+def event_study(panel: Panel, level: float = 0.95) -> tuple[EventEstimate, ...]:
+    """Every quarter's gap between the members and the reference doctors, relative to quarter -1
+    (0 there), with its interval: t with Bell and McCaffrey's degrees of freedom, coefficient by
+    coefficient (CR2 by doctor). What the pre-trend check tests jointly, shown one by one."""
+    _check_level(level)
+    quarters = [int(q) for q in panel.quarters]
+    if -1 not in quarters:
+        raise EvaluationInputError(
+            "quarter", "reference_quarter", "quarter : le trimestre de référence -1 manque"
+        )
+    events = [q for q in quarters if q != -1]
+    columns = np.stack(
+        [(panel.treated & (panel.quarter == q)).astype(np.float64) for q in events], axis=1
+    )
+    fit = fit_two_way(panel, columns, [f"trimestre {q}" for q in events])
+    se = np.sqrt(np.diag(fit.vcov_cr2))
+    points = [EventEstimate(-1, 0.0, 0.0, 0.0)]
+    for i, q in enumerate(events):
+        half = float(stats.t.ppf(0.5 + level / 2, fit.hotelling_dof([i]))) * float(se[i])
+        coef = float(fit.coef[i])
+        points.append(EventEstimate(q, coef, coef - half, coef + half))
+    return tuple(sorted(points, key=lambda p: p.quarter))
 
 
 def gain_per_100_hours(estimate: DidEstimate, hours: float) -> GainPer100Hours:

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from scheduler.evaluation.panel import EvaluationInputError, FloatArray, Panel
+from scheduler.french import number
 
 # Eigenvalues of I - H_gg at or below this are the null directions of the pseudo-inverse root.
 _NULL_EIGENVALUE = 1e-10
@@ -96,7 +97,7 @@ class Fit:
                 raise EvaluationInputError(
                     "quarter",
                     "enough_clusters",
-                    f"quarter : {k} effets à tester ensemble pour {eta:.1f} degrés de liberté"
+                    f"quarter : {k} effets à tester ensemble pour {number(eta, 1)} degrés de liberté"
                     " : trop peu de médecins pour ce test",
                 )
             statistic = denom / (eta * k) * quadratic

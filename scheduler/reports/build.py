@@ -34,6 +34,8 @@ from scheduler.contribution import (
     monday_of,
 )
 from scheduler.errors import NotFound
+from scheduler.evaluation.stored import contract_evaluation
+from scheduler.evaluation.summary import ContractEvaluation
 from scheduler.planning.balances import SettledPeriod, settled_periods
 from scheduler.reports.periods import Period, parse_period
 
@@ -207,6 +209,9 @@ class AllocationReport:
     # The balancing periods that ended in the report's period, and what each member was left
     # (a deficit not made up by then is uncompensated).
     settled: tuple[SettledPeriod, ...] = ()
+    # The contract's effect on its doctors' patientèle against a reference group (difference in
+    # differences), read from the statements dated up to the period's end.
+    evaluation: ContractEvaluation | None = None
 
 
 def local_today(session: Session, groupement_id: int) -> date:
@@ -262,6 +267,13 @@ def build_report(
             )
         ),
     ]
+    departments = select(models.Cabinet.department).where(
+        models.Cabinet.id.in_([m.cabinet_id for m in data.members])
+    )
+    stamps += [
+        session.scalar(select(func.max(table.recorded_at)).where(table.department.in_(departments)))
+        for table in (models.ReferenceStatement, models.ReferenceSeries)
+    ]
     known = [s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps if s is not None]
     data_as_of = max(known) if known else datetime.combine(period.end, time(0), UTC)
     groupement = session.get(models.Groupement, contract.groupement_id)
@@ -293,8 +305,20 @@ def build_report(
         )
         if period.start < p.end <= period.end + timedelta(days=1)
     )
+    evaluation = contract_evaluation(
+        session,
+        contract,
+        until=period.end,
+        hours_delivered=figures.cumulative_delivered_minutes / 60,
+    )
     return AllocationReport(
-        header, period, figures, versions, data_as_of.astimezone(UTC), settled=settled
+        header,
+        period,
+        figures,
+        versions,
+        data_as_of.astimezone(UTC),
+        settled=settled,
+        evaluation=evaluation,
     )
 
 

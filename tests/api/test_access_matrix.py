@@ -762,6 +762,9 @@ NO_ID_ROUTES: dict[str, str] = {
     f"GET {API}/subscriptions": "the caller's links, no filter",
     f"POST {API}/patientele/imports": "names doctors by RPPS: test_patientele checks that another "
     "groupement's is answered as an unknown one",
+    f"POST {API}/evaluation/reference-doctors/imports": "names départements, not rows: an "
+    "auditor's are those of her granted contracts (test_reference_imports_by_role below)",
+    f"POST {API}/evaluation/reference-series/imports": "the same",
     "GET /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "HEAD /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "GET /feeds/{path}": "any other feed address: the usual 404 (test_feed_clients)",
@@ -1361,3 +1364,55 @@ def test_each_role_reads_the_fields_of_a_contract_its_policy_gives(
     assert {own.id, granted_elsewhere.id} <= set(by_national)
     for item in by_national.values():
         assert set(item) == CONTRACT_FIGURES
+
+
+# --- The evaluation's reference group: the CPAM's data ---------------------------------------------
+
+REFERENCE_IMPORTERS = {"auditor", "national"}
+
+
+@pytest.mark.parametrize("kind", ["reference-doctors", "reference-series"])
+@pytest.mark.parametrize("role", ROLES)
+def test_reference_imports_by_role(
+    role: str, kind: str, client: TestClient, world: World, session: Session
+) -> None:
+    """The auditor and the national reader import the reference group; a coordinator may not
+    choose what her own contract is measured against. The auditor's contract has its members in
+    57: she feeds 57, not 54; the national reader any département."""
+    headers = {**bearer(world.users[role]), "Content-Type": "text/csv"}
+    model = models.ReferenceStatement if kind == "reference-doctors" else models.ReferenceSeries
+
+    def line(department: str) -> str:
+        quarter = "2025-Q4" if department == "57" else "2025-Q3"  # one RPPS, two quarters
+        if kind == "reference-doctors":
+            return (
+                "department;rpps;quarter;pmt;file_active;source\n"
+                f"{department};10547879162;{quarter};1012;1630;CPAM\n"
+            )
+        return (
+            "department;quarter;pmt;file_active;doctors;source\n"
+            f"{department};{quarter};812.5;1204;640;CPAM\n"
+        )
+
+    def count() -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    url = f"{API}/evaluation/{kind}/imports"
+    answer = client.post(url, content=line("57").encode(), headers=headers)
+    if role not in REFERENCE_IMPORTERS:
+        assert answer.status_code == 403, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert count() == 0
+        return
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"imported": 1}
+    elsewhere = client.post(url, content=line("54").encode(), headers=headers)
+    if role == "auditor":
+        assert elsewhere.status_code == 422
+        problem = elsewhere.json()
+        assert problem["errors"][0]["loc"] == ["body", "ligne 2", "department"]
+        assert problem["errors"][0]["type"] == "not_granted"
+        assert count() == 1
+    else:
+        assert elsewhere.status_code == 201
+        assert count() == 2

@@ -20,6 +20,7 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.READ_REPORTS: {Role.COORDINATOR, Role.CABINET, Role.AUDITOR, Role.NATIONAL},
     Action.REVIEW_CONTRACTS: {Role.AUDITOR, Role.NATIONAL},
     Action.ENTER_PATIENTELE: {Role.COORDINATOR},
+    Action.IMPORT_REFERENCE: {Role.AUDITOR, Role.NATIONAL},
     Action.OWN_CABINET: {Role.CABINET},
     Action.OWN_ROTA: {Role.ASSISTANT},
     Action.ACKNOWLEDGE_NOTICE: {Role.ASSISTANT},

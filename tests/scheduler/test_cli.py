@@ -527,6 +527,31 @@ def test_import_with_an_overlong_source_or_cell_exits_2_and_imports_nothing(
     assert _count(cli_db, "patientele_snapshot") == before
 
 
+def test_import_reference_stores_all_lines_or_says_the_first_bad_one(
+    cli_db: str, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "reference.csv"
+    before = _count(cli_db, "reference_statement"), _count(cli_db, "reference_series")
+    csv_file.write_text(
+        "department;rpps;quarter;pmt;file_active;source\n"
+        "54;10547879162;2019-Q1;900;1300;CPAM\n54;10547879162;2019-Q2;910;1320;CPAM\n"
+    )
+    result = runner.invoke(app, ["import-reference", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    assert "2 relevé(s)" in result.stdout
+    csv_file.write_text(
+        "department;quarter;pmt;file_active;doctors;source\n54;2019-Q1;812.5;1204;640;CPAM\n"
+        "54;2019-Q2;812.5;1204;0;CPAM\n"
+    )
+    _one_line(
+        runner.invoke(app, ["import-reference", "--series", str(csv_file)]), "ligne 3, doctors"
+    )
+    assert (_count(cli_db, "reference_statement"), _count(cli_db, "reference_series")) == (
+        before[0] + 2,
+        before[1],
+    )
+
+
 def test_unmigrated_or_unreachable_database_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

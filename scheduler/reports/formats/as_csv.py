@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from scheduler.contribution import Progress, round_to
+from scheduler.evaluation.summary import ContractEvaluation
 from scheduler.reports.build import AllocationReport
 from scheduler.reports.content import report_digest
 from scheduler.reports.formats.base import ReportFormat
@@ -31,7 +34,21 @@ CSV_COLUMNS = (
     "gain_pmt_100h",
     "gain_fa_100h",
     "statut",
+    # The rows `evaluation` only: the contract's effect on one indicator (`cabinet` names it).
+    "reference",
+    "effet_par_medecin",
+    "ic95_bas",
+    "ic95_haut",
+    "medecins_membres",
+    "unites_reference",
+    "tendance_prealable_p",
+    "tendance_prealable",
+    "gain_100h_effectuees",
+    "gain_100h_ic95_bas",
+    "gain_100h_ic95_haut",
+    "methode",
 )
+STATUS_COLUMN = CSV_COLUMNS.index("statut")
 
 
 def _hours(minutes: int | None) -> str:
@@ -54,16 +71,33 @@ def _progress_cells(p: Progress) -> list[str]:
     ]
 
 
+class _PaddedWriter:
+    """Every row as long as the header: the rows of the members' figures leave the evaluation's
+    columns empty."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: Sequence[str]) -> None:
+        self._writer.writerow([*row, *[""] * (len(CSV_COLUMNS) - len(row))])
+
+    def writerows(self, rows: Sequence[Sequence[str]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def render_csv(report: AllocationReport) -> bytes:
     """One row per member and week, a total per member, the group's total; digest at the end.
 
     Semicolon-separated UTF-8 with a BOM (what French spreadsheets open cleanly), dot decimals.
+    An `evaluation` row per indicator gives the contract's effect against its reference group
+    (`_evaluation_rows`).
     `heures_realisees` counts the weeks over only: empty on a week still to come, whose hours are
     only in `heures_planifiees`. A `publie_apres_coup` row names each rota published once its
     period had begun (its first week in `semaine`, the reason in the last column).
     """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = _PaddedWriter(csv.writer(out, delimiter=";", lineterminator="\r\n"))
     writer.writerow(CSV_COLUMNS)
     f = report.figures
     blank = [""] * 6
@@ -97,13 +131,51 @@ def render_csv(report: AllocationReport) -> bytes:
     # Rotas published once their period had begun: their weeks' hours were not planned ahead.
     for version in report.rota_versions:
         if version.published_late:
-            writer.writerow(
-                ["publie_apres_coup", "", version.period_start.isoformat()]
-                + [""] * (len(CSV_COLUMNS) - 4)
-                + [version.late_reason or ""]
-            )
+            row = ["publie_apres_coup", "", version.period_start.isoformat()]
+            writer.writerow(row + [""] * (STATUS_COLUMN - len(row)) + [version.late_reason or ""])
+    if report.evaluation is not None:
+        writer.writerows(_evaluation_rows(report.evaluation))
     writer.writerow(["sha256", report_digest(report)] + [""] * (len(CSV_COLUMNS) - 2))
     return ("\ufeff" + out.getvalue()).encode()
+
+
+def _num(value: float | None, places: int = 4) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def _evaluation_rows(ev: ContractEvaluation) -> list[list[str]]:
+    """One `evaluation` row per indicator (`cabinet`: pmt or file_active): the effect per member
+    doctor and its interval, the pre-trend check (`ok`, `echec`, `impossible`), the gain per
+    100 hours delivered; the reason in `statut` when a figure is missing. `reference` says what
+    the figures rest on (`doctors`, `series`, `none`)."""
+    lead = ["evaluation"]
+    if ev.reason is not None or not ev.indicators:
+        row = [*lead, "", ev.start_quarter] + [""] * (STATUS_COLUMN - 3) + [ev.reason or ""]
+        return [[*row, ev.reference.value]]
+    rows = []
+    for ind in ev.indicators:
+        did, check, gain = ind.did, ind.pretrend, ind.gain
+        verdict = "impossible" if check is None else ("echec" if check.fails else "ok")
+        reason = ind.reason or ind.pretrend_reason or ind.gain_reason or ""
+        row = [*lead, ind.indicator, ev.start_quarter] + [""] * (STATUS_COLUMN - 3) + [reason]
+        rows.append(
+            row
+            + [
+                ev.reference.value,
+                _num(did.effect if did else None),
+                _num(did.ci_low if did else None),
+                _num(did.ci_high if did else None),
+                str(ev.member_doctors),
+                str(ev.reference_units),
+                _num(check.p_value if check else None),
+                verdict,
+                _num(gain.gain if gain else None),
+                _num(gain.ci_low if gain else None),
+                _num(gain.ci_high if gain else None),
+                did.method if did else "",
+            ]
+        )
+    return rows
 
 
 FORMAT = ReportFormat(

@@ -11,8 +11,16 @@ from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from scheduler.french import clock_digits, duration, euros, long_date, number, percent, short_date
 from scheduler.reports.build import AllocationReport
-from scheduler.reports.charts import hours_chart, progress_chart
+from scheduler.reports.charts import event_study_chart, hours_chart, progress_chart
 from scheduler.reports.content import report_digest
+from scheduler.reports.evaluation_text import (
+    METHOD_FR,
+    METHOD_TITLE,
+    indicator_fr,
+    interval_fr,
+    method_fr,
+    pretrend_fr,
+)
 from scheduler.reports.formats.base import ReportFormat
 from scheduler.reports.wording import STATUS_FR, fr_period, status_basis
 
@@ -42,7 +50,20 @@ def render_html(report: AllocationReport, *, digest: str | None = None) -> str:
     """The report as the HTML the PDF is printed from (`digest`: the report's, if known)."""
     f = report.figures
     names = {m.cabinet_id: m.name for m in f.members}
+    ev = report.evaluation
     return _template().render(
+        ev=ev,
+        event_svgs=[
+            event_study_chart(i.events, f"Étude d’événement — {indicator_fr(i)}")
+            for i in (ev.indicators if ev is not None else ())
+            if i.events
+        ],
+        indicator_fr=indicator_fr,
+        interval_fr=interval_fr,
+        pretrend_fr=pretrend_fr,
+        method_name_fr=method_fr,
+        method_title=METHOD_TITLE,
+        method_fr=METHOD_FR,
         r=report,
         h=report.header,
         f=f,
