@@ -35,6 +35,7 @@ from scheduler.planning import (
 )
 from scheduler.reports import build_report, national_export_lines, parse_period
 from scheduler.reports.formats import FORMATS
+from scheduler.reports.formats.as_csv import STATUS_COLUMN
 from scheduler.services import workflow
 from tests.scheduler.planning_world import EARLY, LATE, WEEK, Mini, local, make_mini, plan
 
@@ -421,12 +422,14 @@ def test_a_week_already_begun_is_published_after_the_fact_only_with_a_reason(
     assert [(v.period_start, v.late_reason) for v in late] == [
         (WEEK, "rota papier du lundi, saisi le mardi")
     ]
-    csv_rows = FORMATS["csv"].render(report).decode("utf-8-sig").splitlines()
-    assert any(
-        row.startswith(f"publie_apres_coup;;{WEEK.isoformat()};")
-        and row.endswith(";rota papier du lundi, saisi le mardi")
-        for row in csv_rows
-    )
+    csv_rows = [
+        row.split(";") for row in FORMATS["csv"].render(report).decode("utf-8-sig").splitlines()
+    ]
+    (late_row,) = [row for row in csv_rows if row[0] == "publie_apres_coup"]
+    assert late_row[2] == WEEK.isoformat()
+    # The reason stands in the status column; the columns after it are the evaluation's.
+    assert late_row[STATUS_COLUMN] == "rota papier du lundi, saisi le mardi"
+    assert len(late_row) == len(csv_rows[0])
     assert '"published_late": true' in FORMATS["json"].render(report).decode()
 
 
