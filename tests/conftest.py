@@ -30,6 +30,18 @@ DATABASES = [
 ]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist (`--dist loadgroup`, scripts/test): a module's tests run on one
+    worker, since they share its fixtures' databases and servers, and every browser test on one
+    worker, in order, since they share one live server and its data."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        group = "browser" if module.startswith("tests/api/browser/") else module
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def missing_tool(reason: str) -> NoReturn:
     """Skip a test whose outside tool (a browser, a calendar client or parser) is missing here;
     fail it in CI (`CI` set), whose set-up installs every one: a skip there would hide the check."""
@@ -39,7 +51,8 @@ def missing_tool(reason: str) -> NoReturn:
 
 
 def fresh_database_url(kind: str, name: str, tmp_dir: Path) -> str:
-    """The URL of a new empty database of `kind` named after `name` (dropped first if it exists)."""
+    """The URL of a new empty database of `kind` named after `name` (dropped first if it exists);
+    on PostgreSQL, one per pytest-xdist worker."""
     if kind == "sqlite":
         path = tmp_dir / f"{name}.db"
         path.unlink(missing_ok=True)
@@ -47,7 +60,9 @@ def fresh_database_url(kind: str, name: str, tmp_dir: Path) -> str:
     assert POSTGRES_URL is not None
     server = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
     admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    database = f"{server.database}_{name}"
+    # One database per xdist worker: two workers may run tests that name the same database.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    database = f"{server.database}_{name}{'_' + worker if worker else ''}"
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{database}"'))
