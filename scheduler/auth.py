@@ -387,6 +387,11 @@ def user_from_token(session: Session, token: str, settings: Settings) -> models.
         or not isinstance(claims.get("iat"), int | float)
         # `iat` is whole seconds: a token issued within the user's first second counts.
         or claims["iat"] < floor(user.created_at.timestamp())
+        # Deactivated since, or reopened by an invitation: the sessions before are over.
+        or (
+            user.sessions_valid_after is not None
+            and claims["iat"] < floor(user.sessions_valid_after.timestamp())
+        )
     ):
         raise AuthenticationFailed("jeton invalide ou expiré")
     return user

@@ -1090,6 +1090,9 @@ class User(Base):
     assistant_id: Mapped[int | None] = mapped_column(ForeignKey("assistant.id", ondelete="CASCADE"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Tokens issued before this moment are refused: set when the account is deactivated and
+    # when a password is chosen from an invitation, so a reopened account's old sessions stay dead.
+    sessions_valid_after: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("role <> 'cabinet' OR cabinet_id IS NOT NULL", "cabinet_user_has_cabinet"),

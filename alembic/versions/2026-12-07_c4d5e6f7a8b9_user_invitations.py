@@ -1,4 +1,5 @@
-"""Users invited by e-mail: the outbox of invitations and their one-time links.
+"""Users invited by e-mail: the outbox of invitations and their one-time links, and the moment
+before which a user's tokens are refused.
 
 Revision ID: c4d5e6f7a8b9
 Revises: b7e4c2d9a1f3
@@ -18,6 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "app_user", sa.Column("sessions_valid_after", sa.DateTime(timezone=True), nullable=True)
+    )
     op.create_table(
         "user_invitation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,3 +85,4 @@ def downgrade() -> None:
         op.drop_index(op.f(f"ix_user_invitation_{column}"), table_name="user_invitation")
     op.drop_index("ix_user_invitation_due", table_name="user_invitation")
     op.drop_table("user_invitation")
+    op.drop_column("app_user", "sessions_valid_after")

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Generic, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models, uow
@@ -120,7 +120,8 @@ class _Outbox(Generic[_Row]):
     job: str
     model: type[_Row]
     compose: Callable[[Session, _Row, Settings, datetime], EmailMessage]
-    live: Callable[[_Row], bool] = lambda _row: True
+    # Which pending rows are still to send (SQL, so that rows given up never fill a batch).
+    live: Callable[[], tuple[ColumnElement[bool], ...]] = lambda: ()
 
 
 NOTICES = _Outbox(SEND_NOTICE_EMAILS, models.NoticeEmail, _notice_message)
@@ -128,7 +129,10 @@ INVITATIONS = _Outbox(
     SEND_INVITATIONS,
     models.UserInvitation,
     _invitation_message,
-    live=lambda row: row.revoked_at is None and row.used_at is None,
+    live=lambda: (
+        models.UserInvitation.revoked_at.is_(None),
+        models.UserInvitation.used_at.is_(None),
+    ),
 )
 
 
@@ -183,7 +187,11 @@ def _due(factory: sessionmaker[Session], outbox: _Outbox[_Row], now: datetime) -
         return list(
             session.scalars(
                 select(model.id)
-                .where(model.state == models.EmailState.PENDING, model.next_attempt_at <= now)
+                .where(
+                    model.state == models.EmailState.PENDING,
+                    model.next_attempt_at <= now,
+                    *outbox.live(),
+                )
                 .order_by(model.next_attempt_at, model.id)
                 .limit(BATCH)
             )
@@ -252,18 +260,22 @@ def _send_due(
                                 unreachable = failure
                                 raise
                         with uow.unit_of_work(factory) as session:
-                            row = session.get(outbox.model, row_id)
-                            if (
-                                row is None
-                                or row.state is not models.EmailState.PENDING
-                                or not outbox.live(row)
-                            ):
+                            row = session.scalar(
+                                select(outbox.model).where(
+                                    outbox.model.id == row_id,
+                                    outbox.model.state == models.EmailState.PENDING,
+                                    *outbox.live(),
+                                )
+                            )
+                            if row is None:  # sent, given up or revoked meanwhile
                                 continue
                             message = outbox.compose(session, row, settings, moment)
                         client.send_message(message)
-                    except (OSError, smtplib.SMTPException) as failure:
+                    except (OSError, smtplib.SMTPException, ValueError) as failure:
+                        # ValueError: a message that cannot be written (an address the e-mail
+                        # headers refuse): the row fails, the others go on.
                         error = failure
-                        if not isinstance(failure, smtplib.SMTPRecipientsRefused):
+                        if not isinstance(failure, smtplib.SMTPRecipientsRefused | ValueError):
                             # The connection may be unusable: a fresh one for the next row.
                             _quit(client)
                             client = None

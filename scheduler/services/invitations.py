@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from scheduler import access, models, uow
 from scheduler.audit import record_audit
 from scheduler.auth import create_user
-from scheduler.errors import AccountStateConflict, InvalidField, NotFound
+from scheduler.errors import AccountStateConflict, Forbidden, InvalidField, NotFound
 from scheduler.security import hash_password, token_digest
+from scheduler.services.first_run import EMAIL
 
 
 def _now(now: datetime | None) -> datetime:
@@ -55,6 +56,10 @@ def invite(
     full_name = full_name.strip()
     if not 1 <= len(full_name) <= 200 or any(ord(char) < 32 for char in full_name):
         raise InvalidField("full_name", "format", "un nom de 1 à 200 caractères")
+    email = email.strip()
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        raise InvalidField("email", "format", "ce n'est pas une adresse e-mail")
+    uow.begin_write(session)
     groupement = session.get(models.Groupement, actor.groupement_id)
     if groupement is None:
         raise NotFound("groupement", actor.groupement_id)
@@ -91,8 +96,7 @@ def invite_again(
         NotFound: no such user in the actor's view (`path.user_id`).
         AccountStateConflict: the account is active: its owner signs in with her password.
     """
-    access.require(actor, access.Action.MANAGE)
-    user = access.resolve(session, actor, models.User, user_id, field="path.user_id")
+    user = _managed(session, actor, user_id)
     if user.is_active:
         raise AccountStateConflict("ce compte est actif : sa titulaire se connecte déjà")
     row = _stage(session, actor, user, _now(now))
@@ -109,13 +113,13 @@ def deactivate(
         NotFound: no such user in the actor's view (`path.user_id`).
         AccountStateConflict: the actor's own account (a groupement keeps a coordinator).
     """
-    access.require(actor, access.Action.MANAGE)
-    user = access.resolve(session, actor, models.User, user_id, field="path.user_id")
+    user = _managed(session, actor, user_id)
     if user.id == actor.id:
         raise AccountStateConflict("vous ne pouvez pas désactiver votre propre compte")
     moment = _now(now)
     was_active = user.is_active
     user.is_active = False
+    user.sessions_valid_after = moment
     revoked = _revoke_links(session, user.id, moment)
     record_audit(
         session,
@@ -128,6 +132,18 @@ def deactivate(
         after={"is_active": False, "invitations_revoked": revoked},
     )
     uow.commit(session)
+    return user
+
+
+def _managed(session: Session, actor: models.User, user_id: int) -> models.User:
+    # The user row locked: an acceptance of her link and this change take turns.
+    access.require(actor, access.Action.MANAGE)
+    uow.begin_write(session)
+    user = access.resolve(
+        session, actor, models.User, user_id, field="path.user_id", for_update=True
+    )
+    if not access.may_create_user(actor, user.role):
+        raise Forbidden("ce compte se gère en ligne de commande")
     return user
 
 
@@ -194,32 +210,41 @@ def accept(
     *,
     now: datetime | None = None,
 ) -> models.User:
-    """Set the invited user's password, activate her account and spend the token.
+    """Set the invited user's password, activate her account and spend the token; the tokens
+    issued to her before stop working.
 
     Raises:
+        NotFound: the link is unknown, expired, spent or revoked (checked first).
         InvalidField: `password` (at least 8 characters) or `password_again` (the same).
-        NotFound: the link is unknown, expired, spent or revoked.
     """
+    moment = _now(now)
+    uow.begin_write(session)
+    row = open_invitation(session, token, now=moment)
+    if row is None:
+        raise NotFound("invitation", "de ce lien")
     if len(password) < 8:
         raise InvalidField("password", "value", "au moins 8 caractères")
     if password != password_again:
         raise InvalidField("password_again", "match", "les deux mots de passe diffèrent")
-    moment = _now(now)
-    row = open_invitation(session, token, now=moment)
-    if row is None:
-        raise NotFound("invitation", "expirée ou déjà utilisée")
-    # Spend it first: of two submissions at once, one finds it spent.
+    user = session.get(models.User, row.user_id, with_for_update=True)
+    # Spend it first, if it is still live: of two submissions at once, or a submission and a
+    # deactivation, one finds it spent or revoked.
     spent = session.execute(
         update(models.UserInvitation)
-        .where(models.UserInvitation.id == row.id, models.UserInvitation.used_at.is_(None))
+        .where(
+            models.UserInvitation.id == row.id,
+            models.UserInvitation.used_at.is_(None),
+            models.UserInvitation.revoked_at.is_(None),
+            models.UserInvitation.expires_at > moment,
+        )
         .values(used_at=moment)
     )
-    user = session.get(models.User, row.user_id)
     if getattr(spent, "rowcount", 0) != 1 or user is None:
         uow.rollback(session)
-        raise NotFound("invitation", "expirée ou déjà utilisée")
+        raise NotFound("invitation", "de ce lien")
     user.password_hash = hash_password(password)
     user.is_active = True
+    user.sessions_valid_after = moment
     record_audit(
         session,
         actor=user,
@@ -244,6 +269,7 @@ class UserStanding:
 
     user: models.User
     invitation: models.UserInvitation | None
+    now: datetime
 
     @property
     def status(self) -> str:
@@ -255,12 +281,14 @@ class UserStanding:
             return "deactivated"
         if row.state is models.EmailState.FAILED:
             return "invitation_failed"
-        if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
+        if row.expires_at is not None and row.expires_at <= self.now:
             return "invitation_expired"
         return "invited"
 
 
-def standings(session: Session, actor: models.User) -> Sequence[UserStanding]:
+def standings(
+    session: Session, actor: models.User, *, now: datetime | None = None
+) -> Sequence[UserStanding]:
     """The groupement's users, each with her latest invitation, by name."""
     access.require(actor, access.Action.MANAGE)
     users = session.scalars(
@@ -275,4 +303,5 @@ def standings(session: Session, actor: models.User) -> Sequence[UserStanding]:
         .order_by(models.UserInvitation.id)
     ):
         latest[row.user_id] = row
-    return [UserStanding(user, latest.get(user.id)) for user in users]
+    moment = _now(now)
+    return [UserStanding(user, latest.get(user.id), moment) for user in users]

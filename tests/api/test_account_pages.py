@@ -80,8 +80,12 @@ def test_the_coordinator_invites_and_the_list_says_where_each_account_stands(
     assert answer.headers["location"] == "/utilisateurs?fait=invite"
     listed = html.unescape(web.get(answer.headers["location"]).text)
     assert "Invitation enregistrée" in listed
-    row = re.search(r"<tr id=\"user-\d+\">(?:(?!</tr>).)*" + re.escape(INVITEE), listed, re.S)
-    assert row is not None and "Invitation envoyée ou en attente d'envoi" in listed
+    # No SMTP server in these settings: the page says the invitations wait.
+    assert "Aucun serveur d'envoi n'est configuré" in listed
+    invitee_row = next(
+        r for r in re.findall(r'<tr id="user-\d+">.*?</tr>', listed, re.S) if INVITEE in r
+    )
+    assert "Invitation envoyée ou en attente d'envoi" in invitee_row
     invited = session.scalar(select(models.User).where(models.User.email == INVITEE))
     assert invited is not None and not invited.is_active
     assert invited.cabinet_id == world.cabinets[0].id
@@ -153,6 +157,9 @@ def test_the_link_sets_the_password_signs_in_and_is_spent(
     form = web.get(path)
     assert form.status_code == 200
     assert "Bienvenue, Inès Garnier" in html.unescape(form.text)
+    # The address holds the secret: no cache keeps it, no other site is told it.
+    assert form.headers["cache-control"] == "no-store"
+    assert form.headers["referrer-policy"] == "no-referrer"
     token = path.split("jeton=", 1)[1]
     data = {"jeton": token, "password": "court", "password_again": "court"}
     refused = web.post("/invitation", data={**data, "csrf_token": _csrf(web, path)})

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import models
-from scheduler.auth import authenticate
+from scheduler.auth import authenticate, create_access_token, user_from_token
 from scheduler.db import make_engine, make_session_factory
 from scheduler.errors import (
     AccountStateConflict,
@@ -36,6 +36,7 @@ from scheduler.errors import (
 )
 from scheduler.jobs import JobContext, send_invitations
 from scheduler.migrations import upgrade_to_head
+from scheduler.notices.delivery import BATCH
 from scheduler.notices.invitation_mail import INVITATION_VALID
 from scheduler.security import token_digest
 from scheduler.services import invitations
@@ -227,6 +228,33 @@ def test_an_invitation_revoked_before_it_is_sent_is_never_sent(
     assert row.revoked_at is not None and row.state is models.EmailState.PENDING
 
 
+def test_revoked_invitations_never_fill_a_batch_of_the_sender(
+    world: World, smtp: tuple[Inbox, int]
+) -> None:
+    user_id = _invite(world)
+    with world.factory() as session:
+        for _ in range(BATCH):
+            invitations.invite_again(session, _actor(session, world), user_id, now=SENT)
+    assert len(_rows(world)) == BATCH + 1  # all but the last revoked, none sent yet
+    (live,) = [row for row in _rows(world) if row.revoked_at is None]
+    assert send_invitations(world.ctx, now=SENT).sent == [live.id]
+    assert len(smtp[0].to(NEW_MAIL)) == 1
+
+
+def test_an_address_the_headers_refuse_is_refused_at_the_invitation(world: World) -> None:
+    with world.factory() as session:
+        with pytest.raises(InvalidField) as refused:
+            invitations.invite(
+                session,
+                _actor(session, world),
+                email="a@example.fr\nBcc: b@example.fr",
+                full_name="Inès Garnier",
+                role=models.Role.COORDINATOR,
+            )
+        assert (refused.value.field, refused.value.rule) == ("email", "format")
+    assert _rows(world) == []
+
+
 def test_a_refused_address_is_retried_then_failed_and_shown_to_the_coordinator(
     world: World,
 ) -> None:
@@ -246,6 +274,37 @@ def test_a_refused_address_is_retried_then_failed_and_shown_to_the_coordinator(
         assert "550" in (standing.invitation.last_error or "")
 
 
+def test_deactivating_closes_the_account_and_its_sessions_even_once_reopened(
+    world: World, smtp: tuple[Inbox, int]
+) -> None:
+    settings = world.ctx.settings
+    with world.factory() as session:
+        cabinet = _actor(session, world, "cabinet")
+        # A session opened when the account was; it is closed two seconds later (a token's
+        # `iat` is whole seconds).
+        issued = cabinet.created_at
+        before = create_access_token(cabinet, settings, now=issued)
+        assert user_from_token(session, before, settings).id == world.ids["cabinet"]
+    with world.factory() as session:
+        invitations.deactivate(
+            session, _actor(session, world), world.ids["cabinet"], now=issued + timedelta(seconds=2)
+        )
+    with world.factory() as session:
+        with pytest.raises(AuthenticationFailed):
+            user_from_token(session, before, settings)
+        invitations.invite_again(session, _actor(session, world), world.ids["cabinet"])
+    send_invitations(world.ctx)
+    token = _token(smtp[0], "cab@inv.fr")
+    with world.factory() as session:
+        invitations.accept(
+            session, token, "nouveau secret", "nouveau secret", now=issued + timedelta(seconds=3)
+        )
+    with world.factory() as session:
+        assert authenticate(session, "cab@inv.fr", "nouveau secret").is_active
+        with pytest.raises(AuthenticationFailed):  # reopened, yet the old session stays dead
+            user_from_token(session, before, settings)
+
+
 def test_deactivating_closes_the_account_and_never_ones_own(world: World) -> None:
     with world.factory() as session:
         coordinator = _actor(session, world)
@@ -253,11 +312,62 @@ def test_deactivating_closes_the_account_and_never_ones_own(world: World) -> Non
     with world.factory() as session:
         cabinet = session.get(models.User, world.ids["cabinet"])
         assert cabinet is not None and not cabinet.is_active
+        with pytest.raises(AuthenticationFailed):
+            authenticate(session, "cab@inv.fr", "whatever-it-was", now=SENT)
         with pytest.raises(AccountStateConflict):
             invitations.deactivate(session, _actor(session, world), world.ids["coordinator"])
         statuses = {s.user.id: s.status for s in invitations.standings(session, coordinator)}
         assert statuses[world.ids["cabinet"]] == "deactivated"
         assert statuses[world.ids["coordinator"]] == "active"
+
+
+def test_a_link_opened_after_its_deactivation_or_expiry_sets_no_password(
+    world: World, smtp: tuple[Inbox, int]
+) -> None:
+    user_id = _invite(world)
+    send_invitations(world.ctx, now=SENT)
+    token = _token(smtp[0])
+    with world.factory() as session:
+        # Expired: refused before the password is even read.
+        with pytest.raises(NotFound):
+            invitations.accept(session, token, "court", "court", now=SENT + INVITATION_VALID)
+        invitations.deactivate(session, _actor(session, world), user_id, now=SENT)
+    with world.factory() as session:
+        with pytest.raises(NotFound):
+            invitations.accept(session, token, "motdepasse", "motdepasse", now=SENT)
+        invited = session.get(models.User, user_id)
+        assert invited is not None and not invited.is_active
+        standing = list(invitations.standings(session, _actor(session, world), now=SENT))
+        assert {s.user.id: s.status for s in standing}[user_id] == "deactivated"
+
+
+def test_an_unsent_invitation_expires_in_the_list(world: World, smtp: tuple[Inbox, int]) -> None:
+    user_id = _invite(world)
+    send_invitations(world.ctx, now=SENT)
+    with world.factory() as session:
+        coordinator = _actor(session, world)
+        at = {
+            when: {
+                s.user.id: s.status for s in invitations.standings(session, coordinator, now=when)
+            }
+            for when in (SENT + INVITATION_VALID - timedelta(seconds=1), SENT + INVITATION_VALID)
+        }
+    assert [status[user_id] for status in at.values()] == ["invited", "invitation_expired"]
+
+
+def test_a_coordinator_cannot_deactivate_a_national_reader(world: World) -> None:
+    with world.factory() as session:
+        national = models.User(
+            groupement_id=_actor(session, world).groupement_id,
+            email="national@ameli.example.fr",
+            full_name="Lecture nationale",
+            password_hash="x",
+            role=models.Role.NATIONAL,
+        )
+        session.add(national)
+        session.commit()
+        with pytest.raises(Forbidden):
+            invitations.deactivate(session, _actor(session, world), national.id, now=SENT)
 
 
 def test_only_a_coordinator_invites_and_an_address_is_taken_once(world: World) -> None:

@@ -13,6 +13,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages.routes.shared import MAX_ROWS
 from api.pages.web import ROLE_FR, ROLE_HOME, CoordinatorPage, CsrfChecked, render, sign_in
 from scheduler import access, models
+from scheduler.config import Settings
 from scheduler.errors import AccountStateConflict, DuplicateResource, InvalidField, NotFound
 from scheduler.services import invitations, resources
 
@@ -28,9 +29,12 @@ _STATUS_FR = {
 }
 
 
-def _users_context(session: SessionDep, user: models.User, **extra: Any) -> dict[str, Any]:
+def _users_context(
+    session: SessionDep, user: models.User, settings: Settings, **extra: Any
+) -> dict[str, Any]:
     return {
         "nav": "utilisateurs",
+        "mail_disabled": settings.smtp_host is None,
         "standings": invitations.standings(session, user),
         "status_fr": _STATUS_FR,
         "role_names": ROLE_FR,
@@ -48,6 +52,7 @@ def _users_context(session: SessionDep, user: models.User, **extra: Any) -> dict
 def users_page(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CoordinatorPage,
     fait: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
@@ -57,13 +62,16 @@ def users_page(
         "relance": "Nouvelle invitation enregistrée : les liens précédents ne servent plus.",
         "desactive": "Compte désactivé : il ne permet plus de se connecter.",
     }.get(fait or "")
-    return render(request, "users.html", _users_context(session, user, notice=notice), user=user)
+    return render(
+        request, "users.html", _users_context(session, user, settings, notice=notice), user=user
+    )
 
 
 @router.post("/utilisateurs", dependencies=[CsrfChecked])
 def invite_submit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CoordinatorPage,
     full_name: Annotated[str, Form(max_length=200)],
     email: Annotated[str, Form(max_length=254)],
@@ -81,8 +89,8 @@ def invite_submit(
         errors["role"] = "choisissez un rôle de la liste"
     else:
         # Only the row the role acts for: the form keeps both lists whatever the role.
-        cabinet = int(cabinet_id) if cabinet_id.isdigit() else None
-        assistant = int(assistant_id) if assistant_id.isdigit() else None
+        cabinet = int(cabinet_id) if cabinet_id.isascii() and cabinet_id.isdigit() else None
+        assistant = int(assistant_id) if assistant_id.isascii() and assistant_id.isdigit() else None
         try:
             invitations.invite(
                 session,
@@ -102,7 +110,7 @@ def invite_submit(
             field = getattr(error, "field", "body.cabinet_id").removeprefix("body.")
             errors[field if field in _INVITE_FIELDS else "cabinet_id"] = str(error)
     if errors:
-        context = _users_context(session, user, form=form, errors=errors)
+        context = _users_context(session, user, settings, form=form, errors=errors)
         return render(request, "users.html", context, user=user, status_code=422)
     return RedirectResponse("/utilisateurs?fait=invite", status_code=303)
 
@@ -111,6 +119,7 @@ def invite_submit(
 def invite_again_submit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CoordinatorPage,
     user_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
 ) -> Response:
@@ -118,7 +127,7 @@ def invite_again_submit(
     try:
         invitations.invite_again(session, user, user_id)
     except AccountStateConflict as error:
-        context = _users_context(session, user, notice=None, refusal=str(error))
+        context = _users_context(session, user, settings, notice=None, refusal=str(error))
         return render(request, "users.html", context, user=user, status_code=409)
     return RedirectResponse("/utilisateurs?fait=relance", status_code=303)
 
@@ -127,6 +136,7 @@ def invite_again_submit(
 def deactivate_submit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CoordinatorPage,
     user_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
 ) -> Response:
@@ -134,12 +144,15 @@ def deactivate_submit(
     try:
         invitations.deactivate(session, user, user_id)
     except AccountStateConflict as error:
-        context = _users_context(session, user, notice=None, refusal=str(error))
+        context = _users_context(session, user, settings, notice=None, refusal=str(error))
         return render(request, "users.html", context, user=user, status_code=409)
     return RedirectResponse("/utilisateurs?fait=desactive", status_code=303)
 
 
 # --- The invited person ---------------------------------------------------------------------
+
+# The page's address holds a secret: neither kept by a cache nor sent on to another site.
+_SECRET = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 @router.get("/invitation")
@@ -152,10 +165,10 @@ def invitation_page(
     row = invitations.open_invitation(session, jeton)
     if row is None:
         context = {"token": "", "refused": True, "errors": {}, "invited": None}
-        return render(request, "invitation.html", context, status_code=404)
+        return render(request, "invitation.html", context, status_code=404, headers=_SECRET)
     invited = session.get(models.User, row.user_id)
     context = {"token": jeton, "refused": False, "errors": {}, "invited": invited}
-    return render(request, "invitation.html", context)
+    return render(request, "invitation.html", context, headers=_SECRET)
 
 
 @router.post("/invitation", dependencies=[CsrfChecked])
