@@ -4,6 +4,7 @@ page, where the e-mailed link lets her choose her password.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
@@ -115,21 +116,38 @@ def invite_submit(
     return RedirectResponse("/utilisateurs?fait=invite", status_code=303)
 
 
+UserId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+def _on_account(
+    request: Request,
+    session: SessionDep,
+    settings: Settings,
+    user: models.User,
+    act: Callable[[], object],
+    done: str,
+) -> Response:
+    """Do `act` on an account: back to the list with `done` said, or the list with the refusal
+    of the account's state (409)."""
+    try:
+        act()
+    except AccountStateConflict as error:
+        context = _users_context(session, user, settings, notice=None, refusal=str(error))
+        return render(request, "users.html", context, user=user, status_code=409)
+    return RedirectResponse(f"/utilisateurs?fait={done}", status_code=303)
+
+
 @router.post("/utilisateurs/{user_id}/relance", dependencies=[CsrfChecked])
 def invite_again_submit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     user: CoordinatorPage,
-    user_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    user_id: UserId,
 ) -> Response:
     """A new invitation for a user who has not chosen her password, or was deactivated."""
-    try:
-        invitations.invite_again(session, user, user_id)
-    except AccountStateConflict as error:
-        context = _users_context(session, user, settings, notice=None, refusal=str(error))
-        return render(request, "users.html", context, user=user, status_code=409)
-    return RedirectResponse("/utilisateurs?fait=relance", status_code=303)
+    act = lambda: invitations.invite_again(session, user, user_id)  # noqa: E731
+    return _on_account(request, session, settings, user, act, "relance")
 
 
 @router.post("/utilisateurs/{user_id}/desactivation", dependencies=[CsrfChecked])
@@ -138,15 +156,11 @@ def deactivate_submit(
     session: SessionDep,
     settings: SettingsDep,
     user: CoordinatorPage,
-    user_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    user_id: UserId,
 ) -> Response:
     """Close a user's account."""
-    try:
-        invitations.deactivate(session, user, user_id)
-    except AccountStateConflict as error:
-        context = _users_context(session, user, settings, notice=None, refusal=str(error))
-        return render(request, "users.html", context, user=user, status_code=409)
-    return RedirectResponse("/utilisateurs?fait=desactive", status_code=303)
+    act = lambda: invitations.deactivate(session, user, user_id)  # noqa: E731
+    return _on_account(request, session, settings, user, act, "desactive")
 
 
 # --- The invited person ---------------------------------------------------------------------
