@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.pages import forms
@@ -19,8 +20,11 @@ from api.pages.routes.setup import (
     PageNumber,
     Posted,
     Search,
-    expected_version,
+    ShowForm,
+    delete_row,
+    errors_shown,
     paging,
+    save_edit,
 )
 from api.pages.routes.shared import MAX_ROWS
 from api.pages.web import CoordinatorPage, CsrfChecked, render
@@ -181,30 +185,21 @@ def update_doctor(
     request: Request, session: SessionDep, user: CoordinatorPage, doctor_id: int, posted: Posted
 ) -> Response:
     """Change a doctor under the version the form was read at."""
-    row = resources.DOCTORS.get(session, user, doctor_id)
+    resources.DOCTORS.get(session, user, doctor_id)  # another groupement's: 404, as a missing one
     body, errors = forms.validate(DoctorCreate, _doctor_data(posted), DOCTOR_LABELS)
-    if body is not None:
-        changes = body.model_dump()
-        _, errors = forms.attempt(
-            lambda: resources.DOCTORS.update(
-                session, user, doctor_id, changes, expected=expected_version(posted)
-            ),
-            DOCTOR_LABELS,
-            DOCTOR_WORDING,
-        )
-        if not errors:
-            return RedirectResponse(f"/medecins/{doctor_id}?info=enregistre", status_code=303)
-        row = resources.DOCTORS.get(session, user, doctor_id)
-    status = 409 if forms.FORM in errors else 422
-    return _doctor_page(
-        request,
+    show = _doctor_shown(request, session, user)
+    if body is None:
+        return errors_shown(resources.DOCTORS, session, user, doctor_id, posted, errors, show)
+    return save_edit(
+        resources.DOCTORS,
         session,
         user,
-        row,
+        doctor_id,
+        body.model_dump(),
         posted,
-        errors,
-        version=expected_version(posted),
-        status_code=status,
+        (DOCTOR_LABELS, DOCTOR_WORDING),
+        saved=f"/medecins/{doctor_id}?info=enregistre",
+        show=show,
     )
 
 
@@ -213,20 +208,28 @@ def delete_doctor(
     request: Request, session: SessionDep, user: CoordinatorPage, doctor_id: int, posted: Posted
 ) -> Response:
     """Remove a doctor."""
-    _, errors = forms.attempt(
-        lambda: resources.DOCTORS.delete(
-            session, user, doctor_id, expected=expected_version(posted)
-        ),
-        DOCTOR_LABELS,
-        DOCTOR_WORDING,
+    return delete_row(
+        resources.DOCTORS,
+        session,
+        user,
+        doctor_id,
+        posted,
+        (DOCTOR_LABELS, DOCTOR_WORDING),
+        done="/medecins?info=supprime",
+        show=_doctor_shown(request, session, user),
+        form_of=_doctor_form,
     )
-    if not errors:
-        return RedirectResponse("/medecins?info=supprime", status_code=303)
-    row = resources.DOCTORS.get(session, user, doctor_id)
-    version = resources.DOCTORS.version(row)
-    return _doctor_page(
-        request, session, user, row, _doctor_form(row), errors, version=version, status_code=409
-    )
+
+
+def _doctor_shown(request: Request, session: Session, user: models.User) -> ShowForm:
+    def show(
+        row: models.Doctor, form: dict[str, str], errors: dict[str, str], version: int, status: int
+    ) -> Response:
+        return _doctor_page(
+            request, session, user, row, form, errors, version=version, status_code=status
+        )
+
+    return show
 
 
 # --- Assistants ------------------------------------------------------------------------------------
@@ -387,27 +390,25 @@ def update_assistant(
     posted: Posted,
 ) -> Response:
     """Change an assistant under the version the form was read at."""
-    row = resources.ASSISTANTS.get(session, user, assistant_id)
+    resources.ASSISTANTS.get(session, user, assistant_id)  # another groupement's: 404
     data, inputs, errors = _assistant_data(posted)
     body, schema_errors = forms.validate(
         AssistantCreate, data, ASSISTANT_LABELS, {"availability": inputs}
     )
     errors = schema_errors | errors
-    if body is not None and not errors:
-        changes = body.model_dump()
-        _, errors = forms.attempt(
-            lambda: resources.ASSISTANTS.update(
-                session, user, assistant_id, changes, expected=expected_version(posted)
-            ),
-            ASSISTANT_LABELS,
-            ASSISTANT_WORDING,
-        )
-        if not errors:
-            return RedirectResponse(f"/assistantes/{assistant_id}?info=enregistre", status_code=303)
-        row = resources.ASSISTANTS.get(session, user, assistant_id)
-    status = 409 if forms.FORM in errors else 422
-    return _assistant_page(
-        request, user, row, posted, errors, version=expected_version(posted), status_code=status
+    show = _assistant_shown(request, user)
+    if body is None or errors:
+        return errors_shown(resources.ASSISTANTS, session, user, assistant_id, posted, errors, show)
+    return save_edit(
+        resources.ASSISTANTS,
+        session,
+        user,
+        assistant_id,
+        body.model_dump(),
+        posted,
+        (ASSISTANT_LABELS, ASSISTANT_WORDING),
+        saved=f"/assistantes/{assistant_id}?info=enregistre",
+        show=show,
     )
 
 
@@ -420,17 +421,29 @@ def delete_assistant(
     posted: Posted,
 ) -> Response:
     """Remove an assistant who is in no contract and no rota."""
-    _, errors = forms.attempt(
-        lambda: resources.ASSISTANTS.delete(
-            session, user, assistant_id, expected=expected_version(posted)
-        ),
-        ASSISTANT_LABELS,
-        ASSISTANT_WORDING,
+    return delete_row(
+        resources.ASSISTANTS,
+        session,
+        user,
+        assistant_id,
+        posted,
+        (ASSISTANT_LABELS, ASSISTANT_WORDING),
+        done="/assistantes?info=supprime",
+        show=_assistant_shown(request, user),
+        form_of=_assistant_form,
     )
-    if not errors:
-        return RedirectResponse("/assistantes?info=supprime", status_code=303)
-    row = resources.ASSISTANTS.get(session, user, assistant_id)
-    version = resources.ASSISTANTS.version(row)
-    return _assistant_page(
-        request, user, row, _assistant_form(row), errors, version=version, status_code=409
-    )
+
+
+def _assistant_shown(request: Request, user: models.User) -> ShowForm:
+    def show(
+        row: models.Assistant,
+        form: dict[str, str],
+        errors: dict[str, str],
+        version: int,
+        status: int,
+    ) -> Response:
+        return _assistant_page(
+            request, user, row, form, errors, version=version, status_code=status
+        )
+
+    return show

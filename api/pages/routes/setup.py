@@ -8,10 +8,12 @@ shown next to the input it concerns, with what was typed kept in the form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.pages import forms
@@ -19,6 +21,7 @@ from api.pages.web import CoordinatorPage, CsrfChecked, render
 from api.schemas import CabinetCreate, ConsultationSessionCreate, GroupementUpdate
 from scheduler import french, models
 from scheduler.services import resources
+from scheduler.services.resources.generic import Resource
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,6 +54,74 @@ def expected_version(form: dict[str, str]) -> int:
     """The version the form was read at; 0 (no row has it) when the form lost it."""
     text = form.get("version", "").strip()
     return int(text) if text.isdigit() and len(text) <= 10 else 0
+
+
+ShowForm = Callable[[Any, dict[str, str], dict[str, str], int, int], Response]
+"""A row's form page: the row, the form's fields, its messages, the version, the status."""
+
+
+def save_edit(
+    resource: Resource[Any],
+    session: Session,
+    user: models.User,
+    key: int,
+    changes: dict[str, Any] | None,
+    posted: dict[str, str],
+    refusals: tuple[forms.Labels, forms.Wording],
+    *,
+    saved: str,
+    show: ShowForm,
+) -> Response:
+    """Store `changes` (None: the form was refused already) under the version the form was read
+    at: to `saved` once stored, else the form again with its messages and what was typed (409
+    when the row changed meanwhile, 422 for a refused input)."""
+    errors: dict[str, str] = {}
+    if changes is not None:
+        _, errors = forms.attempt(
+            lambda: resource.update(session, user, key, changes, expected=expected_version(posted)),
+            *refusals,
+        )
+        if not errors:
+            return RedirectResponse(saved, status_code=303)
+    return errors_shown(resource, session, user, key, posted, errors, show)
+
+
+def errors_shown(
+    resource: Resource[Any],
+    session: Session,
+    user: models.User,
+    key: int,
+    posted: dict[str, str],
+    errors: dict[str, str],
+    show: ShowForm,
+) -> Response:
+    """The form again, as posted, with its messages."""
+    row = resource.get(session, user, key)
+    status = 409 if forms.FORM in errors else 422
+    return show(row, posted, errors, expected_version(posted), status)
+
+
+def delete_row(
+    resource: Resource[Any],
+    session: Session,
+    user: models.User,
+    key: int,
+    posted: dict[str, str],
+    refusals: tuple[forms.Labels, forms.Wording],
+    *,
+    done: str,
+    show: ShowForm,
+    form_of: Callable[[Any], dict[str, str]],
+) -> Response:
+    """Delete a row under the version its form was read at: to `done`, or its form again with
+    the refusal (409: in use, or changed meanwhile)."""
+    _, errors = forms.attempt(
+        lambda: resource.delete(session, user, key, expected=expected_version(posted)), *refusals
+    )
+    if not errors:
+        return RedirectResponse(done, status_code=303)
+    row = resource.get(session, user, key)
+    return show(row, form_of(row), errors, resource.version(row), 409)
 
 
 def paging(total: int, page: int) -> dict[str, Any]:
@@ -348,32 +419,23 @@ def update_cabinet(
     request: Request, session: SessionDep, user: CoordinatorPage, cabinet_id: int, posted: Posted
 ) -> Response:
     """Change a cabinet under the version its form was read at."""
-    row = resources.CABINETS.get(session, user, cabinet_id)
+    resources.CABINETS.get(session, user, cabinet_id)  # another groupement's: 404, as a missing one
     data, inputs, errors = _cabinet_data(posted)
     body, schema_errors = forms.validate(CabinetCreate, data, CABINET_LABELS, {"opening": inputs})
     errors = schema_errors | errors
-    if body is not None and not errors:
-        changes = body.model_dump()
-        _, errors = forms.attempt(
-            lambda: resources.CABINETS.update(
-                session, user, cabinet_id, changes, expected=expected_version(posted)
-            ),
-            CABINET_LABELS,
-            CABINET_WORDING,
-        )
-        if not errors:
-            return RedirectResponse(f"/cabinets/{cabinet_id}?info=enregistre", status_code=303)
-        row = resources.CABINETS.get(session, user, cabinet_id)
-    status = 409 if forms.FORM in errors else 422
-    return _cabinet_page(
-        request,
+    show = _cabinet_shown(request, session, user)
+    if body is None or errors:
+        return errors_shown(resources.CABINETS, session, user, cabinet_id, posted, errors, show)
+    return save_edit(
+        resources.CABINETS,
         session,
         user,
-        row,
+        cabinet_id,
+        body.model_dump(),
         posted,
-        errors,
-        version=expected_version(posted),
-        status_code=status,
+        (CABINET_LABELS, CABINET_WORDING),
+        saved=f"/cabinets/{cabinet_id}?info=enregistre",
+        show=show,
     )
 
 
@@ -382,20 +444,28 @@ def delete_cabinet(
     request: Request, session: SessionDep, user: CoordinatorPage, cabinet_id: int, posted: Posted
 ) -> Response:
     """Delete a cabinet that holds no share and no assignment."""
-    _, errors = forms.attempt(
-        lambda: resources.CABINETS.delete(
-            session, user, cabinet_id, expected=expected_version(posted)
-        ),
-        CABINET_LABELS,
-        CABINET_WORDING,
+    return delete_row(
+        resources.CABINETS,
+        session,
+        user,
+        cabinet_id,
+        posted,
+        (CABINET_LABELS, CABINET_WORDING),
+        done="/cabinets?info=supprime",
+        show=_cabinet_shown(request, session, user),
+        form_of=_cabinet_form,
     )
-    if not errors:
-        return RedirectResponse("/cabinets?info=supprime", status_code=303)
-    row = resources.CABINETS.get(session, user, cabinet_id)
-    version = resources.CABINETS.version(row)
-    return _cabinet_page(
-        request, session, user, row, _cabinet_form(row), errors, version=version, status_code=409
-    )
+
+
+def _cabinet_shown(request: Request, session: Session, user: models.User) -> ShowForm:
+    def show(
+        row: models.Cabinet, form: dict[str, str], errors: dict[str, str], version: int, status: int
+    ) -> Response:
+        return _cabinet_page(
+            request, session, user, row, form, errors, version=version, status_code=status
+        )
+
+    return show
 
 
 @router.post("/cabinets/{cabinet_id}/seances", dependencies=[CsrfChecked])
