@@ -207,3 +207,20 @@ def test_an_upload_without_the_csrf_token_is_refused(
     )
     assert answer.status_code == 403
     assert _count(session, models.ImportPreview) == 0
+
+
+def test_a_grant_withdrawn_since_the_preview_refuses_the_confirm_by_line(
+    signed_in: tuple[TestClient, World], session: Session
+) -> None:
+    web, world = signed_in
+    auditor = world.users["auditor"]
+    sign_in_as(web, auditor)
+    location = _upload(web, "serie-reference", SERIES).headers["location"]  # type: ignore[attr-defined]
+    session.execute(
+        models.AuditorGrant.__table__.delete().where(models.AuditorGrant.user_id == auditor.id)
+    )
+    session.commit()
+    answer = web.post(f"{location}/confirmation", data={"csrf_token": _token(web)})
+    assert answer.status_code == 422
+    assert "2 department département suivi département 57" in _text(answer.text)
+    assert _count(session, models.ReferenceSeries) == 0

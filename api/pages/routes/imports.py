@@ -167,6 +167,22 @@ def _index(
     return render(request, "imports/index.html", context, user=user, status_code=status_code)
 
 
+def _refused(
+    request: Request, user: models.User, page: KindPage, file_name: str, refusal: ImportRejected
+) -> HTMLResponse:
+    """The imports page with every refusal of a file, by line, field and rule."""
+    refused = {
+        "kind": page,
+        "file_name": file_name,
+        "count": len(refusal.errors),
+        "errors": [
+            {"line": line, "column": column, "rule": RULES_FR.get(rule, rule), "text": text}
+            for line, column, rule, text in refusal.errors[:ERROR_ROWS]
+        ],
+    }
+    return _index(request, user, status_code=422, refused=refused)
+
+
 @router.get("/imports")
 def imports_page(
     request: Request,
@@ -200,16 +216,7 @@ async def upload(
             session, user, page.kind, data, file_name=fichier.filename or ""
         )
     except ImportRejected as refusal:
-        refused = {
-            "kind": page,
-            "file_name": fichier.filename or "",
-            "count": len(refusal.errors),
-            "errors": [
-                {"line": line, "column": column, "rule": RULES_FR.get(rule, rule), "text": text}
-                for line, column, rule, text in refusal.errors[:ERROR_ROWS]
-            ],
-        }
-        return _index(request, user, status_code=422, refused=refused)
+        return _refused(request, user, page, fichier.filename or "", refusal)
     return RedirectResponse(f"/imports/{page.slug}/{row.key}", status_code=303)
 
 
@@ -245,6 +252,9 @@ def confirm(
     page = _kind(user, slug)
     try:
         count = import_previews.confirm(session, user, page.kind, key)
+    except ImportRejected as refusal:
+        # A rule the stored rows do not decide, checked again (a grant withdrawn meanwhile).
+        return _refused(request, user, page, "", refusal)
     except ImportPreviewOutdated as outdated:
         return _index(
             request, user, status_code=409, outdated={"kind": page, "text": str(outdated)}
