@@ -11,7 +11,7 @@ import warnings
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 with warnings.catch_warnings():
@@ -216,9 +216,7 @@ def test_a_grant_withdrawn_since_the_preview_refuses_the_confirm_by_line(
     auditor = world.users["auditor"]
     sign_in_as(web, auditor)
     location = _upload(web, "serie-reference", SERIES).headers["location"]  # type: ignore[attr-defined]
-    session.execute(
-        models.AuditorGrant.__table__.delete().where(models.AuditorGrant.user_id == auditor.id)
-    )
+    session.execute(delete(models.AuditorGrant).where(models.AuditorGrant.user_id == auditor.id))
     session.commit()
     answer = web.post(f"{location}/confirmation", data={"csrf_token": _token(web)})
     assert answer.status_code == 422
