@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from scheduler import access, models, patientele, reference_group, uow
@@ -282,7 +282,8 @@ def preview(
     return row
 
 
-def _own(actor: models.User, kind: Kind, moment: datetime) -> Any:
+def _own(actor: models.User, kind: Kind, moment: datetime) -> ColumnElement[bool]:
+    """The previews of `kind` the actor made in her groupement that are still valid."""
     table = models.ImportPreview
     return (
         (table.user_id == actor.id)
@@ -325,7 +326,7 @@ def confirm(
     """Import the rows of the actor's preview, all or none, and forget the preview; the count.
 
     Raises:
-        NotFound: no valid preview of the actor's with that id (see `get`).
+        NotFound: no valid preview of the actor's with that key (see `get`).
         ImportPreviewOutdated: the stored rows the import would change are no longer those the
             preview saw; nothing is stored, the preview is forgotten.
         ImportRejected: a line no longer passes its rules (a doctor removed, a grant withdrawn).

@@ -107,9 +107,9 @@ def test_a_refused_file_lists_each_line_field_and_rule_in_french(
     assert answer.status_code == 422  # type: ignore[attr-defined]
     words = _text(answer.text)  # type: ignore[attr-defined]
     assert "Relevés de patientèle (releve.csv) : rien n'a été importé. 3 erreurs" in words
-    assert "4 rpps clé du RPPS clé de contrôle du RPPS 10198864150 invalide" in words
-    assert "4 date date AAAA-MM-JJ « 2026-13-01 » n'est pas une date AAAA-MM-JJ" in words
-    assert "4 pmt positif ou nul -4 est négatif" in words
+    assert "Ligne 4 rpps clé du RPPS clé de contrôle du RPPS 10198864150 invalide" in words
+    assert "Ligne 4 date date AAAA-MM-JJ « 2026-13-01 » n'est pas une date AAAA-MM-JJ" in words
+    assert "Ligne 4 pmt positif ou nul -4 est négatif" in words
     assert _count(session, models.ImportPreview) == 0
     empty = _upload(web, "patientele", "")
     assert empty.status_code == 422  # type: ignore[attr-defined]
@@ -220,5 +220,5 @@ def test_a_grant_withdrawn_since_the_preview_refuses_the_confirm_by_line(
     session.commit()
     answer = web.post(f"{location}/confirmation", data={"csrf_token": _token(web)})
     assert answer.status_code == 422
-    assert "2 department département suivi département 57" in _text(answer.text)
+    assert "Ligne 2 department département suivi département 57" in _text(answer.text)
     assert _count(session, models.ReferenceSeries) == 0
