@@ -431,3 +431,18 @@ class ChangedMeanwhile(DatabaseRefusal):
     title = "Precondition Failed"
     slug = "precondition-failed"
     message_text = "the resource was changed by someone else; read it again"
+
+
+class ImportPreviewOutdated(PartagendaError):
+    """The stored rows an import would change are no longer those its preview saw: nothing was
+    imported, the preview is forgotten."""
+
+    status = 409
+    title = "Aperçu périmé"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "les données enregistrées ont changé depuis l'aperçu : rien n'a été importé ; "
+            "déposez le fichier à nouveau pour voir ce qu'il changerait maintenant"
+        )
+        self.key = key

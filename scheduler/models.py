@@ -203,6 +203,14 @@ class FeedKind(enum.StrEnum):
     GROUPEMENT = "groupement"
 
 
+class ImportKind(enum.StrEnum):
+    """What a CSV import previewed on the pages holds (`ImportPreview`)."""
+
+    PATIENTELE = "patientele"  # the groupement's patientèle statements
+    REFERENCE_DOCTORS = "ref_doctors"  # non-member doctors' quarterly statements
+    REFERENCE_SERIES = "ref_series"  # a published reference series
+
+
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
     return Enum(
         kind,
@@ -1070,6 +1078,37 @@ class ReferenceSeries(Base):
         CheckConstraint("pmt >= 0 AND pmt <= 100000", "pmt"),
         CheckConstraint("file_active >= 0 AND file_active <= 100000", "file_active"),
         CheckConstraint("doctors >= 1 AND doctors <= 1000000", "doctors"),
+    )
+
+
+class ImportPreview(Base):
+    """A CSV import checked line by line and kept on the server until its uploader confirms it
+    (`scheduler.services.import_previews`): the file's text, the rows it would add as they are
+    shown, and the digest of the stored rows the import would change, at the time of the
+    preview. It expires `PREVIEW_VALID` after it was made; the jobs process purges it then."""
+
+    __tablename__ = "import_preview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The preview's name in its page's address: drawn at random, never reused (SQLite may reuse a
+    # deleted row's id, and an old page must not confirm a newer file).
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    groupement_id: Mapped[int] = mapped_column(
+        ForeignKey("groupement.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ImportKind] = mapped_column(_enum(ImportKind, "import_kind"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[str] = mapped_column(Text)  # the file's text, as decoded
+    rows: Mapped[list[Any]] = mapped_column(JSON)  # the rows it would add, as shown
+    row_count: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the stored rows it would change
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (
+        CheckConstraint("row_count >= 0", "row_count"),
+        CheckConstraint("expires_at > created_at", "expires_after_creation"),
     )
 
 

@@ -123,6 +123,17 @@ def _decode(data: bytes | str) -> str:
 
 def import_snapshots_csv(session: Session, data: bytes | str, *, groupement_id: int) -> int:
     """Check every line of a CSV of snapshots; stage all of them or none. Returns the count."""
+    staged = check_snapshots_csv(session, data, groupement_id=groupement_id)
+    session.add_all(staged)
+    session.flush()
+    return len(staged)
+
+
+def check_snapshots_csv(
+    session: Session, data: bytes | str, *, groupement_id: int
+) -> list[models.PatienteleSnapshot]:
+    """Check every line of a CSV of snapshots: the snapshots it holds, not staged (the preview
+    of an import shows them), or `ImportRejected` listing every bad line."""
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
@@ -252,6 +263,4 @@ def import_snapshots_csv(session: Session, data: bytes | str, *, groupement_id: 
             )
     if errors:
         raise ImportRejected([(e.line, e.column, e.rule, e.message) for e in errors])
-    session.add_all(staged)
-    session.flush()
-    return len(staged)
+    return staged

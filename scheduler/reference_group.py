@@ -140,7 +140,7 @@ def _average(number: int, column: str, value: str, errors: list[LineError]) -> D
     return amount
 
 
-def _import(
+def _check(
     data: bytes | str,
     columns: tuple[str, ...],
     check_line: Callable[
@@ -148,8 +148,7 @@ def _import(
     ],
     existing: Callable[[list[tuple[str, ...]]], set[tuple[str, ...]]],
     describe: Callable[[tuple[str, ...]], str],
-    session: Session,
-) -> int:
+) -> list[Any]:
     rows = _rows(data, columns)
     errors: list[LineError] = []
     seen: dict[tuple[str, ...], int] = {}
@@ -193,9 +192,13 @@ def _import(
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected([(e.line, e.column, e.rule, e.message) for e in errors])
-    session.add_all([entry for _, _, entry in staged])
+    return [entry for _, _, entry in staged]
+
+
+def _stage(session: Session, entries: list[Any]) -> int:
+    session.add_all(entries)
     session.flush()
-    return len(staged)
+    return len(entries)
 
 
 def import_reference_doctors_csv(
@@ -204,6 +207,14 @@ def import_reference_doctors_csv(
     """Check every line of a CSV of reference doctors' statements; stage all or none.
 
     `departments`: those the importer may feed (`None`: every one). Returns the count."""
+    return _stage(session, check_reference_doctors_csv(session, data, departments=departments))
+
+
+def check_reference_doctors_csv(
+    session: Session, data: bytes | str, *, departments: Collection[str] | None
+) -> list[models.ReferenceStatement]:
+    """Check every line of a CSV of reference doctors' statements: the statements it holds, not
+    staged, or `ImportRejected` listing every bad line."""
 
     def check(
         number: int, cells: list[str], errors: list[LineError]
@@ -258,13 +269,12 @@ def import_reference_doctors_csv(
             }
         return found
 
-    return _import(
+    return _check(
         data,
         DOCTOR_COLUMNS,
         check,
         existing,
         lambda key: f"relevé du RPPS {key[0]} au trimestre {key[1]}-Q{key[2]}",
-        session,
     )
 
 
@@ -274,6 +284,14 @@ def import_reference_series_csv(
     """Check every line of a CSV of a published reference series; stage all or none.
 
     `departments`: those the importer may feed (`None`: every one). Returns the count."""
+    return _stage(session, check_reference_series_csv(session, data, departments=departments))
+
+
+def check_reference_series_csv(
+    session: Session, data: bytes | str, *, departments: Collection[str] | None
+) -> list[models.ReferenceSeries]:
+    """Check every line of a CSV of a published reference series: the averages it holds, not
+    staged, or `ImportRejected` listing every bad line."""
 
     def check(
         number: int, cells: list[str], errors: list[LineError]
@@ -330,11 +348,10 @@ def import_reference_series_csv(
             )
         }
 
-    return _import(
+    return _check(
         data,
         SERIES_COLUMNS,
         check,
         existing,
         lambda key: f"série du département {key[0]} au trimestre {key[1]}-Q{key[2]}",
-        session,
     )

@@ -10,8 +10,8 @@ from typing import Any
 
 from api.pages.styles import CabinetStyle
 from scheduler import models, report_cache, reports
-from scheduler.contribution import ContractFigures, MemberFigures, Progress, WeekHours
-from scheduler.french import duration
+from scheduler.contribution import AidYear, ContractFigures, MemberFigures, Progress, WeekHours
+from scheduler.french import duration, long_date
 
 TARGET_STATUS_FR = {
     "on_track": "en bonne voie",
@@ -186,6 +186,18 @@ SPLIT_BASIS_FR = {
     "by_share": "selon les parts contractuelles",
     "by_hours": "selon les heures reçues",
 }
+
+
+def split_words(year: AidYear) -> str:
+    """How a contract year's aid and net cost are split, and the weeks a split by hours rests
+    on: `selon les heures reçues des 3 semaines finies du 2 février au 17 mai 2026`."""
+    words = SPLIT_BASIS_FR[year.split_basis]
+    weeks = year.split_weeks
+    if not weeks:
+        return words
+    last_sunday = weeks[-1] + timedelta(days=6)
+    count = "de la semaine finie" if len(weeks) == 1 else f"des {len(weeks)} semaines finies"
+    return f"{words} {count} du {long_date(weeks[0])} au {long_date(last_sunday)}"
 
 
 def totals(figures: ContractFigures) -> dict[str, str]:

@@ -36,6 +36,9 @@ from api.pages.dashboard import (
     recent_weeks as recent_weeks,
 )
 from api.pages.dashboard import (
+    split_words as split_words,
+)
+from api.pages.dashboard import (
     status_label as status_label,
 )
 from api.pages.dashboard import (

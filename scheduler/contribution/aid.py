@@ -69,7 +69,14 @@ def aid_by_year(
     spells: Sequence[tuple[date, date]],
     ledger: Sequence[LedgerWeek],
     delivered_before: date,
+    as_of: date | None = None,
 ) -> tuple[AidYear, ...]:
+    """Each contract year's aid, net cost and members' parts, read on `as_of` (a year whose last
+    day is after it is not over: its aid is projected, `due` False; None: every year is due).
+
+    The net cost and the aid are split by the same weights: the hours delivered in the weeks of
+    the year already over (`split_weeks`) under `cost_split = "by_hours"` once there are any,
+    else the contracted shares day by day."""
     policy = contract.policy
     factor, basis = _proration(policy, group)
     members = [m.cabinet_id for m in contract.members]
@@ -89,6 +96,13 @@ def aid_by_year(
         )
         aid = round_to(aid * year_factor, 2)
         net = round_to(contract.annual_employer_cost_eur - aid, 2)
+        weeks = sorted(
+            {
+                w.week_start
+                for w in ledger
+                if start <= w.week_start < end and w.week_start < delivered_before
+            }
+        )
         hours = {
             m: Decimal(
                 sum(
@@ -107,6 +121,7 @@ def aid_by_year(
         else:
             split = "by_share"
             weights = [(m, _share_days(contract.share_plans, m, start, end)) for m in members]
+            weeks = []
         years.append(
             AidYear(
                 year=year,
@@ -121,6 +136,9 @@ def aid_by_year(
                 net_cost=net,
                 split_basis=split,
                 member_parts=split_cents(net, weights),
+                member_aid=split_cents(aid, weights),
+                split_weeks=tuple(weeks),
+                due=as_of is None or end <= as_of + timedelta(days=1),
             )
         )
     return tuple(years)

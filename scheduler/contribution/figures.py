@@ -221,7 +221,7 @@ def contract_figures(
         suspensions=spells,
         progress=group,
         members=tuple(members),
-        aid_years=aid_by_year(contract, group, spells, contract.ledger, delivered_before),
+        aid_years=aid_by_year(contract, group, spells, contract.ledger, delivered_before, read_on),
         contracted_minutes=sum(m.contracted_minutes for m in members),
         planned_minutes=sum(m.planned_minutes for m in members),
         delivered_minutes=sum(m.delivered_minutes for m in members),

@@ -303,7 +303,15 @@ class AidYear:
     employer_cost: Decimal
     net_cost: Decimal
     split_basis: str  # "by_share" or "by_hours"
-    member_parts: tuple[tuple[int, Decimal], ...]
+    member_parts: tuple[tuple[int, Decimal], ...]  # each member's part of the net cost
+    member_aid: tuple[tuple[int, Decimal], ...] = ()  # its part of the aid, by the same weights
+    split_weeks: tuple[date, ...] = ()  # by hours: the Mondays of the weeks over it rests on
+    due: bool = False  # the year is over: its aid is due, not projected
+
+    @property
+    def projected(self) -> bool:
+        """The aid is not yet due (the year is not over): a projection, not an entitlement."""
+        return not self.due
 
     @property
     def last_day(self) -> date:

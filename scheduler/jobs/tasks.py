@@ -52,6 +52,7 @@ from scheduler.observability import PLAN_RUNS, SOLVE_SECONDS
 from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
 from scheduler.reports import FORMATS, write_report
 from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
+from scheduler.services import import_previews
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> Jo
     """Delete the records kept for a time only: the stored answers of Idempotency-Keys older than
     `idempotency_retention_hours` (they hold personal data, and a retry comes within minutes),
     and the sign-in throttle rows with no failure left in the window and no lock in force for
-    `THROTTLE_MEMORY`."""
+    `THROTTLE_MEMORY`, and the expired previews of CSV imports (they hold the file's rows)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
 
     def body(session: Session, _errors: list[str]) -> None:
@@ -313,10 +314,12 @@ def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> Jo
         ]
         if forgotten:
             session.execute(delete(throttle).where(throttle.account_key.in_(forgotten)))
+        previews = import_previews.purge_expired(session, now=moment)
         log.info(
-            "purged %d stored answer(s) and %d sign-in throttle row(s)",
+            "purged %d stored answer(s), %d sign-in throttle row(s) and %d import preview(s)",
             getattr(answers, "rowcount", 0),
             len(forgotten),
+            previews,
         )
 
     return run_job(ctx, PURGE_EXPIRED_RECORDS, moment.date().isoformat(), body)

@@ -326,7 +326,11 @@ def restrict_to_cabinet(report: AllocationReport, cabinet_id: int) -> Allocation
     """The report as a member sees it: its own figures and the group's totals only."""
     figures = report.figures
     years = tuple(
-        replace(y, member_parts=tuple(p for p in y.member_parts if p[0] == cabinet_id))
+        replace(
+            y,
+            member_parts=tuple(p for p in y.member_parts if p[0] == cabinet_id),
+            member_aid=tuple(p for p in y.member_aid if p[0] == cabinet_id),
+        )
         for y in figures.aid_years
     )
     restricted = replace(

@@ -798,6 +798,12 @@ NO_ID_ROUTES: dict[str, str] = {
     "POST /medecins/nouveau": "its cabinet is the service's to check: a foreign one and a missing "
     "one get the same « introuvable » next to the field (test_setup_pages)",
     "GET /assistantes": "searches the caller's assistants by name",
+    "GET /imports": "the upload forms of the imports the caller makes",
+    "POST /imports/{slug}": "a file of the caller's own import: RPPS and départements as the CSV "
+    "imports check them (test_import_pages)",
+    "GET /imports/{slug}/{key}": "a preview's random key, not an id: another user's or "
+    "groupement's is a missing page (test_import_pages, test_import_previews)",
+    "POST /imports/{slug}/{key}/confirmation": "the same",
     "GET /assistantes/nouvelle": "an empty form",
     "POST /assistantes/nouvelle": "names no other row",
 }

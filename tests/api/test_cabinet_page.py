@@ -187,3 +187,52 @@ def test_the_cabinet_page_shows_no_other_members_figures(
         parts = dict(year.member_parts)
         assert french.euros(parts[world.cabinets[1].id]) not in html.unescape(page)
     assert f">{french.duration(other.planned_minutes)}<" not in html.unescape(page)
+
+
+def test_the_cabinet_page_shows_its_part_of_the_aid_and_net_cost_and_the_weeks_they_rest_on(
+    web: TestClient, world: World, session: Session
+) -> None:
+    # Contract c1 from 5 January 2026, 1.00 ETP, 50,000 € a year, split by hours: cabinet A
+    # received 600 + 900 = 1500 min in the weeks of 5 and 12 January, B 500 (total 2000), so A
+    # bears 75 % of year 1: its part of the 38,000 € aid is 28,500.00 €, of the 12,000 € net cost
+    # 9,000.00 €. Year 2 has no week over yet: by the contracted shares, A 60 % of the 28,000 €
+    # aid (16,800.00 €) and of the 22,000 € net cost (13,200.00 €). A year is projected until
+    # its last day (4 January 2027 for year 1).
+    contract = world.contracts[0]
+    contract.cost_split = models.CostSplit.BY_HOURS
+    a, b = world.cabinets
+    for week, cabinet, minutes in (
+        (date(2026, 1, 5), a, 600),
+        (date(2026, 1, 12), a, 900),
+        (date(2026, 1, 12), b, 500),
+    ):
+        session.add(
+            models.LedgerEntry(
+                contract_id=contract.id,
+                cabinet_id=cabinet.id,
+                assistant_id=world.assistants[0].id,
+                week_start=week,
+                planned_minutes=minutes,
+                delivered_minutes=minutes,
+            )
+        )
+    session.flush()
+    sign_in_as(web, world.users["cabinet"])
+    section = _section(web.get("/cabinet").text, contract)
+    today = _today(world)
+
+    assert _figure(section, "aid-1") == french.euros(Decimal("38000"))
+    assert _figure(section, "aid-part-1") == french.euros(Decimal("28500"))
+    assert _figure(section, "net-1") == french.euros(Decimal("12000"))
+    assert _figure(section, "part-1") == french.euros(Decimal("9000"))
+    assert _figure(section, "split-1") == (
+        "selon les heures reçues des 2 semaines finies du 5 janvier 2026 au 18 janvier 2026"
+    )
+    assert _figure(section, "aid-part-2") == french.euros(Decimal("16800"))
+    assert _figure(section, "part-2") == french.euros(Decimal("13200"))
+    assert _figure(section, "split-2") == "selon les parts contractuelles"
+    year_1 = "due" if today >= date(2027, 1, 4) else "projetée"
+    assert re.sub(r"<[^>]+>", "", _figure(section, "state-1")) == year_1
+    assert re.sub(r"<[^>]+>", "", _figure(section, "state-2")) == (
+        "due" if today >= date(2028, 1, 4) else "projetée"
+    )

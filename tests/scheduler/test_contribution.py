@@ -1253,3 +1253,36 @@ def test_targets_without_any_doctor_are_decimal_zeros() -> None:
     targets += [m.progress.pmt.target for m in figures.members]
     targets += [m.progress.file_active.target for m in figures.members]
     assert all(type(t) is Decimal and t == 0 for t in targets), targets
+
+
+def test_a_members_part_of_the_aid_follows_its_part_of_the_net_cost_and_its_weeks() -> None:
+    # Read on 20 May 2026, split by hours: the weeks over are those before Monday 18 May, with
+    # hours on 2 Feb, 4 May and 11 May. A delivered 1260 x 3 = 3780 min, B 0 + 840 + 840 =
+    # 1680 (total 5460). Year-1 aid 38,000: A 38,000 x 3780/5460 = 26,307.6923 -> 26,307.69, B
+    # 38,000 x 1680/5460 = 11,692.3077 -> 11,692.31 (sum 38,000.00); net cost 12,000: A 8,307.69,
+    # B 3,692.31, by the same weights. Year 2 has no week over: by shares 60/40 of 28,000 aid
+    # (A 16,800.00, B 11,200.00), resting on no week. Neither year is over: both projected.
+    contract = replace(base_contract(), cost_split="by_hours")
+    y1, y2, *_ = contract_figures(
+        contract, date(2026, 5, 1), date(2026, 5, 31), today=date(2026, 5, 20)
+    ).aid_years
+    assert y1.member_aid == ((1, D("26307.69")), (2, D("11692.31")))
+    assert y1.member_parts == ((1, D("8307.69")), (2, D("3692.31")))
+    assert y1.split_weeks == (date(2026, 2, 2), date(2026, 5, 4), date(2026, 5, 11))
+    assert y2.split_basis == "by_share" and y2.split_weeks == ()
+    assert y2.member_aid == ((1, D("16800.00")), (2, D("11200.00")))
+    assert (y1.due, y1.projected, y2.due) == (False, True, False)
+
+
+@pytest.mark.parametrize(
+    ("read_on", "due"),
+    [(date(2027, 1, 3), False), (date(2027, 1, 4), True), (date(2027, 1, 5), True)],
+    ids=["day-before-the-last", "last-day", "day-after"],
+)
+def test_a_years_aid_is_due_from_its_last_day_on(read_on: date, due: bool) -> None:
+    # Year 1 runs from 5 January 2026 to 4 January 2027 (its last day): before that its aid is
+    # projected, not an entitlement.
+    y1 = contract_figures(
+        base_contract(), date(2026, 12, 1), date(2027, 1, 31), today=read_on
+    ).aid_years[0]
+    assert (y1.last_day, y1.due, y1.projected) == (date(2027, 1, 4), due, not due)
