@@ -157,16 +157,16 @@ class Fit:
         return q * (q + 1) / (term1 + term2)
 
 
-def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
-    """Regress `panel.value` on `regressors` (n x k) with doctor and quarter fixed effects."""
+def two_way_within(
+    panel: Panel, regressors: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The two-way within transformation of `panel.value` and `regressors`, rows by doctor then
+    quarter (`panel.order`): `(y'', X'', S~, (S~'S~)^+)` (see the module's text)."""
     n = panel.value.size
-    g = panel.clusters
     q = int(panel.quarters.size)
-    k = regressors.shape[1]
     order = panel.order
     doctor = panel.doctor_code[order]
-    quarter = panel.quarter_code[order]
-    sizes = np.bincount(doctor, minlength=g)
+    sizes = np.bincount(doctor, minlength=panel.clusters)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
 
     def demean_by_doctor(columns: FloatArray) -> FloatArray:
@@ -176,11 +176,24 @@ def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
     data = np.column_stack((panel.value[order], regressors[order]))
     data_d = demean_by_doctor(data)
     indicators = np.zeros((n, q))
-    indicators[np.arange(n), quarter] = 1.0
+    indicators[np.arange(n), panel.quarter_code[order]] = 1.0
     s_tilde = demean_by_doctor(indicators)
-    k_s = np.linalg.pinv(s_tilde.T @ s_tilde)
+    k_s: FloatArray = np.linalg.pinv(s_tilde.T @ s_tilde).astype(np.float64)
     within = data_d - s_tilde @ (k_s @ (s_tilde.T @ data_d))
-    y, x = within[:, 0], within[:, 1:]
+    return within[:, 0], within[:, 1:], s_tilde, k_s
+
+
+def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
+    """Regress `panel.value` on `regressors` (n x k) with doctor and quarter fixed effects."""
+    n = panel.value.size
+    g = panel.clusters
+    q = int(panel.quarters.size)
+    k = regressors.shape[1]
+    order = panel.order
+    doctor = panel.doctor_code[order]
+    sizes = np.bincount(doctor, minlength=g)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    y, x, s_tilde, k_s = two_way_within(panel, regressors)
     xtx = x.T @ x
     # A regressor the fixed effects absorb (a quarter with no member doctor, say) leaves nothing.
     scale = np.sqrt(np.maximum(np.diag(xtx), 0.0))
