@@ -438,6 +438,25 @@ class IndicatorNational:
     def indicator_fr(self) -> str:
         return INDICATOR_FR[self.indicator]
 
+    @property
+    def event_points(self) -> list[EventPoint]:
+        """The pooled event study's quarters that have a point, for the chart."""
+        return [
+            EventPoint(int(r.group), r.effect, r.ci_low, r.ci_high)
+            for r in self.event_study
+            if r.effect is not None
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class EventPoint:
+    """A quarter of the pooled event study, as the chart draws it."""
+
+    quarter: int
+    coef: float
+    ci_low: float | None
+    ci_high: float | None
+
 
 @dataclass(frozen=True, slots=True)
 class NationalEvaluation:
@@ -789,10 +808,7 @@ def render_json(evaluation: NationalEvaluation) -> bytes:
     return (json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
-RENDERERS = {
-    "csv": (render_csv, "text/csv; charset=utf-8"),
-    "json": (render_json, "application/json"),
-}
+RENDERERS = {"csv": render_csv, "json": render_json}
 
 
 def digest_line(body: bytes, filename: str) -> str:
