@@ -253,7 +253,7 @@ def test_cr2_by_cluster_at_and_above_two_clusters() -> None:
     # Two clusters of equal weight: G - 1 = 1 degree of freedom; four: 3.
     assert cr2_by_cluster([1.0, 3.0], [1.0, 1.0], ["a", "b"])[2] == pytest.approx(1.0)
     mean, se, dof = cr2_by_cluster([1.0, 2.0, 3.0, 6.0], [1.0] * 4, ["a", "b", "c", "d"])
-    assert (mean, dof) == (pytest.approx(3.0), pytest.approx(3.0))
+    assert mean == pytest.approx(3.0) and dof == pytest.approx(3.0)
     # Equal weights: CR2 is the classic variance of a mean, s^2 / G.
     assert se == pytest.approx((14.0 / 3 / 4) ** 0.5)
     with pytest.raises(ValueError, match="two clusters"):
