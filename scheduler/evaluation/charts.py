@@ -83,8 +83,9 @@ def event_study_svg(events: Sequence[EventPoint], title: str) -> str:
             "début",
             xy=(-0.5, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -9),
+            xytext=(-3, -9),
             textcoords="offset points",
+            horizontalalignment="right",
             color="#555555",
         )
         for before, color in ((True, _BEFORE), (False, _MEMBER)):

@@ -83,6 +83,9 @@ def test_the_page_shows_the_figures_the_chart_and_the_downloads(
     assert body.status_code == line.status_code == 200
     assert line.text.split()[0] == hashlib.sha256(body.content).hexdigest()
     assert web.get("/evaluation-nationale/export.xml").status_code == 404
+    chart = web.get("/evaluation-nationale/export.graphique-pmt.svg", params={"au": "2026-06-30"})
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    assert chart.text.startswith("<svg") and "Étude d’événement nationale — PMT" in chart.text
 
 
 def test_a_bad_day_on_the_page_is_shown_beside_its_field(web: TestClient, world: World) -> None:

@@ -15,13 +15,14 @@ from api.pages.web import page_allowed, render
 from scheduler import access, models
 from scheduler.errors import InvalidField
 from scheduler.evaluation import national
-from scheduler.evaluation.charts import event_study_data_uri
+from scheduler.evaluation.charts import event_study_data_uri, event_study_svg
 from scheduler.services import national_evaluation as service
 
 router = APIRouter(include_in_schema=False)
 
 NationalPage = Annotated[models.User, Depends(page_allowed(access.Action.READ_NATIONAL_EVALUATION))]
 DOWNLOADS = ("csv", "json", "csv.sha256", "json.sha256")
+CHARTS = {f"graphique-{name}.svg": name for name in ("pmt", "file_active")}
 SHOWN_WITHOUT_FIGURE = 50  # the export lists every one
 
 
@@ -66,6 +67,7 @@ def national_evaluation_page(
         "errors": {"au": error} if error else {},
         "without": without[:SHOWN_WITHOUT_FIGURE],
         "without_total": len(without),
+        "without_contracts": len({c.contract for c in without}),
         "method_cr2": national.METHOD_FR[national.METHOD_CR2].replace(
             "à {dof} degrés", "aux degrés"
         ),
@@ -81,12 +83,28 @@ def national_evaluation_download(
     name: str,
     au: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    """An export (`csv`, `json`) or its `sha256sum` line (`csv.sha256`, `json.sha256`)."""
-    if name not in DOWNLOADS:
+    """An export (`csv`, `json`), its `sha256sum` line (`csv.sha256`, `json.sha256`) or an
+    indicator's event-study chart (`graphique-pmt.svg`, `graphique-file_active.svg`)."""
+    if name not in DOWNLOADS and name not in CHARTS:
         raise HTTPException(status_code=404, detail="export inconnu")
     day, error = _day(au)
     if error is not None:
         raise HTTPException(status_code=404, detail=error)
+    if name in CHARTS:
+        evaluation = service.read_national_evaluation(session, user, as_of=day)
+        indicator = next(i for i in evaluation.indicators if i.indicator == CHARTS[name])
+        svg = event_study_svg(
+            indicator.event_points, f"Étude d’événement nationale — {indicator.indicator_fr}"
+        )
+        filename = f"evaluation-nationale-{evaluation.as_of.isoformat()}-{name}"
+        return Response(
+            svg.encode("utf-8"),
+            media_type="image/svg+xml",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
     fmt, _, digest = name.partition(".")
     export = service.export_national_evaluation(session, user, as_of=day, fmt=fmt)
     if digest:
