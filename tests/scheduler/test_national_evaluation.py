@@ -66,7 +66,7 @@ from tests.api.factories import make_assistant, make_cabinet, make_contract
 
 QUARTERS = ((2025, 3), (2025, 4), (2026, 1), (2026, 2))
 AFTER = (0, 0, 1, 1)
-TREND = {"54": (0, 2, 5, 6), "57": (1, 1, 3, 4)}
+TREND = {"54": (0, 2, 5, 6), "57": (1, 1, 3, 4), "88": (1, 1, 3, 4)}  # 88: a series only
 AS_OF = date(2026, 6, 30)
 
 
@@ -247,6 +247,41 @@ def test_each_contract_is_the_contracts_own_evaluation(session: Session, nation:
             _approx(pooled.effect, indicator.did.effect)
             _approx(pooled.ci_low, indicator.did.ci_low)
             _approx(pooled.ci_high, indicator.did.ci_high)
+
+
+def test_a_departement_with_a_published_series_only_is_measured_against_it(
+    session: Session, nation: Nation
+) -> None:
+    """Département 88 has no reference doctor on file, only the published series (its average
+    per GP following 57's trend): contract E (2 doctors, +30) is measured against it, as its
+    report measures it."""
+    groupement = nation.contracts["A"].groupement_id
+    for (year, q), trend in zip(QUARTERS, TREND["88"], strict=True):
+        session.add(
+            models.ReferenceSeries(
+                department="88",
+                year=year,
+                quarter=q,
+                pmt=800 + trend,
+                file_active=2 * (800 + trend),
+                doctors=400,
+                source="CPAM 88, moyenne par MG",
+            )
+        )
+    owner = session.get(models.Groupement, groupement)
+    assert owner is not None
+    contract = _contract(session, owner, "nat-e", "88", [500, 600], 30)
+    session.flush()
+    evaluation = national_evaluation(session, as_of=AS_OF)
+    mine = next(c for c in evaluation.contracts if c.contract == "nat-e" and c.indicator == "pmt")
+    assert mine.reference == "series" and mine.department == "88"
+    _approx(mine.effect, 30.0)
+    own = contract_evaluation(session, contract, until=AS_OF, hours_delivered=0.0)
+    assert own.reference.value == "series" and own.indicators[0].did is not None
+    _approx(mine.ci_low, own.indicators[0].did.ci_low)
+    pmt = evaluation.indicators[0]
+    assert {r.group for r in pmt.by_department} == {"54", "57", "88"}
+    assert pmt.national.departments == 3
 
 
 def test_cr2_by_cluster_at_and_above_two_clusters() -> None:
