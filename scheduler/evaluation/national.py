@@ -66,6 +66,7 @@ from scheduler.evaluation.summary import (
     Reference,
     quarter_of,
 )
+from scheduler.french import number
 
 FORMAT = "partagenda-national-evaluation/1"
 LEVEL = 0.95
@@ -315,13 +316,7 @@ class PooledEstimate:
     def method_fr(self) -> str:
         if self.method is None:
             return ""
-        return METHOD_FR[self.method].format(dof=_number_fr(self.dof or 0.0, 1))
-
-
-def _number_fr(value: float, places: int) -> str:
-    from scheduler.french import number
-
-    return number(value, places)
+        return METHOD_FR[self.method].format(dof=number(self.dof or 0.0, 1))
 
 
 def cr2_by_cluster(
