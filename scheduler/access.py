@@ -24,7 +24,7 @@ The roles:
 - a CPAM auditor reads the contracts granted to her, in whatever groupement, their reports,
   ledger and audit trail (the audit log's rows about those contracts): no rota, no person;
 - the national reader (Assurance maladie) reads every contract's figures (the contracts, their
-  reports and ledger) and may launch a national re-plan; she sees no personal data beyond what
+  reports and ledger) and the national evaluation, and may launch a national re-plan; she sees no personal data beyond what
   the reports show: no assistant, absence, rota, user or audit log. Only the CLI creates one.
 """
 
@@ -76,6 +76,7 @@ class Action(enum.StrEnum):
     OWN_ROTA = "own_rota"  # the assistant's own week and feed
     ACKNOWLEDGE_NOTICE = "acknowledge_notice"  # take note of a change of one's own rota
     NATIONAL_REPLAN = "national_replan"  # re-plan every groupement at once
+    READ_NATIONAL_EVALUATION = "read_national_evaluation"  # every contract's effect, pooled
 
 
 _ROLES: dict[Action, frozenset[Role]] = {
@@ -92,6 +93,8 @@ _ROLES: dict[Action, frozenset[Role]] = {
     Action.OWN_ROTA: frozenset({Role.ASSISTANT}),
     Action.ACKNOWLEDGE_NOTICE: frozenset({Role.ASSISTANT}),
     Action.NATIONAL_REPLAN: frozenset({Role.NATIONAL}),
+    # Every contract's figures of every groupement: the Assurance maladie's alone.
+    Action.READ_NATIONAL_EVALUATION: frozenset({Role.NATIONAL}),
 }
 
 # The refusal of each action, in French; `{role}` is the principal's role.
@@ -110,6 +113,7 @@ _REFUSALS: dict[Action, str] = {
     Action.ACKNOWLEDGE_NOTICE: "seule l'assistante concernée confirme avoir pris connaissance "
     "d'un changement",
     Action.NATIONAL_REPLAN: "seul le niveau national relance la planification nationale",
+    Action.READ_NATIONAL_EVALUATION: "seul le niveau national lit l'évaluation nationale",
 }
 
 

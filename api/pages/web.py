@@ -29,8 +29,8 @@ from scheduler import access, french, models
 from scheduler.auth import create_access_token, user_from_token
 from scheduler.config import Settings
 from scheduler.errors import AuthenticationFailed, PartagendaError
+from scheduler.evaluation.charts import event_study_data_uri
 from scheduler.reports import evaluation_text
-from scheduler.reports.charts import event_study_chart
 
 SESSION_COOKIE = "partagenda_session"
 CSRF_COOKIE = "partagenda_csrf"
@@ -44,7 +44,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals["french"] = french
 # The wording and the charts of a contract's evaluation, shared with the PDF report.
 templates.env.globals["evaluation_text"] = evaluation_text
-templates.env.globals["event_study_chart"] = event_study_chart
+templates.env.globals["event_study_chart"] = event_study_data_uri
 
 ROLE_HOME = {
     models.Role.COORDINATOR: "/planning",

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import auth, evaluation, patientele, planning, reference, subscriptions, users
+from api.routes import (
+    auth,
+    evaluation,
+    national,
+    patientele,
+    planning,
+    reference,
+    subscriptions,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -15,4 +24,5 @@ ROUTERS: list[APIRouter] = [
     subscriptions.router,
     patientele.router,
     evaluation.router,
+    national.router,
 ]

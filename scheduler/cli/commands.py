@@ -513,6 +513,60 @@ def export_national(
         stderr_console().print(f"SHA-256 : {digest}", highlight=False, markup=False)
 
 
+@app.command("export-evaluation")
+def export_evaluation(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="File (else stdout); its SHA-256 is written beside it, in FILE.sha256.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv (one line per group and contract) or json.")
+    ] = "csv",
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day the statements are read up to, 2026-12-07 (default: today in Paris).",
+        ),
+    ] = None,
+) -> None:
+    """Write the national evaluation for the Assurance maladie: every contract's effect on PMT
+    and file active, pooled nationally, by département and by size, and the event study."""
+    from scheduler.errors import InvalidField
+    from scheduler.services.national_evaluation import EXPORT_FORMATS, export_national_evaluation
+
+    if fmt not in EXPORT_FORMATS:
+        fail(f"--format : « {fmt} » inconnu : {' ou '.join(EXPORT_FORMATS)}")
+    day = parse_day(as_of, "--as-of") if as_of is not None else None
+    check_output(output)
+    digest_file = None
+    if output is not None and not is_special_file(output):
+        digest_file = output.with_name(output.name + ".sha256")
+        check_output(digest_file)
+    settings = load_settings()
+    with command_session(settings) as session:
+        try:
+            export = export_national_evaluation(session, None, as_of=day, fmt=fmt)
+        except InvalidField as error:
+            fail(f"--as-of : {error.message}")
+    if output is None:
+        sys.stdout.buffer.write(export.body)
+    else:
+        write_file(output, [export.body])
+    if digest_file is not None and output is not None:
+        # sha256sum's format, as export-national writes: `sha256sum -c FILE.sha256` checks it.
+        write_file(digest_file, [f"{export.sha256}  {output.name}\n".encode()])
+        stderr_console().print(
+            f"SHA-256 : {export.sha256} (écrit dans {digest_file})", highlight=False, markup=False
+        )
+    else:
+        stderr_console().print(f"SHA-256 : {export.sha256}", highlight=False, markup=False)
+
+
 # --- Processes ---------------------------------------------------------------------------------
 
 

@@ -23,8 +23,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from scheduler.evaluation.panel import EvaluationInputError, Panel
-from scheduler.evaluation.regression import fit_two_way
+from scheduler.evaluation.panel import EvaluationInputError, FloatArray, Panel
+from scheduler.evaluation.regression import fit_two_way, fit_two_way_outcomes
 
 SmallSample = Literal["bell-mccaffrey", "clusters"]
 
@@ -107,28 +107,46 @@ def difference_in_differences(
     simulation (10 members against 200). The default reads it on t with Bell and McCaffrey's
     Satterthwaite degrees of freedom, which follow the clusters that carry the estimate (92 in
     100 there)."""
+    return differences_in_differences(panel, panel.value[:, None], level, small_sample)[0]
+
+
+def differences_in_differences(
+    panel: Panel,
+    outcomes: FloatArray,
+    level: float = 0.95,
+    small_sample: SmallSample = "bell-mccaffrey",
+) -> list[DidEstimate]:
+    """`difference_in_differences` of each column of `outcomes` (n x m, in the panel's row order:
+    PMT and file active, say) on the panel's doctors and quarters, the design's work done once
+    (the degrees of freedom depend on the design alone)."""
     _check_level(level)
     _check_small_sample(small_sample)
     treated_after = (panel.treated & (panel.quarter >= 0)).astype(np.float64)
-    fit = fit_two_way(panel, treated_after[:, None], ["membre depuis le début"])
-    se = math.sqrt(float(fit.vcov_cr2[0, 0]))
+    fits = fit_two_way_outcomes(panel, outcomes, treated_after[:, None], ["membre depuis le début"])
+    fit = fits[0]
     dof = fit.hotelling_dof([0]) if small_sample == "bell-mccaffrey" else float(fit.clusters - 1)
-    half = float(stats.t.ppf(0.5 + level / 2, dof)) * se
-    effect = float(fit.coef[0])
+    quantile = float(stats.t.ppf(0.5 + level / 2, dof))
     members = int(panel.treated_doctor.sum())
-    return DidEstimate(
-        effect=effect,
-        std_error=se,
-        ci_low=effect - half,
-        ci_high=effect + half,
-        level=level,
-        dof=dof,
-        clusters=fit.clusters,
-        member_doctors=members,
-        reference_doctors=fit.clusters - members,
-        observations=fit.observations,
-        method=_DID + _DID_DOF[small_sample],
-    )
+    estimates = []
+    for each in fits:
+        se = math.sqrt(float(each.vcov_cr2[0, 0]))
+        effect = float(each.coef[0])
+        estimates.append(
+            DidEstimate(
+                effect=effect,
+                std_error=se,
+                ci_low=effect - quantile * se,
+                ci_high=effect + quantile * se,
+                level=level,
+                dof=dof,
+                clusters=each.clusters,
+                member_doctors=members,
+                reference_doctors=each.clusters - members,
+                observations=each.observations,
+                method=_DID + _DID_DOF[small_sample],
+            )
+        )
+    return estimates
 
 
 def pretrend_check(

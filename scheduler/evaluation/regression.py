@@ -157,30 +157,59 @@ class Fit:
         return q * (q + 1) / (term1 + term2)
 
 
+def two_way_within(
+    panel: Panel, regressors: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The two-way within transformation of `panel.value` and `regressors`, rows by doctor then
+    quarter (`panel.order`): `(y'', X'', S~, (S~'S~)^+)` (see the module's text)."""
+    within, s_tilde, k_s = _within(panel, np.column_stack((panel.value, regressors)))
+    return within[:, 0], within[:, 1:], s_tilde, k_s
+
+
+def _within(panel: Panel, columns: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """`columns` (in the panel's row order) two-way demeaned, rows by doctor then quarter, with
+    `S~` and `(S~'S~)^+`."""
+    n = panel.value.size
+    q = int(panel.quarters.size)
+    order = panel.order
+    doctor = panel.doctor_code[order]
+    sizes = np.bincount(doctor, minlength=panel.clusters)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+
+    def demean_by_doctor(data: FloatArray) -> FloatArray:
+        sums = np.add.reduceat(data, starts, axis=0)
+        return data - (sums / sizes[:, None])[doctor]
+
+    data_d = demean_by_doctor(columns[order])
+    indicators = np.zeros((n, q))
+    indicators[np.arange(n), panel.quarter_code[order]] = 1.0
+    s_tilde = demean_by_doctor(indicators)
+    k_s: FloatArray = np.linalg.pinv(s_tilde.T @ s_tilde).astype(np.float64)
+    return data_d - s_tilde @ (k_s @ (s_tilde.T @ data_d)), s_tilde, k_s
+
+
 def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
     """Regress `panel.value` on `regressors` (n x k) with doctor and quarter fixed effects."""
+    return fit_two_way_outcomes(panel, panel.value[:, None], regressors, names)[0]
+
+
+def fit_two_way_outcomes(
+    panel: Panel, outcomes: FloatArray, regressors: FloatArray, names: list[str]
+) -> list[Fit]:
+    """`fit_two_way` of each column of `outcomes` (n x m, in the panel's row order) on the same
+    doctors, quarters and regressors: the design's work (the within transformation, each
+    cluster's CR2 adjustment, what the degrees of freedom read) is done once."""
     n = panel.value.size
     g = panel.clusters
     q = int(panel.quarters.size)
     k = regressors.shape[1]
+    outs = outcomes.shape[1]
     order = panel.order
     doctor = panel.doctor_code[order]
-    quarter = panel.quarter_code[order]
     sizes = np.bincount(doctor, minlength=g)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-
-    def demean_by_doctor(columns: FloatArray) -> FloatArray:
-        sums = np.add.reduceat(columns, starts, axis=0)
-        return columns - (sums / sizes[:, None])[doctor]
-
-    data = np.column_stack((panel.value[order], regressors[order]))
-    data_d = demean_by_doctor(data)
-    indicators = np.zeros((n, q))
-    indicators[np.arange(n), quarter] = 1.0
-    s_tilde = demean_by_doctor(indicators)
-    k_s = np.linalg.pinv(s_tilde.T @ s_tilde)
-    within = data_d - s_tilde @ (k_s @ (s_tilde.T @ data_d))
-    y, x = within[:, 0], within[:, 1:]
+    within, s_tilde, k_s = _within(panel, np.column_stack((outcomes, regressors)))
+    y, x = within[:, :outs], within[:, outs:]
     xtx = x.T @ x
     # A regressor the fixed effects absorb (a quarter with no member doctor, say) leaves nothing.
     scale = np.sqrt(np.maximum(np.diag(xtx), 0.0))
@@ -195,17 +224,17 @@ def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
             f"quarter : l'effet « {weak} » n'est pas identifiable avec ces observations",
         )
     m: FloatArray = np.linalg.inv(xtx).astype(np.float64)
-    coef = m @ (x.T @ y)
+    coef = m @ (x.T @ y)  # k x outs
     resid = y - x @ coef
-    meat_cr2 = np.zeros((k, k))
-    meat_cr1 = np.zeros((k, k))
+    meat_cr2 = np.zeros((outs, k, k))
+    meat_cr1 = np.zeros((outs, k, k))
     blocks = []
     for size in np.unique(sizes):
         which = np.flatnonzero(sizes == size)
         rows = starts[which][:, None] + np.arange(size)  # (m, size)
         xg = x[rows]  # (m, size, k)
         sg = s_tilde[rows]  # (m, size, q)
-        eg = resid[rows]  # (m, size)
+        eg = resid[rows]  # (m, size, outs)
         # Clusters with the same rows of the design (every reference doctor of a balanced panel,
         # say) share H_gg and A_g: one eigendecomposition per distinct design.
         design = np.concatenate((sg, xg), axis=2)
@@ -224,24 +253,28 @@ def fit_two_way(panel: Panel, regressors: FloatArray, names: list[str]) -> Fit:
         w, v = np.linalg.eigh(np.eye(size) - hat)
         root = np.where(w > _NULL_EIGENVALUE, 1.0 / np.sqrt(np.maximum(w, _NULL_EIGENVALUE)), 0.0)
         adjusted_x = v @ (root[:, :, None] * (v.transpose(0, 2, 1) @ xr))  # A_g X''_g
-        u2 = np.einsum("msk,ms->mk", adjusted_x[same], eg)  # X''_g' A_g e_g (A symmetric)
+        u2 = np.einsum("msk,mso->omk", adjusted_x[same], eg)  # X''_g' A_g e_g (A symmetric)
         blocks.append(_Block(design[first], adjusted_x, counts.astype(np.float64)))
-        u1 = np.einsum("msk,ms->mk", xg, eg)
-        meat_cr2 += u2.T @ u2
-        meat_cr1 += u1.T @ u1
+        u1 = np.einsum("msk,mso->omk", xg, eg)
+        meat_cr2 += u2.transpose(0, 2, 1) @ u2
+        meat_cr1 += u1.transpose(0, 2, 1) @ u1
     parameters = k + g + q - 1
     cr1_factor = g / (g - 1) * (n - 1) / (n - parameters)
-    residuals = np.empty(n)
+    residuals = np.empty((n, outs))
     residuals[order] = resid
-    return Fit(
-        coef=coef,
-        vcov_cr2=m @ meat_cr2 @ m,
-        vcov_cr1=cr1_factor * (m @ meat_cr1 @ m),
-        residuals=residuals,
-        clusters=g,
-        observations=n,
-        parameters=parameters,
-        bread=m,
-        hat_kernel=np.block([[k_s, np.zeros((q, k))], [np.zeros((k, q)), m]]),
-        blocks=tuple(blocks),
-    )
+    hat_kernel = np.block([[k_s, np.zeros((q, k))], [np.zeros((k, q)), m]])
+    return [
+        Fit(
+            coef=coef[:, o],
+            vcov_cr2=m @ meat_cr2[o] @ m,
+            vcov_cr1=cr1_factor * (m @ meat_cr1[o] @ m),
+            residuals=residuals[:, o],
+            clusters=g,
+            observations=n,
+            parameters=parameters,
+            bread=m,
+            hat_kernel=hat_kernel,
+            blocks=tuple(blocks),
+        )
+        for o in range(outs)
+    ]

@@ -1,15 +1,13 @@
-"""The SVG charts of the PDF report: hours per member, progress towards the targets and the
-event study of the contract's evaluation."""
+"""The SVG charts of the PDF report: hours per member and progress towards the targets (the
+event study of the contract's evaluation is matplotlib's: `scheduler.evaluation.charts`)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 from scheduler.contribution import ContractFigures, MemberFigures
-from scheduler.evaluation import EventEstimate
 
 PALETTE = ("#1b6ca8", "#d1495b", "#2e8b57", "#8e5ea2", "#e08e0b", "#5d6d7e")
 
@@ -223,78 +221,4 @@ def progress_chart(figures: ContractFigures, width: int = 680, height: int = 240
     parts.append(f'<text x="{lx + 22}" y="{y + 3}">tendance et bande</text>')
     parts.append(f'<text x="{lx + 22}" y="{y + 14}" fill="#555">à l’échéance</text>')
     parts.append("</svg>")
-    return "".join(parts)
-
-
-def event_study_chart(
-    events: Sequence[EventEstimate], label: str, width: int = 330, height: int = 190
-) -> str:
-    """The event study of one indicator: each quarter's gap between members and reference
-    relative to the quarter before the start (0 there), with its 95 % interval; the start
-    between quarters -1 and 0, the quarters before it on a grey ground."""
-    left, right, top, bottom = 40, 8, 16, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    quarters = [e.quarter for e in events]
-    lo = min([0.0] + [e.ci_low for e in events])
-    hi = max([0.0] + [e.ci_high for e in events])
-    raw_step = max((hi - lo) / 5, 1e-9)
-    magnitude = 10 ** math.floor(math.log10(raw_step))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
-    lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
-    if hi == lo:
-        lo, hi = -1.0, 1.0
-    q_min, q_max = (min(quarters), max(quarters)) if quarters else (-1, 0)
-
-    def x_of(quarter: float) -> float:
-        return left + plot_w * (quarter - q_min + 0.5) / (q_max - q_min + 1)
-
-    def y_of(value: float) -> float:
-        return top + plot_h * (1 - (value - lo) / (hi - lo))
-
-    parts = [
-        (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans" font-size="8" '
-            f'role="img" aria-label="{_esc(label)}">'
-        ),
-        (
-            f'<rect x="{left}" y="{top}" width="{x_of(-0.5) - left:.1f}" height="{plot_h}" '
-            'fill="#eef0f2"/>'
-        ),
-        f'<text x="{left + 2}" y="{top - 5}" font-weight="bold">{_esc(label)}</text>',
-    ]
-    tick = lo
-    while tick <= hi + step / 2:
-        y = y_of(tick)
-        stroke = "#333" if abs(tick) < step / 2 else "#ddd"
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{stroke}"/>'
-        )
-        shown = f"{tick:g}".replace("-", "−").replace(".", ",")
-        parts.append(f'<text x="{left - 3}" y="{y + 3:.1f}" text-anchor="end">{shown}</text>')
-        tick += step
-    parts.append(
-        f'<line x1="{x_of(-0.5):.1f}" y1="{top}" x2="{x_of(-0.5):.1f}" y2="{top + plot_h}" '
-        'stroke="#999" stroke-dasharray="3,2"/>'
-    )
-    parts.append(f'<text x="{x_of(-0.5) + 3:.1f}" y="{top + 9}" fill="#555">début</text>')
-    every = max(1, len(quarters) // 8)
-    for i, event in enumerate(events):
-        x = x_of(event.quarter)
-        color = PALETTE[0] if event.quarter >= 0 else PALETTE[5]
-        if event.quarter != -1:
-            parts.append(
-                f'<line x1="{x:.1f}" y1="{y_of(event.ci_low):.1f}" x2="{x:.1f}" '
-                f'y2="{y_of(event.ci_high):.1f}" stroke="{color}" stroke-width="1.2"/>'
-            )
-        parts.append(f'<circle cx="{x:.1f}" cy="{y_of(event.coef):.1f}" r="2.4" fill="{color}"/>')
-        if i % every == 0 or event.quarter in (-1, 0):
-            shown = f"{event.quarter:+d}".replace("-", "−") if event.quarter else "0"
-            parts.append(
-                f'<text x="{x:.1f}" y="{top + plot_h + 11}" text-anchor="middle">{shown}</text>'
-            )
-    parts.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="#333">'
-        "trimestre depuis le début (−1 : référence) · barres : IC 95 %</text></svg>"
-    )
     return "".join(parts)

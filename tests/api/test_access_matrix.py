@@ -765,6 +765,9 @@ NO_ID_ROUTES: dict[str, str] = {
     f"POST {API}/evaluation/reference-doctors/imports": "names départements, not rows: an "
     "auditor's are those of her granted contracts (test_reference_imports_by_role below)",
     f"POST {API}/evaluation/reference-series/imports": "the same",
+    f"GET {API}/national/evaluation": "every contract, the national reader's alone "
+    "(test_national_evaluation)",
+    f"GET {API}/national/evaluation/sha256": "the same",
     "GET /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "HEAD /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "GET /feeds/{path}": "any other feed address: the usual 404 (test_feed_clients)",
@@ -789,6 +792,9 @@ NO_ID_ROUTES: dict[str, str] = {
     "GET /mon-planning": "the caller's own rota",
     "POST /mon-planning/abonnement": "the caller's own feed",
     "GET /controle": "the auditor's granted contracts",
+    "GET /evaluation-nationale": "every contract, the national reader's alone "
+    "(tests/api/test_national_evaluation.py)",
+    "GET /evaluation-nationale/export.{name}": "the same, as a download",
     "GET /parametres": "the caller's groupement",
     "POST /parametres": "the caller's groupement",
     "GET /cabinets": "searches the caller's cabinets by text",

@@ -25,6 +25,7 @@ EXPECTED: dict[Action, set[Role]] = {
     Action.OWN_ROTA: {Role.ASSISTANT},
     Action.ACKNOWLEDGE_NOTICE: {Role.ASSISTANT},
     Action.NATIONAL_REPLAN: {Role.NATIONAL},
+    Action.READ_NATIONAL_EVALUATION: {Role.NATIONAL},
 }
 
 

@@ -363,6 +363,44 @@ def test_export_writes_its_sha256_beside_it_as_sha256sum_reads_it(
     assert again.read_bytes() == target.read_bytes()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_evaluation_writes_its_sha256_beside_it(
+    cli_db: str, tmp_path: Path, fmt: str
+) -> None:
+    import hashlib
+
+    target = tmp_path / f"evaluation.{fmt}"
+    args = ["export-evaluation", "--format", fmt, "-o", str(target), "--as-of", "2026-12-07"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert (tmp_path / f"evaluation.{fmt}.sha256").read_text() == f"{digest}  evaluation.{fmt}\n"
+    assert f"SHA-256 : {digest}" in result.stderr
+    if fmt == "json":
+        document = json.loads(target.read_bytes())
+        assert document["as_of"] == "2026-12-07" and set(document["indicators"]) == {
+            "pmt",
+            "file_active",
+        }
+    else:
+        assert target.read_text(encoding="utf-8").startswith("indicateur;niveau;groupe;")
+    again = runner.invoke(app, [*args[:3], "-o", str(tmp_path / "again"), *args[5:]])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again").read_bytes() == target.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--format", "xml"), ("--as-of", "07/12/2026"), ("--as-of", "1999-01-01")]
+)
+def test_export_evaluation_with_bad_input_exits_2_and_writes_nothing(
+    cli_db: str, tmp_path: Path, option: str, value: str
+) -> None:
+    target = tmp_path / "evaluation.csv"
+    _one_line(runner.invoke(app, ["export-evaluation", "-o", str(target), option, value]), option)
+    assert not target.exists()
+    assert not (tmp_path / "evaluation.csv.sha256").exists()
+
+
 @pytest.mark.parametrize("value", ["07/12/2026", "2026-13-01", "1789-07-14"])
 def test_export_with_a_bad_as_of_date_exits_2_and_writes_nothing(
     cli_db: str, tmp_path: Path, value: str

@@ -8,7 +8,8 @@ domain errors of a form become a message on the page. One module per audience: `
 dashboard, the cabinet's, the assistant's and the auditor's pages), `setup` (the coordinator's
 set-up: the groupement's settings, the cabinets), `people` (the doctors and the assistants),
 `absences` (an assistant's absences), `accounts` (the users page and the invited person's
-password page) and `imports` (the CSV imports, previewed then confirmed); `shared` holds what they share.
+password page), `imports` (the CSV imports, previewed then confirmed) and `national` (the national
+reader's evaluation); `shared` holds what they share.
 """
 
 from fastapi import APIRouter
@@ -18,6 +19,7 @@ from api.pages.routes import (
     accounts,
     imports,
     members,
+    national,
     people,
     planning,
     session,
@@ -26,7 +28,7 @@ from api.pages.routes import (
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared in: the first route that matches answers.
-for module in (session, planning, members, setup, people, absences, accounts, imports):
+for module in (session, planning, members, setup, people, absences, accounts, imports, national):
     router.include_router(module.router)
 
 __all__ = ["router"]

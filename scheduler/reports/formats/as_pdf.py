@@ -9,9 +9,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
+from scheduler.evaluation.charts import event_study_data_uri
 from scheduler.french import clock_digits, duration, euros, long_date, number, percent, short_date
 from scheduler.reports.build import AllocationReport
-from scheduler.reports.charts import event_study_chart, hours_chart, progress_chart
+from scheduler.reports.charts import hours_chart, progress_chart
 from scheduler.reports.content import report_digest
 from scheduler.reports.evaluation_text import (
     METHOD_FR,
@@ -53,8 +54,8 @@ def render_html(report: AllocationReport, *, digest: str | None = None) -> str:
     ev = report.evaluation
     return _template().render(
         ev=ev,
-        event_svgs=[
-            event_study_chart(i.events, f"Étude d’événement — {indicator_fr(i)}")
+        event_charts=[
+            event_study_data_uri(i.events, f"Étude d’événement — {indicator_fr(i)}")
             for i in (ev.indicators if ev is not None else ())
             if i.events
         ],

@@ -1,0 +1,87 @@
+"""The national evaluation for the Assurance maladie: every contract's effect on PMT and file
+active, pooled nationally, by département and by contract size, and the event study; CSV or
+JSON, with its SHA-256 (`Repr-Digest`, and its `sha256sum` line at `/sha256`). The national
+reader's alone."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import PlainTextResponse
+
+from api.deps import SessionDep, permitted
+from api.errors import READ_ERRORS, problem_responses
+from scheduler import access, models
+from scheduler.services import national_evaluation
+from scheduler.services.national_evaluation import EvaluationExport
+
+router = APIRouter(prefix="/national", tags=["national"])
+
+NationalReader = Annotated[models.User, Depends(permitted(access.Action.READ_NATIONAL_EVALUATION))]
+ExportFormat = Annotated[
+    Literal["csv", "json"], Query(description="csv (one line per group and contract) or json.")
+]
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="The day the statements are read up to (default: today in Paris); the "
+        "same day on the same data gives the same bytes."
+    ),
+]
+
+
+def _export(
+    session: SessionDep, user: models.User, fmt: str, as_of: date | None
+) -> EvaluationExport:
+    return national_evaluation.export_national_evaluation(
+        session, user, as_of=as_of, fmt=fmt, field="query.format", as_of_field="query.as_of"
+    )
+
+
+@router.get(
+    "/evaluation",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The national evaluation",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        },
+        **problem_responses(*READ_ERRORS),
+    },
+)
+def read_national_evaluation(
+    session: SessionDep, user: NationalReader, format: ExportFormat = "csv", as_of: AsOf = None
+) -> Response:
+    """The national evaluation as CSV or JSON; `Repr-Digest` carries the SHA-256 of the body
+    (RFC 9530), `/national/evaluation/sha256` the same as a `sha256sum` line."""
+    export = _export(session, user, format, as_of)
+    digest = base64.b64encode(bytes.fromhex(export.sha256)).decode("ascii")
+    return Response(
+        export.body,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Repr-Digest": f"sha-256=:{digest}:",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/evaluation/sha256",
+    response_class=PlainTextResponse,
+    responses=problem_responses(*READ_ERRORS),
+)
+def read_national_evaluation_digest(
+    session: SessionDep, user: NationalReader, format: ExportFormat = "csv", as_of: AsOf = None
+) -> PlainTextResponse:
+    """The `sha256sum` line of the export of the same format and day (`sha256sum -c` checks the
+    file saved under its name)."""
+    export = _export(session, user, format, as_of)
+    return PlainTextResponse(export.digest_line, headers={"Cache-Control": "no-store"})
