@@ -7,17 +7,41 @@ domain errors of a form become a message on the page. One module per audience: `
 (signing in and out), `planning` (the coordinator's week grid), `members` (the contract
 dashboard, the cabinet's, the assistant's and the auditor's pages), `setup` (the coordinator's
 set-up: the groupement's settings, the cabinets), `people` (the doctors and the assistants),
-`absences` (an assistant's absences) and `accounts` (the users page and the invited person's
-password page); `shared` holds what they share.
+`absences` (an assistant's absences), `accounts` (the users page and the invited person's
+password page), `contracts_setup` (the pooled contracts and their share plans), `travel_setup`
+(the travel times between cabinets) and `grants` (the auditors' access to a contract); `shared`
+holds what they share.
 """
 
 from fastapi import APIRouter
 
-from api.pages.routes import absences, accounts, members, people, planning, session, setup
+from api.pages.routes import (
+    absences,
+    accounts,
+    contracts_setup,
+    grants,
+    members,
+    people,
+    planning,
+    session,
+    setup,
+    travel_setup,
+)
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared in: the first route that matches answers.
-for module in (session, planning, members, setup, people, absences, accounts):
+for module in (
+    session,
+    planning,
+    members,
+    setup,
+    people,
+    absences,
+    accounts,
+    contracts_setup,
+    travel_setup,
+    grants,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]
