@@ -651,3 +651,49 @@ def test_a_deactivated_auditor_is_not_granted(
         data={"csrf_token": _token(coordinator_web), "email": closed.email},
     )
     assert answer.status_code == 422
+
+
+def _without_ids(text: str | None) -> str:
+    return re.sub(r"\d+", "<id>", text or "")
+
+
+def test_a_foreign_assistant_is_refused_beside_the_assistants_as_a_missing_one(
+    coordinator_web: TestClient, world: World, other_world: World, session: Session
+) -> None:
+    session.commit()
+    before = _counts(session)
+    messages = []
+    for key in (other_world.assistants[0].id, 2_147_480_000):
+        answer = coordinator_web.post(
+            f"{BASE}/nouveau",
+            data={
+                "csrf_token": _token(coordinator_web),
+                **_new_contract(world, assistant_0=str(key)),
+            },
+        )
+        assert answer.status_code == 422
+        messages.append(_without_ids(_error_of(answer.text, "assistants")))
+    assert messages[0] == messages[1] == "« Assistantes du contrat » assistante <id> introuvable."
+    assert _counts(session) == before
+
+
+def test_a_foreign_cabinet_is_refused_beside_it_as_a_missing_one(
+    coordinator_web: TestClient, world: World, other_world: World, session: Session
+) -> None:
+    session.commit()
+    before = _counts(session)
+    messages = []
+    for key in (other_world.cabinets[0].id, 2_147_480_000):
+        answer = coordinator_web.post(
+            "/trajets/nouveau",
+            data={
+                "csrf_token": _token(coordinator_web, "/trajets"),
+                "origin_id": str(key),
+                "destination_id": str(world.cabinets[0].id),
+                "minutes": "20",
+            },
+        )
+        assert answer.status_code == 422
+        messages.append(_without_ids(_error_of(answer.text, "ajout-origin-id")))
+    assert messages[0] == messages[1] == "« Cabinet de départ » cabinet <id> introuvable."
+    assert _counts(session) == before

@@ -101,6 +101,8 @@ CONTRACT_LABELS = forms.Labels(
         "« . » ou « - » seulement (par exemple contrat-nancy-1)",
         "name": "ne doit pas contenir de caractère de contrôle",
     },
+    # The service names an assistant or a cabinet of the lists: shown beside the list.
+    aliases={"assistant_id": "assistants", "cabinet_id": "shares"},
 )
 CONTRACT_WORDING = forms.Wording(
     stale="Ce contrat a été modifié",
