@@ -23,6 +23,8 @@ with warnings.catch_warnings():
 from api.pages.routes.contracts_setup import share_points, weekly_minutes
 from api.pages.web import CSRF_COOKIE
 from scheduler import models
+from scheduler.errors import InvalidField
+from scheduler.services import resources
 from tests.api.factories import World, make_cabinet, make_contract, make_user
 from tests.api.test_pages import sign_in_as
 
@@ -697,3 +699,35 @@ def test_a_foreign_cabinet_is_refused_beside_it_as_a_missing_one(
         messages.append(_without_ids(_error_of(answer.text, "ajout-origin-id")))
     assert messages[0] == messages[1] == "« Cabinet de départ » cabinet <id> introuvable."
     assert _counts(session) == before
+
+
+@pytest.mark.parametrize(("days_before", "withdrawn"), [(1, True), (0, False), (-1, False)])
+def test_a_plan_is_withdrawn_only_the_day_before_it_comes_into_force(
+    world: World, session: Session, days_before: int, withdrawn: bool
+) -> None:
+    # The day before its first day it is a plan to come; on that day it is in force.
+    contract = world.contracts[0]
+    first_day = date(2026, 6, 1)
+    plan = _add_plan(session, contract, first_day)
+    today = first_day - timedelta(days=days_before)
+    user = world.users["coordinator"]
+    if withdrawn:
+        resources.CONTRACTS.delete_share_plan(
+            session, user, contract.id, plan.id, expected=None, today=today
+        )
+        assert session.get(models.SharePlan, plan.id) is None
+        audit = session.scalars(
+            select(models.AuditLog).where(
+                models.AuditLog.entity == "contract",
+                models.AuditLog.entity_id == str(contract.id),
+                models.AuditLog.action == "update",
+            )
+        ).one()
+        assert audit.reason == "plan de parts du 2026-06-01 retiré"
+    else:
+        with pytest.raises(InvalidField) as refused:
+            resources.CONTRACTS.delete_share_plan(
+                session, user, contract.id, plan.id, expected=None, today=today
+            )
+        assert refused.value.rule == "in_force"
+        assert session.get(models.SharePlan, plan.id) is not None
