@@ -151,6 +151,30 @@ def test_each_page_refuses_other_roles(web: TestClient, world: World, role: str)
         assert "Accès refusé" in answer.text
 
 
+def test_a_signed_out_visitor_is_sent_to_sign_in(web: TestClient, world: World) -> None:
+    for path in _paths(world):
+        answer = web.get(path)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"/connexion?suite={path}"
+
+
+def test_a_write_without_the_csrf_token_is_refused_and_nothing_stored(
+    coordinator_web: TestClient, world: World, session: Session
+) -> None:
+    contract = world.contracts[0].id
+    before = _counts(session)
+    for path, form in (
+        (f"{BASE}/nouveau", _new_contract(world)),
+        (f"{BASE}/{contract}/parts", _plan(world, _today() + timedelta(days=9), "50", "50")),
+        (f"{BASE}/{contract}/acces", {"email": world.users["auditor"].email}),
+        ("/trajets/estimation", {}),
+    ):
+        answer = coordinator_web.post(path, data=form)
+        assert answer.status_code == 403, path
+        assert "Formulaire expiré" in answer.text
+    assert _counts(session) == before
+
+
 def test_the_navigation_and_the_dashboard_link_the_pages(
     coordinator_web: TestClient, world: World
 ) -> None:
@@ -515,7 +539,7 @@ def test_the_estimate_fills_the_missing_legs_and_marks_them(
     ).all()
     assert len(estimated) == 2 and all(t.estimated for t in estimated)
     ids = sorted(t.id for t in estimated)
-    assert answer.headers["location"] == f"/trajets?estimes={ids[0]},{ids[1]}#trajets"
+    assert answer.headers["location"] == f"/trajets?nombre=2&estimes={ids[0]},{ids[1]}#trajets"
     shown = coordinator_web.get(answer.headers["location"]).text
     assert shown.count("nouvelle estimation</span>") == 2
     shown = _text(shown)

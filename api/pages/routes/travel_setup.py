@@ -27,6 +27,8 @@ from scheduler.services import resources
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
+MARKED = 200
+"""The legs just estimated that the list marks as new."""
 
 INFO = {
     "enregistre": "Temps de trajet confirmé.",
@@ -45,7 +47,8 @@ TRAVEL_WORDING = forms.Wording(
     stale="Ce temps de trajet a été modifié", duplicate_field="destination_id"
 )
 Cabinet = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
-Estimated = Annotated[str | None, Query(max_length=2000, pattern=r"^[0-9,]*$")]
+Estimated = Annotated[str | None, Query(max_length=2400, pattern=r"^[0-9,]*$")]
+Count = Annotated[int, Query(ge=0, le=100_000)]
 
 
 def _cabinets(session: Session, user: models.User) -> list[tuple[int, str]]:
@@ -62,6 +65,7 @@ def _travel_page(
     page: int = 1,
     info: str | None = None,
     estimated: set[int] | None = None,
+    estimated_count: int = 0,
     row_errors: dict[int, str] | None = None,
     row_typed: dict[int, str] | None = None,
     add_form: dict[str, str] | None = None,
@@ -96,7 +100,8 @@ def _travel_page(
         "missing": max(0, pairs - known),
         "unconfirmed": unconfirmed.total,
         "info": INFO.get(info or ""),
-        "estimated_count": len(estimated or ()),
+        "estimated_count": estimated_count,
+        "few_cabinets": len(cabinets) < 2,
         "row_errors": row_errors or {},
         "row_typed": row_typed or {},
         "add_form": add_form or {},
@@ -128,11 +133,19 @@ def travel_page(
     page: PageNumber = 1,
     info: Info = None,
     estimes: Estimated = None,
+    nombre: Count = 0,
 ) -> HTMLResponse:
     """The road minutes between the groupement's cabinets, a cabinet's legs or all, a page at a
     time; the legs just estimated are marked."""
     return _travel_page(
-        request, session, user, cabinet=cabinet, page=page, info=info, estimated=_ids(estimes)
+        request,
+        session,
+        user,
+        cabinet=cabinet,
+        page=page,
+        info=info,
+        estimated=_ids(estimes),
+        estimated_count=nombre,
     )
 
 
@@ -142,8 +155,11 @@ def estimate_travel(session: SessionDep, user: CoordinatorPage) -> Response:
     created = resources.TRAVEL_TIMES.estimate_missing(session, user)
     if not created:
         return RedirectResponse("/trajets?info=aucun", status_code=303)
-    ids = ",".join(str(t.id) for t in created[:200])
-    return RedirectResponse(f"/trajets?estimes={ids}#trajets", status_code=303)
+    # The first ones are marked on the list (an address stays short); all are counted.
+    ids = ",".join(str(t.id) for t in created[:MARKED])
+    return RedirectResponse(
+        f"/trajets?nombre={len(created)}&estimes={ids}#trajets", status_code=303
+    )
 
 
 @router.post("/trajets/nouveau", dependencies=[CsrfChecked])
