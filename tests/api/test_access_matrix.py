@@ -521,6 +521,18 @@ ID_ROUTES: dict[str, list[Probe]] = {
             },
         )
     ],
+    f"DELETE {API}/contracts/{{contract_id}}/share-plans/{{plan_id}}": [
+        Probe((_path("contract", "contract_id"), _path("share_plan", "plan_id")))
+    ],
+    f"GET {API}/contracts/{{contract_id}}/auditor-grants": [
+        Probe((_path("contract", "contract_id"),))
+    ],
+    f"POST {API}/contracts/{{contract_id}}/auditor-grants": [
+        Probe((_path("contract", "contract_id"),), body=lambda _: {"email": "cpam@example.fr"})
+    ],
+    f"DELETE {API}/contracts/{{contract_id}}/auditor-grants/{{grant_id}}": [
+        Probe((_path("contract", "contract_id"), _path("grant", "grant_id")))
+    ],
     f"GET {API}/contracts/{{contract_id}}/report": [
         _report("coordinator"),
         _report("cabinet"),

@@ -755,3 +755,42 @@ def test_a_plan_is_withdrawn_only_the_day_before_it_comes_into_force(
             )
         assert refused.value.rule == "in_force"
         assert session.get(models.SharePlan, plan.id) is not None
+
+
+# --- The same through the API -----------------------------------------------------------------------
+
+
+def test_the_api_grants_lists_and_revokes_an_auditor(
+    client: TestClient, world: World, other_world: World, coordinator: dict[str, str]
+) -> None:
+    contract = world.contracts[1].id
+    auditor = other_world.users["auditor"].email
+    path = f"/api/v1/contracts/{contract}/auditor-grants"
+    created = client.post(path, json={"email": auditor}, headers=coordinator)
+    assert created.status_code == 201, created.text
+    assert (created.json()["email"], created.json()["contract_id"]) == (auditor, contract)
+    again = client.post(path, json={"email": auditor}, headers=coordinator)
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["loc"] == ["body", "email"]
+    listed = client.get(path, headers=coordinator).json()["items"]
+    assert [item["email"] for item in listed] == [auditor]
+    gone = client.delete(f"{path}/{created.json()['id']}", headers=coordinator)
+    assert gone.status_code == 204
+    assert client.get(path, headers=coordinator).json()["items"] == []
+
+
+def test_the_api_withdraws_a_plan_to_come_and_keeps_the_first(
+    client: TestClient, world: World, session: Session, coordinator: dict[str, str]
+) -> None:
+    contract = world.contracts[0]
+    coming = _add_plan(session, contract, _today() + timedelta(days=30))
+    first = contract.share_plans[0].id
+    headers = coordinator | {"If-Match": "*"}
+    path = f"/api/v1/contracts/{contract.id}/share-plans"
+    kept = client.delete(f"{path}/{first}", headers=headers)
+    assert kept.status_code == 422
+    assert "le plan du début du contrat ne peut pas être retiré" in kept.text
+    assert client.delete(f"{path}/{coming.id}", headers=headers).status_code == 204
+    session.expire_all()
+    assert session.get(models.SharePlan, coming.id) is None
+    assert session.get(models.SharePlan, first) is not None
