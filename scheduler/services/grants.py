@@ -21,7 +21,7 @@ from scheduler.errors import InvalidField, NotFound
 from scheduler.services.first_run import EMAIL
 from scheduler.services.resources import CONTRACTS
 
-NO_AUDITOR = "aucun compte d'auditeur CPAM n'a cette adresse (il est créé en ligne de commande)"
+NO_AUDITOR = "aucun compte actif d'auditeur CPAM n'a cette adresse"
 
 
 @dataclass(frozen=True)

@@ -644,8 +644,8 @@ def test_an_auditor_is_granted_a_contract_and_the_grant_revoked(
 @pytest.mark.parametrize(
     ("who", "words"),
     [
-        ("cabinet", "aucun compte d'auditeur CPAM n'a cette adresse"),
-        ("nobody", "aucun compte d'auditeur CPAM n'a cette adresse"),
+        ("cabinet", "aucun compte actif d'auditeur CPAM n'a cette adresse"),
+        ("nobody", "aucun compte actif d'auditeur CPAM n'a cette adresse"),
         ("auditor", "cet auditeur lit déjà ce contrat"),
         ("not an address", "ce n'est pas une adresse e-mail"),
     ],

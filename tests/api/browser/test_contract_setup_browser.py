@@ -72,7 +72,7 @@ def test_the_contract_and_travel_pages_pass_axe_and_fit_a_phone(
         page.get_by_label("Adresse e-mail de l'auditeur").fill(COORDINATION[0])
         page.get_by_role("button", name="Ouvrir l'accès").click()
         expect(page.get_by_label("Adresse e-mail de l'auditeur")).to_have_accessible_description(
-            re.compile("aucun compte d'auditeur CPAM")
+            re.compile("aucun compte actif d'auditeur CPAM")
         )
         problems += _inspect(page, "/contrats/gestion/<id>/acces (refused)")
         shoot(page, screenshots, f"contract-grants-{width}")
