@@ -104,10 +104,7 @@ CONTRACT_LABELS = forms.Labels(
     # The service names an assistant or a cabinet of the lists: shown beside the list.
     aliases={"assistant_id": "assistants", "cabinet_id": "shares"},
 )
-CONTRACT_WORDING = forms.Wording(
-    stale="Ce contrat a été modifié",
-    in_use="Ce contrat ne peut pas être supprimé : des plannings y font référence.",
-)
+CONTRACT_WORDING = forms.Wording(stale="Ce contrat a été modifié")
 PLAN_LABELS = forms.Labels({"valid_from": "En vigueur à partir du", "shares": "Parts des cabinets"})
 PLAN_WORDING = forms.Wording(stale="Ce contrat a été modifié")
 ITEM_LABELS = forms.Labels(
