@@ -502,6 +502,28 @@ class SharePlanRead(ReadModel):
     shares: list[ShareItem]
 
 
+class AuditorGrantCreate(RequestModel):
+    """Let a CPAM auditor's account (in whatever groupement) read the contract."""
+
+    email: Email
+
+
+class AuditorGrantRead(ReadModel):
+    """An auditor who reads the contract."""
+
+    id: int
+    contract_id: int
+    email: str
+    full_name: str
+    granted_at: datetime
+
+
+class AuditorGrantList(BaseModel):
+    """The auditors who read a contract, by e-mail."""
+
+    items: list[AuditorGrantRead]
+
+
 Etp = Annotated[Decimal, Field(gt=0, le=20, max_digits=4, decimal_places=2)]
 Euros = Annotated[Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2)]
 

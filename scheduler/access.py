@@ -146,7 +146,8 @@ def reads_by_grant(role: Role) -> bool:
 
 def invited_on_pages(actor: models.User) -> tuple[Role, ...]:
     """The roles the actor may invite from the users page: those she may create, but the
-    auditor's (her contracts are granted with `partagenda grant-contract`)."""
+    auditor's (her account is made elsewhere; a coordinator opens a contract to her on the
+    contract's page, `services.grants`, or the CLI's `partagenda grant-contract`)."""
     return tuple(role for role in Role if may_create_user(actor, role) and role is not Role.AUDITOR)
 
 

@@ -2,7 +2,7 @@
 
 Each resource names its service, schemas, list filters and the descriptions of its operations;
 the routes alike for all are built by `resource_router`, and a resource's special endpoints
-(a contract's share plans, the estimates of travel times) are added to its router here.
+(a contract's share plans and auditors, the estimates of travel times) are added to its router here.
 """
 
 from typing import Annotated
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
 from api.deps import Coordinator, IdPath, IfMatch, SessionDep, etag_of, expected_version
-from api.errors import CREATE_ERRORS, WRITE_ERRORS, problem_responses
+from api.errors import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS, problem_responses
 from api.resource_router import Docs, Schemas, resource_router
 from api.schemas import (
     AbsenceCreate,
@@ -22,6 +22,9 @@ from api.schemas import (
     AssistantPage,
     AssistantRead,
     AssistantUpdate,
+    AuditorGrantCreate,
+    AuditorGrantList,
+    AuditorGrantRead,
     CabinetCreate,
     CabinetPage,
     CabinetRead,
@@ -52,7 +55,7 @@ from api.schemas import (
 )
 from scheduler.audit import snapshot
 from scheduler.models import AbsenceKind, ConsultationSession, ContractKind, PooledContract, User
-from scheduler.services import resources
+from scheduler.services import grants, resources
 
 _TEXT = r"^[^\x00]*$"
 Code = Annotated[str | None, Query(max_length=64, pattern=_TEXT)]
@@ -163,6 +166,61 @@ def add_share_plan(
     )
     response.headers["ETag"] = etag_of(row.id, row.version)
     return ContractRead.model_validate(row)
+
+
+@contracts.delete(
+    "/{contract_id}/share-plans/{plan_id}",
+    status_code=204,
+    responses=problem_responses(*WRITE_ERRORS),
+)
+def delete_share_plan(
+    contract_id: IdPath,
+    plan_id: IdPath,
+    session: SessionDep,
+    user: Coordinator,
+    if_match: IfMatch,
+) -> None:
+    """Withdraw a share plan that has not yet come into force (If-Match on the contract); the
+    plan from the contract's start and a plan in force or past stay (422)."""
+    resources.CONTRACTS.delete_share_plan(
+        session,
+        user,
+        contract_id,
+        plan_id,
+        expected=expected_version(if_match, "contrat", contract_id),
+    )
+
+
+@contracts.get("/{contract_id}/auditor-grants", responses=problem_responses(*READ_ERRORS))
+def list_auditor_grants(
+    contract_id: IdPath, session: SessionDep, user: Coordinator
+) -> AuditorGrantList:
+    """The CPAM auditors who read the contract's reports."""
+    rows = grants.contract_grants(session, user, contract_id)
+    return AuditorGrantList(items=[AuditorGrantRead.model_validate(row) for row in rows])
+
+
+@contracts.post(
+    "/{contract_id}/auditor-grants", status_code=201, responses=problem_responses(*CREATE_ERRORS)
+)
+def grant_auditor(
+    contract_id: IdPath, body: AuditorGrantCreate, session: SessionDep, user: Coordinator
+) -> AuditorGrantRead:
+    """Let the auditor with this e-mail (an account of whatever groupement) read the contract
+    (422 when the address is no active auditor's, or she reads it already)."""
+    return AuditorGrantRead.model_validate(grants.grant(session, user, contract_id, body.email))
+
+
+@contracts.delete(
+    "/{contract_id}/auditor-grants/{grant_id}",
+    status_code=204,
+    responses=problem_responses(*WRITE_ERRORS),
+)
+def revoke_auditor(
+    contract_id: IdPath, grant_id: IdPath, session: SessionDep, user: Coordinator
+) -> None:
+    """Withdraw an auditor's access to the contract."""
+    grants.revoke(session, user, contract_id, grant_id)
 
 
 travel_times = resource_router(

@@ -22,7 +22,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.pages.web import CSRF_COOKIE, SESSION_COOKIE
 from scheduler import feeds, models
@@ -310,6 +310,13 @@ def other_planned(session: Session, other_world: World) -> Planned:
 
 def _ids(world: World, plan: Planned) -> dict[str, int]:
     """The id of one row of each kind that a request may name."""
+    session = object_session(world.groupement)
+    assert session is not None
+    grant = session.scalars(
+        select(models.AuditorGrant.id).where(
+            models.AuditorGrant.contract_id == world.contracts[0].id
+        )
+    ).one()
     return {
         "groupement": world.groupement.id,
         "cabinet": world.cabinets[0].id,
@@ -327,6 +334,8 @@ def _ids(world: World, plan: Planned) -> dict[str, int]:
         "subscription": plan.token_id,
         "user": world.users["assistant"].id,
         "notice": plan.notice_id,
+        "share_plan": world.contracts[0].share_plans[0].id,
+        "grant": grant,
     }
 
 
@@ -511,6 +520,18 @@ ID_ROUTES: dict[str, list[Probe]] = {
                 "shares": [{"cabinet_id": ids["cabinet"], "share_bp": 10000}],
             },
         )
+    ],
+    f"DELETE {API}/contracts/{{contract_id}}/share-plans/{{plan_id}}": [
+        Probe((_path("contract", "contract_id"), _path("share_plan", "plan_id")))
+    ],
+    f"GET {API}/contracts/{{contract_id}}/auditor-grants": [
+        Probe((_path("contract", "contract_id"),))
+    ],
+    f"POST {API}/contracts/{{contract_id}}/auditor-grants": [
+        Probe((_path("contract", "contract_id"),), body=lambda _: {"email": "cpam@example.fr"})
+    ],
+    f"DELETE {API}/contracts/{{contract_id}}/auditor-grants/{{grant_id}}": [
+        Probe((_path("contract", "contract_id"), _path("grant", "grant_id")))
     ],
     f"GET {API}/contracts/{{contract_id}}/report": [
         _report("coordinator"),
@@ -729,8 +750,30 @@ ID_ROUTES: dict[str, list[Probe]] = {
                 "assistant_id",
                 ("absence", "absence_id"),
             ),
+            ("GET", "/contrats/gestion/{contract_id}", "contract", "contract_id", None),
+            ("POST", "/contrats/gestion/{contract_id}", "contract", "contract_id", None),
+            ("POST", "/contrats/gestion/{contract_id}/parts", "contract", "contract_id", None),
+            (
+                "POST",
+                "/contrats/gestion/{contract_id}/parts/{plan_id}/supprimer",
+                "contract",
+                "contract_id",
+                ("share_plan", "plan_id"),
+            ),
+            ("GET", "/contrats/gestion/{contract_id}/acces", "contract", "contract_id", None),
+            ("POST", "/contrats/gestion/{contract_id}/acces", "contract", "contract_id", None),
+            (
+                "POST",
+                "/contrats/gestion/{contract_id}/acces/{grant_id}/retrait",
+                "contract",
+                "contract_id",
+                ("grant", "grant_id"),
+            ),
+            ("POST", "/trajets/{travel_time_id}", "travel_time", "travel_time_id", None),
         )
     },
+    # A cabinet's legs: another groupement's cabinet is a missing one.
+    "GET /trajets": [Probe((_query("cabinet", "cabinet"),), page=True)],
     "GET /medecins": [Probe((_query("cabinet", "cabinet"),), page=True)],
     "GET /controle/contrats/{contract_id}/rapport.{fmt}": [
         Probe(
@@ -812,6 +855,14 @@ NO_ID_ROUTES: dict[str, str] = {
     "POST /imports/{slug}/{key}/confirmation": "the same",
     "GET /assistantes/nouvelle": "an empty form",
     "POST /assistantes/nouvelle": "names no other row",
+    "GET /contrats/gestion": "searches the caller's contracts by text",
+    "GET /contrats/gestion/nouveau": "an empty form",
+    "POST /contrats/gestion/nouveau": "its shares name the caller's own cabinets only, and its "
+    "assistants are the service's to check: a foreign one and a missing one get the same words "
+    "next to the field (test_contract_pages)",
+    "POST /trajets/estimation": "every pair of the caller's cabinets",
+    "POST /trajets/nouveau": "its cabinets are the service's to check: a foreign one and a "
+    "missing one get the same « introuvable » next to the field (test_contract_pages)",
 }
 
 MISSING = 2_147_480_000  # an id that exists nowhere (and within the ids the API accepts)

@@ -8,8 +8,10 @@ domain errors of a form become a message on the page. One module per audience: `
 dashboard, the cabinet's, the assistant's and the auditor's pages), `setup` (the coordinator's
 set-up: the groupement's settings, the cabinets), `people` (the doctors and the assistants),
 `absences` (an assistant's absences), `accounts` (the users page and the invited person's
-password page), `imports` (the CSV imports, previewed then confirmed) and `national` (the national
-reader's evaluation); `shared` holds what they share.
+password page), `contracts_setup` (the pooled contracts and their share plans), `travel_setup`
+(the travel times between cabinets), `grants` (the auditors' access to a contract), `imports`
+(the CSV imports, previewed then confirmed) and `national` (the national reader's evaluation);
+`shared` holds what they share.
 """
 
 from fastapi import APIRouter
@@ -17,6 +19,8 @@ from fastapi import APIRouter
 from api.pages.routes import (
     absences,
     accounts,
+    contracts_setup,
+    grants,
     imports,
     members,
     national,
@@ -24,11 +28,25 @@ from api.pages.routes import (
     planning,
     session,
     setup,
+    travel_setup,
 )
 
 router = APIRouter(include_in_schema=False)
 # In the order the routes were declared in: the first route that matches answers.
-for module in (session, planning, members, setup, people, absences, accounts, imports, national):
+for module in (
+    session,
+    planning,
+    members,
+    setup,
+    people,
+    absences,
+    accounts,
+    contracts_setup,
+    travel_setup,
+    grants,
+    imports,
+    national,
+):
     router.include_router(module.router)
 
 __all__ = ["router"]

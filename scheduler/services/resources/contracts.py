@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from typing_extensions import override
 
 from scheduler import access, models
 from scheduler.audit import snapshot
 from scheduler.demo import ensure_policies
-from scheduler.errors import InvalidField, ShareTotalInvalid
+from scheduler.errors import InvalidField, NotFound, ShareTotalInvalid
 from scheduler.services.resources.generic import Edit, Resource
 from scheduler.services.resources.sites import CABINETS
 from scheduler.services.resources.staff import ASSISTANTS
@@ -126,6 +127,13 @@ class Contracts(Resource[models.PooledContract]):
             stmt = stmt.where(models.PooledContract.code == filters["code"])
         if filters.get("kind") is not None:
             stmt = stmt.where(models.PooledContract.kind == filters["kind"])
+        if filters.get("q"):
+            # Part of the name or the code, in any case; `%` and `_` stand for themselves.
+            typed = filters["q"].strip().lower()
+            stmt = stmt.where(
+                func.lower(models.PooledContract.name).contains(typed, autoescape=True)
+                | func.lower(models.PooledContract.code).contains(typed, autoescape=True)
+            )
         return stmt
 
     @override
@@ -252,6 +260,52 @@ class Contracts(Resource[models.PooledContract]):
             Edit({}, apply=lambda: contract.share_plans.append(plan), reason=reason),
         )
         return contract
+
+    def delete_share_plan(
+        self,
+        session: Session,
+        actor: models.User,
+        key: int,
+        plan_id: int,
+        *,
+        expected: int | None,
+        today: date | None = None,
+    ) -> models.PooledContract:
+        """Withdraw a share plan that has not yet come into force (`valid_from` after `today`,
+        the groupement's day by default); the plan from the contract's start stays, as does any
+        plan in force or past (the hours already shared were shared by it)."""
+        access.require(actor, access.Action.MANAGE)
+        begin_write(session)
+        contract = self.get(session, actor, key)
+        plan = next((p for p in contract.share_plans if p.id == plan_id), None)
+        if plan is None:
+            raise NotFound("plan de parts", plan_id, field="path.plan_id")
+        self.check_version(contract, expected)
+        if plan.valid_from <= contract.start_date:
+            raise InvalidField(
+                "valid_from", "first_plan", "le plan du début du contrat ne peut pas être retiré"
+            )
+        day = today if today is not None else _local_today(session, contract.groupement_id)
+        if plan.valid_from <= day:
+            raise InvalidField(
+                "valid_from",
+                "in_force",
+                "ce plan est déjà en vigueur : seul un plan à venir peut être retiré",
+            )
+        reason = f"plan de parts du {plan.valid_from.isoformat()} retiré"
+        self.apply(
+            session,
+            actor,
+            contract,
+            Edit({}, apply=lambda: contract.share_plans.remove(plan), reason=reason),
+        )
+        return contract
+
+
+def _local_today(session: Session, groupement_id: int) -> date:
+    groupement = session.get(models.Groupement, groupement_id)
+    zone = ZoneInfo(groupement.timezone if groupement is not None else "Europe/Paris")
+    return datetime.now(UTC).astimezone(zone).date()
 
 
 CONTRACTS = Contracts()
