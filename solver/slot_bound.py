@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-from solver.constraints.data import PlanData, credit_grain, least_deviation
+from solver.constraints.data import PlanData, least_deviation, rounded_up
 from solver.model import MINUTES_PER_DAY
 from solver.patterns import cover_slots, preference_slots
 
@@ -96,15 +97,20 @@ def slot_bound(data: PlanData) -> Relaxed | None:
 
     weights = instance.weights
     # Travel counted in the contract: each (contract, week, cabinet) may be credited travel
-    # minutes, at the travel's own price (a rota's legs cost at least that much).
+    # minutes, at the least price a credited minute has in a rota (a leg credits its road minutes
+    # rounded up to the grain and costs its road minutes).
     counted = rules.travel_in_contract and bool(instance.travel_minutes)
     credit: dict[tuple[str, int, str], Any] = {}
     if counted:
+        price = weights.travel_minutes * min(
+            Fraction(road, rounded_up(road, grain)) if road else Fraction(1)
+            for road in instance.travel_minutes.values()
+        )
         for k in data.contracts:
             for wk in data.weeks:
                 for c in k.shares:
                     tau = lp.NumVar(0, inf, "")
-                    objective.SetCoefficient(tau, float(weights.travel_minutes))
+                    objective.SetCoefficient(tau, float(price))
                     credit[(k.id, wk.index, c)] = tau
     week_of = data.week_of_day
 
@@ -117,15 +123,13 @@ def slot_bound(data: PlanData) -> Relaxed | None:
 
     constant = 0.0
     tol = rules.share_tolerance_minutes
-    slack = grain - credit_grain(instance)
     all_days = tuple(range(len(data.dates)))
     for k in data.contracts:
         for wk in data.weeks:
             target = data.targets.get((k.id, wk.index))
             if target is not None:
                 got_all = sum(credited(k.id, c, wk.days) for c in k.shares)
-                lp.Add(got_all >= target - slack)
-                lp.Add(got_all <= target)
+                lp.Add(got_all == target)
             for c in k.shares:
                 share = data.share_targets.get((k.id, wk.index, c))
                 if share is not None:
@@ -138,7 +142,7 @@ def slot_bound(data: PlanData) -> Relaxed | None:
             balance = k.balance_minutes.get(c, 0)
             lp.Add(credited(k.id, c, all_days) + balance - wanted == over - under)
             # Minutes on the grain cannot meet a target that a balance put off it.
-            lp.Add(over + under >= least_deviation(wanted - balance, credit_grain(instance)))
+            lp.Add(over + under >= least_deviation(wanted - balance, grain))
             objective.SetCoefficient(over, weights.share_deviation)
             objective.SetCoefficient(under, weights.share_deviation)
     cover_rows = {}
