@@ -59,6 +59,7 @@ from solver.model import (
     ContractId,
     Instance,
     Rota,
+    Rules,
     Session,
     Status,
     WeeklyWindow,
@@ -121,6 +122,10 @@ def _travel(rng: random.Random, cabinets: list[str]) -> dict[tuple[CabinetId, Ca
     }
 
 
+COUNTED = Rules(travel_in_contract=True)
+"""Travel counted in the contracts' hours, as the service plans a new groupement."""
+
+
 def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> Instance:
     """One pooled contract: 1 assistant, 3-5 cabinets (one in Moselle)."""
     rng = random.Random(seed)
@@ -135,7 +140,15 @@ def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> In
         _shares(rng, cids),
     )
     return Instance(
-        TZ, MONDAY, days, 15, (assistant,), tuple(cabinets), (contract,), _travel(rng, cids)
+        TZ,
+        MONDAY,
+        days,
+        15,
+        (assistant,),
+        tuple(cabinets),
+        (contract,),
+        _travel(rng, cids),
+        rules=COUNTED,
     )
 
 
@@ -161,7 +174,17 @@ def group_instance(seed: int, n_assistants: int = 30, n_cabinets: int = 60) -> I
     for i in range(n_cabinets):
         for j in range(i + 1, min(n_cabinets, i + 4)):
             travel[(CabinetId(cids[i]), CabinetId(cids[j]))] = rng.randint(5, 30)
-    return Instance(TZ, MONDAY, 7, 15, tuple(assistants), tuple(cabinets), tuple(contracts), travel)
+    return Instance(
+        TZ,
+        MONDAY,
+        7,
+        15,
+        tuple(assistants),
+        tuple(cabinets),
+        tuple(contracts),
+        travel,
+        rules=COUNTED,
+    )
 
 
 # --- baseline -------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ are linear in it, and a slot counts as covered up to the presence there (at most
 
 - presence only inside the day's options (opening hours, availability, leave, public holidays);
 - one place at a time per assistant, at most `places` assistants at a cabinet;
-- each contract's weekly minutes exactly (within one grain below when travel counts in the
-  contract), each share within its tolerance each week; travel credited to a contract is a free
-  amount per cabinet and week, priced at the travel's weight per minute, which every rota pays
-  at least for its legs;
+- each contract's weekly minutes exactly, each share within its tolerance each week; travel
+  credited to a contract (when it counts in the contract) is a free amount per cabinet and week,
+  priced at the least a credited minute costs a rota (a leg's road minutes at the travel's
+  weight, for its minutes rounded up to the grain);
 - daily work at most `max_daily_minutes`, weekly work at most `max_weekly_minutes`;
 - objective: the sessions and requests left uncovered (their slot values, `patterns.cover_slots`),
   the share deviation over the horizon with the carried balances (never below what a balance off

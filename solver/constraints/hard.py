@@ -319,9 +319,9 @@ def weekly_rest(pm: PlanModel) -> None:
 
 
 def contract_hours(pm: PlanModel) -> None:
-    """Each contract's minutes in each week equal its weekly target, or lie within one grain below it
-    when travel counts in the contract (at most the contract's weekly minutes, in a week that starts
-    inside a re-plan's protected window)."""
+    """Each contract's minutes in each week equal its weekly target, travel credited included when
+    it counts in the contract (at most the contract's weekly minutes, in a week that starts inside a
+    re-plan's protected window)."""
     for k in pm.data.contracts:
         for wk in pm.data.weeks:
             target = pm.data.targets.get((k.id, wk.index))
