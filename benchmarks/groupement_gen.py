@@ -40,7 +40,6 @@ from solver.model import (
     Contract,
     ContractId,
     Instance,
-    Rules,
     Session,
     WeeklyWindow,
 )
@@ -177,7 +176,6 @@ def groupement(shape: Shape, seed: int) -> Instance:
         tuple(placed),
         tuple(contracts),
         travel,
-        rules=Rules(travel_in_contract=True),  # as the service plans a new groupement
     )
     if shape.infeasible is not None:
         instance = _broken(instance, shape.infeasible, rng)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import resource
 import statistics
@@ -122,8 +123,10 @@ def _travel(rng: random.Random, cabinets: list[str]) -> dict[tuple[CabinetId, Ca
     }
 
 
-COUNTED = Rules(travel_in_contract=True)
-"""Travel counted in the contracts' hours, as the service plans a new groupement."""
+_TRAVEL_IN_CONTRACT = "PARTAGENDA_BENCH_TRAVEL_IN_CONTRACT"
+RULES = Rules(travel_in_contract=os.environ.get(_TRAVEL_IN_CONTRACT) == "1")
+"""The generated instances' rules: travel paid beyond the contracts, or counted in them with
+`--travel-in-contract` (passed to the spawned children through the environment)."""
 
 
 def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> Instance:
@@ -148,7 +151,7 @@ def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> In
         tuple(cabinets),
         (contract,),
         _travel(rng, cids),
-        rules=COUNTED,
+        rules=RULES,
     )
 
 
@@ -183,7 +186,7 @@ def group_instance(seed: int, n_assistants: int = 30, n_cabinets: int = 60) -> I
         tuple(cabinets),
         tuple(contracts),
         travel,
-        rules=COUNTED,
+        rules=RULES,
     )
 
 
@@ -473,7 +476,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--batch-count", type=int, default=1000)
+    parser.add_argument(
+        "--travel-in-contract",
+        action="store_true",
+        help="count travel in the contracts' hours (docs/rules.md)",
+    )
     args = parser.parse_args(argv)
+    if args.travel_in_contract:
+        os.environ[_TRAVEL_IN_CONTRACT] = "1"
+        print("travel counted in the contracts' hours")
     header = (
         f"{'instance':<12} {'model':<8} {'status':<12} {'first s':>7} {'proof s':>7} "
         f"{'objective':>9} {'bound':>9} {'gap %':>6} {'MiB':>6} {'viol':>5} {'ctr/s':>6}"

@@ -224,13 +224,11 @@ class Groupement(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Travel between cabinets: counted in the contracts' hours and shared by their members (true,
-    # a new groupement's choice), or paid beyond them, as overtime or, for a part-time contract,
-    # heures complémentaires within a tenth of its hours, or a third where an accord allows it
-    # (docs/rules.md). The column's server default stays false: a groupement that existed before
-    # travel counted in the contracts keeps what it was planned under until it chooses otherwise.
+    # Travel between cabinets: counted in the contracts' hours and shared by their members (true),
+    # or paid beyond them, as overtime or, for a part-time contract, heures complémentaires within
+    # a tenth of its hours, or a third where an accord allows it (docs/rules.md).
     travel_in_contract: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=True, server_default=false()
+        Boolean, nullable=False, default=False, server_default=false()
     )
     complementary_accord: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()

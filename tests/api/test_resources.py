@@ -241,16 +241,15 @@ def test_groupement_chooses_how_travel_is_paid(
 ) -> None:
     gid = world.groupement.id
     read = client.get(f"{API}/groupements/{gid}", headers=coordinator)
-    # A new groupement counts travel in the contracts.
-    assert read.json()["travel_in_contract"] is True
+    assert read.json()["travel_in_contract"] is False
     assert read.json()["complementary_accord"] is False
     changed = client.patch(
         f"{API}/groupements/{gid}",
-        json={"travel_in_contract": False, "complementary_accord": True},
+        json={"travel_in_contract": True, "complementary_accord": True},
         headers={**coordinator, "If-Match": read.headers["ETag"]},
     )
     assert changed.status_code == 200
-    assert changed.json()["travel_in_contract"] is False
+    assert changed.json()["travel_in_contract"] is True
     assert changed.json()["complementary_accord"] is True
     refused = client.patch(
         f"{API}/groupements/{gid}",

@@ -50,14 +50,6 @@ def _publish_travel(session: Session, ids: DemoIds, monday: date, road: int, day
     publish(session, ids.groupement_id, monday, assignments, legs)
 
 
-def _paid_beyond(session: Session) -> DemoIds:
-    """The demo groupement, choosing to pay travel beyond the contracts (a new groupement counts
-    it in them)."""
-    ids = demo_ids(session)
-    session.get_one(models.Groupement, ids.groupement_id).travel_in_contract = False
-    return ids
-
-
 def _julie(session: Session, ids: DemoIds, first: date, last: date) -> ExtraHours:
     contract = session.get_one(models.PooledContract, ids.contracts["pool-val-moselle"])
     found = extra_hours(session, contract, first=first, last=last)
@@ -65,7 +57,7 @@ def _julie(session: Session, ids: DemoIds, first: date, last: date) -> ExtraHour
 
 
 def test_each_weeks_legs_into_the_contract_are_counted_beyond_it(session: Session) -> None:
-    ids = _paid_beyond(session)
+    ids = demo_ids(session)
     _publish_travel(session, ids, MONDAY, 25, 3)
     julie = _julie(session, ids, MONDAY, MONDAY + timedelta(days=13))
     weeks = {w.week_start: w.minutes for w in julie.weeks}
@@ -90,7 +82,7 @@ def test_travel_counted_in_the_contracts_is_never_beyond_them(session: Session) 
 
 
 def test_the_twelve_week_alert_at_and_below_two_hours_on_average(session: Session) -> None:
-    ids = _paid_beyond(session)
+    ids = demo_ids(session)
     contract = session.get_one(models.PooledContract, ids.contracts["pool-val-moselle"])
     for link in contract.assistants:
         link.weekly_minutes = 24 * 60  # part-time
@@ -107,7 +99,7 @@ def test_the_twelve_week_alert_at_and_below_two_hours_on_average(session: Sessio
 
 
 def test_a_full_time_contracts_travel_is_overtime_with_no_alert(session: Session) -> None:
-    ids = _paid_beyond(session)
+    ids = demo_ids(session)
     contract = session.get_one(models.PooledContract, ids.contracts["pool-val-moselle"])
     for link in contract.assistants:
         link.weekly_minutes = 35 * 60

@@ -102,18 +102,14 @@ def test_the_instance_names_contracts_per_assistant_with_their_shares_and_travel
     assert [c.id for c in instance.cabinets] == ["sc-a", "sc-b"]
     assert instance.travel_minutes == {("sc-a", "sc-b"): 15}
     assert instance.replan == sm.Replan()
-    assert instance.rules == sm.Rules(travel_in_contract=True)
+    assert instance.rules == sm.Rules()
 
 
 def test_the_groupements_choice_of_how_travel_is_paid_reaches_the_planner(
     session: Session, mini: Mini
 ) -> None:
-    assert mini.groupement.travel_in_contract, "a new groupement counts travel in the contracts"
-    mini.groupement.travel_in_contract = False
-    mini.groupement.complementary_accord = True
-    rules = build_instance(session, mini.groupement, WEEK, 7).instance.rules
-    assert rules == sm.Rules(travel_in_contract=False, complementary_accord=True)
     mini.groupement.travel_in_contract = True
+    mini.groupement.complementary_accord = True
     rules = build_instance(session, mini.groupement, WEEK, 7).instance.rules
     assert rules == sm.Rules(travel_in_contract=True, complementary_accord=True)
 
