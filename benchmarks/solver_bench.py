@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import resource
 import statistics
@@ -59,6 +60,7 @@ from solver.model import (
     ContractId,
     Instance,
     Rota,
+    Rules,
     Session,
     Status,
     WeeklyWindow,
@@ -121,6 +123,12 @@ def _travel(rng: random.Random, cabinets: list[str]) -> dict[tuple[CabinetId, Ca
     }
 
 
+_TRAVEL_IN_CONTRACT = "PARTAGENDA_BENCH_TRAVEL_IN_CONTRACT"
+RULES = Rules(travel_in_contract=os.environ.get(_TRAVEL_IN_CONTRACT) == "1")
+"""The generated instances' rules: travel paid beyond the contracts, or counted in them with
+`--travel-in-contract` (passed to the spawned children through the environment)."""
+
+
 def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> Instance:
     """One pooled contract: 1 assistant, 3-5 cabinets (one in Moselle)."""
     rng = random.Random(seed)
@@ -135,7 +143,15 @@ def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> In
         _shares(rng, cids),
     )
     return Instance(
-        TZ, MONDAY, days, 15, (assistant,), tuple(cabinets), (contract,), _travel(rng, cids)
+        TZ,
+        MONDAY,
+        days,
+        15,
+        (assistant,),
+        tuple(cabinets),
+        (contract,),
+        _travel(rng, cids),
+        rules=RULES,
     )
 
 
@@ -161,7 +177,17 @@ def group_instance(seed: int, n_assistants: int = 30, n_cabinets: int = 60) -> I
     for i in range(n_cabinets):
         for j in range(i + 1, min(n_cabinets, i + 4)):
             travel[(CabinetId(cids[i]), CabinetId(cids[j]))] = rng.randint(5, 30)
-    return Instance(TZ, MONDAY, 7, 15, tuple(assistants), tuple(cabinets), tuple(contracts), travel)
+    return Instance(
+        TZ,
+        MONDAY,
+        7,
+        15,
+        tuple(assistants),
+        tuple(cabinets),
+        tuple(contracts),
+        travel,
+        rules=RULES,
+    )
 
 
 # --- baseline -------------------------------------------------------------------------------------
@@ -450,7 +476,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--batch-count", type=int, default=1000)
+    parser.add_argument(
+        "--travel-in-contract",
+        action="store_true",
+        help="count travel in the contracts' hours (docs/rules.md)",
+    )
     args = parser.parse_args(argv)
+    if args.travel_in_contract:
+        os.environ[_TRAVEL_IN_CONTRACT] = "1"
+        print("travel counted in the contracts' hours")
     header = (
         f"{'instance':<12} {'model':<8} {'status':<12} {'first s':>7} {'proof s':>7} "
         f"{'objective':>9} {'bound':>9} {'gap %':>6} {'MiB':>6} {'viol':>5} {'ctr/s':>6}"

@@ -974,7 +974,8 @@ class LedgerEntry(Base):
     publication: for a week still to come, a forecast. The reports (scheduler/contribution)
     count them as delivered only once the week is over. When the groupement counts travel in the
     contracts, both include the member's part of the legs leading to the contract's assignments
-    (its share of each, to the minute), and `travel_minutes` says how much of the planned ones.
+    (its share of each leg rounded up to the quarter hour, on the quarter hour), and
+    `travel_minutes` says how much of the planned ones.
     """
 
     __tablename__ = "ledger_entry"

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from solver.constraints.data import PlanData, Week, Window, build, merge
+from solver.constraints.data import PlanData, Week, Window, build, merge, rounded_up
 from solver.french import clock_hours, duration, plain_number, weekday_date, weekday_name
 from solver.model import BASIS_POINTS, AssistantId, CabinetId, Contract, Instance
 from solver.strategies.blocks import build_model
@@ -33,13 +33,13 @@ def _day_cap(data: PlanData, minutes: int) -> int:
     return min(minutes, rules.max_daily_minutes, rules.max_amplitude_minutes)
 
 
-def _travel_room(data: PlanData, assistant: AssistantId, d: int) -> int:
-    """The most travel that can count in her contracts on day `d`: as many legs as a planned day
-    holds (one fewer than its blocks, `max(2, max_vacations_per_day)`), each as long as the
-    longest road between two cabinets she may work at that day; 0 when travel is paid beyond the
-    contract or she can reach one cabinet only."""
+def _roads(data: PlanData, assistant: AssistantId, d: int) -> tuple[int, int]:
+    """(legs, longest road) of the most travel that can count in her contracts on day `d`: as
+    many legs as a planned day holds (one fewer than its blocks, `max(2, max_vacations_per_day)`),
+    each as long as the longest road between two cabinets she may work at that day; (0, 0) when
+    travel is paid beyond the contract or she can reach one cabinet only."""
     if not data.instance.rules.travel_in_contract:
-        return 0
+        return 0, 0
     cabinets = sorted({o.cabinet for o in data.options[(assistant, d)]})
     roads = [
         road
@@ -48,20 +48,32 @@ def _travel_room(data: PlanData, assistant: AssistantId, d: int) -> int:
         if (road := data.instance.travel(a, b)) is not None
     ]
     if not roads:
-        return 0
-    legs = max(2, data.instance.rules.max_vacations_per_day) - 1
-    return legs * max(roads)
+        return 0, 0
+    return max(2, data.instance.rules.max_vacations_per_day) - 1, max(roads)
+
+
+def _travel_room(data: PlanData, assistant: AssistantId, d: int) -> int:
+    """The most travel minutes that can count in her contracts on day `d` (`_roads`)."""
+    legs, longest = _roads(data, assistant, d)
+    return legs * longest
+
+
+def _rounding_room(data: PlanData, assistant: AssistantId, d: int) -> int:
+    """What rounding each leg up to the grain can add to the travel of `_travel_room`."""
+    legs, longest = _roads(data, assistant, d)
+    return legs * (rounded_up(longest, data.instance.slot_minutes) - longest)
 
 
 def _credit_room(data: PlanData, k: Contract, c: CabinetId, wk: Week) -> int:
-    """The most travel a week can credit to cabinet `c` under contract `k`: the cabinet's share of
-    each day's `_travel_room`, each leg's split rounded up."""
-    legs = max(2, data.instance.rules.max_vacations_per_day) - 1
+    """The most travel a week can credit to cabinet `c` under contract `k`: on each day of
+    `_roads`, each leg rounded up to the grain and the cabinet's part of it rounded up to the
+    grain (the largest-remainder split gives no cabinet more)."""
+    grain = data.instance.slot_minutes
     room = 0
     for d in wk.days:
-        travel = _travel_room(data, k.assistant, d)
-        if travel:
-            room += -(-travel * k.shares[c] // BASIS_POINTS) + legs
+        legs, longest = _roads(data, k.assistant, d)
+        units = rounded_up(longest, grain) // grain
+        room += legs * -(-units * k.shares[c] // BASIS_POINTS) * grain
     return room
 
 
@@ -107,6 +119,7 @@ def precheck(instance: Instance) -> list[str]:
                 on_site = _union_length([(o.start, o.end) for o in opts])
                 per_day.append(
                     _day_cap(data, on_site + (_travel_room(data, k.assistant, d) if opts else 0))
+                    + (_rounding_room(data, k.assistant, d) if opts else 0)
                 )
             cap = sum(sorted(per_day, reverse=True)[: rules.max_days_per_week])
             if target > min(cap, rules.max_weekly_minutes):
@@ -159,6 +172,7 @@ def precheck(instance: Instance) -> list[str]:
                 _union_length([(o.start, o.end) for o in data.options[(a, d)]])
                 + _travel_room(data, a, d),
             )
+            + _rounding_room(data, a, d)
             for d in wk.days
         ]
         cap = sum(sorted(per_day, reverse=True)[: rules.max_days_per_week])

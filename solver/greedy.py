@@ -412,10 +412,8 @@ def _plan_wrapped_credited(
     travel: list[TravelLeg],
 ) -> bool:
     """`_plan_wrapped`, and when travel counts in the contract, again with each cabinet's time on
-    site cut by its part of the travel (rounded to the grain, a contract's cut the travel rounded
-    up), until the legs the cut week takes are those it was cut for; False when they do not
-    settle in a few rounds."""
-    grain = data.instance.slot_minutes
+    site cut by its part of the travel (on the grain), until the legs the cut week takes are those
+    it was cut for; False when they do not settle in a few rounds."""
     cut: dict[tuple[ContractId, CabinetId], int] = {}
     for _ in range(4):
         trial: tuple[Busy, list[Assignment], list[Break], list[TravelLeg]] = (
@@ -429,7 +427,7 @@ def _plan_wrapped_credited(
         if _beyond_complementary(data, week, trial[1], trial[3]):
             return False
         credit = leg_credits(data.instance, trial[1], trial[3])
-        wanted = _travel_cut(data, credit, grain)
+        wanted = _travel_cut(credit)
         if wanted == cut:
             busy.clear()
             busy.update(trial[0])
@@ -463,24 +461,12 @@ def _beyond_complementary(
 
 
 def _travel_cut(
-    data: PlanData, credit: Mapping[tuple[ContractId, CabinetId], int], grain: int
+    credit: Mapping[tuple[ContractId, CabinetId], int],
 ) -> dict[tuple[ContractId, CabinetId], int]:
-    """Minutes on site to leave out per (contract, cabinet) for the travel credited to it: a
-    contract's travel rounded up to the grain, split between its cabinets by their credit
-    (largest remainder on the grain), so that its week stays within one grain below its target."""
-    out: dict[tuple[ContractId, CabinetId], int] = {}
-    for k in data.contracts:
-        mine = {c: credit.get((k.id, c), 0) for c in k.shares}
-        travel = sum(mine.values())
-        if travel == 0:
-            continue
-        units = -(-travel // grain)
-        floors = {c: v // grain for c, v in mine.items()}
-        left = units - sum(floors.values())
-        for c in sorted(mine, key=lambda c: (-(mine[c] % grain), c))[:left]:
-            floors[c] += 1
-        out.update({(k.id, c): n * grain for c, n in floors.items() if n})
-    return out
+    """Minutes on site to leave out per (contract, cabinet) for the travel credited to it: each
+    leg's credit lies on the grain (`leg_credits`), so leaving it out keeps the week on its
+    target."""
+    return {key: minutes for key, minutes in credit.items() if minutes}
 
 
 def _plan_wrapped(

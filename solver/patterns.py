@@ -39,7 +39,6 @@ from solver.constraints.data import (
     PlanData,
     Week,
     at,
-    credit_grain,
     least_deviation,
     travel_credit,
 )
@@ -517,7 +516,7 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
             credit: MinutesKey = (
                 tuple(
                     (o2.contract, c, v)
-                    for c, v in sorted(travel_credit(contract[o2.contract], road).items())
+                    for c, v in sorted(travel_credit(contract[o2.contract], road, g).items())
                 )
                 if counted and moved
                 else ()
@@ -840,14 +839,12 @@ def build_master(
             if kk == k and cc == c
         ]
 
-    # Travel counted in the contract lies off the grain: a week's minutes within one grain below.
-    slack = instance.slot_minutes - credit_grain(instance)
     for k in data.contracts:
         for wk in chosen_weeks:
             target = data.targets.get((k.id, wk.index))
             if target is not None:
                 got = [t for c in sorted(k.shares) for t in credited(k.id, c, wk.days)]
-                rows.append(_row(tuple(got), target - slack, target))
+                rows.append(_row(tuple(got), target, target))
             limit = complementary_limit(
                 rules, k.weekly_minutes, data.targets.get((k.id, wk.index), k.weekly_minutes)
             )
@@ -892,7 +889,7 @@ def build_master(
             offset = offsets[(k.id, c)]
             name = f"dev|{k.id}|{c}"
             extras[name] = (
-                least_deviation(offset, credit_grain(instance)),
+                least_deviation(offset, instance.slot_minutes),
                 abs(offset) + MINUTES_PER_DAY * len(horizon),
                 weights.share_deviation,
             )

@@ -9,10 +9,10 @@ are linear in it, and a slot counts as covered up to the presence there (at most
 
 - presence only inside the day's options (opening hours, availability, leave, public holidays);
 - one place at a time per assistant, at most `places` assistants at a cabinet;
-- each contract's weekly minutes exactly (within one grain below when travel counts in the
-  contract), each share within its tolerance each week; travel credited to a contract is a free
-  amount per cabinet and week, priced at the travel's weight per minute, which every rota pays
-  at least for its legs;
+- each contract's weekly minutes exactly, each share within its tolerance each week; travel
+  credited to a contract (when it counts in the contract) is a free amount per cabinet and week,
+  priced at the least a credited minute costs a rota (a leg's road minutes at the travel's
+  weight, for its minutes rounded up to the grain);
 - daily work at most `max_daily_minutes`, weekly work at most `max_weekly_minutes`;
 - objective: the sessions and requests left uncovered (their slot values, `patterns.cover_slots`),
   the share deviation over the horizon with the carried balances (never below what a balance off
@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-from solver.constraints.data import PlanData, credit_grain, least_deviation
+from solver.constraints.data import PlanData, least_deviation, rounded_up
 from solver.model import MINUTES_PER_DAY
 from solver.patterns import cover_slots, preference_slots
 
@@ -96,15 +97,20 @@ def slot_bound(data: PlanData) -> Relaxed | None:
 
     weights = instance.weights
     # Travel counted in the contract: each (contract, week, cabinet) may be credited travel
-    # minutes, at the travel's own price (a rota's legs cost at least that much).
+    # minutes, at the least price a credited minute has in a rota (a leg credits its road minutes
+    # rounded up to the grain and costs its road minutes).
     counted = rules.travel_in_contract and bool(instance.travel_minutes)
     credit: dict[tuple[str, int, str], Any] = {}
     if counted:
+        price = weights.travel_minutes * min(
+            Fraction(road, rounded_up(road, grain)) if road else Fraction(1)
+            for road in instance.travel_minutes.values()
+        )
         for k in data.contracts:
             for wk in data.weeks:
                 for c in k.shares:
                     tau = lp.NumVar(0, inf, "")
-                    objective.SetCoefficient(tau, float(weights.travel_minutes))
+                    objective.SetCoefficient(tau, float(price))
                     credit[(k.id, wk.index, c)] = tau
     week_of = data.week_of_day
 
@@ -117,15 +123,13 @@ def slot_bound(data: PlanData) -> Relaxed | None:
 
     constant = 0.0
     tol = rules.share_tolerance_minutes
-    slack = grain - credit_grain(instance)
     all_days = tuple(range(len(data.dates)))
     for k in data.contracts:
         for wk in data.weeks:
             target = data.targets.get((k.id, wk.index))
             if target is not None:
                 got_all = sum(credited(k.id, c, wk.days) for c in k.shares)
-                lp.Add(got_all >= target - slack)
-                lp.Add(got_all <= target)
+                lp.Add(got_all == target)
             for c in k.shares:
                 share = data.share_targets.get((k.id, wk.index, c))
                 if share is not None:
@@ -138,7 +142,7 @@ def slot_bound(data: PlanData) -> Relaxed | None:
             balance = k.balance_minutes.get(c, 0)
             lp.Add(credited(k.id, c, all_days) + balance - wanted == over - under)
             # Minutes on the grain cannot meet a target that a balance put off it.
-            lp.Add(over + under >= least_deviation(wanted - balance, credit_grain(instance)))
+            lp.Add(over + under >= least_deviation(wanted - balance, grain))
             objective.SetCoefficient(over, weights.share_deviation)
             objective.SetCoefficient(under, weights.share_deviation)
     cover_rows = {}

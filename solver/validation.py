@@ -503,11 +503,13 @@ def credited_minutes(instance: Instance, rota: Rota) -> dict[ContractId, dict[Ca
     return result
 
 
-def travel_credit(minutes: int, shares: Mapping[CabinetId, int]) -> dict[CabinetId, int]:
-    """A travel leg's minutes split between the cabinets of the contract it leads to, share by
-    share, to the minute (largest remainder, ties by cabinet id): docs/rules.md, "Contract hours
-    and share targets"."""
-    return share_targets(minutes, shares, 1)
+def travel_credit(
+    minutes: int, shares: Mapping[CabinetId, int], grain: int
+) -> dict[CabinetId, int]:
+    """A travel leg's credit to the cabinets of the contract it leads to: its minutes rounded up
+    to the grain, split share by share on the grain (largest remainder, ties by cabinet id):
+    docs/rules.md, "Contract hours and share targets"."""
+    return share_targets(-(-minutes // grain) * grain, shares, grain)
 
 
 def _weekly_credit(context: _Context) -> dict[tuple[ContractId, date], dict[CabinetId, int]]:
@@ -521,7 +523,7 @@ def _weekly_credit(context: _Context) -> dict[tuple[ContractId, date], dict[Cabi
             credit[(piece.contract, _monday(piece.day))][piece.cabinet] += piece.minutes
     if context.instance.rules.travel_in_contract:
         for piece, contract in _legs_by_contract(context):
-            split = travel_credit(piece.minutes, contract.shares)
+            split = travel_credit(piece.minutes, contract.shares, context.instance.slot_minutes)
             for cabinet, minutes in split.items():
                 credit[(contract.id, _monday(piece.day))][cabinet] += minutes
     return credit
@@ -998,9 +1000,6 @@ def _check_contracts(context: _Context) -> None:
     """Contract hours and share tolerance, week by week."""
     minutes = _weekly_credit(context)
     tolerance = context.instance.rules.share_tolerance_minutes
-    # Travel counted in the contract is not on the grain: the week's minutes then come within one
-    # grain below the target, never above it.
-    slack = context.instance.slot_minutes - 1 if context.instance.rules.travel_in_contract else 0
     for (contract_id, monday), (target, shares) in sorted(weekly_targets(context.instance).items()):
         contract = context.contracts[contract_id]
         name = context.name(contract.assistant)
@@ -1017,7 +1016,7 @@ def _check_contracts(context: _Context) -> None:
                     f"la semaine du {weekday_date(monday)} : le contrat en prévoit au plus {duration(contract.weekly_minutes)}.",
                 )
             continue
-        if not target - slack <= total <= target:
+        if total != target:
             context.add(
                 "contract-hours",
                 contract.assistant,

@@ -51,6 +51,11 @@ class PlanningInput:
     contract_codes: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
+SLOT_MINUTES = 15
+"""The service's planning grain: assignments start and end on the quarter hour, and a travel leg
+that counts in a contract is credited rounded up to it."""
+
+
 # --- Reading the database into an instance --------------------------------------------------------
 
 
@@ -182,7 +187,7 @@ def build_instance(
             timezone=groupement.timezone,
             start=period_start,
             days=days,
-            slot_minutes=15,
+            slot_minutes=SLOT_MINUTES,
             assistants=tuple(assistant_rows),
             cabinets=tuple(cabinet_rows),
             contracts=tuple(contract_rows),

@@ -20,7 +20,7 @@ from scheduler.errors import (
     InvalidEdit,
     NotFound,
 )
-from scheduler.planning.instance import local_time, share_plan_at
+from scheduler.planning.instance import SLOT_MINUTES, local_time, share_plan_at
 from solver import FIRST_DAY as FIRST_DAY
 from solver import FIRST_YEAR as FIRST_YEAR
 from solver import LAST_DAY as LAST_DAY
@@ -113,8 +113,8 @@ def _travel_credit(
 ) -> dict[tuple[int, int, int, date], tuple[int, int]]:
     """The members' parts of the travel, planned and delivered, per (contract, cabinet, assistant,
     week), when the groupement counts travel in the contracts (docs/rules.md): each leg counts
-    for the contract of the assignment it leads to, split by its share plan to the minute; a leg
-    an absence covers is not delivered."""
+    for the contract of the assignment it leads to, rounded up to the grain and split by its share
+    plan on the grain; what an absence covers of a leg is not delivered."""
     out: dict[tuple[int, int, int, date], tuple[int, int]] = {}
     if not groupement.travel_in_contract:
         return out
@@ -132,8 +132,8 @@ def _travel_credit(
         minutes = int((leg.end_at - leg.start_at).total_seconds()) // 60
         done = minutes - _overlap_minutes(leg.start_at, leg.end_at, absences[leg.assistant_id])
         week = monday_of(local_time(leg.start_at, zone).date())
-        planned_split = travel_credit(minutes, shares)
-        delivered_split = travel_credit(max(0, done), shares)
+        planned_split = travel_credit(minutes, shares, SLOT_MINUTES)
+        delivered_split = travel_credit(max(0, done), shares, SLOT_MINUTES)
         for code, credit in planned_split.items():
             key = (contract.id, ids[code], leg.assistant_id, week)
             before = out.get(key, (0, 0))

@@ -363,7 +363,11 @@ class PlanModel:
         if not self.data.instance.rules.travel_in_contract:
             return []
         contracts = {k.id: k for k in self.data.contracts}
-        return [(k, travel_credit(contracts[k], road), lit) for k, road, lit in self.legs_into(day)]
+        grain = self.data.instance.slot_minutes
+        return [
+            (k, travel_credit(contracts[k], road, grain), lit)
+            for k, road, lit in self.legs_into(day)
+        ]
 
     def legs_into(self, day: Day) -> list[tuple[ContractId, int, cp_model.IntVar]]:
         """Each possible travel leg of the day with the contract of the assignment it leads to,

@@ -175,10 +175,17 @@ def split_largest_remainder(
     return {c: base[c] * grain for c in ordered}
 
 
-def travel_credit(contract: Contract, road: int) -> dict[CabinetId, int]:
-    """A travel leg's minutes credited to the cabinets of the contract it leads to, share by share,
-    to the minute (largest remainder, ties by cabinet id), when travel counts in the contract."""
-    return {c: m for c, m in split_largest_remainder(road, dict(contract.shares), 1).items() if m}
+def travel_credit(contract: Contract, road: int, grain: int) -> dict[CabinetId, int]:
+    """A travel leg's minutes credited to the cabinets of the contract it leads to, when travel
+    counts in the contract: the leg rounded up to the grain, split share by share on the grain
+    (largest remainder, ties by cabinet id); docs/rules.md, "Contract hours and share targets"."""
+    split = split_largest_remainder(rounded_up(road, grain), dict(contract.shares), grain)
+    return {c: m for c, m in split.items() if m}
+
+
+def rounded_up(minutes: int, grain: int) -> int:
+    """`minutes` rounded up to the next multiple of the grain."""
+    return -(-minutes // grain) * grain
 
 
 def leg_credits(
@@ -196,19 +203,9 @@ def leg_credits(
         led_to = arriving.get((leg.assistant, leg.destination, leg.end))
         if led_to is None or led_to not in contracts:
             continue
-        for c, v in travel_credit(contracts[led_to], leg.minutes).items():
+        for c, v in travel_credit(contracts[led_to], leg.minutes, instance.slot_minutes).items():
             out[(led_to, c)] = out.get((led_to, c), 0) + v
     return out
-
-
-def credit_grain(instance: Instance) -> int:
-    """The step of the minutes a (contract, cabinet) can be credited: the grain, or one minute
-    when travel, whose road times lie off the grain, counts in the contract."""
-    return (
-        1
-        if instance.rules.travel_in_contract and instance.travel_minutes
-        else instance.slot_minutes
-    )
 
 
 def least_deviation(offset: int, grain: int) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.constraints.blocks import Expr, PlanModel
-from solver.constraints.data import credit_grain
 from solver.french import duration, weekday_date
 from solver.model import MINUTES_PER_DAY, AssistantId
 from solver.validation import complementary_limit
@@ -320,9 +319,9 @@ def weekly_rest(pm: PlanModel) -> None:
 
 
 def contract_hours(pm: PlanModel) -> None:
-    """Each contract's minutes in each week equal its weekly target, or lie within one grain below it
-    when travel counts in the contract (at most the contract's weekly minutes, in a week that starts
-    inside a re-plan's protected window)."""
+    """Each contract's minutes in each week equal its weekly target, travel credited included when
+    it counts in the contract (at most the contract's weekly minutes, in a week that starts inside a
+    re-plan's protected window)."""
     for k in pm.data.contracts:
         for wk in pm.data.weeks:
             target = pm.data.targets.get((k.id, wk.index))
@@ -341,9 +340,7 @@ def contract_hours(pm: PlanModel) -> None:
                 # Frozen by the notice window: hours lost to an absence are not made up here.
                 pm.model.add(total <= k.weekly_minutes).only_enforce_if(g)
             else:
-                # Travel counted in the contract lies off the grain: within one grain below.
-                slack = pm.data.instance.slot_minutes - credit_grain(pm.data.instance)
-                pm.model.add_linear_constraint(total, target - slack, target).only_enforce_if(g)
+                pm.model.add(total == target).only_enforce_if(g)
 
 
 def complementary_hours(pm: PlanModel) -> None:

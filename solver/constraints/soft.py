@@ -12,7 +12,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.constraints.blocks import Block, Expr, Lit, PlanModel
-from solver.constraints.data import credit_grain, least_deviation
+from solver.constraints.data import least_deviation
 from solver.model import MINUTES_PER_DAY, Assignment, AssistantId, CabinetId
 
 
@@ -27,7 +27,7 @@ def share_deviation(pm: PlanModel) -> Expr:
             got = pm.credited(k.id, c, days) + k.balance_minutes.get(c, 0)
             bound = abs(wanted) + abs(k.balance_minutes.get(c, 0)) + MINUTES_PER_DAY * len(days)
             least = least_deviation(
-                wanted - k.balance_minutes.get(c, 0), credit_grain(pm.data.instance)
+                wanted - k.balance_minutes.get(c, 0), pm.data.instance.slot_minutes
             )
             dev = m.new_int_var(least, bound, f"dev[{k.id}|{c}]")
             m.add_abs_equality(dev, got - wanted)

@@ -135,13 +135,14 @@ def _on_site(week: models.Rota) -> int:
     return sum(int((a.end_at - a.start_at).total_seconds()) // 60 for a in week.assignments)
 
 
-def _legs_leading_to_work(week: models.Rota) -> int:
+def _legs_leading_to_work(week: models.Rota) -> list[int]:
+    """The minutes of each travel leg that leads to an assignment."""
     arriving = {(a.assistant_id, a.cabinet_id, a.start_at) for a in week.assignments}
-    return sum(
+    return [
         int((t.end_at - t.start_at).total_seconds()) // 60
         for t in week.travel_legs
         if (t.assistant_id, t.destination_id, t.end_at) in arriving
-    )
+    ]
 
 
 def test_travel_paid_beyond_the_contracts_is_in_no_members_hours(session: Session) -> None:
@@ -149,7 +150,7 @@ def test_travel_paid_beyond_the_contracts_is_in_no_members_hours(session: Sessio
     week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
     refresh_ledger(session, week)
     entries = ledger(session, ids.groupement_id)
-    assert _legs_leading_to_work(week) > 0, "the week has travel between cabinets"
+    assert sum(_legs_leading_to_work(week)) > 0, "the week has travel between cabinets"
     assert sum(e.planned_minutes for e in entries) == _on_site(week)
     assert all(e.travel_minutes == 0 for e in entries)
 
@@ -161,15 +162,16 @@ def test_travel_counted_in_the_contracts_is_shared_by_their_members(session: Ses
     week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
     refresh_ledger(session, week)
     entries = ledger(session, ids.groupement_id)
-    travel = _legs_leading_to_work(week)
-    # Every leg's minutes are split between the members of the contract it leads to, to the
-    # minute: the ledger holds them all, beside the time on site, and as delivered ones too.
+    legs = _legs_leading_to_work(week)
+    # Every leg counts rounded up to the quarter hour, split between the members of the contract
+    # it leads to on the quarter hour: the ledger holds them all, beside the time on site, and as
+    # delivered ones too.
+    assert sorted(legs) == [13, 16, 21, 26]
+    travel = 15 + 30 + 30 + 30
     assert sum(e.travel_minutes for e in entries) == travel
-    assert travel == 13 + 16 + 26 + 21
     assert sum(e.planned_minutes for e in entries) == _on_site(week) + travel
     assert sum(e.delivered_minutes for e in entries) == _on_site(week) + travel
-    # Each member's part follows its share: no member of a contract with travel gets nothing
-    # when its share is at least a tenth of a leg.
+    # The members bear the travel: some of them are credited a part of it.
     assert any(e.travel_minutes > 0 for e in entries)
 
 
@@ -179,7 +181,8 @@ def test_a_leg_an_absence_covers_is_not_delivered(session: Session) -> None:
     week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
     refresh_ledger(session, week)
     leg = week.travel_legs[0]
-    minutes = int((leg.end_at - leg.start_at).total_seconds()) // 60
+    # The leg's credit, rounded up to the quarter hour, is what the absence takes.
+    minutes = -(-(int((leg.end_at - leg.start_at).total_seconds()) // 60) // 15) * 15
     coordinator = session.scalars(
         select(models.User).where(models.User.role == models.Role.COORDINATOR)
     ).one()

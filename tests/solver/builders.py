@@ -313,19 +313,20 @@ def counted_travel_week(
 ) -> tuple[tuple[Assignment, ...], tuple[TravelLeg, ...]]:
     """`travel_week` when travel counts in the contract (`Rules(travel_in_contract=True)`).
 
-    Monday: Tilleuls 08:30-12:00, travel 12:40-13:00, Parc 13:00-16:00; Friday: Parc 08:15-12:00,
-    travel 12:40-13:00, Tilleuls 13:00-16:00; the other days as in `travel_week`. The 40 minutes
-    of travel count in the 35-h contract and are credited 24 to the Tilleuls and 16 to the Parc
-    (60/40), so the time on site is 45 minutes short of 35 h: the Tilleuls get 20 h 30 on site
-    (20 h 54 credited, 21 h asked) and the Parc 13 h 45 (14 h 01 credited, 14 h asked); 34 h 55 in
-    all, within one grain below 35 h.
+    Monday: Tilleuls 08:30-12:00, travel 12:40-13:00, Parc 13:00-16:00; Friday: Parc 08:30-12:00,
+    travel 12:40-13:00, Tilleuls 13:00-16:00; the other days as in `travel_week`. Each 20-minute
+    leg counts for 30 (rounded up to the grain) in the 35-h contract and is credited 15 minutes
+    to each cabinet (60/40 of two quarter hours: one each, the second by the larger remainder,
+    the Parc's 0.8), so the time on site is an hour short of 35 h: the Tilleuls get 20 h 30 on
+    site (21 h credited, as asked) and the Parc 13 h 30 (14 h credited, as asked); 34 h 40 worked
+    for 35 h paid.
     """
     assignments, legs = travel_week(monday)
     monday_, friday = day(0, monday), day(4, monday)
     moved = tuple(
         assign(monday_, "08:30", "12:00", TILLEULS)
         if (a.cabinet, a.start) == (TILLEULS, at(monday_, "08:00"))
-        else assign(friday, "08:15", "12:00", PARC)
+        else assign(friday, "08:30", "12:00", PARC)
         if (a.cabinet, a.start) == (PARC, at(friday, "08:00"))
         else a
         for a in assignments

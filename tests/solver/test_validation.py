@@ -1020,41 +1020,54 @@ COUNTED = Rules(travel_in_contract=True)
 def test_counted_travel_week_is_valid_and_the_full_one_is_over_the_contract() -> None:
     assignments, legs = counted_travel_week()
     assert check_rota(make_instance(rules=COUNTED), make_rota(assignments, legs)) == []
-    # 35 h on site and 40 min of travel: 35 h 40 of the contract's minutes for 35 h.
+    # 35 h on site and two legs counted for 30 minutes each: 36 h of the contract's minutes.
     full = check_rota(make_instance(rules=COUNTED), make_rota(*travel_week()))
     only(full, "contract-hours")
-    assert "35 h 40" in full[0].message
+    assert "36 h" in full[0].message
 
 
-def test_counted_contract_minutes_may_lie_one_grain_below_the_target_not_more() -> None:
+def test_counted_contract_minutes_meet_the_target_exactly() -> None:
     assignments, legs = counted_travel_week()
-    # 34 h 55 in all: 14 minutes of slack on a 15-minute grain holds it, 4 minutes do not.
+    tuesday = day(1)
+    shorter = tuple(
+        assign(tuesday, "08:15", "12:00", TILLEULS) if a.start == at(tuesday, "08:00") else a
+        for a in assignments
+    )
+    longer = tuple(
+        assign(tuesday, "13:00", "16:15", TILLEULS) if a.start == at(tuesday, "13:00") else a
+        for a in assignments
+    )
+    for rota, words in ((shorter, "34 h 45"), (longer, "35 h 15")):
+        violations = check_rota(make_instance(rules=COUNTED), make_rota(rota, legs))
+        assert rule_ids(violations) == {"contract-hours"}
+        assert words in next(v.message for v in violations if v.rule == "contract-hours")
+    # Under a 5-minute grain the same legs count for 20 minutes each: 34 h 40, short of 35 h.
     five_minute = make_instance(rules=COUNTED, slot_minutes=5)
     assert rule_ids(check_rota(five_minute, make_rota(assignments, legs))) == {"contract-hours"}
-    assert check_rota(make_instance(rules=COUNTED), make_rota(assignments, legs)) == []
 
 
 def test_counted_missing_leg_leaves_the_contract_short() -> None:
     assignments, legs = counted_travel_week()
     violations = check_rota(make_instance(rules=COUNTED), make_rota(assignments, legs[1:]))
     assert rule_ids(violations) == {"travel", "contract-hours"}
-    assert "34 h 35" in next(v.message for v in violations if v.rule == "contract-hours")
+    assert "34 h 30" in next(v.message for v in violations if v.rule == "contract-hours")
 
 
 def test_credited_minutes_add_each_cabinets_part_of_the_travel() -> None:
-    # 20 h 30 and 13 h 45 on site; two legs of 20 min split 60/40: 12 and 8 minutes each.
+    # 20 h 30 and 13 h 30 on site; two legs of 20 min, each counted for 30 and split 60/40 on
+    # the grain: 15 minutes to each cabinet per leg.
     assignments, legs = counted_travel_week()
     assert credited_minutes(make_instance(rules=COUNTED), make_rota(assignments, legs)) == {
-        POOL: {PARC: 825 + 16, TILLEULS: 1230 + 24}
+        POOL: {PARC: 810 + 30, TILLEULS: 1230 + 30}
     }
     assert credited_minutes(make_instance(), make_rota(assignments, legs)) == {
-        POOL: {PARC: 825, TILLEULS: 1230}
+        POOL: {PARC: 810, TILLEULS: 1230}
     }
 
 
 def test_a_leg_counts_for_the_contract_of_the_assignment_it_leads_to() -> None:
     # Monday: the Tilleuls under pool-1, then 20 min of road to the Gare under pool-2 (all its
-    # share): the leg is pool-2's, none of it pool-1's.
+    # share): the leg is pool-2's, none of it pool-1's, and counts for 30 minutes (rounded up).
     instance = make_instance(
         contracts=[make_contract(), make_contract("pool-2", JULIE, 240, {GARE: 10_000})],
         cabinets=[make_cabinet(c) for c in (TILLEULS, PARC, GARE)],
@@ -1068,25 +1081,41 @@ def test_a_leg_counts_for_the_contract_of_the_assignment_it_leads_to() -> None:
     credited = credited_minutes(
         instance, make_rota(assignments, [travel_leg(MONDAY, "12:00", "12:20", TILLEULS, GARE)])
     )
-    assert credited == {POOL: {PARC: 0, TILLEULS: 240}, "pool-2": {GARE: 220 + 20}}
+    assert credited == {POOL: {PARC: 0, TILLEULS: 240}, "pool-2": {GARE: 220 + 30}}
 
 
-def test_travel_credit_splits_to_the_minute_by_largest_remainder() -> None:
-    assert travel_credit(20, {TILLEULS: 6000, PARC: 4000}) == {PARC: 8, TILLEULS: 12}
-    # 10 minutes in thirds: 3.33 each, the one minute left to the first id.
-    assert travel_credit(10, {TILLEULS: 3333, PARC: 3333, GARE: 3334}) == {
-        GARE: 4,
-        PARC: 3,
-        TILLEULS: 3,
+def test_travel_credit_rounds_each_leg_up_to_the_grain() -> None:
+    halves = {TILLEULS: 5000, PARC: 5000}
+    # Below, at and above one grain: 14 and 15 minutes count for one quarter hour (to the Parc,
+    # the first id of the tie), 16 for two.
+    assert travel_credit(14, halves, 15) == {PARC: 15, TILLEULS: 0}
+    assert travel_credit(15, halves, 15) == {PARC: 15, TILLEULS: 0}
+    assert travel_credit(16, halves, 15) == {PARC: 15, TILLEULS: 15}
+    assert travel_credit(0, halves, 15) == {PARC: 0, TILLEULS: 0}
+
+
+def test_travel_credit_splits_on_the_grain_by_largest_remainder() -> None:
+    # 20 minutes count for 30: 1.2 and 0.8 quarter hours, the second to the larger remainder.
+    assert travel_credit(20, {TILLEULS: 6000, PARC: 4000}, 15) == {PARC: 15, TILLEULS: 15}
+    # 40 minutes count for 45: 1.8 and 1.2, the third quarter hour to the Tilleuls' 0.8.
+    assert travel_credit(40, {TILLEULS: 6000, PARC: 4000}, 15) == {PARC: 15, TILLEULS: 30}
+    # 10 minutes in thirds: one quarter hour to the largest remainder, the Gare's 0.3334.
+    assert travel_credit(10, {TILLEULS: 3333, PARC: 3333, GARE: 3334}, 15) == {
+        GARE: 15,
+        PARC: 0,
+        TILLEULS: 0,
     }
 
 
 def test_counted_share_deviation_counts_the_travel_credit() -> None:
     assignments, legs = counted_travel_week()
-    terms = objective_terms(make_instance(rules=COUNTED), make_rota(assignments, legs))
-    # The Tilleuls are credited 20 h 54 for 21 h and the Parc 14 h 01 for 14 h: 7 minutes off.
-    assert terms["share_deviation"] == 700
+    rota = make_rota(assignments, legs)
+    terms = objective_terms(make_instance(rules=COUNTED), rota)
+    # Each cabinet's part of the legs makes up its share exactly.
+    assert terms["share_deviation"] == 0
     assert terms["travel_minutes"] == 80 and terms["site_changes"] == 60
+    # Paid beyond the contract, the same week leaves each cabinet 30 minutes short.
+    assert objective_terms(make_instance(), rota)["share_deviation"] == 6000
 
 
 # --- complementary hours (travel paid beyond a part-time contract) ------------------------------
