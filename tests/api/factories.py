@@ -143,6 +143,15 @@ class World:
     users: dict[str, models.User] = field(default_factory=dict)
 
 
+def luhn_completed(body: str) -> str:
+    """`body` (10 digits) followed by its Luhn key: a valid RPPS number."""
+    total = 0
+    for index, char in enumerate(reversed(body)):
+        digit = int(char) * (2 if index % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return body + str((10 - total % 10) % 10)
+
+
 def make_world(session: Session, slug: str) -> World:
     """Stage a complete small groupement named `slug`."""
     groupement = models.Groupement(slug=slug, name=f"GE {slug}")
@@ -154,9 +163,14 @@ def make_world(session: Session, slug: str) -> World:
     y = make_assistant(session, groupement, f"{slug}-y")
     c1 = make_contract(session, groupement, f"{slug}-c1", x, {a: 6000, b: 4000})
     c2 = make_contract(session, groupement, f"{slug}-c2", y, {b: 10000})
-    rpps = str(zlib.crc32(slug.encode())).rjust(10, "1")
+    stem = str(zlib.crc32(slug.encode())).rjust(9, "1")[-9:]
     doctors = [
-        models.Doctor(cabinet_id=c.id, rpps=rpps + str(i), first_name="Jeanne", last_name="Roux")
+        models.Doctor(
+            cabinet_id=c.id,
+            rpps=luhn_completed(stem + str(i)),
+            first_name="Jeanne",
+            last_name="Roux",
+        )
         for i, c in enumerate((a, b))
     ]
     consultations = [

@@ -137,7 +137,7 @@ def _valid_create_body(world: World, resource: str) -> dict[str, Any]:
         },
         "doctors": {
             "cabinet_id": a.id,
-            "rpps": "10101010101",
+            "rpps": "10101010105",
             "first_name": "Paul",
             "last_name": "Henry",
         },
@@ -474,7 +474,7 @@ ID_ROUTES: dict[str, list[Probe]] = {
             (_body("cabinet", "cabinet_id"),),
             body=lambda ids: {
                 "cabinet_id": ids["cabinet"],
-                "rpps": "10101010101",
+                "rpps": "10101010105",
                 "first_name": "Paul",
                 "last_name": "Henry",
             },

@@ -48,7 +48,7 @@ def _bodies(world: World) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         ),
         "cabinets": (_cabinet_body("parc"), {"name": "MSP du Parc", "places": 2}),
         "doctors": (
-            {"cabinet_id": a.id, "rpps": "10101010101", "first_name": "Paul", "last_name": "Henry"},
+            {"cabinet_id": a.id, "rpps": "10101010105", "first_name": "Paul", "last_name": "Henry"},
             {"specialty": "pédiatrie"},
         ),
         "contracts": (
@@ -152,6 +152,23 @@ def test_contract_shares_not_summing_to_100_percent_are_named(
     problem = response.json()
     assert problem["errors"][0]["loc"] == ["body", "shares"]
     assert "9000" in problem["errors"][0]["msg"]
+
+
+def test_a_doctor_whose_rpps_key_is_wrong_is_refused_naming_the_field(
+    client: TestClient, world: World, coordinator: dict[str, str], session: Session
+) -> None:
+    body, _ = _bodies(world)["doctors"]
+    for wrong in ("10101010104", "10101010106"):
+        response = client.post(f"{API}/doctors", json=body | {"rpps": wrong}, headers=coordinator)
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+        problem = response.json()
+        assert problem["errors"][0]["loc"] == ["body", "rpps"]
+        assert f"RPPS {wrong}" in problem["errors"][0]["msg"]
+    assert (
+        session.scalar(select(models.Doctor).where(models.Doctor.rpps.like("1010101010%"))) is None
+    )
+    assert client.post(f"{API}/doctors", json=body, headers=coordinator).status_code == 201
 
 
 def test_contract_new_share_plan_from_a_date(

@@ -393,7 +393,7 @@ def test_a_doctor_is_created_and_a_duplicate_rpps_is_named_next_to_it(
     form = {
         "csrf_token": _token(coordinator_web, "/medecins"),
         "cabinet_id": str(world.cabinets[1].id),
-        "rpps": "10001234567",
+        "rpps": "10001234565",
         "first_name": "Paul",
         "last_name": "Lefèvre",
         "specialty": "",
@@ -401,7 +401,7 @@ def test_a_doctor_is_created_and_a_duplicate_rpps_is_named_next_to_it(
     }
     answer = coordinator_web.post("/medecins/nouveau", data=form)
     assert answer.status_code == 303, answer.text
-    doctor = session.scalars(select(models.Doctor).where(models.Doctor.rpps == "10001234567")).one()
+    doctor = session.scalars(select(models.Doctor).where(models.Doctor.rpps == "10001234565")).one()
     assert doctor.specialty == "médecine générale"
     assert "Paul Lefèvre" in coordinator_web.get(f"/medecins?cabinet={world.cabinets[1].id}").text
     again = coordinator_web.post("/medecins/nouveau", data=form)
@@ -411,6 +411,14 @@ def test_a_doctor_is_created_and_a_duplicate_rpps_is_named_next_to_it(
     )
     short = coordinator_web.post("/medecins/nouveau", data=form | {"rpps": "123"})
     assert _error_of(short.text, "rpps") == "« Numéro RPPS » doit compter 11 chiffres."
+    # The last digit is the Luhn key: 10001234565 is valid, one more or less is not.
+    for wrong in ("10001234564", "10001234566"):
+        keyed = coordinator_web.post("/medecins/nouveau", data=form | {"rpps": wrong})
+        assert keyed.status_code == 422
+        assert _error_of(keyed.text, "rpps") == (
+            f"« Numéro RPPS » clé de contrôle du RPPS {wrong} invalide."
+        )
+        assert session.scalar(select(models.Doctor).where(models.Doctor.rpps == wrong)) is None
 
 
 def test_an_assistant_is_created_with_her_availability_and_her_hours_checked(
@@ -559,7 +567,7 @@ def test_a_doctor_in_a_foreign_cabinet_is_refused_as_in_a_missing_one(
 ) -> None:
     form = {
         "csrf_token": _token(coordinator_web, "/medecins"),
-        "rpps": "10009999999",
+        "rpps": "10009999995",
         "first_name": "Anne",
         "last_name": "Marchal",
     }
@@ -573,4 +581,4 @@ def test_a_doctor_in_a_foreign_cabinet_is_refused_as_in_a_missing_one(
         assert message is not None
         messages.append(message.replace(str(cabinet_id), "N"))
     assert messages[0] == messages[1] == "« Cabinet » cabinet N introuvable."
-    assert session.scalar(select(models.Doctor).where(models.Doctor.rpps == "10009999999")) is None
+    assert session.scalar(select(models.Doctor).where(models.Doctor.rpps == "10009999995")) is None

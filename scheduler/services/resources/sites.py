@@ -14,6 +14,7 @@ from typing_extensions import override
 
 from scheduler import models
 from scheduler.errors import DuplicateResource, InvalidField
+from scheduler.patientele import rpps_is_valid
 from scheduler.services.resources.generic import WINDOW, Edit, Resource
 
 EMAIL_PATTERN = re.compile(
@@ -133,6 +134,7 @@ class Doctors(Resource[models.Doctor]):
     @override
     def build(self, session: Session, actor: models.User, data: dict[str, Any]) -> models.Doctor:
         CABINETS.get(session, actor, data["cabinet_id"], field="body.cabinet_id")
+        _checked_rpps(data["rpps"])
         _unique_rpps(session, data["rpps"])
         return models.Doctor(**data)
 
@@ -147,8 +149,16 @@ class Doctors(Resource[models.Doctor]):
         if changes.get("cabinet_id") is not None:
             CABINETS.get(session, actor, changes["cabinet_id"], field="body.cabinet_id")
         if changes.get("rpps") is not None:
+            _checked_rpps(changes["rpps"])
             _unique_rpps(session, changes["rpps"], exclude=row.id)
         return Edit(changes)
+
+
+def _checked_rpps(rpps: str) -> None:
+    """The RPPS number's last digit is the Luhn key of the others, as the patientèle statements
+    that name the doctor will be checked (`scheduler.patientele`)."""
+    if not rpps_is_valid(rpps):
+        raise InvalidField("body.rpps", "rpps_checksum", f"clé de contrôle du RPPS {rpps} invalide")
 
 
 def _unique_rpps(session: Session, rpps: str, exclude: int | None = None) -> None:

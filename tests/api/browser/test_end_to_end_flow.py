@@ -1,7 +1,8 @@
 """The whole job in the browser, from an empty database: the first-run page opened with its
 one-time token creates the groupement and its coordinator; the set-up is done through the pages
-alone (two cabinets with their opening hours and contact e-mail, a doctor, an assistant with
-her availability and e-mail, a contract with its share plan, the travel time by the estimate);
+alone (two cabinets with their opening hours and contact e-mail, a doctor and his patientèle
+statement imported from a CSV file, previewed then confirmed, an assistant with her availability
+and e-mail, a contract with its share plan, the travel time by the estimate);
 the coming week is planned and published, planned again, an assignment moved, and published
 inside the notice window with a reason; the jobs process's sender then delivers the notices to
 a real local SMTP server (aiosmtpd), where the assistant's and the cabinet's e-mails arrive in
@@ -145,7 +146,7 @@ def _plan(page: Page, base: str, week: date) -> None:
 
 
 def test_a_new_groupement_is_set_up_planned_published_and_told_by_e_mail(
-    chromium: Browser, empty: Empty, screenshots: Path
+    chromium: Browser, empty: Empty, screenshots: Path, tmp_path: Path
 ) -> None:
     base = empty.base_url
     phone_context = chromium.new_context(viewport=PHONE, locale="fr-FR")
@@ -193,11 +194,25 @@ def test_a_new_groupement_is_set_up_planned_published_and_told_by_e_mail(
         _nav(page, "Médecins")
         page.get_by_role("link", name=re.compile("Ajouter un médecin")).click()
         page.get_by_label("Cabinet", exact=True).select_option(label=CABINETS[0][0])
-        page.get_by_label("Numéro RPPS").fill("10101010101")
+        page.get_by_label("Numéro RPPS").fill("10101010105")
         page.get_by_label("Prénom").fill("Jeanne")
         page.get_by_label("Nom", exact=True).fill("Roux")
         page.get_by_role("button", name="Ajouter le médecin").click()
         expect(page.get_by_role("status")).to_have_text("Fiche créée.")
+
+        # The doctor's patientèle statement, from a CSV file previewed then confirmed.
+        statement = tmp_path / "releve.csv"
+        statement.write_text(
+            "rpps;date;pmt;file_active;source\n10101010105;2026-09-30;812;1304;CPAM 57\n",
+            encoding="utf-8",
+        )
+        _nav(page, "Imports")
+        form = page.locator("#import-patientele")
+        form.get_by_label("Fichier CSV").set_input_files(str(statement))
+        form.get_by_role("button", name="Vérifier le fichier").click()
+        expect(page.locator("#lignes-ajoutees tbody tr")).to_have_count(1)
+        page.get_by_role("button", name="Importer la ligne").click()
+        expect(page.get_by_role("status")).to_have_text("Relevés de patientèle : 1 ligne importée.")
 
         _nav(page, "Assistantes")
         page.get_by_role("link", name=re.compile("Ajouter une assistante")).click()
