@@ -500,12 +500,42 @@ class PooledContract(Versioned, Base):
     share_plans: Mapped[list[SharePlan]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="SharePlan.valid_from"
     )
+    member_doctors: Mapped[list[ContractMemberDoctor]] = relationship(
+        back_populates="contract",
+        cascade="all, delete-orphan",
+        order_by="ContractMemberDoctor.doctor_id",
+    )
 
     __table_args__ = (
         UniqueConstraint("groupement_id", "code"),
         CheckConstraint("funded_etp > 0 AND funded_etp <= 20", "funded_etp"),
         CheckConstraint("duration_years >= 1 AND duration_years <= 10", "duration"),
         CheckConstraint("annual_employer_cost_eur >= 0", "cost"),
+    )
+
+
+class ContractMemberDoctor(Base):
+    """A doctor's membership of a contract (the bulletin d'adhésion) over [valid_from, valid_to):
+    only member doctors count in the contract's figures, and a doctor is a member of at most one
+    contract at a time (checked by `scheduler.services.resources.contracts`). An associate of a
+    member cabinet may stay out."""
+
+    __tablename__ = "contract_member_doctor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("pooled_contract.id", ondelete="CASCADE"), index=True
+    )
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctor.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)  # exclusive; None: still a member
+
+    contract: Mapped[PooledContract] = relationship(back_populates="member_doctors")
+    doctor: Mapped[Doctor] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("contract_id", "doctor_id"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", "validity"),
     )
 
 

@@ -11,8 +11,11 @@ the versioned target policy (scheduler/data/policies.json), with the documented 
 Rules and the choices made where the texts are silent:
 
 - Baseline: for each doctor, the snapshot at or just before the contract start, or the member's
-  join date (the first share plan naming the cabinet) for a member that joins later. A doctor with
-  no such snapshot has no baseline: it is flagged and counts for nothing.
+  join date (the first share plan naming the cabinet) for a member that joins later, or the
+  doctor's own joining (`DoctorInput.member_from`, his bulletin d'adhésion) when later still. A
+  doctor with no such snapshot has no baseline: it is flagged and counts for nothing. Only member
+  doctors are given; from the day a doctor leaves (`member_to`) he no longer counts, in the
+  member's nor in the group's figures (nor in the projection's points from then on).
 - Gain: value at `as_of` (the latest snapshot at or before it) minus the baseline; can be negative.
 - Target (collective): `target_per_etp x funded_etp` for the group, within `target_years` of the
   start. A member's part is indicative: group target x its contracted share at `as_of`, split

@@ -37,7 +37,9 @@ from scheduler.contribution.records import (
 # --- The whole contract --------------------------------------------------------------------------
 
 
-def _baseline(doctor: DoctorInput, day: date) -> Snapshot | None:
+def _baseline(doctor: DoctorInput, joined: date) -> Snapshot | None:
+    """The snapshot at or just before the later of the member's and the doctor's joining."""
+    day = joined if doctor.member_from is None else max(joined, doctor.member_from)
     return value_at(doctor.snapshots, day)
 
 
@@ -67,6 +69,8 @@ def contract_figures(
             doctor.name,
             doctor.installed_on,
             tuple(sorted(doctor.snapshots, key=lambda s: s.on)),
+            doctor.member_from,
+            doctor.member_to,
         )
         doctors_by_member.setdefault(doctor.cabinet_id, []).append(ordered)
 
@@ -259,10 +263,12 @@ def member_latest_gains(
         g_pmt = g_fa = 0
         latest: date | None = None
         for doctor in doctors:
-            baseline = value_at(doctor.snapshots, joined)
-            if baseline is None or not doctor.snapshots:
+            baseline = _baseline(doctor, joined)
+            if baseline is None:
                 continue
             last = doctor.snapshots[-1]
+            if doctor.member_to is not None and last.on >= doctor.member_to:
+                continue  # he left the contract: he no longer counts
             g_pmt += last.pmt - baseline.pmt
             g_fa += last.file_active - baseline.file_active
             latest = last.on if latest is None else max(latest, last.on)

@@ -62,13 +62,21 @@ class Tracked:
     doctor: DoctorInput
     baseline: Snapshot | None
 
+    def counts_on(self, day: date) -> bool:
+        """Whether the doctor counts on `day`: he has a baseline by then and has not left."""
+        if self.baseline is None or self.baseline.on > day:
+            return False
+        return self.doctor.member_to is None or day < self.doctor.member_to
+
 
 def _gains_at(tracked: Sequence[Tracked], day: date) -> tuple[int, int, int, int]:
-    """(baseline PMT, baseline FA, PMT gain, FA gain) of `tracked` at `day`."""
+    """(baseline PMT, baseline FA, PMT gain, FA gain) of `tracked` at `day`: a doctor who left
+    the contract by then no longer counts."""
     b_pmt = b_fa = g_pmt = g_fa = 0
     for item in tracked:
-        if item.baseline is None or item.baseline.on > day:
+        if not item.counts_on(day):
             continue
+        assert item.baseline is not None  # counts_on
         now = value_at(item.doctor.snapshots, day)
         assert now is not None  # the baseline itself is at or before `day`
         b_pmt += item.baseline.pmt

@@ -120,6 +120,10 @@ class DoctorInput:
     name: str
     installed_on: date | None
     snapshots: tuple[Snapshot, ...]
+    # His membership of the contract (the bulletin d'adhésion) over [member_from, member_to):
+    # None for either bound, no bound (a member for the whole contract).
+    member_from: date | None = None
+    member_to: date | None = None
 
 
 @dataclass(frozen=True)

@@ -83,10 +83,22 @@ def load_contract_input(session: Session, contract: models.PooledContract) -> Co
         c.id: c
         for c in session.scalars(select(models.Cabinet).where(models.Cabinet.id.in_(member_ids)))
     }
+    # Only the doctors who joined the contract (their bulletin d'adhésion) count.
+    memberships = {
+        m.doctor_id: m
+        for m in session.scalars(
+            select(models.ContractMemberDoctor).where(
+                models.ContractMemberDoctor.contract_id == contract.id
+            )
+        )
+    }
     doctors = list(
         session.scalars(
             select(models.Doctor)
-            .where(models.Doctor.cabinet_id.in_(member_ids))
+            .where(
+                models.Doctor.cabinet_id.in_(member_ids),
+                models.Doctor.id.in_(list(memberships)),
+            )
             .order_by(models.Doctor.id)
         )
     )
@@ -151,6 +163,8 @@ def load_contract_input(session: Session, contract: models.PooledContract) -> Co
                 f"{d.first_name} {d.last_name}",
                 d.installed_on,
                 tuple(snapshots.get(d.id, [])),
+                memberships[d.id].valid_from,
+                memberships[d.id].valid_to,
             )
             for d in doctors
         ),
