@@ -494,6 +494,23 @@ class SharePlanCreate(RequestModel):
     shares: list[ShareItem] = Field(min_length=1, max_length=60)
 
 
+class MemberDoctorSet(RequestModel):
+    """A doctor's membership of a contract (his bulletin d'adhésion) from `valid_from` to
+    `valid_to` (exclusive; none: still a member)."""
+
+    valid_from: Day
+    valid_to: Day | None = None
+
+
+class MemberDoctorRead(ReadModel):
+    """A doctor's membership of a contract."""
+
+    contract_id: int
+    doctor_id: int
+    valid_from: date
+    valid_to: date | None
+
+
 class SharePlanRead(ReadModel):
     """A share plan."""
 

@@ -512,6 +512,15 @@ ID_ROUTES: dict[str, list[Probe]] = {
             },
         )
     ],
+    f"PUT {API}/contracts/{{contract_id}}/doctors/{{doctor_id}}": [
+        Probe(
+            (_path("contract", "contract_id"), _path("doctor", "doctor_id")),
+            body=lambda _: {"valid_from": "2026-06-01"},
+        )
+    ],
+    f"DELETE {API}/contracts/{{contract_id}}/doctors/{{doctor_id}}": [
+        Probe((_path("contract", "contract_id"), _path("doctor", "doctor_id")))
+    ],
     f"GET {API}/contracts/{{contract_id}}/report": [
         _report("coordinator"),
         _report("cabinet"),

@@ -179,6 +179,43 @@ def test_contract_new_share_plan_from_a_date(
     assert again.status_code == 412
 
 
+def test_a_doctor_member_of_another_contract_is_refused_by_name(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    """The doctor of cabinet b is a member of c1 (the first contract b joined): c2 cannot take
+    him in (409 naming him and c1) until he leaves c1, then can from that day."""
+    c1, c2 = world.contracts
+    doctor = world.doctors[1]
+    url = f"{API}/contracts/{c2.id}/doctors/{doctor.id}"
+
+    def at(contract_id: int) -> dict[str, str]:
+        etag = client.get(f"{API}/contracts/{contract_id}", headers=coordinator).headers["ETag"]
+        return {**coordinator, "If-Match": etag}
+
+    refused = client.put(url, json={"valid_from": "2026-06-01"}, headers=at(c2.id))
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["errors"][0]["loc"] == ["path", "doctor_id"]
+    assert problem["errors"][0]["type"] == "one_contract"
+    assert "Jeanne Roux" in problem["detail"] and c1.code in problem["detail"]
+    left = client.put(
+        f"{API}/contracts/{c1.id}/doctors/{doctor.id}",
+        json={"valid_from": "2026-01-05", "valid_to": "2026-06-01"},
+        headers=at(c1.id),
+    )
+    assert left.status_code == 200, left.text
+    joined = client.put(url, json={"valid_from": "2026-06-01"}, headers=at(c2.id))
+    assert joined.status_code == 200, joined.text
+    assert joined.json() == {
+        "contract_id": c2.id,
+        "doctor_id": doctor.id,
+        "valid_from": "2026-06-01",
+        "valid_to": None,
+    }
+    assert client.delete(url, headers=at(c2.id)).status_code == 204
+    assert client.delete(url, headers=at(c2.id)).status_code == 404
+
+
 def test_travel_times_estimated_then_confirmed(
     client: TestClient, world: World, coordinator: dict[str, str]
 ) -> None:
