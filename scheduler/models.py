@@ -439,10 +439,21 @@ class Doctor(Versioned, Base):
     last_name: Mapped[str] = mapped_column(String(100))
     specialty: Mapped[str] = mapped_column(String(100), default="médecine générale")
     installed_on: Mapped[date | None] = mapped_column(Date)
+    # A PAMSU (maître de stage universitaire) hosting a docteur junior: from November 2026 a
+    # collective contract may fund 0.5 ETP more per such member doctor.
+    pamsu_junior: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Patients already gained under his earlier individual contract (PMT, file active): they are
+    # taken off the target of the collective contract he joins.
+    earlier_gain_pmt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    earlier_gain_fa: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cabinet: Mapped[Cabinet] = relationship(back_populates="doctors")
 
-    __table_args__ = (CheckConstraint("length(rpps) = 11", "rpps_length"),)
+    __table_args__ = (
+        CheckConstraint("length(rpps) = 11", "rpps_length"),
+        CheckConstraint("earlier_gain_pmt >= 0 AND earlier_gain_pmt <= 100000", "earlier_gain_pmt"),
+        CheckConstraint("earlier_gain_fa >= 0 AND earlier_gain_fa <= 100000", "earlier_gain_fa"),
+    )
 
 
 class TargetPolicy(Base):
@@ -492,6 +503,10 @@ class PooledContract(Versioned, Base):
     balancing_period: Mapped[str] = mapped_column(
         String(16), nullable=False, default=BalancingPeriod.QUARTER.value, server_default="quarter"
     )
+
+    # The signatory structure is an approved training site: from November 2026 the contract may
+    # fund 0.5 ETP more per member doctor.
+    training_site: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     target_policy: Mapped[TargetPolicy] = relationship()
     assistants: Mapped[list[ContractAssistant]] = relationship(

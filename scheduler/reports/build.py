@@ -165,12 +165,16 @@ def load_contract_input(session: Session, contract: models.PooledContract) -> Co
                 tuple(snapshots.get(d.id, [])),
                 memberships[d.id].valid_from,
                 memberships[d.id].valid_to,
+                d.pamsu_junior,
+                d.earlier_gain_pmt,
+                d.earlier_gain_fa,
             )
             for d in doctors
         ),
         ledger=ledger,
         absences=absences,
         policy=policy_params(contract.target_policy),
+        training_site=contract.training_site,
     )
 
 
@@ -207,7 +211,7 @@ class ContractHeader:
     policy_code: str
     policy_version: int
     policy_source: str
-    band_k: Decimal
+    band_level: Decimal  # the projection's prediction interval (0.95)
 
 
 @dataclass(frozen=True)
@@ -307,7 +311,7 @@ def build_report(
         policy_code=policy.code,
         policy_version=policy.policy_version,
         policy_source=policy.source,
-        band_k=data.policy.band_k,
+        band_level=data.policy.band_level,
     )
     versions = tuple(
         RotaVersion(r[0], r[1], r[2], str(r[3].value), bool(r[4]), r[5]) for r in rota_rows

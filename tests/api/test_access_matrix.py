@@ -1306,6 +1306,7 @@ FULL_CONTRACT = {
     "cost_split",
     "annual_employer_cost_eur",
     "balancing_period",
+    "training_site",
     "assistants",
     "share_plans",
     "version",

@@ -3,6 +3,13 @@
 1. Membership per doctor (the bulletin d'adhésion): only member doctors count, from the later of
    their cabinet's and their own joining, until they leave; a doctor is a member of at most one
    contract at a time, checked on every change; the migration keeps what counted before.
+2. Eligibility checked and shown: the group's average PMT at signature (at least 775), the
+   funded ETP at most the member doctors (plus 0.5 per PAMSU hosting a docteur junior, or per
+   member of an approved training site, from November 2026), and against the ETP employed.
+3. The target less the patients already gained under members' earlier individual contracts.
+4. A newly installed doctor already above P50 has reached his target (not "unknown").
+5. The projection's band is a prediction interval of the gain at the deadline, not a confidence
+   band of the fitted line.
 
 The pure cases build on the base case of test_contribution.py (contract `pool-a`, 1.00 ETP, start
 2026-01-05; doctor 11 of A: PMT 1000, 1030, 1060 and FA 2000, 2010, 2020 on 2026-01-05, 03-06,
@@ -21,11 +28,22 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from scheduler import membership, models
-from scheduler.contribution import DoctorInput, contract_figures, member_latest_gains
+from scheduler.contribution import (
+    DoctorInput,
+    Eligibility,
+    PolicyParams,
+    Snapshot,
+    Status,
+    contract_figures,
+    member_latest_gains,
+    project,
+)
+from scheduler.contribution.projection import _attainment
 from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.errors import DoctorInAnotherContract, InvalidField
 from scheduler.migrations import downgrade_to, upgrade_to_head
+from scheduler.reports import build_report, parse_period, render_csv, render_json
 from scheduler.reports.build import load_contract_input
 from scheduler.services.resources import CONTRACTS
 from scheduler.uow import unit_of_work
@@ -365,3 +383,283 @@ def test_the_migration_makes_every_doctor_of_a_member_cabinet_a_member_once(
     assert [r for r in migrated if r[0] != copy_id] == given
     # The copy (same start, higher id, one year) gets none: its doctors are members of the first.
     assert [r for r in migrated if r[0] == copy_id] == []
+
+
+# --- 2. Eligibility -----------------------------------------------------------------------------
+
+
+def _eligibility(
+    doctors: tuple[DoctorInput, ...] | None = None, as_of: date = MAY_31, **changes: object
+) -> Eligibility:
+    contract = replace(base_contract(), **changes)  # type: ignore[arg-type]
+    if doctors is not None:
+        contract = replace(contract, doctors=doctors)
+    found = contract_figures(contract, MAY_1, as_of).eligibility
+    assert found is not None
+    return found
+
+
+def _pmt_at_start(doctor_id: int, pmt: int) -> tuple[DoctorInput, ...]:
+    contract = base_contract()
+    return tuple(
+        replace(d, snapshots=(Snapshot(START, pmt, 1000), *d.snapshots[1:]))
+        if d.id == doctor_id
+        else d
+        for d in contract.doctors
+    )
+
+
+def test_average_pmt_at_signature_at_below_and_above_775() -> None:
+    # Base case: (1000 + 800) / 2 = 900 >= 775.
+    above = _eligibility()
+    assert (above.average_pmt_at_signature, above.signature_doctors) == (D(900), 2)
+    assert above.average_pmt_ok is True and above.min_average_pmt == 775
+    # (1000 + 550) / 2 = 775: at the limit, eligible; (1000 + 549) / 2 = 774.5: not.
+    at = _eligibility(_pmt_at_start(22, 550))
+    assert (at.average_pmt_at_signature, at.average_pmt_ok) == (D(775), True)
+    below = _eligibility(_pmt_at_start(22, 549))
+    assert (below.average_pmt_at_signature, below.average_pmt_ok) == (D("774.50"), False)
+
+
+def test_average_pmt_counts_the_members_at_signature_with_a_statement() -> None:
+    # Doctor 22 joins a day after the signature: only doctor 11's 1000 counts.
+    later = _eligibility(_with_doctor(22, member_from=date(2026, 1, 6)))
+    assert (later.average_pmt_at_signature, later.signature_doctors) == (D(1000), 1)
+    # Joining on the signature day, he counts.
+    same = _eligibility(_with_doctor(22, member_from=START))
+    assert same.signature_doctors == 2
+    # No statement at signature (the first on 2026-01-06): unknown, neither met nor failed.
+    contract = base_contract()
+    late = tuple(
+        replace(d, snapshots=tuple(replace(s, on=date(2026, 1, 6)) for s in d.snapshots[:1]))
+        for d in contract.doctors
+    )
+    unknown = _eligibility(late)
+    assert (unknown.average_pmt_at_signature, unknown.average_pmt_ok) == (None, None)
+    assert unknown.signature_doctors == 0
+
+
+def test_funded_etp_at_most_the_member_doctors() -> None:
+    # Two member doctors: 2.00 ETP is the cap (met), 2.01 is over, 1.00 within.
+    assert _eligibility(funded_etp=D("2.00")).etp_ok is True
+    over = _eligibility(funded_etp=D("2.01"))
+    assert (over.etp_cap, over.etp_ok, over.member_doctors) == (D(2), False, 2)
+    assert _eligibility(funded_etp=D("1.00")).etp_ok is True
+    # A doctor who left no longer counts on the reading day: the cap falls to 1.
+    left = _eligibility(_with_doctor(22, member_to=MAY_31), funded_etp=D("1.01"))
+    assert (left.member_doctors, left.etp_cap, left.etp_ok) == (1, D(1), False)
+
+
+def test_the_junior_doctor_bonus_from_november_2026() -> None:
+    pamsu = _with_doctor(11, pamsu_junior=True)
+    # Read on 31 October 2026: no bonus yet; from 1 November: +0.5 for the one PAMSU.
+    october = _eligibility(pamsu, as_of=date(2026, 10, 31), funded_etp=D("2.50"))
+    assert (october.etp_bonus, october.etp_cap, october.etp_ok) == (D(0), D(2), False)
+    november = _eligibility(pamsu, as_of=date(2026, 11, 1), funded_etp=D("2.50"))
+    assert (november.etp_bonus, november.etp_cap, november.etp_ok) == (D("0.5"), D("2.5"), True)
+    assert november.pamsu_junior_doctors == 1
+    over = _eligibility(pamsu, as_of=date(2026, 11, 1), funded_etp=D("2.51"))
+    assert over.etp_ok is False
+    # An approved training site: +0.5 per member doctor (not on top of the PAMSU's).
+    site = _eligibility(pamsu, as_of=date(2026, 11, 1), training_site=True, funded_etp=D(3))
+    assert (site.etp_bonus, site.etp_cap, site.etp_ok, site.training_site) == (
+        D("1.0"),
+        D("3.0"),
+        True,
+        True,
+    )
+    # The policy's date is data: a policy without it gives no bonus.
+    undated = replace(PolicyParams(), etp_bonus_from=None)
+    assert _eligibility(pamsu, as_of=date(2026, 11, 1), policy=undated).etp_bonus == 0
+
+
+def test_funded_etp_against_the_etp_employed() -> None:
+    # The demo's pool: 0.90 ETP funded, 31 h a week employed = 1860 / 2100 = 0.886 ETP: flagged.
+    demo = _eligibility(funded_etp=D("0.90"), weekly_minutes=1860)
+    assert (demo.employed_etp, demo.etp_gap, demo.employed_ok) == (
+        D("0.886"),
+        D("0.014"),
+        False,
+    )
+    # 31 h 30 = 1890 min = 0.900 ETP: exactly covered; one minute less is not.
+    assert _eligibility(funded_etp=D("0.90"), weekly_minutes=1890).employed_ok is True
+    assert _eligibility(funded_etp=D("0.90"), weekly_minutes=1889).employed_ok is False
+    more = _eligibility(funded_etp=D("0.90"), weekly_minutes=2100)
+    assert (more.employed_etp, more.etp_gap, more.employed_ok) == (D("1.000"), D("-0.100"), True)
+
+
+def test_an_individual_contract_has_no_collective_conditions() -> None:
+    bands = replace(PolicyParams(), target_mode="percentile_bands")
+    contract = replace(base_contract(), policy=bands)
+    assert contract_figures(contract, MAY_1, MAY_31).eligibility is None
+
+
+def test_the_report_shows_the_conditions_in_json_and_csv(session: Session) -> None:
+    world = make_world(session, "conditions")
+    c1 = world.contracts[0]
+    c1.funded_etp = D("0.90")
+    c1.assistants[0].weekly_minutes = 1860
+    world.doctors[0].pamsu_junior = True
+    session.flush()
+    report = build_report(session, c1, parse_period("2026-11"), today=date(2026, 12, 7))
+    shown = render_json(report).decode()
+    assert '"employed_etp": "0.886"' in shown and '"etp_gap": "0.014"' in shown
+    lines = [line.split(";") for line in render_csv(report).decode("utf-8-sig").splitlines()]
+    rows = {r[1]: (r[18], r[-2], r[-1]) for r in lines if r[0] == "eligibilite"}
+    # Two member doctors (Roux of a and of b), one PAMSU: cap 2.5 in November 2026; no
+    # statement at signature: the average is unknown.
+    assert rows == {
+        "pmt_moyen_signature": ("inconnu", "", "775"),
+        "etp_plafond": ("ok", "0.90", "2.50"),
+        "etp_employes": ("non_respecte", "0.90", "0.886"),
+    }
+
+
+# --- 3. The target less the earlier individual contracts' gains ---------------------------------
+
+
+def _figures(doctors: tuple[DoctorInput, ...], as_of: date = MAY_31):  # type: ignore[no-untyped-def]
+    return contract_figures(replace(base_contract(), doctors=doctors), MAY_1, as_of)
+
+
+def test_the_target_is_reduced_by_the_earlier_gains_of_the_members() -> None:
+    # 260 - 60 = 200 PMT and 110 - 10 = 100 FA; the members' parts follow: A 60 % = 120 / 60.
+    figures = _figures(_with_doctor(11, earlier_gain_pmt=60, earlier_gain_fa=10))
+    assert (figures.progress.pmt.target, figures.progress.file_active.target) == (D(200), D(100))
+    assert (figures.earlier_gain_pmt, figures.earlier_gain_fa) == (60, 10)
+    a, b = figures.members
+    assert (a.progress.pmt.target, b.progress.pmt.target) == (D(120), D(80))
+    # Gain 40 of 200 PMT.
+    assert figures.progress.pmt.attainment == D("0.2")
+
+
+def test_a_target_reduced_to_zero_is_reached_while_nothing_is_lost() -> None:
+    # Earlier gains of 259: 1 PMT left to gain; 260: none (reached: the gain 40 is >= 0);
+    # 261: still none, never below 0.
+    assert _figures(_with_doctor(11, earlier_gain_pmt=259)).progress.pmt.target == D(1)
+    for earlier in (260, 261):
+        group = _figures(_with_doctor(11, earlier_gain_pmt=earlier)).progress
+        assert group.pmt.target == 0
+        assert group.pmt.attainment == 1 and group.pmt.projected_attainment == 1
+    # The floor: a gain of 0 reaches a target of 0, a loss of 1 does not.
+    assert _attainment(D(0), D(0), 0) == 1
+    assert _attainment(D(-1), D(0), 0) == 0
+    assert _attainment(D(1), D(0), None) is None  # a member's 0 part: unknown, as before
+    assert _attainment(D(1), D(4), 0) == D("0.25")
+
+
+def test_a_doctor_who_left_no_longer_reduces_the_target() -> None:
+    left = _with_doctor(11, earlier_gain_pmt=60, member_to=MAY_31)
+    assert _figures(left).progress.pmt.target == D(260)
+    assert _figures(left, date(2026, 5, 30)).progress.pmt.target == D(200)
+
+
+# --- 4. A newly installed doctor already above P50 --------------------------------------------
+
+
+def _newly(pmt: tuple[int, int], fa: tuple[int, int] = (2000, 2010)) -> DoctorInput:
+    """Doctor 11 installed 2025-06-01 (less than 12 months before joining on 2026-01-05)."""
+    return replace(
+        base_contract().doctors[0],
+        installed_on=date(2025, 6, 1),
+        snapshots=(Snapshot(START, pmt[0], fa[0]), Snapshot(date(2026, 5, 5), pmt[1], fa[1])),
+    )
+
+
+def _newly_progress(doctor: DoctorInput):  # type: ignore[no-untyped-def]
+    figures = _figures((doctor, base_contract().doctors[1]))
+    found = figures.members[0].doctors[0]
+    assert found.newly_installed
+    return found.progress
+
+
+def test_a_newly_installed_doctor_above_p50_has_reached_his_target() -> None:
+    # PMT 1100 -> 1110 and FA 2000 -> 2010, above P50 (1045, 1514): targets 0, reached.
+    above = _newly_progress(_newly((1100, 1110)))
+    assert (above.pmt.target, above.file_active.target) == (D(0), D(0))
+    assert (above.pmt.attainment, above.file_active.attainment) == (D(1), D(1))
+    assert above.status is Status.ON_TRACK
+    # Still at P50 at 1045 (a loss of 55 = 1045 - 1100): reached today; at 1044 he is not.
+    # Either way the trend (-55 in 120 days) takes him below P50 by the deadline: missed.
+    at = _newly_progress(_newly((1100, 1045)))
+    assert (at.pmt.attainment, at.pmt.projected_attainment) == (D(1), D(0))
+    below = _newly_progress(_newly((1100, 1044)))
+    assert below.pmt.attainment == 0 and below.status is Status.MISSED
+
+
+def test_a_newly_installed_doctor_at_or_below_p50_keeps_his_gain_target() -> None:
+    # At P50 exactly (1045): target 0, reached while he stays there.
+    at = _newly_progress(_newly((1045, 1045)))
+    assert (at.pmt.target, at.pmt.attainment) == (D(0), D(1))
+    # Below (1000): 45 to gain; 1000 -> 1030 is 30 / 45 of it.
+    below = _newly_progress(_newly((1000, 1030)))
+    assert below.pmt.target == D(45) and below.pmt.attainment == D(30) / D(45)
+    # FA below P50 (1500 < 1514): 14 to gain; 1500 -> 1507 is half of it.
+    fa = _newly_progress(_newly((1100, 1110), (1500, 1507)))
+    assert (fa.file_active.target, fa.file_active.attainment) == (D(14), D("0.5"))
+
+
+# --- 5. The projection's prediction interval ----------------------------------------------------
+
+
+def _independent_interval(
+    points: list[tuple[int, int]], at: int, level: float
+) -> tuple[float, float]:
+    """The textbook formula, by hand (no statsmodels): yhat -/+ t(n - 2) s sqrt(1 + 1/n + ...)."""
+    from scipy.stats import t as student
+
+    n = len(points)
+    mean_t = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_t) ** 2 for x, _ in points)
+    slope = sum((x - mean_t) * (y - mean_y) for x, y in points) / sxx
+    intercept = mean_y - slope * mean_t
+    ssr = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    s = (ssr / (n - 2)) ** 0.5
+    half = (
+        student.ppf(1 - (1 - level) / 2, n - 2) * s * (1 + 1 / n + (at - mean_t) ** 2 / sxx) ** 0.5
+    )
+    fitted = intercept + slope * at
+    return fitted - half, fitted + half
+
+
+@pytest.mark.parametrize(
+    ("points", "at"),
+    [
+        ([(0, 0), (30, 12), (60, 18), (90, 30)], 730),
+        ([(0, 0), (91, 40), (182, 35), (273, 80), (365, 95), (456, 120)], 730),
+        ([(0, 0), (10, -3), (20, 4)], 30),
+    ],
+)
+@pytest.mark.parametrize("level", ["0.95", "0.9"])
+def test_the_band_is_the_prediction_interval_computed_by_hand(
+    points: list[tuple[int, int]], at: int, level: str
+) -> None:
+    projection = project(points, at, D(level))
+    assert projection is not None and projection.low is not None and projection.high is not None
+    low, high = _independent_interval(points, at, float(level))
+    assert float(projection.low) == pytest.approx(low, rel=1e-9, abs=1e-9)
+    assert float(projection.high) == pytest.approx(high, rel=1e-9, abs=1e-9)
+    # Centred on the exact least-squares value.
+    assert float((projection.low + projection.high) / 2) == pytest.approx(float(projection.value))
+
+
+def test_the_prediction_interval_is_wider_than_the_lines_confidence_band() -> None:
+    """At the base case's day 120 (inside the data), the line's 95 % band would be
+    yhat -/+ t s sqrt(1/n + ...); the interval of a new gain adds the points' own spread."""
+    points = [(0, 0), (30, 12), (60, 18), (90, 30)]
+    projection = project(points, 120, D("0.95"))
+    assert projection is not None and projection.low is not None and projection.high is not None
+    # s = sqrt(3.6) = 1.8973666, t(0.975, 2) = 4.3026527; the line's half-width would be
+    # 4.3026527 x 1.8973666 x sqrt(1/4 + 75²/4500) (= 1.2247449) = 9.9985; a new gain's is
+    # 4.3026527 x 1.8973666 x sqrt(1 + 1/4 + 75²/4500) (= 1.5811388) = 12.9080.
+    assert round(float(projection.high - projection.value), 4) == 12.9080
+    narrower = project(points, 120, D("0.9"))
+    assert narrower is not None and narrower.high is not None
+    assert narrower.high < projection.high
+
+
+def test_an_exact_line_has_an_interval_of_no_width() -> None:
+    projection = project([(0, 0), (60, 20), (120, 40)], 730, D("0.95"))
+    assert projection is not None and projection.low is not None and projection.high is not None
+    assert float(projection.high - projection.low) == pytest.approx(0, abs=1e-9)

@@ -190,6 +190,7 @@ class Contracts(Resource[models.PooledContract]):
             balancing_period=models.BalancingPeriod(
                 data.get("balancing_period", models.BalancingPeriod.QUARTER)
             ).value,
+            training_site=bool(data.get("training_site", False)),
             assistants=_assistants(session, actor, data["assistants"]),
             share_plans=[models.SharePlan(valid_from=data["start_date"], shares=shares)],
         )
