@@ -535,6 +535,10 @@ class SharePlanRead(ReadModel):
     id: int
     valid_from: date
     shares: list[ShareItem]
+    off_anniversary: bool = Field(
+        description="A collective contract's plan that does not start on an anniversary (its "
+        "members join and leave on anniversaries), kept from before the rule."
+    )
 
 
 Etp = Annotated[Decimal, Field(gt=0, le=20, max_digits=4, decimal_places=2)]

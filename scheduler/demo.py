@@ -168,6 +168,11 @@ def load_demo(session: Session) -> models.Groupement:
             ],
             share_plans=[
                 models.SharePlan(
+                    off_anniversary=item["kind"] == "collective"
+                    and not membership.is_anniversary(
+                        date.fromisoformat(item["start_date"]),
+                        date.fromisoformat(plan["valid_from"]),
+                    ),
                     valid_from=date.fromisoformat(plan["valid_from"]),
                     shares=[
                         models.Share(

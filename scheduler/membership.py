@@ -128,3 +128,17 @@ def leave_with_cabinets(contract: models.PooledContract) -> None:
             continue
         if row.valid_to is None or row.valid_to > latest.valid_from:
             row.valid_to = latest.valid_from
+
+
+def is_anniversary(start: date, day: date) -> bool:
+    """Whether `day` is the contract's start or one of its anniversaries."""
+    years = day.year - start.year
+    return years >= 0 and add_years(start, years) == day
+
+
+def next_anniversary(start: date, day: date) -> date:
+    """The first anniversary of the contract (or its start) on or after `day`."""
+    years = max(0, day.year - start.year)
+    while add_years(start, years) < day:
+        years += 1
+    return add_years(start, years)

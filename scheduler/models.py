@@ -596,6 +596,9 @@ class SharePlan(Base):
         ForeignKey("share_total_rule.total_bp", deferrable=True, initially="DEFERRED"),
         default=0,
     )
+    # A plan of a collective contract that does not start on an anniversary of the contract
+    # (members join and leave on anniversaries): kept from before the rule, and flagged.
+    off_anniversary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     contract: Mapped[PooledContract] = relationship(back_populates="share_plans")
     shares: Mapped[list[Share]] = relationship(

@@ -161,7 +161,7 @@ def test_contract_new_share_plan_from_a_date(
     a, b = world.cabinets
     etag = client.get(f"{API}/contracts/{contract.id}", headers=coordinator).headers["ETag"]
     plan = {
-        "valid_from": "2026-06-01",
+        "valid_from": "2027-01-05",
         "shares": [{"cabinet_id": a.id, "share_bp": 3000}, {"cabinet_id": b.id, "share_bp": 7000}],
     }
     response = client.post(
@@ -170,7 +170,7 @@ def test_contract_new_share_plan_from_a_date(
         headers={**coordinator, "If-Match": etag},
     )
     assert response.status_code == 201, response.text
-    assert [p["valid_from"] for p in response.json()["share_plans"]] == ["2026-01-05", "2026-06-01"]
+    assert [p["valid_from"] for p in response.json()["share_plans"]] == ["2026-01-05", "2027-01-05"]
     again = client.post(
         f"{API}/contracts/{contract.id}/share-plans",
         json=plan,
@@ -444,7 +444,7 @@ def test_a_contract_change_is_audited_without_its_share_plans(
     planned = client.post(
         f"{API}/contracts/{contract.id}/share-plans",
         json={
-            "valid_from": "2026-06-01",
+            "valid_from": "2027-01-05",
             "shares": [
                 {"cabinet_id": a.id, "share_bp": 3000},
                 {"cabinet_id": b.id, "share_bp": 7000},
@@ -470,7 +470,7 @@ def test_a_contract_change_is_audited_without_its_share_plans(
     renaming = rows[0]
     assert renaming.before is not None and renaming.after is not None
     assert (renaming.before["name"], renaming.after["name"]) == (name, "Contrat renommé")
-    assert rows[1].reason == "plan de parts à partir du 2026-06-01"
+    assert rows[1].reason == "plan de parts à partir du 2027-01-05"
 
 
 @pytest.mark.parametrize(

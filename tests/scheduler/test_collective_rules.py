@@ -10,6 +10,8 @@
 4. A newly installed doctor already above P50 has reached his target (not "unknown").
 5. The projection's band is a prediction interval of the gain at the deadline, not a confidence
    band of the fitted line.
+6. Members of a collective contract join and leave on its anniversaries: a new share plan starts
+   on one; the plans kept from before are flagged when they do not.
 
 The pure cases build on the base case of test_contribution.py (contract `pool-a`, 1.00 ETP, start
 2026-01-05; doctor 11 of A: PMT 1000, 1030, 1060 and FA 2000, 2010, 2020 on 2026-01-05, 03-06,
@@ -663,3 +665,82 @@ def test_an_exact_line_has_an_interval_of_no_width() -> None:
     projection = project([(0, 0), (60, 20), (120, 40)], 730, D("0.95"))
     assert projection is not None and projection.low is not None and projection.high is not None
     assert float(projection.high - projection.low) == pytest.approx(0, abs=1e-9)
+
+
+# --- 6. Share plans on the contract's anniversaries ---------------------------------------------
+
+
+def _plan(world_: object, day: date) -> dict[str, object]:
+    cabinets = world_.cabinets  # type: ignore[attr-defined]
+    return {
+        "valid_from": day,
+        "shares": [
+            {"cabinet_id": cabinets[0].id, "share_bp": 5000},
+            {"cabinet_id": cabinets[1].id, "share_bp": 5000},
+        ],
+    }
+
+
+def test_a_collective_contracts_new_share_plan_starts_on_an_anniversary(session: Session) -> None:
+    world = make_world(session, "anniversaire")
+    c1 = world.contracts[0]  # collective, from 2026-01-05
+    coordinator = world.users["coordinator"]
+    for day in (date(2027, 1, 4), date(2027, 1, 6), date(2026, 6, 1)):
+        with pytest.raises(InvalidField) as refused:
+            CONTRACTS.add_share_plan(session, coordinator, c1.id, _plan(world, day), expected=None)
+        assert (refused.value.field, refused.value.rule) == ("valid_from", "anniversary")
+    assert "2027-01-05" in refused.value.message  # the next anniversary
+    CONTRACTS.add_share_plan(
+        session, coordinator, c1.id, _plan(world, date(2027, 1, 5)), expected=None
+    )
+    assert [p.valid_from for p in c1.share_plans] == [date(2026, 1, 5), date(2027, 1, 5)]
+    assert [p.off_anniversary for p in c1.share_plans] == [False, False]
+
+
+def test_an_individual_contracts_share_plan_may_start_any_day(session: Session) -> None:
+    world = make_world(session, "individuel")
+    c1 = world.contracts[0]
+    c1.kind = models.ContractKind.INDIVIDUAL
+    session.flush()
+    CONTRACTS.add_share_plan(
+        session, world.users["coordinator"], c1.id, _plan(world, date(2026, 6, 1)), expected=None
+    )
+
+
+def test_anniversaries_of_a_29_february_start_fall_on_28_february() -> None:
+    start = date(2028, 2, 29)
+    assert membership.is_anniversary(start, start)
+    assert membership.is_anniversary(start, date(2029, 2, 28))
+    assert not membership.is_anniversary(start, date(2029, 3, 1))
+    assert membership.is_anniversary(start, date(2032, 2, 29))
+    assert not membership.is_anniversary(start, date(2027, 2, 28))  # before the start
+    assert membership.next_anniversary(start, date(2029, 3, 1)) == date(2030, 2, 28)
+    assert membership.next_anniversary(start, date(2029, 2, 28)) == date(2029, 2, 28)
+    assert membership.next_anniversary(start, date(2020, 1, 1)) == start
+
+
+def test_the_migration_flags_the_plans_off_an_anniversary(empty_url: str) -> None:
+    """The demo's plan of 2026-09-01 in a collective contract started 2026-04-01 is flagged, as
+    the demo loader flags it; its plans on a start or an anniversary are not."""
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        load_demo(session)
+    query = text(
+        "SELECT p.valid_from, c.start_date, p.off_anniversary FROM share_plan p "
+        "JOIN pooled_contract c ON c.id = p.contract_id ORDER BY p.id"
+    )
+    with engine.connect() as connection:
+        loaded = [tuple(r) for r in connection.execute(query)]
+        connection.execute(text("UPDATE share_plan SET off_anniversary = false"))
+        connection.commit()
+    engine.dispose()
+    flagged = [r for r in loaded if r[2]]
+    assert len(flagged) == 1 and str(flagged[0][0]) == "2026-09-01"
+    downgrade_to(empty_url, "f6a7b8c9d0e1")
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with engine.connect() as connection:
+        migrated = [tuple(r) for r in connection.execute(query)]
+    engine.dispose()
+    assert [bool(r[2]) for r in migrated] == [bool(r[2]) for r in loaded]

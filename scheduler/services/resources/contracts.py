@@ -258,6 +258,15 @@ class Contracts(Resource[models.PooledContract]):
         shares = _shares(session, actor, data["shares"])
         if data["valid_from"] < contract.start_date:
             raise InvalidField("valid_from", "after_start", "avant le début du contrat")
+        collective = contract.kind is models.ContractKind.COLLECTIVE
+        if collective and not membership.is_anniversary(contract.start_date, data["valid_from"]):
+            following = membership.next_anniversary(contract.start_date, data["valid_from"])
+            raise InvalidField(
+                "valid_from",
+                "anniversary",
+                "les membres d'un contrat collectif adhèrent ou se retirent à une date "
+                f"anniversaire du contrat (la suivante : {following.isoformat()})",
+            )
         if any(plan.valid_from == data["valid_from"] for plan in contract.share_plans):
             raise InvalidField(
                 "valid_from", "unique", "un plan de parts commence déjà à cette date"
