@@ -76,8 +76,11 @@ class Tracked:
     baseline: Snapshot | None
 
     def counts_on(self, day: date) -> bool:
-        """Whether the doctor counts on `day`: he has a baseline by then and has not left."""
+        """Whether the doctor counts on `day`: he has joined and has a baseline by then, and has
+        not left."""
         if self.baseline is None or self.baseline.on > day:
+            return False
+        if self.doctor.member_from is not None and day < self.doctor.member_from:
             return False
         return self.doctor.member_to is None or day < self.doctor.member_to
 

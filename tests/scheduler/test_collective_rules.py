@@ -83,6 +83,18 @@ def test_a_doctor_counts_from_the_later_of_his_cabinets_and_his_own_joining() ->
     assert _group_pmt(_with_doctor(11, member_from=date(2026, 3, 5))) == (1800, 40)
 
 
+def test_a_doctor_counts_only_once_he_has_joined() -> None:
+    # Joining on 2026-05-06, after his latest statement (05-05, his baseline): on 31 May he counts
+    # with a gain of 0; on 5 May, before joining, he does not count at all (no negative gain from
+    # the earlier statements against a later baseline).
+    later = _with_doctor(11, member_from=date(2026, 5, 6))
+    assert _group_pmt(later) == (1800 + 60, -20)
+    assert _group_pmt(later, date(2026, 5, 5)) == (800, -20)
+    # Joining on the reading day itself: he counts that day.
+    assert _group_pmt(_with_doctor(11, member_from=MAY_31)) == (1860, -20)
+    assert _group_pmt(_with_doctor(11, member_from=MAY_31), date(2026, 5, 30)) == (800, -20)
+
+
 def test_a_doctor_who_left_no_longer_counts_from_the_day_he_left() -> None:
     # Left on 2026-05-31 (exclusive end): on 31 May he no longer counts, only doctor 22 does.
     assert _group_pmt(_with_doctor(11, member_to=date(2026, 5, 31))) == (800, -20)
