@@ -435,6 +435,15 @@ def test_average_pmt_at_signature_at_below_and_above_775() -> None:
     assert (below.average_pmt_at_signature, below.average_pmt_ok) == (D("774.50"), False)
 
 
+def test_the_average_pmt_is_shown_to_the_hundredth() -> None:
+    # (1000 + 551) / 2 = 775.5; with a third doctor at 550: (1000 + 551 + 550) / 3 = 700.333...,
+    # shown as 700.33.
+    contract = base_contract()
+    third = replace(contract.doctors[1], id=33, rpps="10000000003")
+    doctors = (*_pmt_at_start(22, 551), replace(third, snapshots=(Snapshot(START, 550, 900),)))
+    assert _eligibility(doctors).average_pmt_at_signature == D("700.33")
+
+
 def test_average_pmt_counts_the_members_at_signature_with_a_statement() -> None:
     # Doctor 22 joins a day after the signature: only doctor 11's 1000 counts.
     later = _eligibility(_with_doctor(22, member_from=date(2026, 1, 6)))
@@ -756,3 +765,77 @@ def test_the_migration_flags_the_plans_off_an_anniversary(empty_url: str) -> Non
         migrated = [tuple(r) for r in connection.execute(query)]
     engine.dispose()
     assert [bool(r[2]) for r in migrated] == [bool(r[2]) for r in loaded]
+
+
+# --- Policy parameters of these rules and their edges -----------------------------------------
+
+
+def test_the_policy_reads_the_rules_parameters() -> None:
+    read = PolicyParams.from_parameters(
+        {
+            "min_average_pmt_at_signature": 800,
+            "etp_cap": {"bonus_from": "2027-01-01", "bonus_per_member": 0.25},
+            "full_time_weekly_minutes": 2280,
+            "projection_level": 0.9,
+        }
+    )
+    assert (read.min_average_pmt, read.etp_bonus_from, read.etp_bonus_per_member) == (
+        800,
+        date(2027, 1, 1),
+        D("0.25"),
+    )
+    assert (read.full_time_weekly_minutes, read.band_level) == (2280, D("0.9"))
+    default = PolicyParams.from_parameters({})
+    assert (default.min_average_pmt, default.etp_bonus_from, default.etp_bonus_per_member) == (
+        775,
+        date(2026, 11, 1),
+        D("0.5"),
+    )
+    assert (default.full_time_weekly_minutes, default.band_level) == (2100, D("0.95"))
+    # A cap given without its date keeps the default date.
+    undated = PolicyParams.from_parameters({"etp_cap": {"bonus_per_member": 1}})
+    assert (undated.etp_bonus_from, undated.etp_bonus_per_member) == (date(2026, 11, 1), D(1))
+
+
+def _policy(pmt: int, fa: int) -> PolicyParams:
+    return PolicyParams.from_parameters({"target_per_etp": {"pmt": pmt, "file_active": fa}})
+
+
+def test_a_target_of_zero_is_reached_only_when_earlier_gains_brought_it_there() -> None:
+    # Read on 31 January 2026: no statement since the baseline, the gains are exactly 0.
+    january = date(2026, 1, 31)
+    gains = _with_doctor(11, earlier_gain_pmt=1, earlier_gain_fa=1)
+    one = contract_figures(
+        replace(base_contract(), doctors=gains, policy=_policy(1, 1)), date(2026, 1, 1), january
+    )
+    # 1 x 1 ETP - 1 = 0 on both indicators, a gain of 0: reached.
+    assert (one.progress.pmt.target, one.progress.file_active.target) == (D(0), D(0))
+    assert (one.progress.pmt.attainment, one.progress.file_active.attainment) == (D(1), D(1))
+    # A policy's own target of 0 (no earlier gain): no attainment, as before.
+    zero = contract_figures(
+        replace(base_contract(), policy=_policy(0, 0)), date(2026, 1, 1), january
+    )
+    assert (zero.progress.pmt.attainment, zero.progress.file_active.attainment) == (None, None)
+
+
+def test_percentile_bands_take_no_earlier_gains_off() -> None:
+    bands = replace(PolicyParams(), target_mode="percentile_bands")
+    doctors = _with_doctor(11, earlier_gain_pmt=60, earlier_gain_fa=10)
+    figures = contract_figures(
+        replace(base_contract(), doctors=doctors, policy=bands), MAY_1, MAY_31
+    )
+    assert (figures.earlier_gain_pmt, figures.earlier_gain_fa) == (0, 0)
+
+
+def test_snapshots_given_out_of_order_are_read_in_date_order() -> None:
+    contract = base_contract()
+    shuffled = tuple(replace(d, snapshots=tuple(reversed(d.snapshots))) for d in contract.doctors)
+    assert _group_pmt(shuffled) == (1800, 40)
+
+
+def test_latest_gains_go_on_past_a_doctor_who_left() -> None:
+    contract = base_contract()
+    a = contract.doctors[0]
+    left = replace(a, id=12, member_to=date(2026, 5, 5))
+    gains = member_latest_gains(START, contract.share_plans, {1: [left, a]})
+    assert gains[1] == (60, 20, date(2026, 5, 5))
