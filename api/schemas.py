@@ -427,6 +427,11 @@ class CabinetPage(Page[CabinetRead]):
 Rpps = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")]
 
 
+# Patients already gained under a doctor's earlier individual contract (PMT or file active): taken
+# off the target of the collective contract he joins.
+EarlierGain = Annotated[int, Field(ge=0, le=100_000, strict=True)]
+
+
 class DoctorCreate(RequestModel):
     """A doctor of a member cabinet."""
 
@@ -436,6 +441,13 @@ class DoctorCreate(RequestModel):
     last_name: Name100
     specialty: Name100 = "médecine générale"
     installed_on: Day | None = None
+    pamsu_junior: StrictBool = Field(
+        default=False,
+        description="A PAMSU hosting a docteur junior: a collective contract may fund 0.5 ETP "
+        "more per such member doctor from November 2026.",
+    )
+    earlier_gain_pmt: EarlierGain = 0
+    earlier_gain_fa: EarlierGain = 0
 
 
 class DoctorUpdate(RequestModel):
@@ -447,6 +459,9 @@ class DoctorUpdate(RequestModel):
     last_name: Name100 | None = None
     specialty: Name100 | None = None
     installed_on: Day | None = None
+    pamsu_junior: StrictBool | None = None
+    earlier_gain_pmt: EarlierGain | None = None
+    earlier_gain_fa: EarlierGain | None = None
 
 
 class DoctorRead(ReadModel):
@@ -459,6 +474,9 @@ class DoctorRead(ReadModel):
     last_name: str
     specialty: str
     installed_on: date | None
+    pamsu_junior: bool
+    earlier_gain_pmt: int
+    earlier_gain_fa: int
     version: int
 
 
@@ -494,12 +512,33 @@ class SharePlanCreate(RequestModel):
     shares: list[ShareItem] = Field(min_length=1, max_length=60)
 
 
+class MemberDoctorSet(RequestModel):
+    """A doctor's membership of a contract (his bulletin d'adhésion) from `valid_from` to
+    `valid_to` (exclusive; none: still a member)."""
+
+    valid_from: Day
+    valid_to: Day | None = None
+
+
+class MemberDoctorRead(ReadModel):
+    """A doctor's membership of a contract."""
+
+    contract_id: int
+    doctor_id: int
+    valid_from: date
+    valid_to: date | None
+
+
 class SharePlanRead(ReadModel):
     """A share plan."""
 
     id: int
     valid_from: date
     shares: list[ShareItem]
+    off_anniversary: bool = Field(
+        description="A collective contract's plan that does not start on an anniversary (its "
+        "members join and leave on anniversaries), kept from before the rule."
+    )
 
 
 class AuditorGrantCreate(RequestModel):
@@ -545,6 +584,11 @@ class ContractCreate(RequestModel):
         description="Over which period a member's share balance is carried before it is "
         "settled: a deficit not made up by its end is left uncompensated.",
     )
+    training_site: StrictBool = Field(
+        default=False,
+        description="The signatory structure is an approved training site: the contract may "
+        "fund 0.5 ETP more per member doctor from November 2026.",
+    )
     assistants: list[ContractAssistantItem] = Field(min_length=1, max_length=10)
     shares: list[ShareItem] = Field(min_length=1, max_length=60)
 
@@ -558,6 +602,7 @@ class ContractUpdate(RequestModel):
     cost_split: models.CostSplit | None = None
     annual_employer_cost_eur: Euros | None = None
     balancing_period: models.BalancingPeriod | None = None
+    training_site: StrictBool | None = None
     assistants: list[ContractAssistantItem] | None = Field(
         default=None, min_length=1, max_length=10
     )
@@ -582,6 +627,7 @@ class ContractRead(ReadModel):
     cost_split: models.CostSplit
     annual_employer_cost_eur: Decimal
     balancing_period: models.BalancingPeriod
+    training_site: bool
     assistants: list[ContractAssistantItem]
     share_plans: list[SharePlanRead]
     version: int

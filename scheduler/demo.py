@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import membership, models
 from scheduler.demo_evaluation import add_evaluation_history
 from scheduler.security import hash_password
 
@@ -168,6 +168,11 @@ def load_demo(session: Session) -> models.Groupement:
             ],
             share_plans=[
                 models.SharePlan(
+                    off_anniversary=item["kind"] == "collective"
+                    and not membership.is_anniversary(
+                        date.fromisoformat(item["start_date"]),
+                        date.fromisoformat(plan["valid_from"]),
+                    ),
                     valid_from=date.fromisoformat(plan["valid_from"]),
                     shares=[
                         models.Share(
@@ -193,6 +198,7 @@ def load_demo(session: Session) -> models.Groupement:
             installed_on=date.fromisoformat(item["installed_on"]),
         )
         session.add(doctor)
+        membership.enrol_new_doctor(session, doctor)
         session.flush()
         for snap in item["snapshots"]:
             session.add(

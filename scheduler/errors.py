@@ -334,6 +334,30 @@ class ShareTotalInvalid(InvalidField):
         self.total_bp = total_bp
 
 
+class DoctorInAnotherContract(InvalidField):
+    """A doctor is a member of at most one contract at a time (his bulletin d'adhésion)."""
+
+    status = 409
+    title = "Médecin déjà membre d'un autre contrat"
+
+    def __init__(
+        self, doctor: str, other_contract: str, since: date, until: date | None, field: str
+    ) -> None:
+        spell = (
+            f"depuis le {long_date(since)}"
+            if until is None
+            else (f"du {long_date(since)} au {long_date(until)}")
+        )
+        super().__init__(
+            field,
+            "one_contract",
+            f"le médecin {doctor} est membre du contrat {other_contract} {spell} : un médecin "
+            "n'adhère qu'à un contrat à la fois",
+        )
+        self.doctor = doctor
+        self.other_contract = other_contract
+
+
 # --- Patientèle and reports ----------------------------------------------------------------------
 
 

@@ -447,10 +447,21 @@ class Doctor(Versioned, Base):
     last_name: Mapped[str] = mapped_column(String(100))
     specialty: Mapped[str] = mapped_column(String(100), default="médecine générale")
     installed_on: Mapped[date | None] = mapped_column(Date)
+    # A PAMSU (maître de stage universitaire) hosting a docteur junior: from November 2026 a
+    # collective contract may fund 0.5 ETP more per such member doctor.
+    pamsu_junior: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Patients already gained under his earlier individual contract (PMT, file active): they are
+    # taken off the target of the collective contract he joins.
+    earlier_gain_pmt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    earlier_gain_fa: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     cabinet: Mapped[Cabinet] = relationship(back_populates="doctors")
 
-    __table_args__ = (CheckConstraint("length(rpps) = 11", "rpps_length"),)
+    __table_args__ = (
+        CheckConstraint("length(rpps) = 11", "rpps_length"),
+        CheckConstraint("earlier_gain_pmt >= 0 AND earlier_gain_pmt <= 100000", "earlier_gain_pmt"),
+        CheckConstraint("earlier_gain_fa >= 0 AND earlier_gain_fa <= 100000", "earlier_gain_fa"),
+    )
 
 
 class TargetPolicy(Base):
@@ -501,6 +512,10 @@ class PooledContract(Versioned, Base):
         String(16), nullable=False, default=BalancingPeriod.QUARTER.value, server_default="quarter"
     )
 
+    # The signatory structure is an approved training site: from November 2026 the contract may
+    # fund 0.5 ETP more per member doctor.
+    training_site: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
     target_policy: Mapped[TargetPolicy] = relationship()
     assistants: Mapped[list[ContractAssistant]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="ContractAssistant.id"
@@ -508,12 +523,42 @@ class PooledContract(Versioned, Base):
     share_plans: Mapped[list[SharePlan]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="SharePlan.valid_from"
     )
+    member_doctors: Mapped[list[ContractMemberDoctor]] = relationship(
+        back_populates="contract",
+        cascade="all, delete-orphan",
+        order_by="ContractMemberDoctor.doctor_id",
+    )
 
     __table_args__ = (
         UniqueConstraint("groupement_id", "code"),
         CheckConstraint("funded_etp > 0 AND funded_etp <= 20", "funded_etp"),
         CheckConstraint("duration_years >= 1 AND duration_years <= 10", "duration"),
         CheckConstraint("annual_employer_cost_eur >= 0", "cost"),
+    )
+
+
+class ContractMemberDoctor(Base):
+    """A doctor's membership of a contract (the bulletin d'adhésion) over [valid_from, valid_to):
+    only member doctors count in the contract's figures, and a doctor is a member of at most one
+    contract at a time (checked by `scheduler.services.resources.contracts`). An associate of a
+    member cabinet may stay out."""
+
+    __tablename__ = "contract_member_doctor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("pooled_contract.id", ondelete="CASCADE"), index=True
+    )
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctor.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)  # exclusive; None: still a member
+
+    contract: Mapped[PooledContract] = relationship(back_populates="member_doctors")
+    doctor: Mapped[Doctor] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("contract_id", "doctor_id"),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", "validity"),
     )
 
 
@@ -559,6 +604,9 @@ class SharePlan(Base):
         ForeignKey("share_total_rule.total_bp", deferrable=True, initially="DEFERRED"),
         default=0,
     )
+    # A plan of a collective contract that does not start on an anniversary of the contract
+    # (members join and leave on anniversaries): kept from before the rule, and flagged.
+    off_anniversary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     contract: Mapped[PooledContract] = relationship(back_populates="share_plans")
     shares: Mapped[list[Share]] = relationship(

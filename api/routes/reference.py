@@ -46,6 +46,8 @@ from api.schemas import (
     GroupementPage,
     GroupementRead,
     GroupementUpdate,
+    MemberDoctorRead,
+    MemberDoctorSet,
     SharePlanCreate,
     TravelEstimateResult,
     TravelTimeCreate,
@@ -221,6 +223,55 @@ def revoke_auditor(
 ) -> None:
     """Withdraw an auditor's access to the contract."""
     grants.revoke(session, user, contract_id, grant_id)
+
+
+@contracts.put("/{contract_id}/doctors/{doctor_id}", responses=problem_responses(*WRITE_ERRORS))
+def set_member_doctor(
+    contract_id: IdPath,
+    doctor_id: IdPath,
+    body: MemberDoctorSet,
+    session: SessionDep,
+    user: Coordinator,
+    if_match: IfMatch,
+    response: Response,
+) -> MemberDoctorRead:
+    """Record a doctor's membership of the contract (his bulletin d'adhésion; If-Match on the
+    contract): his cabinet must be a member, and he a member of no other contract over these
+    dates (409 naming the other contract)."""
+    row = resources.CONTRACTS.set_member_doctor(
+        session,
+        user,
+        contract_id,
+        doctor_id,
+        body.model_dump(),
+        expected=expected_version(if_match, "contrat", contract_id),
+    )
+    response.headers["ETag"] = etag_of(row.contract.id, row.contract.version)
+    return MemberDoctorRead.model_validate(row)
+
+
+@contracts.delete(
+    "/{contract_id}/doctors/{doctor_id}",
+    status_code=204,
+    responses=problem_responses(*WRITE_ERRORS),
+)
+def remove_member_doctor(
+    contract_id: IdPath,
+    doctor_id: IdPath,
+    session: SessionDep,
+    user: Coordinator,
+    if_match: IfMatch,
+) -> Response:
+    """The doctor stays out of the contract (If-Match on the contract): he no longer counts in
+    its figures."""
+    resources.CONTRACTS.remove_member_doctor(
+        session,
+        user,
+        contract_id,
+        doctor_id,
+        expected=expected_version(if_match, "contrat", contract_id),
+    )
+    return Response(status_code=204)
 
 
 travel_times = resource_router(

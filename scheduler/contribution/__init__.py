@@ -11,21 +11,30 @@ the versioned target policy (scheduler/data/policies.json), with the documented 
 Rules and the choices made where the texts are silent:
 
 - Baseline: for each doctor, the snapshot at or just before the contract start, or the member's
-  join date (the first share plan naming the cabinet) for a member that joins later. A doctor with
-  no such snapshot has no baseline: it is flagged and counts for nothing.
+  join date (the first share plan naming the cabinet) for a member that joins later, or the
+  doctor's own joining (`DoctorInput.member_from`, his bulletin d'adhésion) when later still. A
+  doctor with no such snapshot has no baseline: it is flagged and counts for nothing. Only member
+  doctors are given; from the day a doctor leaves (`member_to`) he no longer counts, in the
+  member's nor in the group's figures (nor in the projection's points from then on).
 - Gain: value at `as_of` (the latest snapshot at or before it) minus the baseline; can be negative.
 - Target (collective): `target_per_etp x funded_etp` for the group, within `target_years` of the
-  start. A member's part is indicative: group target x its contracted share at `as_of`, split
+  start, less the member doctors' gains under earlier individual contracts (`earlier_gain_pmt`,
+  `earlier_gain_fa` of the doctors counting on the reading day), never below 0; a group target
+  of 0 is reached (attainment 1) while the gain is at least 0, else not (0). A member's part is indicative: group target x its contracted share at `as_of`, split
   equally between its doctors. A doctor installed less than `newly_installed.within_months` before
-  joining gets the P50 target instead (P50 minus baseline, never below 0), within its own years.
+  joining gets the P50 target instead (P50 minus baseline, never below 0), within its own years;
+  one already at or above P50 has a target of 0 that is reached (attainment 1) while he stays at
+  P50 or above, and not (0) once below.
   Target (individual, `target_mode = "percentile_bands"`): each doctor's baseline x the increase of
   its PMT band; the member's and the group's targets are the sums.
 - Attainment: gain / target per indicator; the weaker is the smaller of the two.
 - Projection: ordinary least squares of the gain against days since the start, over the snapshot
   dates since the baseline (the baseline itself is the point at gain 0), evaluated at the deadline.
-  Band: fitted value +/- `band_k` x standard error of the fitted line at the deadline,
-  `s * sqrt(1/n + (T - mean_t)^2 / Sxx)` with `s` the residual standard error (n - 2 degrees of
-  freedom); no band under 3 points, no projection under 2. Once the deadline is past, the
+  Band: the `band_level` (95 %) prediction interval of the gain at the deadline, from
+  statsmodels' OLS (`get_prediction(...).summary_frame()`, `obs_ci_*`): fitted value
+  +/- t(n - 2) quantile x `s * sqrt(1 + 1/n + (T - mean_t)^2 / Sxx)` with `s` the residual
+  standard error, i.e. where the gain itself should fall, not the fitted line; no band under 3
+  points, no projection under 2. Once the deadline is past, the
   "projection" is the value reached at the deadline.
 - Status (weaker projected attainment p): `on_track` if p >= `on_track_min` (1.0), `at_risk` if
   p >= `at_risk_min` (0.8), else `missed`; past the deadline: `on_track` if reached else `missed`;
@@ -42,6 +51,13 @@ Rules and the choices made where the texts are silent:
   (weighted by the days each share plan covers in that year) or by hours delivered in that year
   (`cost_split`); without any hours delivered in the year, by share. Cents are split by largest
   remainder so the parts add up exactly.
+- Eligibility (`eligibility`, collective rule only): the group's average PMT at the start over
+  the doctors members that day with a statement then, against `min_average_pmt` (775; None
+  without any statement); the funded ETP against the cap, the member doctors on the reading day
+  plus, from `etp_bonus_from`, `etp_bonus_per_member` per member doctor who is a PAMSU hosting a
+  docteur junior, or per member doctor when the structure is an approved training site (the
+  larger, never both); and against the ETP employed (weekly minutes / `full_time_weekly_minutes`):
+  `employed_ok` when funded x full time <= weekly minutes, `etp_gap` = funded - employed.
 - Reading day (`today`): the figures are read on `min(as_of, today)`, never later: the gains,
   and whether the deadline is past (a report whose period ends after the deadline, read before
   it, still projects). Without `today` the whole period is taken as over (a closed period).
@@ -74,6 +90,7 @@ from scheduler.contribution.records import (
     ContractInput,
     DoctorFigures,
     DoctorInput,
+    Eligibility,
     Indicator,
     LedgerWeek,
     MemberFigures,
@@ -94,6 +111,7 @@ __all__ = [
     "ContractInput",
     "DoctorFigures",
     "DoctorInput",
+    "Eligibility",
     "Indicator",
     "LedgerWeek",
     "MemberFigures",

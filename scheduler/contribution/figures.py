@@ -6,11 +6,13 @@ The rules are stated in the package's docstring (`scheduler.contribution`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from scheduler.contribution.aid import aid_by_year, mondays_in
+from scheduler.contribution.eligibility import eligibility
 from scheduler.contribution.periods import (
     add_years,
     monday_of,
@@ -37,7 +39,9 @@ from scheduler.contribution.records import (
 # --- The whole contract --------------------------------------------------------------------------
 
 
-def _baseline(doctor: DoctorInput, day: date) -> Snapshot | None:
+def _baseline(doctor: DoctorInput, joined: date) -> Snapshot | None:
+    """The snapshot at or just before the later of the member's and the doctor's joining."""
+    day = joined if doctor.member_from is None else max(joined, doctor.member_from)
     return value_at(doctor.snapshots, day)
 
 
@@ -60,14 +64,7 @@ def contract_figures(
     current_plan = plan_at(plans, as_of)
     doctors_by_member: dict[int, list[DoctorInput]] = {}
     for doctor in sorted(contract.doctors, key=lambda d: d.id):
-        ordered = DoctorInput(
-            doctor.id,
-            doctor.cabinet_id,
-            doctor.rpps,
-            doctor.name,
-            doctor.installed_on,
-            tuple(sorted(doctor.snapshots, key=lambda s: s.on)),
-        )
+        ordered = replace(doctor, snapshots=tuple(sorted(doctor.snapshots, key=lambda s: s.on)))
         doctors_by_member.setdefault(doctor.cabinet_id, []).append(ordered)
 
     joined = {
@@ -85,6 +82,8 @@ def contract_figures(
     all_tracked = [t for m in contract.members for t in tracked_by_member[m.cabinet_id]]
 
     # Group target.
+    earlier_pmt = earlier_fa = 0
+    group_floors: tuple[int | None, int | None] = (None, None)
     if policy.target_mode == "percentile_bands":
         doctor_targets = {
             t.doctor.id: (
@@ -98,12 +97,27 @@ def contract_figures(
         group_fa = sum((v[1] for v in doctor_targets.values()), ZERO)
     else:
         doctor_targets = {}
-        group_pmt = policy.target_pmt_per_etp * contract.funded_etp
-        group_fa = policy.target_fa_per_etp * contract.funded_etp
+        # Less what the member doctors (those counting on the reading day) had already gained
+        # under earlier individual contracts, never below 0.
+        counting = [t.doctor for t in all_tracked if t.counts_on(read_on)]
+        earlier_pmt = sum(d.earlier_gain_pmt for d in counting)
+        earlier_fa = sum(d.earlier_gain_fa for d in counting)
+        full_pmt = policy.target_pmt_per_etp * contract.funded_etp
+        full_fa = policy.target_fa_per_etp * contract.funded_etp
+        group_pmt = max(ZERO, full_pmt - earlier_pmt)
+        group_fa = max(ZERO, full_fa - earlier_fa)
+        # A target brought to 0 by earlier gains is reached while nothing is lost (a policy's
+        # own target of 0 stays without attainment).
+        group_floors = (0 if full_pmt > 0 else None, 0 if full_fa > 0 else None)
 
     kwargs: dict[str, Any] = {"start": start, "as_of": read_on, "policy": policy}
     group = progress(
-        all_tracked, target_pmt=group_pmt, target_fa=group_fa, deadline=deadline, **kwargs
+        all_tracked,
+        target_pmt=group_pmt,
+        target_fa=group_fa,
+        deadline=deadline,
+        floors=group_floors,
+        **kwargs,
     )
 
     # Hours.
@@ -150,7 +164,14 @@ def contract_figures(
                 > _months_before(joined[cid], policy.newly_installed_within_months)
             )
             d_deadline = deadline
+            floors: tuple[int | None, int | None] = (None, None)
             if newly and item.baseline is not None:
+                # P50 is a level: above it already, his target is 0 and reached while he
+                # stays at P50 or above (a gain of at least P50 - baseline).
+                floors = (
+                    policy.newly_installed_pmt - item.baseline.pmt,
+                    policy.newly_installed_fa - item.baseline.file_active,
+                )
                 d_pmt = Decimal(max(0, policy.newly_installed_pmt - item.baseline.pmt))
                 d_fa = Decimal(max(0, policy.newly_installed_fa - item.baseline.file_active))
                 d_deadline = add_years(joined[cid], policy.newly_installed_years) + timedelta(
@@ -168,7 +189,12 @@ def contract_figures(
                     baseline_date=None if item.baseline is None else item.baseline.on,
                     newly_installed=newly,
                     progress=progress(
-                        [item], target_pmt=d_pmt, target_fa=d_fa, deadline=d_deadline, **kwargs
+                        [item],
+                        target_pmt=d_pmt,
+                        target_fa=d_fa,
+                        deadline=d_deadline,
+                        floors=floors,
+                        **kwargs,
                     ),
                 )
             )
@@ -228,6 +254,16 @@ def contract_figures(
         contracted_elapsed_minutes=sum(m.contracted_elapsed_minutes for m in members),
         cumulative_delivered_minutes=total_cumulative,
         delivered_before=delivered_before,
+        eligibility=eligibility(
+            contract,
+            [d for m in contract.members for d in doctors_by_member.get(m.cabinet_id, [])],
+            joined,
+            read_on,
+        )
+        if policy.target_mode == "per_etp"
+        else None,
+        earlier_gain_pmt=earlier_pmt,
+        earlier_gain_fa=earlier_fa,
     )
 
 
@@ -259,10 +295,12 @@ def member_latest_gains(
         g_pmt = g_fa = 0
         latest: date | None = None
         for doctor in doctors:
-            baseline = value_at(doctor.snapshots, joined)
-            if baseline is None or not doctor.snapshots:
+            baseline = _baseline(doctor, joined)
+            if baseline is None:
                 continue
             last = doctor.snapshots[-1]
+            if doctor.member_to is not None and last.on >= doctor.member_to:
+                continue  # he left the contract: he no longer counts
             g_pmt += last.pmt - baseline.pmt
             g_fa += last.file_active - baseline.file_active
             latest = last.on if latest is None else max(latest, last.on)

@@ -27,8 +27,24 @@ from scheduler.contribution.records import (
 # --- Projection ----------------------------------------------------------------------------------
 
 
-def project(points: Sequence[tuple[int, int]], at: int, band_k: Decimal) -> Projection | None:
-    """Least-squares line through (day, gain) points, evaluated at day `at`, with its band."""
+def prediction_interval(
+    points: Sequence[tuple[int, int]], at: int, level: Decimal
+) -> tuple[Decimal, Decimal]:
+    """The `level` prediction interval of a new observation at day `at` under the least-squares
+    line through `points` (statsmodels' OLS, `obs_ci`): fitted value -/+ t(1 - (1 - level) / 2,
+    n - 2) x s x sqrt(1 + 1/n + (at - mean t)^2 / Sxx)."""
+    from statsmodels.regression.linear_model import OLS  # imported when first needed
+
+    exog = [[1.0, float(t)] for t, _ in points]
+    fit = OLS([float(y) for _, y in points], exog).fit()
+    frame = fit.get_prediction([[1.0, float(at)]]).summary_frame(alpha=float(1 - level))
+    low, high = frame["obs_ci_lower"].iloc[0], frame["obs_ci_upper"].iloc[0]
+    return Decimal(repr(float(low))), Decimal(repr(float(high)))
+
+
+def project(points: Sequence[tuple[int, int]], at: int, level: Decimal) -> Projection | None:
+    """Least-squares line through (day, gain) points, evaluated at day `at`, with the `level`
+    prediction interval of the gain at that day (from 3 points)."""
     n = len(points)
     if n < 2:
         return None
@@ -45,10 +61,7 @@ def project(points: Sequence[tuple[int, int]], at: int, band_k: Decimal) -> Proj
     value = intercept + slope * at
     low = high = None
     if n >= 3:
-        ssr = sum(((y - intercept - slope * t) ** 2 for t, y in zip(ts, ys, strict=True)), ZERO)
-        s = (ssr / (n - 2)).sqrt()
-        se = s * (ONE / n + (Decimal(at) - mean_t) ** 2 / sxx).sqrt()
-        low, high = value - band_k * se, value + band_k * se
+        low, high = prediction_interval(points, at, level)
     return Projection(slope, n, value, low, high, reached=False)
 
 
@@ -62,13 +75,24 @@ class Tracked:
     doctor: DoctorInput
     baseline: Snapshot | None
 
+    def counts_on(self, day: date) -> bool:
+        """Whether the doctor counts on `day`: he has joined and has a baseline by then, and has
+        not left."""
+        if self.baseline is None or self.baseline.on > day:
+            return False
+        if self.doctor.member_from is not None and day < self.doctor.member_from:
+            return False
+        return self.doctor.member_to is None or day < self.doctor.member_to
+
 
 def _gains_at(tracked: Sequence[Tracked], day: date) -> tuple[int, int, int, int]:
-    """(baseline PMT, baseline FA, PMT gain, FA gain) of `tracked` at `day`."""
+    """(baseline PMT, baseline FA, PMT gain, FA gain) of `tracked` at `day`: a doctor who left
+    the contract by then no longer counts."""
     b_pmt = b_fa = g_pmt = g_fa = 0
     for item in tracked:
-        if item.baseline is None or item.baseline.on > day:
+        if not item.counts_on(day):
             continue
+        assert item.baseline is not None  # counts_on
         now = value_at(item.doctor.snapshots, day)
         assert now is not None  # the baseline itself is at or before `day`
         b_pmt += item.baseline.pmt
@@ -96,6 +120,14 @@ def _min_opt(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return None if a is None or b is None else min(a, b)
 
 
+def _attainment(gain: Decimal, target: Decimal, floor: int | None) -> Decimal | None:
+    """gain / target; for a target of 0 with a `floor` (the gain that keeps it reached, e.g. a
+    newly installed doctor already above P50 must stay there), 1 when reached, else 0."""
+    if target == 0 and floor is not None:
+        return ONE if gain >= floor else ZERO
+    return ratio(gain, target)
+
+
 def progress(
     tracked: Sequence[Tracked],
     *,
@@ -105,8 +137,10 @@ def progress(
     deadline: date,
     as_of: date,
     policy: PolicyParams,
+    floors: tuple[int | None, int | None] = (None, None),
 ) -> Progress:
-    """Gains, attainment, projection and status of a set of doctors against a target."""
+    """Gains, attainment, projection and status of a set of doctors against a target; a target
+    of 0 is reached when the gain is at least its floor (PMT, FA), unknown without floors."""
     dates = sorted(
         {
             snap.on
@@ -124,24 +158,25 @@ def progress(
     for index, (baseline, gain, target) in enumerate(
         ((b_pmt, g_pmt, target_pmt), (b_fa, g_fa, target_fa))
     ):
+        floor = floors[index]
         projection: Projection | None
         if past:
             reached_gain = _gains_at(tracked, deadline)[2 + index]
             projection = Projection(ZERO, len(series), Decimal(reached_gain), None, None, True)
         else:
             points = [((d - start).days, (p, f)[index]) for d, p, f in series]
-            projection = project(points, at, policy.band_k)
+            projection = project(points, at, policy.band_level)
         indicators.append(
             Indicator(
                 baseline=baseline,
                 current=baseline + gain,
                 gain=gain,
                 target=target,
-                attainment=ratio(Decimal(gain), target),
+                attainment=_attainment(Decimal(gain), target, floor),
                 projection=projection,
                 projected_attainment=None
                 if projection is None
-                else ratio(projection.value, target),
+                else _attainment(projection.value, target, floor),
             )
         )
     pmt, fa = indicators

@@ -45,11 +45,18 @@ class PolicyParams:
     aid_suspended_pro_rata: bool = True
     on_track_min: Decimal = Decimal(1)
     at_risk_min: Decimal = Decimal("0.8")
-    band_k: Decimal = Decimal(2)
+    band_level: Decimal = Decimal("0.95")  # the projection's prediction interval
     newly_installed_pmt: int = 1045
     newly_installed_fa: int = 1514
     newly_installed_years: int = 3
     newly_installed_within_months: int = 12
+    # Eligibility: the group's average PMT at signature at least this; funded ETP at most the
+    # member doctors, plus `etp_bonus_per_member` per member PAMSU hosting a docteur junior (or
+    # per member when the structure is an approved training site) from `etp_bonus_from` on.
+    min_average_pmt: int = 775
+    etp_bonus_from: date | None = date(2026, 11, 1)
+    etp_bonus_per_member: Decimal = Decimal("0.5")
+    full_time_weekly_minutes: int = 2100  # 1 ETP = 35 h a week
 
     @classmethod
     def from_parameters(
@@ -60,6 +67,7 @@ class PolicyParams:
         target = parameters.get("target_per_etp", {})
         status = parameters.get("status", {})
         newly = parameters.get("newly_installed_target", {})
+        cap = parameters.get("etp_cap", {})
         band_names = ("P30-P50", "P50-P70", "P70-P90", "P90-P95")
         by_band = parameters.get("increase_percent_by_band")
         mode = parameters.get(
@@ -91,12 +99,24 @@ class PolicyParams:
             ),
             on_track_min=Decimal(str(status.get("on_track_min", default.on_track_min))),
             at_risk_min=Decimal(str(status.get("at_risk_min", default.at_risk_min))),
-            band_k=Decimal(str(parameters.get("projection_band_k", default.band_k))),
+            band_level=Decimal(str(parameters.get("projection_level", default.band_level))),
             newly_installed_pmt=int(newly.get("pmt", default.newly_installed_pmt)),
             newly_installed_fa=int(newly.get("file_active", default.newly_installed_fa)),
             newly_installed_years=int(newly.get("years", default.newly_installed_years)),
             newly_installed_within_months=int(
                 newly.get("within_months", default.newly_installed_within_months)
+            ),
+            min_average_pmt=int(
+                parameters.get("min_average_pmt_at_signature", default.min_average_pmt)
+            ),
+            etp_bonus_from=date.fromisoformat(str(cap["bonus_from"]))
+            if cap.get("bonus_from") is not None
+            else default.etp_bonus_from,
+            etp_bonus_per_member=Decimal(
+                str(cap.get("bonus_per_member", default.etp_bonus_per_member))
+            ),
+            full_time_weekly_minutes=int(
+                parameters.get("full_time_weekly_minutes", default.full_time_weekly_minutes)
             ),
         )
 
@@ -120,6 +140,16 @@ class DoctorInput:
     name: str
     installed_on: date | None
     snapshots: tuple[Snapshot, ...]
+    # His membership of the contract (the bulletin d'adhésion) over [member_from, member_to):
+    # None for either bound, no bound (a member for the whole contract).
+    member_from: date | None = None
+    member_to: date | None = None
+    # A PAMSU (maître de stage) hosting a docteur junior: +0.5 funded ETP allowed (eligibility).
+    pamsu_junior: bool = False
+    # Patients already gained under his earlier individual contract: they reduce the collective
+    # target.
+    earlier_gain_pmt: int = 0
+    earlier_gain_fa: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,6 +214,8 @@ class ContractInput:
     ledger: tuple[LedgerWeek, ...]
     absences: tuple[AbsenceInput, ...]
     policy: PolicyParams = field(default_factory=PolicyParams)
+    # The signatory structure is an approved training site: +0.5 funded ETP per member doctor.
+    training_site: bool = False
 
 
 # --- Outputs -------------------------------------------------------------------------------------
@@ -320,6 +352,32 @@ class AidYear:
 
 
 @dataclass(frozen=True)
+class Eligibility:
+    """The collective contract's conditions, checked on the reading day.
+
+    `average_pmt_ok` is None when no member doctor has a statement at signature; `etp_ok` says
+    whether the funded ETP are within the cap; `employed_ok` whether the assistants' contracts
+    employ at least the funded ETP (`etp_gap` = funded - employed: above 0, funded hours that
+    are not employed)."""
+
+    signature: date
+    signature_doctors: int  # member doctors at signature with a statement then
+    average_pmt_at_signature: Decimal | None
+    min_average_pmt: int
+    average_pmt_ok: bool | None
+    member_doctors: int  # member doctors on the reading day
+    pamsu_junior_doctors: int
+    training_site: bool
+    etp_bonus: Decimal
+    etp_cap: Decimal
+    funded_etp: Decimal
+    etp_ok: bool
+    employed_etp: Decimal
+    etp_gap: Decimal
+    employed_ok: bool
+
+
+@dataclass(frozen=True)
 class ContractFigures:
     """The contribution figures of one contract for a period ending at `as_of`."""
 
@@ -340,3 +398,8 @@ class ContractFigures:
     contracted_elapsed_minutes: int
     cumulative_delivered_minutes: int
     delivered_before: date  # weeks from this Monday on are not over: planned, not delivered
+    eligibility: Eligibility | None = None
+    # What the member doctors had already gained under earlier individual contracts, taken off
+    # the collective target (PMT, FA).
+    earlier_gain_pmt: int = 0
+    earlier_gain_fa: int = 0

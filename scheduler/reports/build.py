@@ -83,10 +83,22 @@ def load_contract_input(session: Session, contract: models.PooledContract) -> Co
         c.id: c
         for c in session.scalars(select(models.Cabinet).where(models.Cabinet.id.in_(member_ids)))
     }
+    # Only the doctors who joined the contract (their bulletin d'adhésion) count.
+    memberships = {
+        m.doctor_id: m
+        for m in session.scalars(
+            select(models.ContractMemberDoctor).where(
+                models.ContractMemberDoctor.contract_id == contract.id
+            )
+        )
+    }
     doctors = list(
         session.scalars(
             select(models.Doctor)
-            .where(models.Doctor.cabinet_id.in_(member_ids))
+            .where(
+                models.Doctor.cabinet_id.in_(member_ids),
+                models.Doctor.id.in_(list(memberships)),
+            )
             .order_by(models.Doctor.id)
         )
     )
@@ -151,12 +163,18 @@ def load_contract_input(session: Session, contract: models.PooledContract) -> Co
                 f"{d.first_name} {d.last_name}",
                 d.installed_on,
                 tuple(snapshots.get(d.id, [])),
+                memberships[d.id].valid_from,
+                memberships[d.id].valid_to,
+                d.pamsu_junior,
+                d.earlier_gain_pmt,
+                d.earlier_gain_fa,
             )
             for d in doctors
         ),
         ledger=ledger,
         absences=absences,
         policy=policy_params(contract.target_policy),
+        training_site=contract.training_site,
     )
 
 
@@ -193,7 +211,7 @@ class ContractHeader:
     policy_code: str
     policy_version: int
     policy_source: str
-    band_k: Decimal
+    band_level: Decimal  # the projection's prediction interval (0.95)
 
 
 @dataclass(frozen=True)
@@ -293,7 +311,7 @@ def build_report(
         policy_code=policy.code,
         policy_version=policy.policy_version,
         policy_source=policy.source,
-        band_k=data.policy.band_k,
+        band_level=data.policy.band_level,
     )
     versions = tuple(
         RotaVersion(r[0], r[1], r[2], str(r[3].value), bool(r[4]), r[5]) for r in rota_rows

@@ -148,13 +148,23 @@ def _national_batch(
             select(models.Cabinet.id, models.Cabinet.code).where(models.Cabinet.id.in_(cabinet_ids))
         ).all()
     )
-    doctors: dict[int, list[int]] = {}
-    for doctor_id, cabinet_id in session.execute(
-        select(models.Doctor.id, models.Doctor.cabinet_id).where(
-            models.Doctor.cabinet_id.in_(cabinet_ids)
+    # Each contract's member doctors (their bulletin d'adhésion), by cabinet.
+    doctors: dict[tuple[int, int], list[tuple[int, date, date | None]]] = {}
+    for contract_id, doctor_id, cabinet_id, member_from, member_to in session.execute(
+        select(
+            models.ContractMemberDoctor.contract_id,
+            models.Doctor.id,
+            models.Doctor.cabinet_id,
+            models.ContractMemberDoctor.valid_from,
+            models.ContractMemberDoctor.valid_to,
         )
+        .join(models.Doctor, models.Doctor.id == models.ContractMemberDoctor.doctor_id)
+        .where(models.ContractMemberDoctor.contract_id.in_(ids))
+        .order_by(models.Doctor.id)
     ):
-        doctors.setdefault(cabinet_id, []).append(doctor_id)
+        doctors.setdefault((contract_id, cabinet_id), []).append(
+            (doctor_id, member_from, member_to)
+        )
     snaps: dict[int, list[Snapshot]] = {}
     for doctor_id, on, pmt, fa in session.execute(
         select(
@@ -163,7 +173,11 @@ def _national_batch(
             models.PatienteleSnapshot.pmt,
             models.PatienteleSnapshot.file_active,
         )
-        .where(models.PatienteleSnapshot.doctor_id.in_([d for ds in doctors.values() for d in ds]))
+        .where(
+            models.PatienteleSnapshot.doctor_id.in_(
+                sorted({d for ds in doctors.values() for d, _, _ in ds})
+            )
+        )
         .order_by(models.PatienteleSnapshot.doctor_id, models.PatienteleSnapshot.snapshot_date)
     ):
         snaps.setdefault(doctor_id, []).append(Snapshot(on, pmt, fa))
@@ -208,8 +222,8 @@ def _national_batch(
             contract_plans,
             {
                 m: [
-                    DoctorInput(d, m, "", "", None, tuple(snaps.get(d, [])))
-                    for d in doctors.get(m, [])
+                    DoctorInput(d, m, "", "", None, tuple(snaps.get(d, [])), since, until)
+                    for d, since, until in doctors.get((contract_id, m), [])
                 ]
                 for m in members
             },

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import membership, models
 from scheduler.config import Settings
 from scheduler.demo import ensure_policies
 from scheduler.security import hash_password
@@ -190,6 +190,9 @@ def make_world(session: Session, slug: str) -> World:
         groupement_id=groupement.id, origin_id=a.id, destination_id=b.id, minutes=15
     )
     session.add_all([*doctors, *consultations, *absences, travel])
+    session.flush()
+    for doctor in doctors:
+        membership.enrol_new_doctor(session, doctor)
     session.flush()
     world = World(groupement, [a, b], [x, y], [c1, c2], doctors, consultations, absences, travel)
     world.users = {

@@ -533,6 +533,15 @@ ID_ROUTES: dict[str, list[Probe]] = {
     f"DELETE {API}/contracts/{{contract_id}}/auditor-grants/{{grant_id}}": [
         Probe((_path("contract", "contract_id"), _path("grant", "grant_id")))
     ],
+    f"PUT {API}/contracts/{{contract_id}}/doctors/{{doctor_id}}": [
+        Probe(
+            (_path("contract", "contract_id"), _path("doctor", "doctor_id")),
+            body=lambda _: {"valid_from": "2026-06-01"},
+        )
+    ],
+    f"DELETE {API}/contracts/{{contract_id}}/doctors/{{doctor_id}}": [
+        Probe((_path("contract", "contract_id"), _path("doctor", "doctor_id")))
+    ],
     f"GET {API}/contracts/{{contract_id}}/report": [
         _report("coordinator"),
         _report("cabinet"),
@@ -1360,6 +1369,7 @@ FULL_CONTRACT = {
     "cost_split",
     "annual_employer_cost_eur",
     "balancing_period",
+    "training_site",
     "assistants",
     "share_plans",
     "version",

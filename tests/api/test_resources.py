@@ -178,7 +178,7 @@ def test_contract_new_share_plan_from_a_date(
     a, b = world.cabinets
     etag = client.get(f"{API}/contracts/{contract.id}", headers=coordinator).headers["ETag"]
     plan = {
-        "valid_from": "2026-06-01",
+        "valid_from": "2027-01-05",
         "shares": [{"cabinet_id": a.id, "share_bp": 3000}, {"cabinet_id": b.id, "share_bp": 7000}],
     }
     response = client.post(
@@ -187,13 +187,50 @@ def test_contract_new_share_plan_from_a_date(
         headers={**coordinator, "If-Match": etag},
     )
     assert response.status_code == 201, response.text
-    assert [p["valid_from"] for p in response.json()["share_plans"]] == ["2026-01-05", "2026-06-01"]
+    assert [p["valid_from"] for p in response.json()["share_plans"]] == ["2026-01-05", "2027-01-05"]
     again = client.post(
         f"{API}/contracts/{contract.id}/share-plans",
         json=plan,
         headers={**coordinator, "If-Match": etag},
     )
     assert again.status_code == 412
+
+
+def test_a_doctor_member_of_another_contract_is_refused_by_name(
+    client: TestClient, world: World, coordinator: dict[str, str]
+) -> None:
+    """The doctor of cabinet b is a member of c1 (the first contract b joined): c2 cannot take
+    him in (409 naming him and c1) until he leaves c1, then can from that day."""
+    c1, c2 = world.contracts
+    doctor = world.doctors[1]
+    url = f"{API}/contracts/{c2.id}/doctors/{doctor.id}"
+
+    def at(contract_id: int) -> dict[str, str]:
+        etag = client.get(f"{API}/contracts/{contract_id}", headers=coordinator).headers["ETag"]
+        return {**coordinator, "If-Match": etag}
+
+    refused = client.put(url, json={"valid_from": "2026-06-01"}, headers=at(c2.id))
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["errors"][0]["loc"] == ["path", "doctor_id"]
+    assert problem["errors"][0]["type"] == "one_contract"
+    assert "Jeanne Roux" in problem["detail"] and c1.code in problem["detail"]
+    left = client.put(
+        f"{API}/contracts/{c1.id}/doctors/{doctor.id}",
+        json={"valid_from": "2026-01-05", "valid_to": "2026-06-01"},
+        headers=at(c1.id),
+    )
+    assert left.status_code == 200, left.text
+    joined = client.put(url, json={"valid_from": "2026-06-01"}, headers=at(c2.id))
+    assert joined.status_code == 200, joined.text
+    assert joined.json() == {
+        "contract_id": c2.id,
+        "doctor_id": doctor.id,
+        "valid_from": "2026-06-01",
+        "valid_to": None,
+    }
+    assert client.delete(url, headers=at(c2.id)).status_code == 204
+    assert client.delete(url, headers=at(c2.id)).status_code == 404
 
 
 def test_travel_times_estimated_then_confirmed(
@@ -424,7 +461,7 @@ def test_a_contract_change_is_audited_without_its_share_plans(
     planned = client.post(
         f"{API}/contracts/{contract.id}/share-plans",
         json={
-            "valid_from": "2026-06-01",
+            "valid_from": "2027-01-05",
             "shares": [
                 {"cabinet_id": a.id, "share_bp": 3000},
                 {"cabinet_id": b.id, "share_bp": 7000},
@@ -450,7 +487,7 @@ def test_a_contract_change_is_audited_without_its_share_plans(
     renaming = rows[0]
     assert renaming.before is not None and renaming.after is not None
     assert (renaming.before["name"], renaming.after["name"]) == (name, "Contrat renommé")
-    assert rows[1].reason == "plan de parts à partir du 2026-06-01"
+    assert rows[1].reason == "plan de parts à partir du 2027-01-05"
 
 
 @pytest.mark.parametrize(

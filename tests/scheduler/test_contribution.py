@@ -112,20 +112,21 @@ def test_project_least_squares_by_hand() -> None:
     # Sxx = 45² + 15² + 15² + 45² = 4500, Sxy = 45*15 + 15*3 + 15*3 + 45*15 = 1440,
     # slope = 1440 / 4500 = 0.32, intercept = 15 - 0.32*45 = 0.6, value(730) = 0.6 + 233.6 = 234.2.
     # Fitted 0.6, 10.2, 19.8, 29.4 -> residuals -0.6, 1.8, -1.8, 0.6 -> SSR = 7.2, s² = 7.2/2 = 3.6.
-    # SE(730) = sqrt(3.6) * sqrt(1/4 + 685²/4500) = 1.8973666 * 10.2236110 = 19.397938;
-    # band = 234.2 -/+ 2 * 19.397938 = [195.404124, 272.995876].
-    projection = project([(0, 0), (30, 12), (60, 18), (90, 30)], 730, D(2))
+    # 95 % prediction interval of a new gain at day 730 (n - 2 = 2 degrees of freedom):
+    # SE = sqrt(3.6) * sqrt(1 + 1/4 + 685²/4500) = 1.8973666 * 10.2724011 = 19.490511;
+    # t(0.975, 2) = 4.3026527 -> half-width 83.860898 -> [150.339102, 318.060898].
+    projection = project([(0, 0), (30, 12), (60, 18), (90, 30)], 730, D("0.95"))
     assert projection is not None
     assert projection.slope_per_day == D("0.32")
     assert round_to(projection.value, 4) == D("234.2000")
     assert projection.low is not None and projection.high is not None
-    assert round_to(projection.low, 4) == D("195.4041")
-    assert round_to(projection.high, 4) == D("272.9959")
+    assert round_to(projection.low, 4) == D("150.3391")
+    assert round_to(projection.high, 4) == D("318.0609")
 
 
 def test_project_needs_two_points_and_band_needs_three() -> None:
-    assert project([(0, 0)], 730, D(2)) is None
-    two = project([(0, 0), (60, 20)], 730, D(2))
+    assert project([(0, 0)], 730, D("0.95")) is None
+    two = project([(0, 0), (60, 20)], 730, D("0.95"))
     assert two is not None and two.low is None and round_to(two.value, 4) == D("243.3333")
 
 
@@ -152,13 +153,14 @@ def test_group_gain_attainment_projection_and_status() -> None:
     assert pmt.low is not None and round_to(pmt.low, 4) == D("243.3333")
     # FA series 0, 25, 41: mean t 60, mean y 22, Sxx 7200, Sxy 60*22 + 60*19 = 2460,
     # slope 2460/7200 = 0.341667, intercept 22 - 20.5 = 1.5, value(730) = 1.5 + 249.416667 = 250.9167.
-    # Residuals -1.5, 3, -1.5 -> SSR 13.5, s² = 13.5/1; SE = sqrt(13.5)*sqrt(1/3 + 670²/7200)
-    # = 3.674235 * 7.917105 = 29.089311 -> band 250.9167 -/+ 58.1786 = [192.7381, 309.0953].
+    # Residuals -1.5, 3, -1.5 -> SSR 13.5, s² = 13.5/1; prediction SE = sqrt(13.5) *
+    # sqrt(1 + 1/3 + 670²/7200) = 3.674235 * 7.980010 = 29.320428; t(0.975, 1) = 12.7062047
+    # -> half-width 372.551362 -> [-121.6347, 623.4680] (one degree of freedom: wide).
     fa = group.file_active.projection
     assert fa is not None and fa.low is not None and fa.high is not None
     assert round_to(fa.value, 4) == D("250.9167")
-    assert round_to(fa.low, 4) == D("192.7381")
-    assert round_to(fa.high, 4) == D("309.0953")
+    assert round_to(fa.low, 4) == D("-121.6347")
+    assert round_to(fa.high, 4) == D("623.4680")
     # Projected attainment: PMT 243.3333/260 = 0.9359, FA 250.9167/110 = 2.2811; weaker 0.9359,
     # which is >= 0.8 (at_risk_min) and < 1.0 (on_track_min): at risk.
     assert group.weaker_projected_attainment is not None
@@ -601,7 +603,7 @@ def test_policy_reads_every_parameter() -> None:
         "suspension_after_days": 60,
         "aid_suspended_pro_rata": False,
         "status": {"on_track_min": 0.9, "at_risk_min": 0.6},
-        "projection_band_k": 3,
+        "projection_level": 0.9,
         "newly_installed_target": {
             "pmt": 1100,
             "file_active": 1600,
@@ -625,7 +627,7 @@ def test_policy_reads_every_parameter() -> None:
         aid_suspended_pro_rata=False,
         on_track_min=D("0.9"),
         at_risk_min=D("0.6"),
-        band_k=D(3),
+        band_level=D("0.9"),
         newly_installed_pmt=1100,
         newly_installed_fa=1600,
         newly_installed_years=4,
@@ -1008,11 +1010,11 @@ def test_split_cents_edges(
 
 def test_project_with_unit_spread_and_a_flat_series() -> None:
     # t = 0, 0, 1, 1 (Sxx = 1) and y = 0, 0, 2, 2: slope 2, value at t = 2: 4.
-    line = project([(0, 0), (0, 0), (1, 2), (1, 2)], 2, D(2))
+    line = project([(0, 0), (0, 0), (1, 2), (1, 2)], 2, D("0.95"))
     assert line is not None and line.slope_per_day == D(2) and line.value == D(4)
     assert line.reached is False
     # All points on one day: no line.
-    assert project([(5, 1), (5, 3)], 10, D(2)) is None
+    assert project([(5, 1), (5, 3)], 10, D("0.95")) is None
 
 
 def test_deadline_reached_projection_is_the_value_at_the_deadline() -> None:

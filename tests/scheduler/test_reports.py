@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler import models
+from scheduler import membership, models
 from scheduler.demo import ensure_policies
 from scheduler.errors import Forbidden, InvalidPeriod, NotFound
 from scheduler.french import euros, number
@@ -159,6 +159,7 @@ def scenario(session: Session) -> Scenario:
             installed_on=date(2010, 1, 1),
         )
         session.add(doctor)
+        membership.enrol_new_doctor(session, doctor)
         session.flush()
         for day, (pmt, fa) in zip(
             (date(2026, 1, 5), date(2026, 3, 6), date(2026, 5, 5)), values, strict=True

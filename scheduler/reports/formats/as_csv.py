@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from scheduler.contribution import Progress, round_to
+from scheduler.contribution import Eligibility, Progress, round_to
 from scheduler.evaluation.summary import ContractEvaluation
 from scheduler.reports.build import AllocationReport
 from scheduler.reports.content import report_digest
@@ -47,8 +47,13 @@ CSV_COLUMNS = (
     "gain_100h_ic95_bas",
     "gain_100h_ic95_haut",
     "methode",
+    # The rows `eligibilite` only: a condition of the collective contract (`cabinet` names it),
+    # its value and its limit; `statut` says `ok`, `non_respecte` or `inconnu`.
+    "valeur",
+    "limite",
 )
 STATUS_COLUMN = CSV_COLUMNS.index("statut")
+VALUE_COLUMN = CSV_COLUMNS.index("valeur")
 
 
 def _hours(minutes: int | None) -> str:
@@ -133,6 +138,8 @@ def render_csv(report: AllocationReport) -> bytes:
         if version.published_late:
             row = ["publie_apres_coup", "", version.period_start.isoformat()]
             writer.writerow(row + [""] * (STATUS_COLUMN - len(row)) + [version.late_reason or ""])
+    if f.eligibility is not None:
+        writer.writerows(_eligibility_rows(f.eligibility))
     if report.evaluation is not None:
         writer.writerows(_evaluation_rows(report.evaluation))
     writer.writerow(["sha256", report_digest(report)] + [""] * (len(CSV_COLUMNS) - 2))
@@ -141,6 +148,32 @@ def render_csv(report: AllocationReport) -> bytes:
 
 def _num(value: float | None, places: int = 4) -> str:
     return "" if value is None else f"{value:.{places}f}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "inconnu" if ok is None else ("ok" if ok else "non_respecte")
+
+
+def _eligibility_rows(e: Eligibility) -> list[list[str]]:
+    """One `eligibilite` row per condition: the group's average PMT at signature against its
+    minimum (`semaine`: the signature day), the funded ETP against the cap (member doctors, plus
+    the bonus), and against the ETP the assistants' contracts employ."""
+    conditions = [
+        (
+            "pmt_moyen_signature",
+            e.signature.isoformat(),
+            _dec(e.average_pmt_at_signature, 2),
+            str(e.min_average_pmt),
+            e.average_pmt_ok,
+        ),
+        ("etp_plafond", "", _dec(e.funded_etp, 2), _dec(e.etp_cap, 2), e.etp_ok),
+        ("etp_employes", "", _dec(e.funded_etp, 2), _dec(e.employed_etp, 3), e.employed_ok),
+    ]
+    rows = []
+    for name, day, value, limit, ok in conditions:
+        row = ["eligibilite", name, day] + [""] * (STATUS_COLUMN - 3) + [_verdict(ok)]
+        rows.append(row + [""] * (VALUE_COLUMN - len(row)) + [value, limit])
+    return rows
 
 
 def _evaluation_rows(ev: ContractEvaluation) -> list[list[str]]:

@@ -81,7 +81,7 @@ def render_html(report: AllocationReport, *, digest: str | None = None) -> str:
         else "au prorata des heures reçues",
         split_fr={"by_share": "parts contractuelles", "by_hours": "heures reçues"},
         rota_status_fr={"published": "publié", "superseded": "remplacé", "draft": "brouillon"},
-        band_k=number(report.header.band_k, 1),
+        band_level=percent(report.header.band_level, 0),
         basis_fr={"none": "—", "projected": "projetée", "reached": "constatée"},
     )
 

@@ -13,10 +13,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from typing_extensions import override
 
-from scheduler import access, models
+from scheduler import access, membership, models
 from scheduler.audit import snapshot
 from scheduler.demo import ensure_policies
-from scheduler.errors import InvalidField, NotFound, ShareTotalInvalid
+from scheduler.errors import DoctorInAnotherContract, InvalidField, NotFound, ShareTotalInvalid
 from scheduler.services.resources.generic import Edit, Resource
 from scheduler.services.resources.sites import CABINETS
 from scheduler.services.resources.staff import ASSISTANTS
@@ -57,6 +57,16 @@ def _assistants(
             )
         )
     return rows
+
+
+def _doctors_of(session: Session, cabinet_ids: Sequence[int]) -> list[models.Doctor]:
+    return list(
+        session.scalars(
+            select(models.Doctor)
+            .where(models.Doctor.cabinet_id.in_(cabinet_ids))
+            .order_by(models.Doctor.id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -174,7 +184,7 @@ class Contracts(Resource[models.PooledContract]):
         if policy is None:
             raise InvalidField("target_policy_code", "exists", "règle d'objectif inconnue")
         shares = _shares(session, actor, data["shares"])
-        return models.PooledContract(
+        contract = models.PooledContract(
             groupement_id=actor.groupement_id,
             code=data["code"],
             name=data["name"],
@@ -188,9 +198,18 @@ class Contracts(Resource[models.PooledContract]):
             balancing_period=models.BalancingPeriod(
                 data.get("balancing_period", models.BalancingPeriod.QUARTER)
             ).value,
+            training_site=bool(data.get("training_site", False)),
             assistants=_assistants(session, actor, data["assistants"]),
             share_plans=[models.SharePlan(valid_from=data["start_date"], shares=shares)],
         )
+        # The member cabinets' doctors join with them (each may leave by his own change).
+        membership.enrol(
+            session,
+            contract,
+            _doctors_of(session, [s.cabinet_id for s in shares]),
+            contract.start_date,
+        )
+        return contract
 
     @override
     def edit(
@@ -247,19 +266,117 @@ class Contracts(Resource[models.PooledContract]):
         shares = _shares(session, actor, data["shares"])
         if data["valid_from"] < contract.start_date:
             raise InvalidField("valid_from", "after_start", "avant le début du contrat")
+        collective = contract.kind is models.ContractKind.COLLECTIVE
+        if collective and not membership.is_anniversary(contract.start_date, data["valid_from"]):
+            following = membership.next_anniversary(contract.start_date, data["valid_from"])
+            raise InvalidField(
+                "valid_from",
+                "anniversary",
+                "les membres d'un contrat collectif adhèrent ou se retirent à une date "
+                f"anniversaire du contrat (la suivante : {following.isoformat()})",
+            )
         if any(plan.valid_from == data["valid_from"] for plan in contract.share_plans):
             raise InvalidField(
                 "valid_from", "unique", "un plan de parts commence déjà à cette date"
             )
         plan = models.SharePlan(valid_from=data["valid_from"], shares=shares)
         reason = f"plan de parts à partir du {data['valid_from'].isoformat()}"
+        doctors = _doctors_of(session, [s.cabinet_id for s in shares])
+
+        def add() -> None:
+            contract.share_plans.append(plan)
+            # The doctors of a cabinet that joins now join with it; those of one that leaves
+            # (absent from the latest plan) leave with it.
+            membership.enrol(session, contract, doctors, data["valid_from"])
+            membership.leave_with_cabinets(contract)
+
+        self.apply(session, actor, contract, Edit({}, apply=add, reason=reason))
+        return contract
+
+    def set_member_doctor(
+        self,
+        session: Session,
+        actor: models.User,
+        key: int,
+        doctor_id: int,
+        data: dict[str, Any],
+        *,
+        expected: int | None,
+    ) -> models.ContractMemberDoctor:
+        """A doctor's membership of the contract over [valid_from, valid_to) (his bulletin
+        d'adhésion): his cabinet must be a member, and he a member of no other contract then."""
+        access.require(actor, access.Action.MANAGE)
+        begin_write(session)
+        contract = self.get(session, actor, key)
+        self.check_version(contract, expected)
+        doctor = session.get(models.Doctor, doctor_id)
+        if doctor is None or doctor.cabinet.groupement_id != contract.groupement_id:
+            raise NotFound("médecin", doctor_id, field="path.doctor_id")
+        valid_from: date = data["valid_from"]
+        valid_to: date | None = data.get("valid_to")
+        joined = membership.joined_on(contract, doctor.cabinet_id)
+        if joined is None:
+            raise InvalidField(
+                "path.doctor_id", "member_cabinet", "son cabinet n'est pas membre du contrat"
+            )
+        if valid_from < joined:
+            raise InvalidField(
+                "body.valid_from",
+                "after_join",
+                f"avant l'adhésion de son cabinet au contrat ({joined.isoformat()})",
+            )
+        if valid_to is not None and valid_to <= valid_from:
+            raise InvalidField("body.valid_to", "after_start", "doit suivre le début d'adhésion")
+        other = membership.overlapping(session, doctor.id, contract, valid_from, valid_to)
+        if other is not None:
+            raise DoctorInAnotherContract(
+                f"{doctor.first_name} {doctor.last_name} (RPPS {doctor.rpps})",
+                other.contract.code,
+                other.valid_from,
+                other.valid_to,
+                "path.doctor_id",
+            )
+        row = next((m for m in contract.member_doctors if m.doctor_id == doctor.id), None)
+
+        def put() -> None:
+            nonlocal row
+            if row is None:
+                row = models.ContractMemberDoctor(doctor_id=doctor.id)
+                contract.member_doctors.append(row)
+            row.valid_from = valid_from
+            row.valid_to = valid_to
+
+        reason = f"adhésion du médecin {doctor.rpps} du {valid_from.isoformat()}" + (
+            "" if valid_to is None else f" au {valid_to.isoformat()}"
+        )
+        self.apply(session, actor, contract, Edit({}, apply=put, reason=reason))
+        assert row is not None
+        return row
+
+    def remove_member_doctor(
+        self,
+        session: Session,
+        actor: models.User,
+        key: int,
+        doctor_id: int,
+        *,
+        expected: int | None,
+    ) -> None:
+        """The doctor stays out of the contract (an associate may): he no longer counts in it."""
+        access.require(actor, access.Action.MANAGE)
+        begin_write(session)
+        contract = self.get(session, actor, key)
+        self.check_version(contract, expected)
+        row = next((m for m in contract.member_doctors if m.doctor_id == doctor_id), None)
+        if row is None:
+            raise NotFound("adhésion du médecin", doctor_id, field="path.doctor_id")
+        reason = f"retrait du médecin {row.doctor.rpps}"
         self.apply(
             session,
             actor,
             contract,
-            Edit({}, apply=lambda: contract.share_plans.append(plan), reason=reason),
+            Edit({}, apply=lambda: contract.member_doctors.remove(row), reason=reason),
         )
-        return contract
 
     def delete_share_plan(
         self,

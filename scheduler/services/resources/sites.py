@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from typing_extensions import override
 
-from scheduler import models
+from scheduler import membership, models
 from scheduler.errors import DuplicateResource, InvalidField
 from scheduler.patientele import rpps_is_valid
 from scheduler.services.resources.generic import WINDOW, Edit, Resource
@@ -136,7 +136,10 @@ class Doctors(Resource[models.Doctor]):
         CABINETS.get(session, actor, data["cabinet_id"], field="body.cabinet_id")
         _checked_rpps(data["rpps"])
         _unique_rpps(session, data["rpps"])
-        return models.Doctor(**data)
+        doctor = models.Doctor(**data)
+        # He joins the contracts his cabinet is a member of, as every doctor of it counted.
+        membership.enrol_new_doctor(session, doctor)
+        return doctor
 
     @override
     def natural_key(self, row: models.Doctor) -> object:
