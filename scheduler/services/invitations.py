@@ -15,8 +15,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from scheduler import access, models, uow
@@ -287,21 +288,45 @@ class UserStanding:
 
 
 def standings(
-    session: Session, actor: models.User, *, now: datetime | None = None
+    session: Session,
+    actor: models.User,
+    *,
+    now: datetime | None = None,
+    q: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Sequence[UserStanding]:
-    """The groupement's users, each with her latest invitation, by name."""
+    """The groupement's users, each with her latest invitation, by name; with `q`, those whose
+    name or e-mail holds it (any case), and with `limit`, a page of them from `offset`."""
     access.require(actor, access.Action.MANAGE)
-    users = session.scalars(
-        select(models.User)
-        .where(models.User.groupement_id == actor.groupement_id)
-        .order_by(models.User.full_name, models.User.id)
-    ).all()
+    stmt = _users(actor, q).order_by(models.User.full_name, models.User.id).offset(offset)
+    users = session.scalars(stmt if limit is None else stmt.limit(limit)).all()
     latest: dict[int, models.UserInvitation] = {}
     for row in session.scalars(
         select(models.UserInvitation)
-        .where(models.UserInvitation.groupement_id == actor.groupement_id)
+        .where(
+            models.UserInvitation.groupement_id == actor.groupement_id,
+            models.UserInvitation.user_id.in_([user.id for user in users]),
+        )
         .order_by(models.UserInvitation.id)
     ):
         latest[row.user_id] = row
     moment = _now(now)
     return [UserStanding(user, latest.get(user.id), moment) for user in users]
+
+
+def count_users(session: Session, actor: models.User, q: str | None = None) -> int:
+    """How many users `standings` lists with the same search."""
+    access.require(actor, access.Action.MANAGE)
+    return session.scalar(select(func.count()).select_from(_users(actor, q).subquery())) or 0
+
+
+def _users(actor: models.User, q: str | None) -> Select[Any]:
+    stmt = select(models.User).where(models.User.groupement_id == actor.groupement_id)
+    if q:
+        typed = q.lower()
+        stmt = stmt.where(
+            func.lower(models.User.full_name).contains(typed, autoescape=True)
+            | func.lower(models.User.email).contains(typed, autoescape=True)
+        )
+    return stmt

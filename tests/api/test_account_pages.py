@@ -217,3 +217,44 @@ def test_inviting_again_and_deactivating_from_the_list(
 def test_other_roles_get_no_users_page(web: TestClient, world: World, role: str) -> None:
     sign_in_as(web, world.users[role])
     assert web.get("/utilisateurs").status_code == 403
+
+
+def test_the_users_list_is_searched_and_paged(
+    web: TestClient, world: World, other_world: World, session: Session
+) -> None:
+    # 25 more accounts named « Compte nn »: with the world's own, more than a page of 20.
+    for n in range(25):
+        session.add(
+            models.User(
+                groupement_id=world.groupement.id,
+                email=f"compte{n:02d}@example.fr",
+                full_name=f"Compte {n:02d}",
+                password_hash="!",
+                role=models.Role.ASSISTANT,
+                assistant_id=world.assistants[0].id,
+                is_active=False,
+            )
+        )
+    session.commit()
+    sign_in_as(web, world.users["coordinator"])
+    own = session.scalar(
+        select(func.count())
+        .select_from(models.User)
+        .where(models.User.groupement_id == world.groupement.id)
+    )
+    assert own is not None and own > 20
+    first = html.unescape(web.get("/utilisateurs").text)
+    assert f"{own} comptes" in first
+    assert len(re.findall(r'<tr id="user-\d+">', first)) == 20
+    assert "Page 1 sur 2" in first and 'rel="next"' in first
+    second = html.unescape(web.get("/utilisateurs?page=2").text)
+    assert len(re.findall(r'<tr id="user-\d+">', second)) == own - 20
+    # By a part of the name or of the address, in any case; another groupement's never.
+    by_name = html.unescape(web.get("/utilisateurs?q=compte 1").text)
+    assert "10 comptes pour « compte 1 »" in by_name
+    by_mail = html.unescape(web.get("/utilisateurs?q=COMPTE07@").text)
+    assert "1 compte pour" in by_mail and "Compte 07" in by_mail
+    foreign = other_world.users["coordinator"].email
+    assert "Aucun compte ne correspond" in web.get(f"/utilisateurs?q={foreign}").text
+    # `%` stands for itself.
+    assert "Aucun compte ne correspond" in web.get("/utilisateurs?q=%25").text

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
+from api.pages.routes.setup import PER_PAGE, PageNumber, Search, paging
 from api.pages.routes.shared import MAX_ROWS
 from api.pages.web import ROLE_FR, ROLE_HOME, CoordinatorPage, CsrfChecked, render, sign_in
 from scheduler import access, models
@@ -31,12 +32,23 @@ _STATUS_FR = {
 
 
 def _users_context(
-    session: SessionDep, user: models.User, settings: Settings, **extra: Any
+    session: SessionDep,
+    user: models.User,
+    settings: Settings,
+    *,
+    q: str = "",
+    page: int = 1,
+    **extra: Any,
 ) -> dict[str, Any]:
+    q = q.strip()
     return {
         "nav": "utilisateurs",
         "mail_disabled": settings.smtp_host is None,
-        "standings": invitations.standings(session, user),
+        "standings": invitations.standings(
+            session, user, q=q or None, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+        ),
+        "q": q,
+        "paging": paging(invitations.count_users(session, user, q or None), page),
         "status_fr": _STATUS_FR,
         "role_names": ROLE_FR,
         "roles": access.invited_on_pages(user),
@@ -56,15 +68,21 @@ def users_page(
     settings: SettingsDep,
     user: CoordinatorPage,
     fait: Annotated[str | None, Query(max_length=32)] = None,
+    q: Search = "",
+    page: PageNumber = 1,
 ) -> HTMLResponse:
-    """The groupement's users with where each account stands, and the invitation form."""
+    """The groupement's users with where each account stands, searched by name or e-mail a page
+    at a time, and the invitation form."""
     notice = {
         "invite": "Invitation enregistrée : l'e-mail part dans la minute.",
         "relance": "Nouvelle invitation enregistrée : les liens précédents ne servent plus.",
         "desactive": "Compte désactivé : il ne permet plus de se connecter.",
     }.get(fait or "")
     return render(
-        request, "users.html", _users_context(session, user, settings, notice=notice), user=user
+        request,
+        "users.html",
+        _users_context(session, user, settings, q=q, page=page, notice=notice),
+        user=user,
     )
 
 
