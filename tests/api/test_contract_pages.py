@@ -22,7 +22,7 @@ with warnings.catch_warnings():
 
 from api.pages.routes.contracts_setup import share_points, weekly_minutes
 from api.pages.web import CSRF_COOKIE
-from scheduler import models
+from scheduler import membership, models
 from scheduler.errors import InvalidField
 from scheduler.services import resources
 from tests.api.factories import World, make_cabinet, make_contract, make_user
@@ -395,7 +395,10 @@ def test_a_share_plan_is_added_only_when_its_shares_total_100_percent(
     contract = world.contracts[0]
     page = coordinator_web.get(f"{BASE}/{contract.id}").text
     action = f"{BASE}/{contract.id}/parts"
-    form = _plan(world, _today() + timedelta(days=60), "50", second)
+    # A collective contract's plan starts on an anniversary, which the form offers.
+    following = membership.next_anniversary(contract.start_date, _today() + timedelta(days=1))
+    assert f'value="{following.isoformat()}"' in page
+    form = _plan(world, following, "50", second)
     before = _counts(session)
     answer = coordinator_web.post(
         action,

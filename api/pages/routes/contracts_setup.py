@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -42,7 +42,7 @@ from api.schemas import (
     ShareItem,
     SharePlanCreate,
 )
-from scheduler import french, models
+from scheduler import french, membership, models
 from scheduler.errors import PartagendaError, ShareTotalInvalid
 from scheduler.services import resources
 
@@ -314,10 +314,14 @@ def _contract_form(row: models.PooledContract) -> dict[str, str]:
 
 
 def _plan_form(row: models.PooledContract, today: date) -> dict[str, str]:
-    """A new plan's form, with the shares of the plan in force (or the latest) typed in."""
+    """A new plan's form, with the shares of the plan in force (or the latest) typed in; for a
+    collective contract, from its next anniversary (its members join and leave then)."""
     plans = sorted(row.share_plans, key=lambda p: p.valid_from)
     current = [p for p in plans if p.valid_from <= today] or plans
     form: dict[str, str] = {}
+    if row.kind is models.ContractKind.COLLECTIVE:
+        following = membership.next_anniversary(row.start_date, today + timedelta(days=1))
+        form["valid_from"] = following.isoformat()
     if current:
         for share in current[-1].shares:
             form[f"share_{share.cabinet_id}"] = percent_text(share.share_bp)
