@@ -38,6 +38,7 @@ from scheduler.contribution import (
     split_cents,
     suspension_spells,
 )
+from scheduler.contribution.aid import aid_by_year
 from scheduler.contribution.figures import _months_before
 from scheduler.contribution.projection import _status
 
@@ -1288,3 +1289,18 @@ def test_a_years_aid_is_due_from_its_last_day_on(read_on: date, due: bool) -> No
         base_contract(), date(2026, 12, 1), date(2027, 1, 31), today=read_on
     ).aid_years[0]
     assert (y1.last_day, y1.due, y1.projected) == (date(2027, 1, 4), due, not due)
+
+
+def test_the_weeks_a_split_by_hours_rests_on_run_from_a_years_first_day_to_its_end() -> None:
+    # Year 1 runs from Monday 5 January 2026 to Monday 4 January 2027, year 2's first day. The
+    # week of 5 January 2026 is year 1's (its first day counts); that of 4 January 2027 is year
+    # 2's (a year ends before its end day).
+    contract = replace(base_contract(), cost_split="by_hours")
+    group = contract_figures(contract, date(2026, 5, 1), date(2026, 5, 31)).progress
+    first, boundary = START, add_years(START, 1)
+    ledger = [
+        LedgerWeek(cabinet, 1, week, 1260, 1260) for week in (first, boundary) for cabinet in (1, 2)
+    ]
+    y1, y2, *_ = aid_by_year(contract, group, (), ledger, delivered_before=date(2027, 6, 1))
+    assert (y1.split_basis, y1.split_weeks) == ("by_hours", (first,))
+    assert (y2.split_basis, y2.split_weeks) == ("by_hours", (boundary,))
