@@ -142,3 +142,17 @@ def next_anniversary(start: date, day: date) -> date:
     while add_years(start, years) < day:
         years += 1
     return add_years(start, years)
+
+
+def withdraw_plan(contract: models.PooledContract, day: date) -> None:
+    """Undo what a share plan from `day`, just taken out of the contract's plans, did to its
+    doctors: those it brought in that day leave again, those it made leave that day stay."""
+    kept = {share.cabinet_id for plan in contract.share_plans for share in plan.shares}
+    latest = max(contract.share_plans, key=lambda p: p.valid_from)
+    staying = {share.cabinet_id for share in latest.shares}
+    for row in list(contract.member_doctors):
+        cabinet = row.doctor.cabinet_id
+        if row.valid_from == day and (cabinet not in kept or joined_on(contract, cabinet) != day):
+            contract.member_doctors.remove(row)
+        elif row.valid_to == day and cabinet in staying:
+            row.valid_to = None

@@ -839,3 +839,32 @@ def test_latest_gains_go_on_past_a_doctor_who_left() -> None:
     left = replace(a, id=12, member_to=date(2026, 5, 5))
     gains = member_latest_gains(START, contract.share_plans, {1: [left, a]})
     assert gains[1] == (60, 20, date(2026, 5, 5))
+
+
+def test_withdrawing_a_plan_to_come_undoes_who_it_brought_in_and_let_go(session: Session) -> None:
+    world = make_world(session, "plan-retire")
+    c1, c2 = world.contracts
+    roux_a, _ = world.doctors
+    coordinator = world.users["coordinator"]
+    before = _memberships(session, roux_a)
+    assert before == [(c1.code, date(2026, 1, 5), None)]
+    day = date(2027, 1, 5)
+    # From 2027-01-05, c1 keeps cabinet b alone (roux_a leaves it) and c2 takes cabinet a in
+    # (roux_a joins it that day).
+    c1_plan = {
+        "valid_from": day,
+        "shares": [{"cabinet_id": world.cabinets[1].id, "share_bp": 10000}],
+    }
+    CONTRACTS.add_share_plan(session, coordinator, c1.id, c1_plan, expected=None)
+    CONTRACTS.add_share_plan(session, coordinator, c2.id, _plan(world, day), expected=None)
+    assert _memberships(session, roux_a) == [(c1.code, date(2026, 1, 5), day), (c2.code, day, None)]
+    planned = {c.id: next(p.id for p in c.share_plans if p.valid_from == day) for c in (c1, c2)}
+    today = date(2026, 12, 1)
+    CONTRACTS.delete_share_plan(
+        session, coordinator, c2.id, planned[c2.id], expected=None, today=today
+    )
+    assert _memberships(session, roux_a) == [(c1.code, date(2026, 1, 5), day)]
+    CONTRACTS.delete_share_plan(
+        session, coordinator, c1.id, planned[c1.id], expected=None, today=today
+    )
+    assert _memberships(session, roux_a) == before

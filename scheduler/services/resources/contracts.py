@@ -410,12 +410,12 @@ class Contracts(Resource[models.PooledContract]):
                 "ce plan est déjà en vigueur : seul un plan à venir peut être retiré",
             )
         reason = f"plan de parts du {plan.valid_from.isoformat()} retiré"
-        self.apply(
-            session,
-            actor,
-            contract,
-            Edit({}, apply=lambda: contract.share_plans.remove(plan), reason=reason),
-        )
+
+        def withdraw() -> None:
+            contract.share_plans.remove(plan)
+            membership.withdraw_plan(contract, plan.valid_from)
+
+        self.apply(session, actor, contract, Edit({}, apply=withdraw, reason=reason))
         return contract
 
 
