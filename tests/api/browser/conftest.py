@@ -8,12 +8,14 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.main import create_app
 from api.pages import install_pages
@@ -51,12 +53,48 @@ class LiveServer:
     app: FastAPI | None = None
 
 
+@contextmanager
+def serving(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) -> Iterator[None]:
+    """uvicorn serving `app` on the settings' port in a thread, and a thread executing the plan
+    runs as a jobs process would; both stopped on leaving."""
+    import uvicorn
+
+    port = int((settings.public_base_url or "").rsplit(":", 1)[-1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
+        )
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    stop = threading.Event()
+
+    def execute_runs() -> None:
+        while not stop.is_set():
+            run_pending_inline(factory)
+            stop.wait(0.3)
+
+    worker = threading.Thread(target=execute_runs, name="plan-runs", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        stop.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+        worker.join(timeout=60)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with its pages, served by uvicorn, and a worker thread running plan runs."""
     if not Path(CHROMIUM).exists():
         missing_tool(f"{CHROMIUM} is absent (apt-get install chromium): no browser to drive")
-    import uvicorn
 
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'partagenda.db'}"
     upgrade_to_head(url)
@@ -75,32 +113,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     app = create_app(settings)
     install_pages(app)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-        )
-    )
-    serving = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    serving.start()
-    stop = threading.Event()
-
-    def execute_runs() -> None:
-        while not stop.is_set():
-            run_pending_inline(factory)
-            stop.wait(0.3)
-
-    worker = threading.Thread(target=execute_runs, name="plan-runs", daemon=True)
-    worker.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield LiveServer(base_url, url, app)
-    stop.set()
-    server.should_exit = True
-    serving.join(timeout=10)
-    worker.join(timeout=60)
+    with serving(app, settings, factory):
+        yield LiveServer(base_url, url, app)
     engine.dispose()
 
 

@@ -13,8 +13,6 @@ scroll."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,9 +29,8 @@ from scheduler.config import Settings
 from scheduler.db import make_engine, make_session_factory
 from scheduler.jobs import JobContext, send_invitations, send_notice_emails
 from scheduler.migrations import upgrade_to_head
-from scheduler.runs import run_pending_inline
 from scheduler.services.first_run import issue_first_run_token
-from tests.api.browser.conftest import CHROMIUM, DESKTOP, PHONE
+from tests.api.browser.conftest import CHROMIUM, DESKTOP, PHONE, serving
 from tests.api.browser.test_pages_browser import shoot
 from tests.conftest import missing_tool
 from tests.live import free_port
@@ -67,8 +64,6 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Empty]:
     and aiosmtpd on 127.0.0.1 as the mail server."""
     if not Path(CHROMIUM).exists():
         missing_tool(f"{CHROMIUM} is absent (apt-get install chromium): no browser to drive")
-    import uvicorn
-
     inbox = Inbox()
     smtp_port = free_port()
     mail = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
@@ -96,31 +91,10 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Empty]:
     assert token is not None
     app = create_app(settings)
     install_pages(app)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
+    with serving(app, settings, factory):
+        yield Empty(
+            settings.public_base_url or "", token, JobContext(settings, engine, factory), inbox
         )
-    )
-    serving = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
-    serving.start()
-    stop = threading.Event()
-
-    def execute_runs() -> None:
-        while not stop.is_set():
-            run_pending_inline(factory)
-            stop.wait(0.3)
-
-    worker = threading.Thread(target=execute_runs, name="plan-runs-e2e", daemon=True)
-    worker.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Empty(settings.public_base_url or "", token, JobContext(settings, engine, factory), inbox)
-    stop.set()
-    server.should_exit = True
-    serving.join(timeout=10)
-    worker.join(timeout=60)
     engine.dispose()
     mail.stop()
 
