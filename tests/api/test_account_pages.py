@@ -256,5 +256,8 @@ def test_the_users_list_is_searched_and_paged(
     assert "1 compte pour" in by_mail and "Compte 07" in by_mail
     foreign = other_world.users["coordinator"].email
     assert "Aucun compte ne correspond" in web.get(f"/utilisateurs?q={foreign}").text
+    # A page past the last says so, with the way back.
+    past = html.unescape(web.get("/utilisateurs?page=9").text)
+    assert "Aucun compte sur cette page" in past and 'href="/utilisateurs"' in past
     # `%` stands for itself.
     assert "Aucun compte ne correspond" in web.get("/utilisateurs?q=%25").text
