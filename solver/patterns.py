@@ -26,6 +26,7 @@ model plans.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -414,7 +415,7 @@ def _pair_costs(
                             break
                         y = np.where(ok[:, None], y_rows[:, :, h], INF)
                         best_h = _minplus(x_all[:, :, r], y)
-                        best_h = _mask(best_h, len1, len2, road, 0, shape)
+                        best_h = _mask(best_h, len1, len2, road, shape)
                         np.minimum(best, best_h, out=best)
                 else:
                     reach = (shape.run_min - road - m * g) // g  # per work of block 2
@@ -425,7 +426,7 @@ def _pair_costs(
                     rows = (gathered.min(axis=(1, 2)) < _VALID) & (y.min(axis=1) < _VALID)
                     if rows.any():
                         cand = (gathered[rows] + y[rows][:, None, :]).min(axis=0)
-                        np.minimum(best, _mask(cand, len1, len2, road, 0, shape), out=best)
+                        np.minimum(best, _mask(cand, len1, len2, road, shape), out=best)
             else:
                 x = np.where(
                     (len1 * g >= shape.vacation_min)[None, :], a[:, :, run], INF
@@ -441,22 +442,31 @@ def _pair_costs(
                 y2 = np.where(starts_ok[:, None], y2, INF)
                 lo = -(-(road + shape.cut_lo_min) // g)
                 hi = (road + shape.cut_hi_min) // g
+                # Each gap's rows and amplitude apart; the daily work, the same for every gap,
+                # once (as `_mask` does per gap).
+                x_rows = x.min(axis=1) < _VALID
+                y_rows = y2.min(axis=1) < _VALID
+                cut = np.full_like(best, INF)
                 for delta in range(max(lo, 1), hi + 1):
-                    xs, ys = x[: slots + 1 - delta], y2[delta:]
-                    cand = _minplus(xs, ys)
-                    np.minimum(best, _mask(cand, len1, len2, road, delta, shape), out=best)
+                    rows = x_rows[: slots + 1 - delta] & y_rows[delta:]
+                    if not rows.any():
+                        continue
+                    xs, ys = x[: slots + 1 - delta][rows], y2[delta:][rows]
+                    cand = (xs[:, :, None] + ys[:, None, :]).min(axis=0)
+                    spread = (len1[:, None] + len2[None, :] + delta) * g
+                    np.minimum(cut, np.where(spread <= shape.amplitude_min, cand, INF), out=cut)
+                work = (m[:, None] + m[None, :]) * g + road
+                np.minimum(best, np.where(work <= shape.daily_min, cut, INF), out=best)
     return best
 
 
-def _mask(cost: Ints, len1: Ints, len2: Ints, road: int, gap: int, shape: _Shape) -> Ints:
-    """Daily work and amplitude over (work 1, work 2); `gap` slots between block ends and starts."""
+def _mask(cost: Ints, len1: Ints, len2: Ints, road: int, shape: _Shape) -> Ints:
+    """Daily work and amplitude over (work 1, work 2) of a day whose second block starts where the
+    leg after the first ends (a cut day's gaps are masked in `_pair_costs`)."""
     g = shape.grain
     m = np.arange(cost.shape[0], dtype=np.int64)
     work = (m[:, None] + m[None, :]) * g + road
-    if gap:
-        amplitude = (len1[:, None] + len2[None, :] + gap) * g
-    else:
-        amplitude = (len1[:, None] + len2[None, :]) * g + road
+    amplitude = (len1[:, None] + len2[None, :]) * g + road
     ok = (work <= shape.daily_min) & (amplitude <= shape.amplitude_min)
     return np.where(ok, cost, INF)
 
@@ -523,20 +533,27 @@ def day_columns(data: PlanData, d: int, prices: Prices | None = None) -> DayColu
             )
             same = (o1.contract, o1.cabinet) == (o2.contract, o2.cabinet)
             modes = ([] if same else [True]) + ([False] if shape.cut_allowed else [])
+            k1, c1, k2, c2 = o1.contract, o1.cabinet, o2.contract, o2.cabinet
+            leads_to = k2 if moved else None
             for joined in modes:
                 pair = _pair_costs(tables[i], tables[j], o2, road, joined, shape)
-                for m1, m2 in zip(*np.nonzero(pair < _VALID), strict=True):
-                    minutes: dict[tuple[ContractId, CabinetId], int] = {}
-                    minutes[(o1.contract, o1.cabinet)] = int(m1) * g
-                    key2 = (o2.contract, o2.cabinet)
-                    minutes[key2] = minutes.get(key2, 0) + int(m2) * g
-                    offer(
-                        minutes,
-                        road,
-                        int(pair[m1, m2]) + extra,
-                        credit,
-                        o2.contract if moved else None,
-                    )
+                ms1, ms2 = np.nonzero(pair < _VALID)
+                totals = (pair[ms1, ms2] + extra).tolist()
+                # What `offer` does, inline: a day of two blocks is offered tens of thousands
+                # of times a week, and the call with its dictionary took a sixth of the listing.
+                for v1, v2, cost in zip(
+                    (ms1 * g).tolist(), (ms2 * g).tolist(), totals, strict=True
+                ):
+                    if same:
+                        key: MinutesKey = ((k1, c1, v1 + v2),)
+                    elif (k1, c1) < (k2, c2):
+                        key = ((k1, c1, v1), (k2, c2, v2))
+                    else:
+                        key = ((k2, c2, v2), (k1, c1, v1))
+                    signature = (key, v1 + v2 + road, credit, leads_to)
+                    found = best.get(signature)
+                    if found is None or cost < found[0]:
+                        best[signature] = (cost, road)
     columns = tuple(
         Column(key, work, travel, cost, credit, leads_to)
         for (key, work, credit, leads_to), (cost, travel) in sorted(
@@ -830,14 +847,20 @@ def build_master(
     def work(ds: tuple[int, ...]) -> list[tuple[int | str, int]]:
         return [(j, columns[j][1].work) for d in ds for j in on_day[d]]
 
+    # Each (contract, cabinet)'s credited minutes per day, read once: a row asks for them by
+    # days, and scanning every column for every row cost a tenth of a pooled week's solve.
+    by_share: dict[ShareKey, list[list[tuple[int | str, int]]]] = defaultdict(
+        lambda: [[] for _ in days]
+    )
+    for j, (d, col) in enumerate(columns):
+        for kk, cc, minutes in col.credited:
+            by_share[(kk, cc)][d].append((j, minutes))
+
     def credited(k: ContractId, c: CabinetId, ds: tuple[int, ...]) -> list[tuple[int | str, int]]:
-        return [
-            (j, minutes)
-            for d in ds
-            for j in on_day[d]
-            for kk, cc, minutes in columns[j][1].credited
-            if kk == k and cc == c
-        ]
+        per_day = by_share.get((k, c))
+        if per_day is None:
+            return []
+        return [t for d in ds for t in per_day[d]]
 
     for k in data.contracts:
         for wk in chosen_weeks:
@@ -988,29 +1011,34 @@ def reduced_costs(master: Master) -> tuple[float, list[float]] | None:
     For any rota, objective >= LP optimum + sum of the reduced costs of its columns (duality), so
     a column whose reduced cost exceeds (best objective - LP optimum) is in no better rota.
     """
-    from ortools.linear_solver import pywraplp
+    from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return None
-    inf = lp.infinity()
-    x = [lp.NumVar(0, inf, f"x{j}") for j in range(len(master.columns))]
-    extra = {name: lp.NumVar(lo, hi, name) for name, (lo, hi, _) in master.extras.items()}
+    # The LP is written as a model proto, each row's indices and coefficients in one call, and
+    # read back as a solution proto: setting tens of thousands of coefficients one by one through
+    # the solver's Python wrapper took a fifth of a pooled week's solve.
+    n = len(master.columns)
+    index = {name: n + k for k, name in enumerate(master.extras)}
+    proto = linear_solver_pb2.MPModelProto()
+    for _, col in master.columns:
+        var = proto.variable.add()
+        var.lower_bound = 0.0
+        var.objective_coefficient = col.cost
+    for lo, hi, cost in master.extras.values():
+        var = proto.variable.add()
+        var.lower_bound, var.upper_bound, var.objective_coefficient = lo, hi, cost
     for row in master.rows:
-        ct = lp.Constraint(
-            -inf if row.lo == float("-inf") else row.lo, inf if row.hi == float("inf") else row.hi
-        )
-        for var, coef in row.terms:
-            ct.SetCoefficient(extra[var] if isinstance(var, str) else x[var], coef)
-    objective = lp.Objective()
-    for j, (_, col) in enumerate(master.columns):
-        objective.SetCoefficient(x[j], col.cost)
-    for name, (_, _, cost) in master.extras.items():
-        objective.SetCoefficient(extra[name], cost)
-    objective.SetMinimization()
+        ct = proto.constraint.add()
+        ct.lower_bound, ct.upper_bound = row.lo, row.hi
+        ct.var_index.extend([index[v] if isinstance(v, str) else v for v, _ in row.terms])
+        ct.coefficient.extend([coef for _, coef in row.terms])
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None or lp.LoadModelFromProto(proto):
+        return None
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    return objective.Value() + master.constant, [v.reduced_cost() for v in x]
+    answer = linear_solver_pb2.MPSolutionResponse()
+    lp.FillSolutionResponseProto(answer)
+    return answer.objective_value + master.constant, list(answer.reduced_cost[:n])
 
 
 @dataclass(slots=True)
