@@ -797,10 +797,16 @@ def _row(
     terms: list[tuple[int | str, int]] | tuple[tuple[int | str, int], ...], lo: float, hi: float
 ) -> Row:
     """A row with each variable once (coefficients of repeated variables added)."""
-    merged: dict[int | str, int] = {}
-    for var, coef in terms:
-        merged[var] = merged.get(var, 0) + coef
-    return Row(tuple((v, c) for v, c in merged.items() if c), lo, hi)
+    merged: dict[int | str, int] = dict(terms)
+    if len(merged) < len(terms):  # a variable repeated: add its coefficients
+        merged = {}
+        for var, coef in terms:
+            merged[var] = merged.get(var, 0) + coef
+    if 0 in merged.values():
+        return Row(tuple((v, c) for v, c in merged.items() if c), lo, hi)
+    # Most rows hold each variable once with a coefficient: built without a loop in Python (a
+    # week's rows hold some hundred thousand terms).
+    return Row(tuple(merged.items()), lo, hi)
 
 
 @dataclass(slots=True)
