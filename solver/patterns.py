@@ -409,14 +409,15 @@ def _pair_costs(
                 y_rows = b[sh:]
                 ok = starts_ok[sh:]
                 if f2:
+                    # The day's work and amplitude do not depend on the head: masked once.
+                    y_all = np.where(ok[:, None, None], y_rows, INF)
+                    heads = np.full_like(best, INF)
                     for h in range(1, run + 1):
                         r = (shape.run_min - road - h * g) // g
                         if r < 0:
                             break
-                        y = np.where(ok[:, None], y_rows[:, :, h], INF)
-                        best_h = _minplus(x_all[:, :, r], y)
-                        best_h = _mask(best_h, len1, len2, road, shape)
-                        np.minimum(best, best_h, out=best)
+                        np.minimum(heads, _minplus(x_all[:, :, r], y_all[:, :, h]), out=heads)
+                    np.minimum(best, _mask(heads, len1, len2, road, shape), out=best)
                 else:
                     reach = (shape.run_min - road - m * g) // g  # per work of block 2
                     valid = reach >= 0
