@@ -109,9 +109,18 @@ def solve_part(
     if should_stop is not None and should_stop():
         return PartResult(Status.UNKNOWN, explanation=[STOPPED], stopped=True)
     began = time.perf_counter()
-    planned = None
-    for plan_by in (days.solve_by_days, assistants.solve_by_assistants):
-        planned = plan_by(
+    planned = days.solve_by_days(
+        instance,
+        budget=budget,
+        deterministic=deterministic,
+        part=part,
+        parts=parts,
+        progress=progress,
+        started=started,
+        should_stop=should_stop,
+    )
+    if planned is None:
+        planned = assistants.solve_by_assistants(
             instance,
             budget=budget,
             deterministic=deterministic,
@@ -120,9 +129,8 @@ def solve_part(
             progress=progress,
             started=started,
             should_stop=should_stop,
+            workers=workers,
         )
-        if planned is not None:
-            break
     earlier: PartResult | None = None
     if planned is not None:
         left = budget - (time.perf_counter() - began)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
 from solver import coupled, greedy, patterns, slot_bound
 from solver.constraints.data import build
@@ -22,6 +25,8 @@ from solver.model import Instance, Rota, Status
 from solver.strategies.days import search_days
 from solver.strategies.part import SEED, STOPPED, PartResult, Progress, part_of
 from solver.validation import check_rota, objective_terms
+
+_T = TypeVar("_T")
 
 _COUPLED_ROUNDS = 8
 """Pricing rounds of a part with several assistants in deterministic mode (each assistant's
@@ -52,6 +57,7 @@ def solve_by_assistants(
     progress: Callable[[Progress], None] | None,
     started: float | None,
     should_stop: Callable[[], bool] | None,
+    workers: int = 1,
 ) -> PartResult | None:
     """Plan a part with several assistants by Lagrangian decomposition (`solver.coupled`), each
     assistant's plan found exactly by the day-pattern model.
@@ -67,6 +73,12 @@ def solve_by_assistants(
     steps have shrunk below `_STEP_MIN`, or time is up (in deterministic mode, after
     `_COUPLED_ROUNDS` rounds). None when the decomposition does not apply or found no rota: the
     block model then plans.
+
+    With `workers` above 1 (never in deterministic mode), assistants are searched side by side,
+    one CP-SAT worker each: every assistant of a round of prices (they are priced independently),
+    and in a sweep assistants who share no slot, whose plans cannot change each other's prices, so
+    that a sweep gives the plans it would give one assistant after another in its order
+    (`_waves`).
     """
     clock = time.perf_counter()
     origin = started if started is not None else clock
@@ -74,6 +86,7 @@ def solve_by_assistants(
     if coupling is None:
         return None
     n = len(coupling.subs)
+    lanes = 1 if deterministic else max(1, min(workers, n))
     memos = [patterns.DayMemo() for _ in range(n)]
     plans: list[coupled.Plan] = []
     seen: set[tuple[int, frozenset[coupled.SlotKey], int]] = set()
@@ -191,8 +204,14 @@ def solve_by_assistants(
         v0 = {k: mu.get(k, 0) - rho.get(k, 0) for k in mu.keys() | rho.keys()}
         first_floors: list[int] = []
         quick = min(_QUICK_S, budget * _QUICK_SHARE / n)
-        for i in range(n):
-            got = price(i, v0, budget=quick if deterministic else min(quick, max(left(), 0.0)))
+        quickly = _side_by_side(
+            lanes,
+            [
+                partial(price, i, v0, quick if deterministic else min(quick, max(left(), 0.0)))
+                for i in range(n)
+            ],
+        )
+        for i, got in enumerate(quickly):
             if got is not None:
                 add(got[0])
             if (floor := last_floor.pop(i, None)) is None:
@@ -204,30 +223,34 @@ def solve_by_assistants(
             progress(Progress(best[0], bound, time.perf_counter() - origin, part, parts))
         pick()
     order = _sweep_order(coupling)
+    neighbours = _neighbours(coupling)
 
     def sweep() -> bool:
         """Each assistant planned against the others' plans; True when some plan got better."""
         better = False
-        for i in order:
+        for wave in _waves(order, neighbours, lanes):
             if stopped or (not deterministic and left() <= 0):
                 break
-            v = _marginal(coupling, i, (p for j, p in enumerate(current) if j != i))
-            got = price(
-                i,
-                v,
-                budget=budget * (1 - _SWEEP_SHARE) / (n * _SWEEPS)
+            vs = {
+                i: _marginal(coupling, i, (p for j, p in enumerate(current) if j != i))
+                for i in wave
+            }
+            allowed = (
+                budget * (1 - _SWEEP_SHARE) / (n * _SWEEPS)
                 if deterministic
-                else max(min(share() * 2, left()), 0.05),
-                start=current[i],
+                else max(min(share() * 2, left()), 0.05)
             )
-
-            if got is None:
-                continue
-            plan = got[0]
-            add(plan)
-            if _priced(plan, v) < _priced(current[i], v):
-                current[i] = plan
-                better = True
+            found = _side_by_side(
+                lanes, [partial(price, i, vs[i], allowed, current[i]) for i in wave]
+            )
+            for i, got in zip(wave, found, strict=True):
+                if got is None:
+                    continue
+                plan = got[0]
+                add(plan)
+                if _priced(plan, vs[i]) < _priced(current[i], vs[i]):
+                    current[i] = plan
+                    better = True
         return better
 
     improving = True
@@ -260,8 +283,7 @@ def solve_by_assistants(
         floors: list[int] | None = []
         fill: dict[coupled.SlotKey, int] = defaultdict(int)
         new = 0
-        for i in range(n):
-            got = price(i, v)
+        for got in _side_by_side(lanes, [partial(price, i, v) for i in range(n)]):
             if got is None:
                 floors = None
                 continue
@@ -357,6 +379,44 @@ def _marginal(
 def _priced(plan: coupled.Plan, v: Mapping[coupled.SlotKey, int]) -> int:
     """A plan's cost at prices `v`: its base and the price of each shared slot it leaves."""
     return plan.base + sum(price for key, price in v.items() if key not in plan.present)
+
+
+def _side_by_side(lanes: int, jobs: Sequence[Callable[[], _T]]) -> list[_T]:
+    """The jobs' results in their order, `lanes` jobs at a time (CP-SAT lets go of the GIL while
+    it searches, so searches run on as many cores)."""
+    if lanes <= 1 or len(jobs) <= 1:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(lanes, len(jobs))) as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
+def _neighbours(coupling: coupled.Coupling) -> list[frozenset[int]]:
+    """For each assistant, those who may fill a shared slot with her: the only ones whose plans
+    change her prices in a sweep (`_marginal`)."""
+    out: list[set[int]] = [set() for _ in coupling.subs]
+    for slot in coupling.shared.values():
+        for i in slot.able:
+            out[i].update(j for j in slot.able if j != i)
+    return [frozenset(s) for s in out]
+
+
+def _waves(
+    order: Sequence[int], neighbours: Sequence[frozenset[int]], lanes: int
+) -> Iterable[list[int]]:
+    """The sweep's order cut into waves of at most `lanes` assistants who are no one's neighbour
+    in the wave: each wave's first is the first left in the order, then the next ones left that
+    neighbour none of the wave. Planned side by side, a wave gives the plans the order would:
+    no plan of the wave changes another's prices. One lane: the order itself."""
+    waiting = list(order)
+    while waiting:
+        wave = [waiting.pop(0)]
+        k = 0
+        while len(wave) < lanes and k < len(waiting):
+            if all(waiting[k] not in neighbours[j] for j in wave):
+                wave.append(waiting.pop(k))
+            else:
+                k += 1
+        yield wave
 
 
 def _sweep_order(coupling: coupled.Coupling) -> list[int]:

@@ -341,3 +341,66 @@ def test_the_first_bound_prices_each_assistant_exactly_at_the_relaxations_prices
     # given min(2, 30 % of the 20 units / 2) = 2 units (0.1 left her LP bound in the sum).
     first = [b for b in budgets if b[0] == pytest.approx(2.0)]
     assert len(first) == 2 and all(proven for _, proven in first)
+
+
+def test_waves_of_one_lane_are_the_order_itself() -> None:
+    neighbours = [frozenset({1}), frozenset({0}), frozenset()]
+    assert list(assistants._waves([2, 0, 1], neighbours, 1)) == [[2], [0], [1]]
+
+
+def test_waves_pair_only_assistants_who_share_no_slot() -> None:
+    # 0-1 and 1-2 share slots; 3 shares with none.
+    neighbours = [frozenset({1}), frozenset({0, 2}), frozenset({1}), frozenset()]
+    waves = list(assistants._waves([1, 0, 2, 3], neighbours, 2))
+    # 1 first, then the next one left who is not its neighbour (3); then 0 with 2.
+    assert waves == [[1, 3], [0, 2]]
+    assert sorted(i for wave in waves for i in wave) == [0, 1, 2, 3]
+    for wave in waves:
+        assert all(j not in neighbours[i] for i in wave for j in wave)
+
+
+def test_waves_never_hold_more_than_the_lanes() -> None:
+    alone: list[frozenset[int]] = [frozenset() for _ in range(5)]
+    assert list(assistants._waves(range(5), alone, 2)) == [[0, 1], [2, 3], [4]]
+    assert list(assistants._waves(range(5), alone, 3)) == [[0, 1, 2], [3, 4]]
+
+
+def test_side_by_side_gives_the_results_in_the_jobs_order() -> None:
+    jobs = [lambda k=k: k * k for k in range(7)]
+    assert assistants._side_by_side(3, jobs) == [k * k for k in range(7)]
+    assert assistants._side_by_side(1, jobs) == [k * k for k in range(7)]
+
+
+def test_the_neighbours_are_those_who_may_fill_a_shared_slot() -> None:
+    coupling = coupled.decompose(pair(3))
+    assert coupling is not None
+    neighbours = assistants._neighbours(coupling)
+    # Julie and Marie both serve Parc: each is the other's neighbour, and nobody her own.
+    assert neighbours == [frozenset({1}), frozenset({0})]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_part_searched_side_by_side_gets_a_checked_rota(workers: int) -> None:
+    instance = pair(3)
+    result = assistants.solve_by_assistants(
+        instance,
+        budget=6,
+        deterministic=False,
+        part=0,
+        parts=1,
+        progress=None,
+        started=None,
+        should_stop=None,
+        workers=workers,
+    )
+    assert result is not None
+    assert result.status in (Status.FEASIBLE, Status.OPTIMAL)
+    rota = Rota(
+        result.status,
+        tuple(result.assignments),
+        travel=tuple(result.travel),
+        breaks=tuple(result.breaks),
+    )
+    assert check_rota(instance, rota) == []
+    assert result.objective == objective_total(instance, rota)
+    assert result.bound <= result.objective
