@@ -580,6 +580,29 @@ def scheduler_command() -> None:
     run_scheduler(settings)
 
 
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Tasks run side by side by this process.")
+    ] = 1,
+) -> None:
+    """Run a task worker (PostgreSQL): plan runs, e-mails, reports; start one per core wanted, on
+    any number of machines."""
+    from scheduler.engine import has_workers
+    from scheduler.engine.worker import run_worker
+
+    settings = load_settings()
+    engine = checked_engine(settings)
+    with_workers = has_workers(engine)
+    engine.dispose()
+    if not with_workers:
+        fail(
+            "les processus de calcul demandent PostgreSQL : avec SQLite, "
+            "« partagenda scheduler » exécute lui-même les calculs"
+        )
+    run_worker(settings, concurrency=concurrency)
+
+
 # --- The main job ------------------------------------------------------------------------------
 
 

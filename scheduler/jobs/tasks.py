@@ -51,7 +51,7 @@ from scheduler.notices import (
 from scheduler.observability import PLAN_RUNS, SOLVE_SECONDS
 from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
 from scheduler.reports import FORMATS, write_report
-from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
+from scheduler.runs import execute_plan_run, queued_run_ids, request_plan_run
 from scheduler.services import import_previews
 
 log = logging.getLogger(__name__)
@@ -148,26 +148,31 @@ def publish_reviewed_week(ctx: JobContext, *, now: datetime | None = None) -> Jo
 
 
 def execute_plan_runs(ctx: JobContext, *, limit: int | None = None) -> list[int]:
-    """Requeue dead runs, then claim and execute queued runs until none waits (or `limit`)."""
-    recover_stale_runs(
-        ctx.factory, stale_after=timedelta(seconds=ctx.settings.plan_run_stale_after_s)
-    )
+    """Execute the queued runs until none waits (or `limit`): the SQLite jobs process's own
+    runner, which is the only one on that database. On PostgreSQL the workers run them, each as
+    its task, and nothing calls this but the tests."""
     done: list[int] = []
+    seen: set[int] = set()
     while limit is None or len(done) < limit:
-        run_id = claim_next_run(ctx.factory)
-        if run_id is None:
+        waiting = [run_id for run_id in queued_run_ids(ctx.factory) if run_id not in seen]
+        if not waiting:
             break
+        run_id = waiting[0]
+        seen.add(run_id)
         started = clock.monotonic()
         state = execute_plan_run(
             ctx.factory,
             run_id,
             deterministic=ctx.settings.solver_deterministic,
-            heartbeat_s=ctx.settings.plan_run_heartbeat_s,
+            progress_s=ctx.settings.plan_run_heartbeat_s,
+            solver_workers=ctx.settings.solver_workers,
         )
+        if state is None:
+            continue  # cancelled or taken meanwhile
+        done.append(run_id)
         PLAN_RUNS.labels(state=state.value).inc()
         SOLVE_SECONDS.observe(clock.monotonic() - started)
         log.info("plan run %s ended %s", run_id, state.value)
-        done.append(run_id)
     return done
 
 

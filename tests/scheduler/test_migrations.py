@@ -86,7 +86,7 @@ def test_the_task_engine_schema_comes_and_goes_with_the_migrations(tmp_path: Pat
                 )
             )
         engine.dispose()
-        return counts  # type: ignore[return-value]
+        return counts
 
     upgrade_to_head(url)
     tables, functions, types = engine_objects()
