@@ -38,7 +38,6 @@ from typing import Any
 
 import procrastinate
 import psycopg
-import psycopg_pool
 import sqlalchemy.exc
 from sqlalchemy import make_url
 
@@ -107,13 +106,12 @@ def empty_task() -> None:
 
 
 def build_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
-    """The procrastinate app on `database_url`, with the application's tasks. Its pool checks a
-    connection before lending it, so one broken while idle is replaced, not used."""
+    """The procrastinate app on `database_url`, with the application's tasks (procrastinate's
+    pool checks a connection before lending it, so one broken while idle is replaced)."""
     connector = procrastinate.PsycopgConnector(
         conninfo=conninfo(database_url),
         min_size=1,
         max_size=pool_size,
-        check=psycopg_pool.AsyncConnectionPool.check_connection,
     )
     app = procrastinate.App(connector=connector)
     app.task(name=PLAN_RUN_TASK, queue=PLANNING_QUEUE, pass_context=True, retry=RETRY)(
@@ -162,7 +160,7 @@ async def _serve(settings: Settings, concurrency: int) -> None:
             if not stopping.is_set():
                 raise
         except Exception as error:
-            log.warning("worker lost the database: %s", error)
+            log.warning("worker stopped: %s", error, exc_info=True)
         if stopping.is_set():
             break
         if clock.monotonic() - began > 60:
