@@ -254,7 +254,9 @@ def executor_alive(
             return False
         return bool(
             session.scalar(
-                text("SELECT EXISTS (SELECT 1 FROM procrastinate_workers WHERE last_heartbeat >= :t)"),
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM procrastinate_workers WHERE last_heartbeat >= :t)"
+                ),
                 {"t": now - late_after},
             )
         )
@@ -334,8 +336,10 @@ def start_attempt(
     one; its attempt number, or None when the run is not to be planned (done, cancelled, taken by
     another attempt). `take_over` also takes a `running` run, whose attempt the engine knows to be
     dead (its task is being retried); at `MAX_ATTEMPTS` it fails instead."""
-    states = (models.RunState.QUEUED, models.RunState.RUNNING) if take_over else (
-        models.RunState.QUEUED,
+    states = (
+        (models.RunState.QUEUED, models.RunState.RUNNING)
+        if take_over
+        else (models.RunState.QUEUED,)
     )
     now = _now()
     with uow.unit_of_work(factory) as session:
