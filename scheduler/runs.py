@@ -526,10 +526,10 @@ def _execute(
     with uow.unit_of_work(factory) as session:
         run = get_plan_run(session, run_id)
         actor = session.get(models.User, run.requested_by_id) if run.requested_by_id else None
-        heartbeat = _ProgressWriter(factory, run_id, attempt, reporter, progress_s)
+        writer = _ProgressWriter(factory, run_id, attempt, reporter, progress_s)
         # A write may wait (SQLite) for the reads below, which plan_period ends before its solve;
         # it stops once the solver has answered, before the draft's transaction (`solved`).
-        heartbeat.start()
+        writer.start()
         try:
             rota = plan_period(
                 session,
@@ -543,7 +543,7 @@ def _execute(
                 progress=reporter,
                 should_stop=should_stop,
                 release_reads=True,
-                solved=heartbeat.stop,
+                solved=writer.stop,
                 workers=solver_workers,
             )
         except PlanningStopped:
@@ -576,7 +576,7 @@ def _execute(
                 started=started,
             )
         finally:
-            heartbeat.stop()
+            writer.stop()
         cancel_requested = session.scalar(
             select(models.PlanRun.cancel_requested).where(models.PlanRun.id == run_id)
         )
