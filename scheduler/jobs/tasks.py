@@ -10,12 +10,13 @@ import time as clock
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from scheduler import access, models, uow
 from scheduler.audit import record_audit
 from scheduler.auth import FAILURE_WINDOW, failure_moments
+from scheduler.engine import has_workers
 from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.feeds import refresh_feeds
 from scheduler.jobs.frame import (
@@ -55,6 +56,9 @@ from scheduler.runs import execute_plan_run, queued_run_ids, request_plan_run
 from scheduler.services import import_previews
 
 log = logging.getLogger(__name__)
+
+ENDED_TASKS_KEPT = timedelta(days=7)
+"""How long the task engine keeps a task that ended (for an operator to see what ran and failed)."""
 
 # --- Jobs ------------------------------------------------------------------------------------------
 
@@ -294,7 +298,9 @@ def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> Jo
     """Delete the records kept for a time only: the stored answers of Idempotency-Keys older than
     `idempotency_retention_hours` (they hold personal data, and a retry comes within minutes),
     and the sign-in throttle rows with no failure left in the window and no lock in force for
-    `THROTTLE_MEMORY`, and the expired previews of CSV imports (they hold the file's rows)."""
+    `THROTTLE_MEMORY`, and the expired previews of CSV imports (they hold the file's rows), and
+    on PostgreSQL the task engine's ended tasks older than `ENDED_TASKS_KEPT` (a run keeps its
+    own record)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
 
     def body(session: Session, _errors: list[str]) -> None:
@@ -320,6 +326,15 @@ def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> Jo
         if forgotten:
             session.execute(delete(throttle).where(throttle.account_key.in_(forgotten)))
         previews = import_previews.purge_expired(session, now=moment)
+        if has_workers(ctx.engine):
+            session.execute(
+                text(
+                    "DELETE FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed',"
+                    " 'cancelled', 'aborted') AND NOT EXISTS (SELECT 1 FROM procrastinate_events e"
+                    " WHERE e.job_id = procrastinate_jobs.id AND e.at >= :kept_from)"
+                ),
+                {"kept_from": moment - ENDED_TASKS_KEPT},
+            )
         log.info(
             "purged %d stored answer(s), %d sign-in throttle row(s) and %d import preview(s)",
             getattr(answers, "rowcount", 0),

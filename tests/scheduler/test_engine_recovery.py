@@ -1,7 +1,8 @@
 """The tasks of a dead worker (PostgreSQL, `scheduler.engine.recovery`): a task held by a worker
 whose heartbeat is recent is left alone; one held by a worker silent for longer than the limit
 is retried, its plan run put back to `queued`; at its third attempt it fails instead, its run
-with it, and a periodic job's task is retried the same way."""
+with it, and a periodic job's task is retried the same way. The daily purge deletes the tasks
+that ended over a week ago."""
 
 from __future__ import annotations
 
@@ -118,3 +119,42 @@ def test_a_periodic_jobs_task_is_retried_too(world: tuple[Engine, sessionmaker[S
         )
     assert recover_stalled_tasks(engine, factory, stalled_after_s=5) == {job_id: "retried"}
     assert _job(engine, job_id) == ("todo", 1)
+
+
+def test_the_purge_deletes_tasks_ended_over_a_week_ago(
+    world: tuple[Engine, sessionmaker[Session]],
+) -> None:
+    from datetime import UTC, datetime
+
+    from scheduler import jobs
+    from scheduler.config import Settings
+
+    engine, factory = world
+    ids: dict[str, int] = {}
+    with unit_of_work(factory) as session:
+        for name, status, age in (
+            ("old", "succeeded", "7 days 1 minute"),
+            ("recent", "succeeded", "6 days 23 hours"),
+            ("waiting", "todo", "30 days"),
+        ):
+            ids[name] = defer(session, JOB_TASK, {"job_id": name}, queue=JOBS_QUEUE)
+            session.execute(
+                text("UPDATE procrastinate_jobs SET status = :s WHERE id = :id"),
+                {"s": status, "id": ids[name]},
+            )
+            session.execute(
+                text(
+                    "UPDATE procrastinate_events SET at = now() - CAST(:age AS interval)"
+                    " WHERE job_id = :id"
+                ),
+                {"age": age, "id": ids[name]},
+            )
+    ctx = jobs.JobContext(
+        Settings(database_url=str(engine.url.render_as_string(hide_password=False))),
+        engine,
+        factory,
+    )
+    assert jobs.purge_expired_records(ctx, now=datetime.now(UTC)).outcome == "succeeded"
+    with engine.connect() as connection:
+        left = set(connection.execute(text("SELECT id FROM procrastinate_jobs")).scalars())
+    assert left == {ids["recent"], ids["waiting"]}
