@@ -26,13 +26,16 @@ def _skip_empty(_context: Any, _revision: Any, directives: list[Any]) -> None:
         directives[:] = []
 
 
-# Tables that belong to a library, not to the models: APScheduler's job store creates its own.
+# Tables that belong to a library, not to the models: APScheduler's job store creates its own,
+# and the task engine's (procrastinate, PostgreSQL only) are its schema's, applied by a migration.
 FOREIGN_TABLES = frozenset({APSCHEDULER_JOB_TABLE})
+FOREIGN_PREFIX = "procrastinate_"
 
 
 def _include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
     # Autogenerate and `alembic check` compare the models with the database: skip those tables.
-    return not (type_ == "table" and name in FOREIGN_TABLES)
+    foreign = name in FOREIGN_TABLES or (name or "").startswith(FOREIGN_PREFIX)
+    return not (type_ == "table" and foreign)
 
 
 def _configure(connection: Connection) -> None:

@@ -849,6 +849,30 @@ class PlanRunPage(Page[PlanRunRead]):
     """A page of plan runs."""
 
 
+class NationalReplanCreate(RequestModel):
+    """Plan a week (it starts on a Monday) in every groupement at once."""
+
+    week: Day
+    time_limit_s: Annotated[float, Field(gt=0, le=3600, strict=True)] | None = None
+
+
+class NationalReplanRead(ReadModel):
+    """Where the national re-plan of a week stands: its runs by state, and their throughput."""
+
+    week: date
+    total: int
+    queued: int
+    running: int
+    succeeded: int
+    failed: int
+    cancelled: int
+    throughput_per_s: float | None = Field(description="Runs ended per second since the request.")
+    busy_elsewhere: list[str] = Field(
+        default_factory=list,
+        description="Groupements (slugs) whose week was already being planned: left to that run.",
+    )
+
+
 class AssignmentRead(ReadModel):
     """An assistant at a cabinet under a contract."""
 

@@ -33,9 +33,12 @@ class Settings(BaseSettings):
             the notice window.
         worker_poll_s: how often `execute-plan-runs` looks for queued plan runs.
         solver_deterministic: plan runs use one CP-SAT worker and a fixed seed (reproducible).
-        plan_run_heartbeat_s / plan_run_stale_after_s: a running plan run writes a heartbeat
-            every `plan_run_heartbeat_s`; one silent for `plan_run_stale_after_s` (its process
-            died) is queued again by the next poll.
+        solver_workers: the CP-SAT workers of one plan run (unset: the machine's cores); with
+            several task workers on a machine, 1 keeps them from competing for the cores.
+        plan_run_heartbeat_s / plan_run_stale_after_s: a task worker (PostgreSQL) writes its
+            heartbeat every `plan_run_heartbeat_s`, and a running plan run its figures; a
+            worker silent for `plan_run_stale_after_s` (its process died, its machine was lost)
+            has its tasks taken up by another worker.
         patientele_reminder_days: a contract with no patientèle snapshot for this many days
             gets a reminder for its coordinators (`remind-patientele`).
         report_formats: formats written by `snapshot-monthly-reports` under
@@ -93,6 +96,7 @@ class Settings(BaseSettings):
     review_hour: int = Field(default=18, ge=0, le=23)
     worker_poll_s: float = Field(default=5.0, gt=0, le=300)
     solver_deterministic: bool = False
+    solver_workers: int | None = Field(default=None, ge=1, le=64)
     plan_run_heartbeat_s: float = Field(default=2.0, gt=0, le=60)
     plan_run_stale_after_s: float = Field(default=60.0, gt=0, le=3600)
     patientele_reminder_days: int = Field(default=90, ge=1, le=730)

@@ -1,29 +1,30 @@
-"""Plan runs: requested by the API or a job, executed by the jobs process, never in a web worker.
+"""Plan runs: requested by the API, a job or the national re-plan, executed as tasks of the task
+engine (`scheduler.engine`), never in a web worker.
 
-A run is claimed atomically (`queued` -> `running`), reports its progress (best objective, bound,
-elapsed) and a heartbeat while the solver works, and ends `succeeded` with a draft rota, `failed`
-with the error, or `cancelled`. A run whose heartbeat stops (its process was killed) is put back in
-the queue by `recover_stale_runs` and planned again, at most `MAX_ATTEMPTS` times.
+A run is recorded `queued` together with its task (on PostgreSQL, `plan-run` deferred in the
+same transaction; on SQLite the queued row is the task, run by the jobs process). An attempt
+starts by taking the run (`queued` -> `running`, one more attempt, the figures of any earlier
+attempt wiped), reports its progress (best objective, bound, elapsed) while the solver works, and
+ends `succeeded` with a draft rota, `failed` with the error, or `cancelled`.
 
-Liveness has two signals. The heartbeat (`heartbeat_at`) is written by a thread every few seconds
-whatever the solver does (it reports only on improvements). The executor also holds the run's
-lock (`scheduler.locks`, `plan-run-<id>`), which the server or the kernel drops when the process
-dies; a run is recovered only when its heartbeat is old *and* its lock is free, so a slow but live
-run is never planned twice. The planning holds no transaction while the solver works
-(`plan_period(release_reads=True)`), so other writers (the API, the other jobs) go on meanwhile,
-and the heartbeat's short transactions (one row updated) take turns with theirs, on SQLite too:
-the page's progress panel reads the figures they write. The heartbeat stops as soon as the solver
-has answered, before the draft's transaction begins (on SQLite a beat would otherwise wait for the
-writer's slot that transaction holds, while it waits for the beat). A run only ends `succeeded` if
-it still belongs to the attempt that planned it, so at most one draft results.
+Who runs an attempt, and who takes a run up again when its process died, is the engine's: on
+PostgreSQL, one worker holds the task at a time and another retries it once the first stops
+sending its heartbeat (`scheduler.engine.recovery`, which puts the run back to `queued` with its
+figures wiped, or fails it after `MAX_ATTEMPTS`); on SQLite, the next start of the jobs process
+queues again what it was running (`requeue_interrupted`). A run only ends `succeeded` if it still
+belongs to the attempt that planned it (its attempt number), in the draft's own transaction, so
+at most one draft results and a dead attempt leaves nothing half-written.
 
-Nothing but the jobs process executes runs: `executor_alive` tells from APScheduler's job store
-whether one is running (it moves `execute-plan-runs`'s next time forward while it lives), so that a
-page can say why a run stays queued.
+The planning holds no transaction while the solver works (`plan_period(release_reads=True)`), so
+other writers go on meanwhile, and the progress writer's short transactions (one row updated)
+take turns with theirs, on SQLite too: the page's progress panel reads the figures they write. The
+writer stops as soon as the solver has answered, before the draft's transaction begins (on SQLite
+a write would otherwise wait for the writer's slot that transaction holds, while it waits for the
+write).
 
-The bookkeeping (the claim, the heartbeat, the recovery, a failed or cancelled outcome) is done
-in units of work of its own, each on its own session and connection and committed apart from the
-planning's (`scheduler.uow.unit_of_work`); the draft and the `succeeded` outcome commit together.
+Whether anything will execute a queued run (`executor_alive`, so that a page can say why a run
+stays queued): on PostgreSQL, a worker whose heartbeat is recent; on SQLite, the jobs process,
+which moves its `execute-plan-runs` job's next time forward in APScheduler's job store.
 
 Cancelling a running run stops its solver: the solver polls `cancel_requested`, read on a
 connection of its own (the planning transaction's snapshot would not see it on SQLite) at most
@@ -44,13 +45,14 @@ from sqlalchemy import (
     and_,
     column,
     inspect,
-    or_,
     select,
     table,
+    text,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler import engine as task_engine
 from scheduler import models, uow
 from scheduler.audit import record_audit
 from scheduler.errors import (
@@ -61,19 +63,18 @@ from scheduler.errors import (
     PlanningStopped,
     PlanRunConflict,
 )
-from scheduler.locks import job_lock, lock_is_free
 from scheduler.planning import plan_period
 from solver import Progress
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-STALE_AFTER = timedelta(seconds=60)
-HEARTBEAT_EVERY_S = 2.0
+PROGRESS_EVERY_S = 2.0
 CANCEL_POLL_S = 0.5
 ACTIVE_STATES = (models.RunState.QUEUED, models.RunState.RUNNING)
 EXECUTOR_JOB = "execute-plan-runs"
-"""The id of the jobs process's job that executes queued runs (in APScheduler's job store)."""
+"""The id of the SQLite jobs process's job that executes queued runs (in APScheduler's job
+store)."""
 EXECUTOR_LATE_AFTER = timedelta(seconds=10)
 """How far past its next time that job may be before no jobs process is taken to be running."""
 UNATTENDED_AFTER = timedelta(seconds=10)
@@ -138,6 +139,13 @@ def request_plan_run(
         if existing is not None:
             return existing
         raise DataConflict()
+    if task_engine.has_workers(_bind_engine(session)):
+        task_engine.defer(
+            session,
+            task_engine.PLAN_RUN_TASK,
+            {"run_id": run.id},
+            queue=task_engine.PLANNING_QUEUE,
+        )
     record_audit(
         session,
         actor=actor,
@@ -233,11 +241,25 @@ def cancel_plan_run(session: Session, run_id: int, *, actor: models.User | None)
 def executor_alive(
     session: Session, *, now: datetime | None = None, late_after: timedelta = EXECUTOR_LATE_AFTER
 ) -> bool:
-    """Whether a jobs process runs to execute queued runs. A running one moves the next time of
-    its `execute-plan-runs` job forward in APScheduler's job store after each execution (and
-    each one it skips while a solve lasts); a stopped one leaves it behind, and one never
-    started leaves no job (nor, at first, the store's table)."""
+    """Whether a process runs to execute queued runs.
+
+    On PostgreSQL, a worker whose heartbeat is at most `late_after` old. On SQLite, the jobs
+    process: a running one moves the next time of its `execute-plan-runs` job forward in
+    APScheduler's job store after each execution (and each one it skips while a solve lasts); a
+    stopped one leaves it behind, and one never started leaves no job (nor, at first, the
+    store's table)."""
     now = now or _now()
+    if task_engine.has_workers(_bind_engine(session)):
+        if not inspect(session.connection()).has_table("procrastinate_workers"):
+            return False
+        return bool(
+            session.scalar(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM procrastinate_workers WHERE last_heartbeat >= :t)"
+                ),
+                {"t": now - late_after},
+            )
+        )
     if not inspect(session.connection()).has_table(models.APSCHEDULER_JOB_TABLE):
         return False
     jobs = table(models.APSCHEDULER_JOB_TABLE, column("id"), column("next_run_time"))
@@ -254,36 +276,9 @@ def unattended(session: Session, run: models.PlanRun, *, now: datetime | None = 
     return not executor_alive(session, now=now)
 
 
-def claim_next_run(factory: sessionmaker[Session]) -> int | None:
-    """Atomically move the oldest queued run to `running`; its id, or None when none waits."""
-    with uow.unit_of_work(factory) as session:
-        candidates = session.scalars(
-            select(models.PlanRun.id)
-            .where(models.PlanRun.state == models.RunState.QUEUED)
-            .order_by(models.PlanRun.requested_at, models.PlanRun.id)
-            .limit(5)
-        ).all()
-        for run_id in candidates:
-            now = _now()
-            claimed = session.execute(
-                update(models.PlanRun)
-                .where(models.PlanRun.id == run_id, models.PlanRun.state == models.RunState.QUEUED)
-                .values(
-                    state=models.RunState.RUNNING,
-                    started_at=now,
-                    heartbeat_at=now,
-                    attempts=models.PlanRun.attempts + 1,
-                )
-            )
-            uow.commit(session)
-            if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                return run_id
-    return None
-
-
-def run_lock_name(run_id: int) -> str:
-    """The name of the lock an executor holds while it plans run `run_id`."""
-    return f"plan-run-{run_id}"
+def _bind_engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
 
 
 def _engine(factory: sessionmaker[Session]) -> Engine:
@@ -291,51 +286,93 @@ def _engine(factory: sessionmaker[Session]) -> Engine:
     return bind.engine if isinstance(bind, Connection) else bind
 
 
-def recover_stale_runs(
-    factory: sessionmaker[Session],
-    *,
-    now: datetime | None = None,
-    stale_after: timedelta = STALE_AFTER,
-) -> list[int]:
-    """Requeue runs whose process died (no heartbeat for a while, lock free); fail them after
-    MAX_ATTEMPTS."""
-    now = now or _now()
-    recovered: list[int] = []
-    engine = _engine(factory)
+def queued_run_ids(factory: sessionmaker[Session], *, limit: int = 20) -> list[int]:
+    """The oldest queued runs' ids (the SQLite jobs process runs them in this order)."""
+    with factory() as session:
+        return list(
+            session.scalars(
+                select(models.PlanRun.id)
+                .where(models.PlanRun.state == models.RunState.QUEUED)
+                .order_by(models.PlanRun.requested_at, models.PlanRun.id)
+                .limit(limit)
+            )
+        )
+
+
+def requeue(run: models.PlanRun, *, now: datetime) -> models.RunState:
+    """Put back in the queue a run whose attempt died, its figures wiped (nothing of the dead
+    attempt shows), or fail it when it has had `MAX_ATTEMPTS` attempts."""
+    if run.attempts >= MAX_ATTEMPTS:
+        run.state = models.RunState.FAILED
+        run.error = f"abandonné après {run.attempts} tentatives interrompues"
+        run.finished_at = now
+    else:
+        run.state = models.RunState.QUEUED
+        run.started_at = None
+        run.heartbeat_at = None
+    run.best_objective = None
+    run.bound = None
+    run.elapsed_seconds = 0.0
+    log.warning("plan run %s was interrupted: %s", run.id, run.state.value)
+    return run.state
+
+
+def requeue_interrupted(factory: sessionmaker[Session]) -> list[int]:
+    """Queue again the runs left `running` (SQLite: by the last jobs process, the only one that
+    runs them, when it stopped); their ids."""
     with uow.unit_of_work(factory) as session:
-        stale = session.scalars(
-            select(models.PlanRun).where(
-                models.PlanRun.state == models.RunState.RUNNING,
-                or_(
-                    models.PlanRun.heartbeat_at.is_(None),
-                    models.PlanRun.heartbeat_at < now - stale_after,
-                ),
-            )
+        interrupted = session.scalars(
+            select(models.PlanRun).where(models.PlanRun.state == models.RunState.RUNNING)
         ).all()
-        for run in stale:
-            if not lock_is_free(engine, run_lock_name(run.id)):
-                continue  # its executor is alive, only quiet (SQLite) or slow to beat
-            last_beat = run.heartbeat_at
-            if run.attempts >= MAX_ATTEMPTS:
-                run.state = models.RunState.FAILED
-                run.error = f"abandonné après {run.attempts} tentatives interrompues"
-                run.finished_at = now
-            else:
-                # Planned again from scratch: nothing of the dead attempt's progress shows.
-                run.state = models.RunState.QUEUED
-                run.best_objective = None
-                run.bound = None
-                run.elapsed_seconds = 0.0
-                run.started_at = None
-                run.heartbeat_at = None
-            recovered.append(run.id)
-            log.warning(
-                "plan run %s had no heartbeat since %s: %s",
-                run.id,
-                last_beat,
-                run.state.value,
+        for run in interrupted:
+            requeue(run, now=_now())
+        return [run.id for run in interrupted]
+
+
+def start_attempt(
+    factory: sessionmaker[Session], run_id: int, *, take_over: bool = False
+) -> int | None:
+    """Take a queued run for a new attempt: `running`, one more attempt, no figures of an earlier
+    one; its attempt number, or None when the run is not to be planned (done, cancelled, taken by
+    another attempt). `take_over` also takes a `running` run, whose attempt the engine knows to be
+    dead (its task is being retried); at `MAX_ATTEMPTS` it fails instead."""
+    states = (
+        (models.RunState.QUEUED, models.RunState.RUNNING)
+        if take_over
+        else (models.RunState.QUEUED,)
+    )
+    now = _now()
+    with uow.unit_of_work(factory) as session:
+        run = session.scalar(
+            select(models.PlanRun).where(models.PlanRun.id == run_id).with_for_update()
+        )
+        if run is None or run.state not in states:
+            return None
+        if run.cancel_requested:
+            run.state = models.RunState.CANCELLED
+            run.finished_at = now
+            return None
+        if run.state is models.RunState.RUNNING and run.attempts >= MAX_ATTEMPTS:
+            requeue(run, now=now)
+            return None
+        taken = session.execute(
+            update(models.PlanRun)
+            .where(models.PlanRun.id == run_id, models.PlanRun.state.in_(states))
+            .values(
+                state=models.RunState.RUNNING,
+                started_at=now,
+                heartbeat_at=None,
+                attempts=models.PlanRun.attempts + 1,
+                best_objective=None,
+                bound=None,
+                elapsed_seconds=0.0,
+                error=None,
             )
-    return recovered
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return run.attempts + 1
 
 
 def _owned(run_id: int, attempt: int) -> ColumnElement[bool]:
@@ -347,8 +384,8 @@ def _owned(run_id: int, attempt: int) -> ColumnElement[bool]:
 
 
 class _Reporter:
-    """Keeps the solver's latest figures; a heartbeat thread writes them with the heartbeat, and
-    the time spent since the run began (the solver reports only on improvements)."""
+    """Keeps the solver's latest figures; the progress writer writes them, and the time spent
+    since the run began (the solver reports only on improvements)."""
 
     def __init__(self, started: float | None = None) -> None:
         self.latest: Progress | None = None
@@ -362,8 +399,10 @@ class _Reporter:
         self.latest = progress
 
 
-class _Heartbeat(threading.Thread):
-    """Writes `heartbeat_at` (and the latest figures) every `every_s` seconds until stopped."""
+class _ProgressWriter(threading.Thread):
+    """Writes the latest figures (and their time, `heartbeat_at`) every `every_s` seconds until
+    stopped. It tells the page how the solve goes; whether the attempt is alive is the task
+    engine's to know."""
 
     def __init__(
         self,
@@ -373,7 +412,7 @@ class _Heartbeat(threading.Thread):
         reporter: _Reporter,
         every_s: float,
     ) -> None:
-        super().__init__(name=f"heartbeat-run-{run_id}", daemon=True)
+        super().__init__(name=f"progress-run-{run_id}", daemon=True)
         self.factory = factory
         self.run_id = run_id
         self.attempt = attempt
@@ -386,16 +425,16 @@ class _Heartbeat(threading.Thread):
             try:
                 self.beat()
             except Exception:
-                log.warning("heartbeat of plan run %s failed", self.run_id, exc_info=True)
+                log.warning("progress of plan run %s not written", self.run_id, exc_info=True)
 
     def stop(self) -> None:
-        """Stop beating, and wait for a beat under way to end."""
+        """Stop writing, and wait for a write under way to end."""
         self.stopped.set()
         if self.is_alive():
             self.join()
 
     def beat(self) -> None:
-        """Write one heartbeat, while the run still belongs to this attempt."""
+        """Write the figures once, while the run still belongs to this attempt."""
         values: dict[str, object] = {
             "heartbeat_at": _now(),
             "elapsed_seconds": round(self.reporter.elapsed_s(), 2),
@@ -452,31 +491,45 @@ def execute_plan_run(
     run_id: int,
     *,
     deterministic: bool = False,
-    heartbeat_s: float = HEARTBEAT_EVERY_S,
-) -> models.RunState:
-    """Plan a claimed run; store its draft and final figures in one transaction."""
-    engine = _engine(factory)
-    with job_lock(engine, run_lock_name(run_id)) as acquired:
-        if not acquired:
-            log.warning("plan run %s is already being executed elsewhere", run_id)
-            return models.RunState.RUNNING
-        return _execute(factory, run_id, deterministic=deterministic, heartbeat_s=heartbeat_s)
+    progress_s: float = PROGRESS_EVERY_S,
+    take_over: bool = False,
+    solver_workers: int | None = None,
+) -> models.RunState | None:
+    """Start an attempt at a queued run (`start_attempt`) and plan it; store its draft and final
+    figures in one transaction. Its final state, or None when there was nothing to plan."""
+    attempt = start_attempt(factory, run_id, take_over=take_over)
+    if attempt is None:
+        log.info("plan run %s: nothing to plan", run_id)
+        return None
+    return _execute(
+        factory,
+        run_id,
+        attempt,
+        deterministic=deterministic,
+        progress_s=progress_s,
+        solver_workers=solver_workers,
+    )
 
 
 def _execute(
-    factory: sessionmaker[Session], run_id: int, *, deterministic: bool, heartbeat_s: float
+    factory: sessionmaker[Session],
+    run_id: int,
+    attempt: int,
+    *,
+    deterministic: bool,
+    progress_s: float,
+    solver_workers: int | None,
 ) -> models.RunState:
     started = clock.monotonic()
     reporter = _Reporter(started)
     should_stop = _CancelWatch(_engine(factory), run_id, CANCEL_POLL_S)
     with uow.unit_of_work(factory) as session:
         run = get_plan_run(session, run_id)
-        attempt = run.attempts
         actor = session.get(models.User, run.requested_by_id) if run.requested_by_id else None
-        heartbeat = _Heartbeat(factory, run_id, attempt, reporter, heartbeat_s)
-        # A beat may wait (SQLite) for the reads below, which plan_period ends before its solve;
+        writer = _ProgressWriter(factory, run_id, attempt, reporter, progress_s)
+        # A write may wait (SQLite) for the reads below, which plan_period ends before its solve;
         # it stops once the solver has answered, before the draft's transaction (`solved`).
-        heartbeat.start()
+        writer.start()
         try:
             rota = plan_period(
                 session,
@@ -490,7 +543,8 @@ def _execute(
                 progress=reporter,
                 should_stop=should_stop,
                 release_reads=True,
-                solved=heartbeat.stop,
+                solved=writer.stop,
+                workers=solver_workers,
             )
         except PlanningStopped:
             uow.rollback(session)
@@ -522,7 +576,7 @@ def _execute(
                 started=started,
             )
         finally:
-            heartbeat.stop()
+            writer.stop()
         cancel_requested = session.scalar(
             select(models.PlanRun.cancel_requested).where(models.PlanRun.id == run_id)
         )
@@ -578,9 +632,10 @@ def _finish(
 
 
 def run_pending_inline(factory: sessionmaker[Session], *, deterministic: bool = True) -> list[int]:
-    """Execute every queued run now, in this process (tests and the CLI)."""
+    """Execute every queued run now, in this process (tests and the CLI); their ids."""
     done: list[int] = []
-    while (run_id := claim_next_run(factory)) is not None:
-        execute_plan_run(factory, run_id, deterministic=deterministic)
-        done.append(run_id)
+    while ids := [run_id for run_id in queued_run_ids(factory) if run_id not in done]:
+        for run_id in ids:
+            execute_plan_run(factory, run_id, deterministic=deterministic)
+            done.append(run_id)
     return done

@@ -17,7 +17,7 @@ from api.cli import app
 from scheduler.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ("migrate", "api", "scheduler")
+APP_SERVICES = ("migrate", "api", "scheduler", "worker")
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _dockerfile() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def test_compose_has_the_four_services_and_a_named_database_volume(
+def test_compose_has_the_five_services_and_a_named_database_volume(
     compose: dict[str, Any],
 ) -> None:
     assert set(compose["services"]) == {"db", *APP_SERVICES}
@@ -69,7 +69,7 @@ def test_every_partagenda_variable_is_a_setting(compose: dict[str, Any]) -> None
     assert names <= fields, names - fields
 
 
-@pytest.mark.parametrize("service", ["api", "scheduler"])
+@pytest.mark.parametrize("service", ["api", "scheduler", "worker"])
 def test_app_services_wait_for_the_database_and_the_migration(
     compose: dict[str, Any], service: str
 ) -> None:
@@ -82,6 +82,14 @@ def test_app_services_wait_for_the_database_and_the_migration(
 def test_the_api_health_check_asks_for_readiness(compose: dict[str, Any]) -> None:
     assert any("/readyz" in part for part in compose["services"]["api"]["healthcheck"]["test"])
     assert compose["services"]["scheduler"]["command"] == ["partagenda", "scheduler"]
+
+
+def test_the_workers_scale_and_plan_with_one_cp_sat_worker_each(compose: dict[str, Any]) -> None:
+    """`--scale worker=N` runs N of them: no fixed name or published port may stand in the way."""
+    worker = compose["services"]["worker"]
+    assert worker["command"] == ["partagenda", "worker"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert worker["environment"]["PARTAGENDA_SOLVER_WORKERS"] == "1"
 
 
 def test_the_dockerfile_copies_existing_files_and_runs_unprivileged() -> None:

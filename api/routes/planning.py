@@ -106,7 +106,8 @@ def request_plan_run(
     settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> PlanRunRead:
-    """Queue a plan run; the jobs process solves it. Same Idempotency-Key and body: same run."""
+    """Queue a plan run; a worker (the jobs process on SQLite) solves it. Same Idempotency-Key and
+    body: same run."""
     run = workflow.request_run(
         session,
         user,

@@ -11,7 +11,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -567,6 +567,120 @@ def export_evaluation(
         stderr_console().print(f"SHA-256 : {export.sha256}", highlight=False, markup=False)
 
 
+@app.command("replan-national")
+def replan_national(
+    week: Annotated[str, typer.Option(help="ISO week to plan in every groupement, e.g. 2026-W51.")],
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.1, max=3600, help="Budget per groupement.")
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait/--no-wait", help="Follow the runs to their end on a progress bar."),
+    ] = True,
+) -> None:
+    """Queue a plan run of the week in every groupement (one task each, for the workers), and
+    follow them: queued, running, done, failed, throughput."""
+    from scheduler.services.national_replan import request_national_replan
+
+    start = parse_week(week)
+    settings = load_settings()
+    limit = time_limit or settings.solver_time_limit_s
+    with command_session(settings, {"week": "--week"}) as session:
+        figures = request_national_replan(session, start, actor=None, time_limit_s=limit)
+    out = stderr_console()
+    out.print(
+        f"Replanification nationale de la semaine du {start:%d/%m/%Y} : "
+        f"{figures.total} calcul(s) demandé(s).",
+        highlight=False,
+        markup=False,
+    )
+    if figures.busy_elsewhere:
+        out.print(
+            "Déjà en cours de calcul, laissés à leur calcul : " + ", ".join(figures.busy_elsewhere),
+            highlight=False,
+            markup=False,
+        )
+    if not wait:
+        return
+    final = _follow_replan(settings, start, sys.stderr.isatty())
+    out.print(_replan_line(final), highlight=False, markup=False)
+    if final.failed:
+        raise typer.Exit(1)
+
+
+def _replan_line(figures: Any) -> str:
+    rate = figures.throughput_per_s
+    return (
+        f"en file {figures.queued}, en cours {figures.running}, faits {figures.succeeded}, "
+        f"échoués {figures.failed}, annulés {figures.cancelled}"
+        + (f", débit {rate:.2f} par seconde" if rate is not None else "")
+    )
+
+
+def _follow_replan(settings: Any, week: Any, bar_shown: bool) -> Any:
+    """Follow the re-plan of `week` until every run ended; on SQLite, where no worker runs,
+    execute its queued runs here meanwhile."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scheduler import models
+    from scheduler.db import make_session_factory
+    from scheduler.engine import has_workers
+    from scheduler.runs import execute_plan_run
+    from scheduler.services.national_replan import replan_figures, replan_key
+
+    engine = checked_engine(settings)
+    factory = make_session_factory(engine)
+    here = not has_workers(engine)
+
+    def figures() -> Any:
+        with factory() as session:
+            return replan_figures(session, week)
+
+    def next_queued() -> int | None:
+        with factory() as session:
+            return session.scalar(
+                select(models.PlanRun.id)
+                .where(
+                    models.PlanRun.idempotency_key == replan_key(week),
+                    models.PlanRun.state == models.RunState.QUEUED,
+                )
+                .order_by(models.PlanRun.id)
+                .limit(1)
+            )
+
+    from sqlalchemy import select
+
+    now = figures()
+    with Progress(
+        TextColumn("[bold]Replanification"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[figures]}"),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        transient=True,
+        disable=not bar_shown,
+    ) as bar:
+        task = bar.add_task("replan", total=now.total, completed=now.finished, figures="")
+        while now.finished < now.total:
+            run_id = next_queued() if here else None
+            if run_id is not None:
+                execute_plan_run(
+                    factory,
+                    run_id,
+                    deterministic=settings.solver_deterministic,
+                    solver_workers=settings.solver_workers,
+                )
+            else:
+                time.sleep(0.5)
+            now = figures()
+            bar.update(task, completed=now.finished, figures=_replan_line(now))
+    engine.dispose()
+    return now
+
+
 # --- Processes ---------------------------------------------------------------------------------
 
 
@@ -578,6 +692,29 @@ def scheduler_command() -> None:
     settings = load_settings()
     checked_engine(settings).dispose()  # one readable line when the database is not there
     run_scheduler(settings)
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Tasks run side by side by this process.")
+    ] = 1,
+) -> None:
+    """Run a task worker (PostgreSQL): plan runs, e-mails, reports; start one per core wanted, on
+    any number of machines."""
+    from scheduler.engine import has_workers
+    from scheduler.engine.worker import run_worker
+
+    settings = load_settings()
+    engine = checked_engine(settings)
+    with_workers = has_workers(engine)
+    engine.dispose()
+    if not with_workers:
+        fail(
+            "les processus de calcul demandent PostgreSQL : avec SQLite, "
+            "« partagenda scheduler » exécute lui-même les calculs"
+        )
+    run_worker(settings, concurrency=concurrency)
 
 
 # --- The main job ------------------------------------------------------------------------------

@@ -3,14 +3,17 @@
 One module per seam: `frame` (the idempotent, locked frame of every job, and the periods), `tasks`
 (the jobs), `process` (the scheduler and its process).
 
-Jobs (kebab-case ids, registered with `replace_existing=True` at every start):
+Jobs (kebab-case ids, registered with `replace_existing=True` at every start). On PostgreSQL a
+trigger enqueues the job's work as a task of the engine, which a worker runs (`scheduler.engine`);
+on SQLite the jobs process does it itself:
 
 - `plan-upcoming-week`: for each groupement, queue a plan run (a draft) for the week about to
-  enter the notice window; `execute-plan-runs` solves it.
+  enter the notice window; a worker (SQLite: `execute-plan-runs`) solves it.
 - `publish-reviewed-week` (paused unless `auto_publish`): after the review deadline, publish the
   latest valid draft of that week where nothing is published yet.
-- `execute-plan-runs`: every few seconds, requeue runs whose process died, then claim and execute
-  queued runs (those requested through the API too).
+- `execute-plan-runs` (SQLite only): every few seconds, execute the queued runs (those requested
+  through the API too); the process's start first queues again the run it was running when it
+  stopped.
 - `remind-patientele`: record an audit reminder for the coordinators of each contract without a
   patientèle snapshot in the last `patientele_reminder_days`.
 - `snapshot-monthly-reports`: write last month's report of each contract under

@@ -1,15 +1,25 @@
 """The jobs process: the APScheduler scheduler with its job store in the database, the jobs
 registered at every start, and the process that runs it until a signal stops it.
+
+APScheduler keeps the calendar. At each trigger, on PostgreSQL, a job enqueues its work as a
+`periodic-job` task of the task engine (`scheduler.engine`), which a worker process runs; at most
+one task per job waits at a time (its queueing lock), so a trigger that finds the last one still
+waiting adds nothing. On SQLite the jobs process does the work itself, and also executes the
+queued plan runs (`execute-plan-runs`, registered there only), after queueing again at its start
+those it was running when it stopped.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from scheduler import engine as task_engine
+from scheduler import uow
 from scheduler.config import Settings
 from scheduler.jobs.frame import (
     EXECUTE_PLAN_RUNS,
@@ -37,6 +47,7 @@ from scheduler.jobs.tasks import (
 )
 from scheduler.notices import SEND_INVITATIONS, SEND_NOTICE_EMAILS
 from scheduler.observability import configure_logging
+from scheduler.runs import requeue_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -51,58 +62,94 @@ def _ctx() -> JobContext:
     return _context
 
 
+JOB_WORK: dict[str, Callable[[JobContext], object]] = {
+    PLAN_UPCOMING_WEEK: plan_upcoming_week,
+    PUBLISH_REVIEWED_WEEK: publish_reviewed_week,
+    REMIND_PATIENTELE: remind_patientele,
+    SNAPSHOT_MONTHLY_REPORTS: snapshot_monthly_reports,
+    REFRESH_FEEDS: refresh_all_feeds,
+    RENDER_REPORTS: render_reports,
+    PURGE_EXPIRED_RECORDS: purge_expired_records,
+    SEND_NOTICE_EMAILS: send_notice_emails,
+    SEND_INVITATIONS: send_invitations,
+}
+"""The work of each periodic job, by job id: what a `periodic-job` task runs."""
+
+
+def dispatch(ctx: JobContext, job_id: str) -> int | None:
+    """Have the work of `job_id` done: enqueued as a task on PostgreSQL (the id of its job, None
+    when one already waits), done here on SQLite (None)."""
+    if not task_engine.has_workers(ctx.engine):
+        JOB_WORK[job_id](ctx)
+        return None
+    with uow.unit_of_work(ctx.factory) as session:
+        queued = uow.insert_or_none(
+            session,
+            lambda: task_engine.defer(
+                session,
+                task_engine.JOB_TASK,
+                {"job_id": job_id},
+                queue=task_engine.JOBS_QUEUE,
+                queueing_lock=f"job-{job_id}",
+            ),
+        )
+    if queued is None:
+        log.info("job %s: its last task still waits", job_id)
+    return queued
+
+
 # Thin entry points: the job store keeps a reference to these module-level functions and no
 # arguments, so no setting (nor the database password) is ever pickled into the database.
 
 
 def plan_upcoming_week_job() -> None:
     """Scheduled `plan-upcoming-week`."""
-    plan_upcoming_week(_ctx())
+    dispatch(_ctx(), PLAN_UPCOMING_WEEK)
 
 
 def publish_reviewed_week_job() -> None:
     """Scheduled `publish-reviewed-week`."""
-    publish_reviewed_week(_ctx())
+    dispatch(_ctx(), PUBLISH_REVIEWED_WEEK)
 
 
 def execute_plan_runs_job() -> None:
-    """Scheduled `execute-plan-runs`."""
+    """Scheduled `execute-plan-runs` (SQLite)."""
     execute_plan_runs(_ctx())
 
 
 def remind_patientele_job() -> None:
     """Scheduled `remind-patientele`."""
-    remind_patientele(_ctx())
+    dispatch(_ctx(), REMIND_PATIENTELE)
 
 
 def snapshot_monthly_reports_job() -> None:
     """Scheduled `snapshot-monthly-reports`."""
-    snapshot_monthly_reports(_ctx())
+    dispatch(_ctx(), SNAPSHOT_MONTHLY_REPORTS)
 
 
 def refresh_feeds_job() -> None:
     """Scheduled `refresh-feeds`."""
-    refresh_all_feeds(_ctx())
+    dispatch(_ctx(), REFRESH_FEEDS)
 
 
 def render_reports_job() -> None:
     """Scheduled `render-reports`."""
-    render_reports(_ctx())
+    dispatch(_ctx(), RENDER_REPORTS)
 
 
 def purge_expired_records_job() -> None:
     """Scheduled `purge-expired-records`."""
-    purge_expired_records(_ctx())
+    dispatch(_ctx(), PURGE_EXPIRED_RECORDS)
 
 
 def send_notice_emails_job() -> None:
     """Scheduled `send-notice-emails`."""
-    send_notice_emails(_ctx())
+    dispatch(_ctx(), SEND_NOTICE_EMAILS)
 
 
 def send_invitations_job() -> None:
     """Scheduled `send-invitations`."""
-    send_invitations(_ctx())
+    dispatch(_ctx(), SEND_INVITATIONS)
 
 
 def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
@@ -146,15 +193,16 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         # Off by default: kept in the store but paused, so turning it off really stops it.
         **({} if settings.auto_publish else {"next_run_time": None}),
     )
-    scheduler.add_job(
-        execute_plan_runs_job,
-        "interval",
-        id=EXECUTE_PLAN_RUNS,
-        seconds=settings.worker_poll_s,
-        next_run_time=datetime.now(ctx.zone),
-        misfire_grace_time=None,
-        replace_existing=True,
-    )
+    if not task_engine.has_workers(ctx.engine):
+        scheduler.add_job(
+            execute_plan_runs_job,
+            "interval",
+            id=EXECUTE_PLAN_RUNS,
+            seconds=settings.worker_poll_s,
+            next_run_time=datetime.now(ctx.zone),
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
     scheduler.add_job(
         remind_patientele_job,
         "cron",
@@ -229,11 +277,15 @@ def run_scheduler(settings: Settings) -> None:
     # APScheduler logs every execution at INFO (every few seconds for `execute-plan-runs`).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     _context = JobContext.from_settings(settings)
+    if not task_engine.has_workers(_context.engine):
+        # The only executor of plan runs on SQLite: what it was running when it stopped is queued
+        # again (on PostgreSQL the workers take up each other's tasks).
+        requeue_interrupted(_context.factory)
     scheduler = build_scheduler(_context)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: stopping the jobs process", signum)
-        # Do not wait for a solve in progress: its run is recovered by the next process.
+        # Do not wait for a solve in progress: its run is queued again by the next start.
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)

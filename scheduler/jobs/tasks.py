@@ -10,12 +10,13 @@ import time as clock
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from scheduler import access, models, uow
 from scheduler.audit import record_audit
 from scheduler.auth import FAILURE_WINDOW, failure_moments
+from scheduler.engine import has_workers
 from scheduler.errors import PartagendaError, PlanRunConflict
 from scheduler.feeds import refresh_feeds
 from scheduler.jobs.frame import (
@@ -51,10 +52,13 @@ from scheduler.notices import (
 from scheduler.observability import PLAN_RUNS, SOLVE_SECONDS
 from scheduler.report_cache import inputs_stamp, is_current, prerender_contract
 from scheduler.reports import FORMATS, write_report
-from scheduler.runs import claim_next_run, execute_plan_run, recover_stale_runs, request_plan_run
+from scheduler.runs import execute_plan_run, queued_run_ids, request_plan_run
 from scheduler.services import import_previews
 
 log = logging.getLogger(__name__)
+
+ENDED_TASKS_KEPT = timedelta(days=7)
+"""How long the task engine keeps a task that ended (for an operator to see what ran and failed)."""
 
 # --- Jobs ------------------------------------------------------------------------------------------
 
@@ -148,26 +152,31 @@ def publish_reviewed_week(ctx: JobContext, *, now: datetime | None = None) -> Jo
 
 
 def execute_plan_runs(ctx: JobContext, *, limit: int | None = None) -> list[int]:
-    """Requeue dead runs, then claim and execute queued runs until none waits (or `limit`)."""
-    recover_stale_runs(
-        ctx.factory, stale_after=timedelta(seconds=ctx.settings.plan_run_stale_after_s)
-    )
+    """Execute the queued runs until none waits (or `limit`): the SQLite jobs process's own
+    runner, which is the only one on that database. On PostgreSQL the workers run them, each as
+    its task, and nothing calls this but the tests."""
     done: list[int] = []
+    seen: set[int] = set()
     while limit is None or len(done) < limit:
-        run_id = claim_next_run(ctx.factory)
-        if run_id is None:
+        waiting = [run_id for run_id in queued_run_ids(ctx.factory) if run_id not in seen]
+        if not waiting:
             break
+        run_id = waiting[0]
+        seen.add(run_id)
         started = clock.monotonic()
         state = execute_plan_run(
             ctx.factory,
             run_id,
             deterministic=ctx.settings.solver_deterministic,
-            heartbeat_s=ctx.settings.plan_run_heartbeat_s,
+            progress_s=ctx.settings.plan_run_heartbeat_s,
+            solver_workers=ctx.settings.solver_workers,
         )
+        if state is None:
+            continue  # cancelled or taken meanwhile
+        done.append(run_id)
         PLAN_RUNS.labels(state=state.value).inc()
         SOLVE_SECONDS.observe(clock.monotonic() - started)
         log.info("plan run %s ended %s", run_id, state.value)
-        done.append(run_id)
     return done
 
 
@@ -289,7 +298,9 @@ def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> Jo
     """Delete the records kept for a time only: the stored answers of Idempotency-Keys older than
     `idempotency_retention_hours` (they hold personal data, and a retry comes within minutes),
     and the sign-in throttle rows with no failure left in the window and no lock in force for
-    `THROTTLE_MEMORY`, and the expired previews of CSV imports (they hold the file's rows)."""
+    `THROTTLE_MEMORY`, and the expired previews of CSV imports (they hold the file's rows), and
+    on PostgreSQL the task engine's ended tasks older than `ENDED_TASKS_KEPT` (a run keeps its
+    own record)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
 
     def body(session: Session, _errors: list[str]) -> None:
@@ -315,6 +326,15 @@ def purge_expired_records(ctx: JobContext, *, now: datetime | None = None) -> Jo
         if forgotten:
             session.execute(delete(throttle).where(throttle.account_key.in_(forgotten)))
         previews = import_previews.purge_expired(session, now=moment)
+        if has_workers(ctx.engine):
+            session.execute(
+                text(
+                    "DELETE FROM procrastinate_jobs WHERE status IN ('succeeded', 'failed',"
+                    " 'cancelled', 'aborted') AND NOT EXISTS (SELECT 1 FROM procrastinate_events e"
+                    " WHERE e.job_id = procrastinate_jobs.id AND e.at >= :kept_from)"
+                ),
+                {"kept_from": moment - ENDED_TASKS_KEPT},
+            )
         log.info(
             "purged %d stored answer(s), %d sign-in throttle row(s) and %d import preview(s)",
             getattr(answers, "rowcount", 0),

@@ -77,8 +77,10 @@ def plan_period(
     release_reads: bool = False,
     solved: Callable[[], None] | None = None,
     now: datetime | None = None,
+    workers: int | None = None,
 ) -> models.Rota:
-    """Plan a period and stage the result as a new draft revision.
+    """Plan a period and stage the result as a new draft revision (`workers`: the solver's CP-SAT
+    workers, by default the machine's cores).
 
     The published rota of the period, if any, is kept stable (its protected window unchanged);
     pinned assignments of `based_on_id` (a draft) are kept as they are. When `should_stop` stops
@@ -123,6 +125,7 @@ def plan_period(
         progress=progress,
         hint=hint,
         should_stop=should_stop,
+        workers=workers,
     )
     if solved is not None:
         solved()

@@ -820,6 +820,9 @@ NO_ID_ROUTES: dict[str, str] = {
     f"GET {API}/national/evaluation": "every contract, the national reader's alone "
     "(test_national_evaluation)",
     f"GET {API}/national/evaluation/sha256": "the same",
+    f"POST {API}/national/replans": "every groupement, the national reader's alone "
+    "(tests/api/test_national_replan.py)",
+    f"GET {API}/national/replans/{{week}}": "the same",
     "GET /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "HEAD /feeds/{token}.ics": "a secret token, not an id (test_feed_routes)",
     "GET /feeds/{path}": "any other feed address: the usual 404 (test_feed_clients)",
@@ -847,6 +850,8 @@ NO_ID_ROUTES: dict[str, str] = {
     "GET /evaluation-nationale": "every contract, the national reader's alone "
     "(tests/api/test_national_evaluation.py)",
     "GET /evaluation-nationale/export.{name}": "the same, as a download",
+    "GET /replanification-nationale": "every groupement's re-plan, the national reader's alone "
+    "(tests/api/test_national_replan.py)",
     "GET /parametres": "the caller's groupement",
     "POST /parametres": "the caller's groupement",
     "GET /cabinets": "searches the caller's cabinets by text",

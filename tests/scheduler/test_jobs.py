@@ -1,8 +1,9 @@
 """Rules under test: each scheduled job has its effect once per period key (a second run for the
 same key does nothing); a failed job leaves nothing half-done, is marked failed and retried by the
-next trigger; a job never runs twice at once (its lock); plan runs requested by the jobs or the API
-are executed by `execute-plan-runs`, and a run whose process died is requeued and re-run; a run
-queued with no jobs process alive is told apart."""
+next trigger; a job never runs twice at once (its lock); at a trigger, a job enqueues its work as
+a task on PostgreSQL (at most one waiting) and does it itself on SQLite, where the jobs process
+also executes the queued plan runs (`execute-plan-runs`); a run queued with nothing alive to
+execute it is told apart."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from sqlalchemy.orm import Session
 from scheduler import jobs, models, runs
 from scheduler.config import Settings
 from scheduler.demo import load_demo
+from scheduler.engine import has_workers
 from scheduler.errors import RotaNotPublishable
 from scheduler.jobs import tasks as jobs_tasks
-from scheduler.locks import job_lock
+from scheduler.jobs.process import dispatch
 from scheduler.migrations import upgrade_to_head
-from scheduler.runs import recover_stale_runs, run_lock_name
 from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
 
@@ -247,26 +248,41 @@ def test_refresh_feeds_renders_each_groupement_once_a_day(ctx: jobs.JobContext) 
     assert jobs.refresh_all_feeds(ctx, now=NOW + timedelta(days=1)).outcome == "succeeded"
 
 
-def test_a_dead_run_is_requeued_and_a_live_one_is_not(ctx: jobs.JobContext) -> None:
-    jobs.plan_upcoming_week(ctx, now=NOW)
-    old = datetime.now(UTC) - timedelta(minutes=5)
-    with unit_of_work(ctx.factory) as session:
-        session.execute(
-            update(models.PlanRun).values(
-                state=models.RunState.RUNNING, attempts=1, heartbeat_at=old
-            )
-        )
-        run_id = session.scalars(select(models.PlanRun.id)).one()
-    stale_after = timedelta(seconds=1)
-    with job_lock(ctx.engine, run_lock_name(run_id)) as held:
-        assert held  # its executor is alive (quiet, or on SQLite): never planned twice
-        assert recover_stale_runs(ctx.factory, stale_after=stale_after) == []
-    assert jobs.execute_plan_runs(ctx) == [run_id]
-    with ctx.factory() as session:
-        run = session.get(models.PlanRun, run_id)
-        assert run is not None
-        assert (run.state, run.attempts) == (models.RunState.SUCCEEDED, 2)
-        assert _count(session, models.Rota) == 1
+def _engine_jobs(ctx: jobs.JobContext) -> list[tuple[str, str, object]]:
+    with ctx.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT task_name, status, args FROM procrastinate_jobs ORDER BY id")
+        ).all()
+    return [(row.task_name, row.status, row.args) for row in rows]
+
+
+def test_a_recurring_job_enqueues_its_work_on_postgresql_and_does_it_on_sqlite(
+    ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At its trigger, `plan-upcoming-week` on PostgreSQL only enqueues a task (a second trigger
+    while it waits adds none), which a worker runs and which enqueues the plan run's own task; on
+    SQLite the jobs process plans the week itself, then executes the run it queued."""
+    first = dispatch(ctx, jobs.PLAN_UPCOMING_WEEK)
+    again = dispatch(ctx, jobs.PLAN_UPCOMING_WEEK)
+    if has_workers(ctx.engine):
+        assert first is not None and again is None
+        assert _engine_jobs(ctx) == [("periodic-job", "todo", {"job_id": "plan-upcoming-week"})]
+        with ctx.factory() as session:
+            assert _count(session, models.PlanRun) == 0  # nothing done by the jobs process
+        from scheduler.engine import worker
+
+        monkeypatch.setattr(worker, "_context", ctx)  # the worker process's own context
+        worker.periodic_job_task("plan-upcoming-week")  # what a worker runs
+        with ctx.factory() as session:
+            run_id = session.scalars(select(models.PlanRun.id)).one()
+        assert _engine_jobs(ctx)[1:] == [("plan-run", "todo", {"run_id": run_id})]
+    else:
+        assert (first, again) == (None, None)
+        assert jobs.execute_plan_runs(ctx) != []
+        with ctx.factory() as session:
+            run = session.scalars(select(models.PlanRun)).one()
+            assert (run.state, run.attempts) == (models.RunState.SUCCEEDED, 1)
+            assert _count(session, models.Rota) == 1
 
 
 def test_the_scheduler_registers_every_job_with_publication_paused(
@@ -278,10 +294,11 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
         found = {job.id: job for job in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
-    assert set(found) == {
+    # Plan runs are the workers' tasks on PostgreSQL, the jobs process's own on SQLite.
+    executor = set() if has_workers(ctx.engine) else {"execute-plan-runs"}
+    assert set(found) == executor | {
         "plan-upcoming-week",
         "publish-reviewed-week",
-        "execute-plan-runs",
         "remind-patientele",
         "snapshot-monthly-reports",
         "refresh-feeds",
@@ -296,7 +313,7 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
     assert found["plan-upcoming-week"].next_run_time is not None
     with ctx.engine.connect() as connection:
         stored = connection.exec_driver_sql(f"SELECT id FROM {jobs.JOB_TABLE}").scalars().all()
-    assert "execute-plan-runs" in stored
+    assert set(stored) == set(found)
 
 
 def test_render_reports_renders_each_contract_current_periods_once(ctx: jobs.JobContext) -> None:
@@ -354,9 +371,10 @@ def test_purge_expired_records_keeps_what_may_still_serve(ctx: jobs.JobContext) 
 
 
 def test_a_queued_run_is_unattended_only_without_a_jobs_process(ctx: jobs.JobContext) -> None:
-    """A run queued for 10 s is said to wait in vain only when no jobs process runs: none ever
-    started (no job store), or the last one stopped more than 10 s ago (its `execute-plan-runs`
-    left behind in the store)."""
+    """A run queued for 10 s is said to wait in vain only when nothing runs to execute it: on
+    SQLite, no jobs process (none ever started, no job store; or the last one stopped more than
+    10 s ago, its `execute-plan-runs` left behind in the store); on PostgreSQL, no worker whose
+    heartbeat is at most 10 s old."""
     now = datetime.now(UTC)
     with unit_of_work(ctx.factory) as session:
         groupement = session.scalars(select(models.Groupement)).one()
@@ -367,6 +385,19 @@ def test_a_queued_run_is_unattended_only_without_a_jobs_process(ctx: jobs.JobCon
         assert not runs.executor_alive(session, now=now)
         assert runs.unattended(session, run, now=now)
         assert not runs.unattended(session, run, now=now - timedelta(seconds=1))  # 9 s queued
+    if has_workers(ctx.engine):
+        with unit_of_work(ctx.factory) as session:
+            beat = session.execute(
+                text("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING last_heartbeat")
+            ).scalar_one()
+        with ctx.factory() as session:
+            run = runs.get_plan_run(session, run.id)
+            assert runs.executor_alive(session, now=beat + timedelta(seconds=10))
+            assert not runs.unattended(session, run, now=beat + timedelta(seconds=10))
+            late = beat + timedelta(seconds=10, milliseconds=1)
+            assert not runs.executor_alive(session, now=late)
+            assert runs.unattended(session, run, now=late)
+        return
     scheduler = jobs.build_scheduler(ctx, blocking=False)
     scheduler.start(paused=True)  # its jobs stored, none executed: the run stays queued
     try:

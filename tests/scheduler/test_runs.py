@@ -1,6 +1,8 @@
 """Plan-run requests are idempotent per groupement: the same key gives back the same run there,
 a different request under that key is refused, and another groupement's use of the key is its own.
-Cancelling a running run stops its solver at once: the run ends cancelled, with no draft."""
+Cancelling a running run stops its solver at once: the run ends cancelled, with no draft. An
+attempt takes a queued run only (a running one only when the engine says its attempt is dead),
+starts from no figures, and a run whose attempts all died fails at the third."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.errors import InvalidField
 from scheduler.migrations import upgrade_to_head
-from scheduler.runs import cancel_plan_run, claim_next_run, request_plan_run
+from scheduler.runs import cancel_plan_run, request_plan_run
 from scheduler.uow import unit_of_work
 from tests.conftest import DATABASES, fresh_database_url
 
@@ -80,7 +82,6 @@ def test_cancelling_a_running_run_stops_its_solver(
         run_id = request_plan_run(
             session, groupement.id, MONDAY, 28, actor=None, time_limit_s=time_limit_s
         ).id
-    assert claim_next_run(factory) == run_id
     answers: list[bool] = []
     polled = threading.Event()
     ask = runs._CancelWatch.__call__
@@ -124,7 +125,6 @@ def test_a_save_that_fails_after_a_cancel_ends_cancelled(
     with unit_of_work(factory) as session:
         groupement = session.scalars(select(models.Groupement)).one()
         run_id = request_plan_run(session, groupement.id, MONDAY, 7, actor=None).id
-    assert claim_next_run(factory) == run_id
 
     def cancelled_while_saving(session: Session, *args: object, **kwargs: object) -> models.Rota:
         session.rollback()  # as plan_period(release_reads=True) before its solve
@@ -149,7 +149,6 @@ def test_a_run_survives_other_writers_during_its_solve(
         run_id = request_plan_run(
             session, groupement.id, MONDAY, 7, actor=None, time_limit_s=3.0
         ).id
-    assert claim_next_run(factory) == run_id
     ask = runs._CancelWatch.__call__
     wrote: list[str] = []
 
@@ -179,7 +178,6 @@ def test_a_run_whose_base_draft_goes_during_its_solve_fails_with_the_reason(
         groupement = session.scalars(select(models.Groupement)).one()
         first = request_plan_run(session, groupement.id, MONDAY, 7, actor=None, time_limit_s=2.0)
         first_id = first.id
-    assert claim_next_run(factory) == first_id
     assert runs.execute_plan_run(factory, first_id) == models.RunState.SUCCEEDED
     with unit_of_work(factory) as session:
         base_id = runs.get_plan_run(session, first_id).rota_id
@@ -187,7 +185,6 @@ def test_a_run_whose_base_draft_goes_during_its_solve_fails_with_the_reason(
         run_id = request_plan_run(
             session, groupement.id, MONDAY, 7, actor=None, based_on_id=base_id, time_limit_s=2.0
         ).id
-    assert claim_next_run(factory) == run_id
     ask = runs._CancelWatch.__call__
 
     def delete_base_meanwhile(watch: runs._CancelWatch, *, fresh: bool = False) -> bool:
@@ -214,10 +211,9 @@ def test_a_running_run_shows_its_progress_before_it_ends(factory: sessionmaker[S
         run_id = request_plan_run(
             session, groupement.id, MONDAY, 7, actor=None, time_limit_s=60.0
         ).id
-    assert claim_next_run(factory) == run_id
-    ended: list[models.RunState] = []
+    ended: list[models.RunState | None] = []
     executor = threading.Thread(
-        target=lambda: ended.append(runs.execute_plan_run(factory, run_id, heartbeat_s=0.1))
+        target=lambda: ended.append(runs.execute_plan_run(factory, run_id, progress_s=0.1))
     )
     executor.start()
     seen: list[tuple[int | None, float]] = []
@@ -242,3 +238,57 @@ def test_a_running_run_shows_its_progress_before_it_ends(factory: sessionmaker[S
     assert seen[-1][1] > seen[0][1]  # the elapsed time moved while the run was running
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(models.Rota)) == 0
+
+
+def _dead_attempt(factory: sessionmaker[Session], attempts: int) -> int:
+    """A run left `running` by its `attempts`-th attempt, with the figures it had written."""
+    with unit_of_work(factory) as session:
+        groupement = session.scalars(select(models.Groupement)).one()
+        run = request_plan_run(session, groupement.id, MONDAY, 7, actor=None, time_limit_s=1.0)
+        run.state = models.RunState.RUNNING
+        run.attempts = attempts
+        run.best_objective, run.bound, run.elapsed_seconds = 1200, 1100, 12.5
+        session.flush()
+        return run.id
+
+
+def test_a_running_run_is_taken_over_only_when_its_attempt_is_dead(
+    factory: sessionmaker[Session],
+) -> None:
+    run_id = _dead_attempt(factory, 1)
+    assert runs.start_attempt(factory, run_id) is None  # a live attempt may hold it
+    assert runs.start_attempt(factory, run_id, take_over=True) == 2
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert (run.state, run.attempts) == (models.RunState.RUNNING, 2)
+        # Nothing of the dead attempt's figures shows.
+        assert (run.best_objective, run.bound, run.elapsed_seconds) == (None, None, 0.0)
+    assert runs.start_attempt(factory, run_id) is None  # now another attempt's
+
+
+@pytest.mark.parametrize(("attempts", "state"), [(2, "running"), (3, "failed")])
+def test_a_run_fails_once_its_third_attempt_died(
+    factory: sessionmaker[Session], attempts: int, state: str
+) -> None:
+    run_id = _dead_attempt(factory, attempts)
+    taken = runs.start_attempt(factory, run_id, take_over=True)
+    assert taken == (attempts + 1 if state == "running" else None)
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert run.state.value == state
+        if state == "failed":
+            assert run.error == "abandonné après 3 tentatives interrompues"
+
+
+def test_requeue_interrupted_queues_again_what_was_running_without_its_figures(
+    factory: sessionmaker[Session],
+) -> None:
+    run_id = _dead_attempt(factory, 1)
+    assert runs.requeue_interrupted(factory) == [run_id]
+    with factory() as session:
+        run = runs.get_plan_run(session, run_id)
+        assert (run.state, run.attempts, run.started_at) == (models.RunState.QUEUED, 1, None)
+        assert (run.best_objective, run.bound, run.elapsed_seconds) == (None, None, 0.0)
+    assert runs.execute_plan_run(factory, run_id) == models.RunState.SUCCEEDED
+    with factory() as session:
+        assert runs.get_plan_run(session, run_id).attempts == 2

@@ -124,3 +124,39 @@ def national_evaluation_download(
             "Cache-Control": "no-store",
         },
     )
+
+
+ReplanPage = Annotated[models.User, Depends(page_allowed(access.Action.NATIONAL_REPLAN))]
+
+
+@router.get("/replanification-nationale")
+def national_replan_page(
+    request: Request,
+    session: SessionDep,
+    user: ReplanPage,
+    semaine: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """Where the national re-plan of a week stands (by default the week about to enter the
+    notice window): its runs queued, running, done, failed, and their throughput."""
+    from datetime import UTC, datetime
+
+    from scheduler.jobs.frame import upcoming_week
+    from scheduler.services import national_replan
+
+    error: str | None = None
+    week = upcoming_week(datetime.now(UTC))
+    if semaine:
+        try:
+            week = national_replan.check_week(date.fromisoformat(semaine.strip()), "semaine")
+        except InvalidField as refused:  # a ValueError too: caught first
+            error = refused.message
+        except ValueError:
+            error = "date attendue au format 2026-12-14"
+    figures = national_replan.read_national_replan(session, user, week)
+    context: dict[str, Any] = {
+        "nav": "replanification-nationale",
+        "figures": figures,
+        "form": {"semaine": semaine if error else week.isoformat()},
+        "errors": {"semaine": error} if error else {},
+    }
+    return render(request, "national_replan.html", context, user=user)
