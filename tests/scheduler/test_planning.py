@@ -91,7 +91,8 @@ def test_plan_edit_publish_absence_and_replan(session: Session) -> None:
     with pytest.raises(RotaNotDraft):
         publish_rota(session, second.id, actor=None, now=BEFORE_NOTICE)
     entries = ledger(session, groupement.id)
-    assert entries and sum(e.planned_minutes for e in entries) == sum(
+    # Time on site, and the members' parts of the travel counted in the contracts.
+    assert entries and sum(e.planned_minutes - e.travel_minutes for e in entries) == sum(
         int((a.end_at - a.start_at).total_seconds()) // 60 for a in second.assignments
     )
     assert all(e.delivered_minutes == e.planned_minutes for e in entries)
