@@ -119,6 +119,12 @@ def test_plan_edit_publish_absence_and_replan(session: Session) -> None:
         for a in second.assignments
         if a.assistant_id == sophie.id and a.start_at.astimezone(PARIS).date() == tuesday.date()
     )
+    # And her legs that day, each counted in the contracts rounded up to the quarter hour.
+    lost += sum(
+        -(-int((leg.end_at - leg.start_at).total_seconds()) // 60 // 15) * 15
+        for leg in second.travel_legs
+        if leg.assistant_id == sophie.id and leg.start_at.astimezone(PARIS).date() == tuesday.date()
+    )
     entries = ledger(session, groupement.id)
     assert sum(e.planned_minutes - e.delivered_minutes for e in entries) == lost > 0
 
