@@ -284,8 +284,9 @@ class GroupementRead(ReadModel):
     timezone: str
     travel_in_contract: bool = Field(
         description="Travel between cabinets counts in the contracts' hours, shared by their "
-        "members share by share (true); or it is paid beyond them (false): overtime, or for a "
-        "part-time contract heures complémentaires within a tenth of its hours."
+        "members share by share (true, a new groupement's default); or it is paid beyond them "
+        "(false): overtime, or for a part-time contract heures complémentaires within a tenth of "
+        "its hours."
     )
     complementary_accord: bool = Field(
         description="An accord allows heures complémentaires up to a third of a part-time "

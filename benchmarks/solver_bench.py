@@ -31,7 +31,10 @@ contract hours, share tolerance, opening/availability and daily maximum, and the
 session objective; it knows nothing of travel, breaks, vacations or rests, so its rotas are
 expected to break rules (that is what the `viol` column shows).
 
-    .venv/bin/python -m benchmarks.solver_bench [--quick] [--cases pool-1w,pool-4w,...]
+    .venv/bin/python -m benchmarks.solver_bench [--quick] [--cases pool-1w,pool-4w,...] [--travel-paid]
+
+Travel counts in the contracts' hours, as by default (docs/rules.md); `--travel-paid` pays it beyond
+them, for comparison.
 """
 
 from __future__ import annotations
@@ -123,10 +126,10 @@ def _travel(rng: random.Random, cabinets: list[str]) -> dict[tuple[CabinetId, Ca
     }
 
 
-_TRAVEL_IN_CONTRACT = "PARTAGENDA_BENCH_TRAVEL_IN_CONTRACT"
-RULES = Rules(travel_in_contract=os.environ.get(_TRAVEL_IN_CONTRACT) == "1")
-"""The generated instances' rules: travel paid beyond the contracts, or counted in them with
-`--travel-in-contract` (passed to the spawned children through the environment)."""
+_TRAVEL_PAID = "PARTAGENDA_BENCH_TRAVEL_PAID"
+RULES = Rules(travel_in_contract=os.environ.get(_TRAVEL_PAID) != "1")
+"""The generated instances' rules: travel counted in the contracts' hours (the default), or paid
+beyond them with `--travel-paid` (passed to the spawned children through the environment)."""
 
 
 def pool_instance(seed: int, days: int = 7, n_cabinets: int | None = None) -> Instance:
@@ -477,13 +480,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--batch-count", type=int, default=1000)
     parser.add_argument(
-        "--travel-in-contract",
+        "--travel-paid",
         action="store_true",
-        help="count travel in the contracts' hours (docs/rules.md)",
+        help="pay travel beyond the contracts' hours (by default it counts in them, docs/rules.md)",
     )
     args = parser.parse_args(argv)
-    if args.travel_in_contract:
-        os.environ[_TRAVEL_IN_CONTRACT] = "1"
+    if args.travel_paid:
+        os.environ[_TRAVEL_PAID] = "1"
+        print("travel paid beyond the contracts' hours")
+    else:
         print("travel counted in the contracts' hours")
     header = (
         f"{'instance':<12} {'model':<8} {'status':<12} {'first s':>7} {'proof s':>7} "

@@ -70,7 +70,10 @@ def load_demo(session: Session) -> models.Groupement:
     policies = ensure_policies(session)
     head = data["groupement"]
     zone = ZoneInfo(head["timezone"])
-    groupement = models.Groupement(slug=head["slug"], name=head["name"], timezone=head["timezone"])
+    # Travel counted in the contracts' hours, as a new groupement has it (docs/rules.md).
+    groupement = models.Groupement(
+        slug=head["slug"], name=head["name"], timezone=head["timezone"], travel_in_contract=True
+    )
     session.add(groupement)
     session.flush()
 

@@ -232,11 +232,13 @@ class Groupement(Versioned, Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Travel between cabinets: counted in the contracts' hours and shared by their members (true),
-    # or paid beyond them, as overtime or, for a part-time contract, heures complémentaires within
-    # a tenth of its hours, or a third where an accord allows it (docs/rules.md).
+    # Travel between cabinets: counted in the contracts' hours and shared by their members (true,
+    # the default of a new groupement), or paid beyond them, as overtime or, for a part-time
+    # contract, heures complémentaires within a tenth of its hours, or a third where an accord
+    # allows it (docs/rules.md). The server default stays false: the groupements that were there
+    # before travel could count in the contracts paid it beyond them, and keep that choice.
     travel_in_contract: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=False, server_default=false()
+        Boolean, nullable=False, default=True, server_default=false()
     )
     complementary_accord: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()

@@ -150,7 +150,7 @@ class Rules:
     notice_days: int = 15
     min_weekly_contract_minutes: int = 960
     max_horizon_days: int = 56
-    travel_in_contract: bool = False
+    travel_in_contract: bool = True
     full_time_weekly_minutes: int = 2100
     complementary_accord: bool = False
 

@@ -4,8 +4,9 @@ With one assistant, a day's rules (travel, daily work, amplitude, vacations, int
 vacation, break, opening, availability, leave) concern that day alone, and what the rest of the
 model needs from a day is little: the minutes it gives each contract at each cabinet, its work, the
 cabinets it visits and its cost (sessions and requests left uncovered, travel, site changes,
-preferences). So every day of the block model (`constraints.blocks`: at most two blocks, pieces of
-at least `MIN_PIECE_MINUTES`, one break of `break_length` per block) is enumerated here, exactly,
+preferences). So every day of the block model without fixed pieces (`constraints.blocks`: at most
+two blocks, pieces of at least `MIN_PIECE_MINUTES`, one break of `break_length` per block; breaks
+between blocks only on re-planned days, which this model leaves aside) is enumerated here, exactly,
 with numpy, and only the cheapest day per distinct (minutes, work) signature is kept: a *column*.
 The master is a small CP-SAT model picking at most one column a day under the rules that join days
 (contract hours, shares, weekly maximum, 12-week average, days per week) with the share deviation

@@ -1,8 +1,8 @@
 """Travel paid beyond the contracts: heures complémentaires and supplémentaires, week by week.
 
 When a groupement pays travel between cabinets beyond the contracts (`Groupement.
-travel_in_contract` false, the default), each leg leading to an assignment of a contract is work
-beyond that contract's hours (docs/rules.md, "complementary hours"): for a part-time contract
+travel_in_contract` false, its choice: by default travel counts in the contracts), each leg
+leading to an assignment of a contract is work beyond that contract's hours (docs/rules.md, "complementary hours"): for a part-time contract
 (under 35 h) heures complémentaires, which the planner keeps within a tenth of its hours (a third
 under an accord); for a full-time one heures supplémentaires. Code du travail L3123-13: when, over
 12 consecutive weeks, a part-time assistant has worked on average at least 2 hours a week beyond

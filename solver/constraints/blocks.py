@@ -9,6 +9,13 @@ starts (rule travel); a gap between blocks is either nothing (the blocks touch: 
 interruption of at least `break_minutes` (a new vacation). Block k+1 is used only if block k is,
 and starts after it (symmetry breaking); unused blocks collapse onto the previous block's end, so
 that the day's last end is always the last block's end.
+
+On a day that holds fixed segments (pinned or published inside the protected window), a gap may
+also be a declared break of `break_minutes` to the break length on the grain, before the travel leg
+if there is one: the blocks stay one vacation (*paused*). A published day may hold several breaks in
+one vacation, or a vacation that reads as a block with its break and a short block after it, and
+only so can such a day be kept as it is. Free days keep one break per block, the days the
+day-pattern model lists (`solver.patterns`).
 """
 
 from __future__ import annotations
@@ -65,12 +72,18 @@ class Block:
 
 @dataclass(slots=True)
 class Gap:
-    """What lies between block k and block k+1: travel and whether they touch."""
+    """What lies between block k and block k+1: travel and whether they touch, are cut by an
+    interruption or, on a day with fixed segments only, paused by a declared break."""
 
     travel: Expr
     legs: dict[tuple[CabinetId, CabinetId], cp_model.IntVar]
     joined: cp_model.IntVar
     interrupted: cp_model.IntVar
+    paused: cp_model.IntVar | None = None
+
+    def together(self) -> list[cp_model.IntVar]:
+        """The literals under which the next block is in the same vacation (one holds at most)."""
+        return [self.joined] if self.paused is None else [self.joined, self.paused]
 
 
 @dataclass(slots=True)
@@ -249,8 +262,15 @@ class PlanModel:
             )
             joined = m.new_bool_var(f"joined[{name}|{k}]")
             interrupted = m.new_bool_var(f"interrupted[{name}|{k}]")
-            m.add(joined + interrupted == b1.present)
             gap = b1.start - travel - b0.end
+            paused = None
+            if segments:
+                paused = m.new_bool_var(f"paused[{name}|{k}]")
+                m.add(joined + interrupted + paused == b1.present)
+                m.add(gap >= max(1, rules.break_minutes)).only_enforce_if(paused)
+                m.add(gap <= max(1, rules.break_minutes, data.break_length)).only_enforce_if(paused)
+            else:
+                m.add(joined + interrupted == b1.present)
             m.add(gap == 0).only_enforce_if(joined)
             m.add(gap >= max(1, rules.break_minutes)).only_enforce_if(interrupted)
             m.add(b1.start == b0.end).only_enforce_if(~b1.present)
@@ -263,7 +283,7 @@ class PlanModel:
             for o, x, _ in b1.options:
                 if legs:
                     m.add(b1.start - travel >= o.free_start).only_enforce_if(x)
-            gaps.append(Gap(travel, legs, joined, interrupted))
+            gaps.append(Gap(travel, legs, joined, interrupted, paused))
         first = blocks[0]
         m.add(first.start == lo).only_enforce_if(~first.present)
         day = Day(assistant, d, blocks, gaps, first.present, first.start, blocks[-1].end)

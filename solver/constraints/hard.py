@@ -148,14 +148,15 @@ def shorter_vacation(pm: PlanModel) -> None:
         for k, gp in enumerate(day.gaps):
             b1 = day.blocks[k + 1]
             v = m.new_int_var(0, MINUTES_PER_DAY, f"vstart[{a}|{d}|{k + 1}]")
-            m.add(v == vstart[k]).only_enforce_if(gp.joined)
+            for together in gp.together():
+                m.add(v == vstart[k]).only_enforce_if(together)
             m.add(v == b1.start - gp.travel).only_enforce_if(gp.interrupted)
             m.add(v == vstart[k]).only_enforce_if(~b1.present)
             vstart.append(v)
         for k, b in enumerate(day.blocks):
             lits: list[cp_model.LiteralT] = [cut, b.present, *g]
             if k < len(day.gaps):
-                lits.append(~day.gaps[k].joined)
+                lits.extend(~together for together in day.gaps[k].together())
             m.add(b.end - vstart[k] >= limit).only_enforce_if(lits)
 
 
@@ -188,6 +189,7 @@ def break_rule(pm: PlanModel) -> None:
                 gp = day.gaps[k]
                 nxt = m.new_int_var(0, 2 * MINUTES_PER_DAY, f"runin[{a}|{d}|{k + 1}]")
                 m.add(nxt == run_out + gp.travel).only_enforce_if(gp.joined)
+                # Cut or paused (the break lies before the travel leg): a new run from the leg.
                 m.add(nxt == gp.travel).only_enforce_if(~gp.joined)
                 run_in = nxt
 

@@ -16,6 +16,10 @@ Planner-side choices that are not rules of docs/rules.md (the checker does not k
 - every assignment piece (a block, or each part of a block around its break) lasts at least
   `blocks.MIN_PIECE_MINUTES` (60 min), so that rotas hold no 15-minute fragments; pinned or
   protected pieces that are shorter lower that day's minimum to theirs;
+- a declared break between two blocks (rather than inside one) is allowed only on a day with
+  pinned or protected pieces, and lasts `break_minutes` to the break length on the grain: so is a
+  published day with several breaks in a vacation kept as it is, while free days keep the shape
+  the day-pattern model lists;
 - session and request coverage is modelled with one-sided presence literals per (block, slot)
   (`soft._uncovered`), tight in the relaxation; the reported terms are recomputed exactly from the
   rota (`soft.exact_presence`), equal to the solver's at any optimum;
@@ -103,7 +107,11 @@ def _overlaps_leave(data: PlanData, a: Assignment) -> bool:
 def segments_of(
     data: PlanData, assignments: Sequence[Assignment], pinned: set[Assignment]
 ) -> dict[tuple[AssistantId, int], list[Segment]]:
-    """Group assignments into blocks: same contract and cabinet split by one break are one block."""
+    """Group assignments into blocks: same contract and cabinet split by one break are one block.
+
+    A gap that could be a break and follows a block with its break starts a new block: the model
+    reads it as a declared break between the blocks or an interruption, whichever the day's
+    rules allow (`PlanModel`'s paused gaps)."""
     by_day: dict[tuple[AssistantId, int], list[tuple[int, int, Assignment]]] = defaultdict(list)
     for a in assignments:
         loc = _located(data, a)
@@ -252,10 +260,15 @@ def _read(built: Built, solver: cp_model.CpSolver) -> PartResult:
                     Assignment(a, option.contract, option.cabinet, at(on, lo, tz), at(on, hi, tz))
                 )
             if k >= 1:
-                for (c0, c1), z in day.gaps[k - 1].legs.items():
+                gap = day.gaps[k - 1]
+                road = 0
+                for (c0, c1), z in gap.legs.items():
                     if solver.boolean_value(z):
                         road = data.instance.travel(c0, c1) or 0
                         out.travel.append(TravelLeg(a, c0, c1, at(on, s - road, tz), at(on, s, tz)))
+                if gap.paused is not None and solver.boolean_value(gap.paused):
+                    before = solver.value(day.blocks[k - 1].end)
+                    out.breaks.append(Break(a, at(on, before, tz), at(on, s - road, tz)))
     weights = data.instance.weights
     for name, expr in built.counts.items():
         out.terms[name] = getattr(weights, name) * int(solver.value(expr))

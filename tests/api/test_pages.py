@@ -224,7 +224,9 @@ def test_contract_dashboard_lists_travel_paid_beyond_the_contract(
     web: TestClient, world: World, session: Session
 ) -> None:
     # X, 35 h under the first contract, goes from A to B on Monday: 40 minutes of heures
-    # supplémentaires that week, shown with their kind.
+    # supplémentaires that week, shown with their kind, where the groupement pays travel beyond
+    # the contracts.
+    world.groupement.travel_in_contract = False
     contract, x = world.contracts[0], world.assistants[0]
     a, b = world.cabinets
     today = datetime.now(ZoneInfo("Europe/Paris")).date()

@@ -295,15 +295,16 @@ def test_groupement_chooses_how_travel_is_paid(
 ) -> None:
     gid = world.groupement.id
     read = client.get(f"{API}/groupements/{gid}", headers=coordinator)
-    assert read.json()["travel_in_contract"] is False
+    # By default travel counts in the contracts' hours; the groupement may pay it beyond them.
+    assert read.json()["travel_in_contract"] is True
     assert read.json()["complementary_accord"] is False
     changed = client.patch(
         f"{API}/groupements/{gid}",
-        json={"travel_in_contract": True, "complementary_accord": True},
+        json={"travel_in_contract": False, "complementary_accord": True},
         headers={**coordinator, "If-Match": read.headers["ETag"]},
     )
     assert changed.status_code == 200
-    assert changed.json()["travel_in_contract"] is True
+    assert changed.json()["travel_in_contract"] is False
     assert changed.json()["complementary_accord"] is True
     refused = client.patch(
         f"{API}/groupements/{gid}",

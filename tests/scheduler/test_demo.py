@@ -29,6 +29,7 @@ def test_demo_loads_a_complete_groupement(session: Session) -> None:
     groupement = load_demo(session)
     assert demo_loaded(session)
     assert groupement.timezone == "Europe/Paris"
+    assert groupement.travel_in_contract, "the demo plans with travel counted in the contracts"
 
     def count(model: type[models.Base]) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0

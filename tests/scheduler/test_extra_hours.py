@@ -56,8 +56,14 @@ def _julie(session: Session, ids: DemoIds, first: date, last: date) -> ExtraHour
     return next(e for e in found if e.assistant_id == ids.assistants["julie"])
 
 
+def _paid(session: Session, ids: DemoIds) -> None:
+    """The demo groupement pays travel beyond the contracts (it counts it in them, the default)."""
+    session.get_one(models.Groupement, ids.groupement_id).travel_in_contract = False
+
+
 def test_each_weeks_legs_into_the_contract_are_counted_beyond_it(session: Session) -> None:
     ids = demo_ids(session)
+    _paid(session, ids)
     _publish_travel(session, ids, MONDAY, 25, 3)
     julie = _julie(session, ids, MONDAY, MONDAY + timedelta(days=13))
     weeks = {w.week_start: w.minutes for w in julie.weeks}
@@ -75,7 +81,7 @@ def test_each_weeks_legs_into_the_contract_are_counted_beyond_it(session: Sessio
 
 def test_travel_counted_in_the_contracts_is_never_beyond_them(session: Session) -> None:
     ids = demo_ids(session)
-    session.get_one(models.Groupement, ids.groupement_id).travel_in_contract = True
+    assert session.get_one(models.Groupement, ids.groupement_id).travel_in_contract
     _publish_travel(session, ids, MONDAY, 25, 3)
     contract = session.get_one(models.PooledContract, ids.contracts["pool-val-moselle"])
     assert extra_hours(session, contract, first=MONDAY, last=MONDAY) == []
@@ -83,6 +89,7 @@ def test_travel_counted_in_the_contracts_is_never_beyond_them(session: Session) 
 
 def test_the_twelve_week_alert_at_and_below_two_hours_on_average(session: Session) -> None:
     ids = demo_ids(session)
+    _paid(session, ids)
     contract = session.get_one(models.PooledContract, ids.contracts["pool-val-moselle"])
     for link in contract.assistants:
         link.weekly_minutes = 24 * 60  # part-time
@@ -100,6 +107,7 @@ def test_the_twelve_week_alert_at_and_below_two_hours_on_average(session: Sessio
 
 def test_a_full_time_contracts_travel_is_overtime_with_no_alert(session: Session) -> None:
     ids = demo_ids(session)
+    _paid(session, ids)
     contract = session.get_one(models.PooledContract, ids.contracts["pool-val-moselle"])
     for link in contract.assistants:
         link.weekly_minutes = 35 * 60

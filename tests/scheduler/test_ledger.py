@@ -147,6 +147,7 @@ def _legs_leading_to_work(week: models.Rota) -> list[int]:
 
 def test_travel_paid_beyond_the_contracts_is_in_no_members_hours(session: Session) -> None:
     ids = demo_ids(session)
+    session.get_one(models.Groupement, ids.groupement_id).travel_in_contract = False
     week = _publish_legs_into_work(session, ids, TUESDAY - timedelta(days=1))
     refresh_ledger(session, week)
     entries = ledger(session, ids.groupement_id)

@@ -140,6 +140,23 @@ def test_same_cabinet_code_in_two_groupements_is_allowed(session: Session) -> No
     _cabinet(session, _groupement(session, "g2"), "a")
 
 
+def test_a_new_groupement_counts_travel_in_the_contracts_and_a_row_without_the_choice_pays_it(
+    session: Session,
+) -> None:
+    assert _groupement(session, "new").travel_in_contract is True
+    # A row written without the choice, as every groupement was before travel could count in the
+    # contracts, keeps paying travel beyond them (the column's server default).
+    session.execute(
+        text(
+            "INSERT INTO groupement (slug, name, timezone, created_at, version) "
+            "VALUES (:s, :n, :z, :c, 1)"
+        ),
+        {"s": "before", "n": "Groupement d'avant", "z": "Europe/Paris", "c": datetime.now(UTC)},
+    )
+    stored = session.scalar(text("SELECT travel_in_contract FROM groupement WHERE slug = 'before'"))
+    assert stored is not None and not stored
+
+
 def test_travel_pair_is_stored_once_lower_id_first(session: Session) -> None:
     groupement = _groupement(session)
     a, b = _cabinet(session, groupement, "a"), _cabinet(session, groupement, "b")

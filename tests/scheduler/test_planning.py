@@ -91,7 +91,8 @@ def test_plan_edit_publish_absence_and_replan(session: Session) -> None:
     with pytest.raises(RotaNotDraft):
         publish_rota(session, second.id, actor=None, now=BEFORE_NOTICE)
     entries = ledger(session, groupement.id)
-    assert entries and sum(e.planned_minutes for e in entries) == sum(
+    # Time on site, and the members' parts of the travel counted in the contracts.
+    assert entries and sum(e.planned_minutes - e.travel_minutes for e in entries) == sum(
         int((a.end_at - a.start_at).total_seconds()) // 60 for a in second.assignments
     )
     assert all(e.delivered_minutes == e.planned_minutes for e in entries)
@@ -117,6 +118,12 @@ def test_plan_edit_publish_absence_and_replan(session: Session) -> None:
         int((a.end_at - a.start_at).total_seconds()) // 60
         for a in second.assignments
         if a.assistant_id == sophie.id and a.start_at.astimezone(PARIS).date() == tuesday.date()
+    )
+    # And her legs that day, each counted in the contracts rounded up to the quarter hour.
+    lost += sum(
+        -(-int((leg.end_at - leg.start_at).total_seconds()) // 60 // 15) * 15
+        for leg in second.travel_legs
+        if leg.assistant_id == sophie.id and leg.start_at.astimezone(PARIS).date() == tuesday.date()
     )
     entries = ledger(session, groupement.id)
     assert sum(e.planned_minutes - e.delivered_minutes for e in entries) == lost > 0

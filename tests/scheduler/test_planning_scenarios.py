@@ -108,10 +108,11 @@ def test_the_instance_names_contracts_per_assistant_with_their_shares_and_travel
 def test_the_groupements_choice_of_how_travel_is_paid_reaches_the_planner(
     session: Session, mini: Mini
 ) -> None:
-    mini.groupement.travel_in_contract = True
+    # Paid beyond the contracts, the groupement's choice against the default.
+    mini.groupement.travel_in_contract = False
     mini.groupement.complementary_accord = True
     rules = build_instance(session, mini.groupement, WEEK, 7).instance.rules
-    assert rules == sm.Rules(travel_in_contract=True, complementary_accord=True)
+    assert rules == sm.Rules(travel_in_contract=False, complementary_accord=True)
 
 
 def test_a_contract_not_running_over_the_whole_period_is_left_out(

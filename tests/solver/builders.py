@@ -57,6 +57,10 @@ POOL = ContractId("pool-1")
 WEEKDAYS = range(5)
 """Monday to Friday."""
 
+PAID = Rules(travel_in_contract=False)
+"""The default rules with travel paid beyond the contract, as overtime or heures complémentaires
+(by default travel counts in the contract's hours)."""
+
 
 def day(offset: int, first: date = MONDAY) -> date:
     """The date `offset` days after `first` (0 is the default Monday)."""
@@ -285,7 +289,8 @@ def replace_assignments(
 
 
 def travel_week(monday: date = MONDAY) -> tuple[tuple[Assignment, ...], tuple[TravelLeg, ...]]:
-    """A valid week of the default scenario with two split days and their travel legs.
+    """A week of the default scenario with two split days and their travel legs, valid when travel
+    is paid beyond the contract (`PAID`; see `counted_travel_week` for the default rules).
 
     Monday: Tilleuls 08:00-12:00, travel 12:40-13:00, Parc 13:00-16:00; Tuesday, Wednesday at the
     Tilleuls and Thursday at the Parc (`split_day`); Friday: Parc 08:00-12:00, travel
@@ -311,7 +316,7 @@ def travel_week(monday: date = MONDAY) -> tuple[tuple[Assignment, ...], tuple[Tr
 def counted_travel_week(
     monday: date = MONDAY,
 ) -> tuple[tuple[Assignment, ...], tuple[TravelLeg, ...]]:
-    """`travel_week` when travel counts in the contract (`Rules(travel_in_contract=True)`).
+    """`travel_week` when travel counts in the contract (the default rules).
 
     Monday: Tilleuls 08:30-12:00, travel 12:40-13:00, Parc 13:00-16:00; Friday: Parc 08:30-12:00,
     travel 12:40-13:00, Tilleuls 13:00-16:00; the other days as in `travel_week`. Each 20-minute
@@ -352,7 +357,7 @@ def trips_weeks(
     between the Tilleuls (08:00-10:30) and the Parc (2 h 30 from when the leg of `road`
     minutes, started at 10:30, arrives): a leg each of those days, or only on the horizon's days
     (by index) in `leg_days`, the others at the Tilleuls 08:00-13:00. Travel is paid beyond the
-    contract unless `rules` say otherwise; `leave_on` gives her a day of leave, not worked."""
+    contract (`PAID`) unless `rules` are given; `leave_on` gives her a day of leave, not worked."""
     arrive = 10 * 60 + 30 + road
 
     def hhmm(minutes: int) -> str:
@@ -384,6 +389,6 @@ def trips_weeks(
         contracts=[make_contract(weekly_minutes=weekly, shares={TILLEULS: 5000, PARC: 5000})],
         travel={(TILLEULS, PARC): road},
         days=7 * weeks,
-        rules=rules,
+        rules=rules or PAID,
     )
     return instance, make_rota(assignments, legs)

@@ -105,6 +105,8 @@ def solve_monday(
         ],
         days=1,
         travel=travel or {},
-        rules=Rules(min_weekly_contract_minutes=0, complementary_accord=True),
+        rules=Rules(
+            min_weekly_contract_minutes=0, travel_in_contract=False, complementary_accord=True
+        ),
     )
     return solve_checked(instance)

@@ -9,14 +9,19 @@ cannot repeat itself here. Rotas given to it are valid (every piece within one l
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from solver.model import Assistant, Instance, Rota
+
+K = TypeVar("K", bound=str)
+"""A cabinet id, of whichever str type the caller holds."""
 
 _ALSACE_MOSELLE = {"57": "57", "67": "6AE", "68": "6AE"}
 _OVERSEAS = {"971", "972", "973", "974", "976"}
@@ -94,18 +99,20 @@ def week_share_targets(instance: Instance) -> dict[tuple[str, date, str], int]:
             # Nearest multiple of the grain, halves up, never below 0.
             units = int((exact / grain + Fraction(1, 2)) // 1)
             target = max(0, units) * grain
-            quotas = {
-                cabinet: Fraction(target * share, 10_000 * grain)
-                for cabinet, share in contract.shares.items()
-            }
-            given = {cabinet: int(q // 1) for cabinet, q in quotas.items()}
-            spare = target // grain - sum(given.values())
-            by_remainder = sorted(quotas, key=lambda c: (given[c] - quotas[c], c))
-            for cabinet in by_remainder[:spare]:
-                given[cabinet] += 1
-            for cabinet, units_given in given.items():
-                result[(contract.id, monday, cabinet)] = units_given * grain
+            for cabinet, minutes in _on_the_grain(target, contract.shares, grain).items():
+                result[(contract.id, monday, cabinet)] = minutes
     return result
+
+
+def _on_the_grain(total: int, shares: Mapping[K, int], grain: int) -> dict[K, int]:
+    """`total` minutes (a multiple of the grain) split by the shares (basis points) in whole
+    grains: the floors first, then one more grain to the largest remainders, ties by cabinet id."""
+    quotas = {cabinet: Fraction(total * share, 10_000 * grain) for cabinet, share in shares.items()}
+    given = {cabinet: int(q // 1) for cabinet, q in quotas.items()}
+    spare = total // grain - sum(given.values())
+    for cabinet in sorted(quotas, key=lambda c: (given[c] - quotas[c], c))[:spare]:
+        given[cabinet] += 1
+    return {cabinet: units * grain for cabinet, units in given.items()}
 
 
 def soft_counts(instance: Instance, rota: Rota) -> dict[str, int]:
@@ -133,8 +140,10 @@ def soft_counts(instance: Instance, rota: Rota) -> dict[str, int]:
             if wishes.latest_end is not None:
                 preference += sum(1 for m in minutes if m >= wishes.latest_end)
     if instance.rules.travel_in_contract:
-        # A leg counts for the contract of the assignment it leads to, split by its shares to
-        # the minute: floors first, then one more minute to the largest remainders (ties by id).
+        # A leg counts for the contract of the assignment it leads to, rounded up to the grain and
+        # split by its shares on the grain: floors first, then one more grain to the largest
+        # remainders (ties by id).
+        grain = instance.slot_minutes
         contracts = {k.id: k for k in instance.contracts}
         for leg in rota.travel:
             after = [
@@ -148,13 +157,8 @@ def soft_counts(instance: Instance, rota: Rota) -> dict[str, int]:
                 continue
             contract = contracts[after[0].contract]
             length = round((leg.end - leg.start).total_seconds()) // 60
-            exact = {c: Fraction(length * s, 10_000) for c, s in contract.shares.items()}
-            parts = {c: int(v) for c, v in exact.items()}
-            for c in sorted(exact, key=lambda c: (parts[c] - exact[c], c))[
-                : length - sum(parts.values())
-            ]:
-                parts[c] += 1
-            for c, v in parts.items():
+            rounded = -(-length // grain) * grain
+            for c, v in _on_the_grain(rounded, contract.shares, grain).items():
                 credited[(contract.id, c)] += v
     targets = week_share_targets(instance)
     share_deviation = 0

@@ -3,7 +3,8 @@
 What a block may be (on the grain, inside a feasible window, at least an hour, a break only in a
 long enough window), what may lie between two blocks (nothing, a travel leg of the road time that
 ends as the next block starts and lies in her free time, or an interruption of at least the break
-length), and the helpers rules build on (`overlap`, `work_overlap`, `guard`).
+length; on a day with fixed segments, also a declared break of up to the break length), and the
+helpers rules build on (`overlap`, `work_overlap`, `guard`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
-from solver.constraints.blocks import MIN_PIECE_MINUTES, Block, Day, PlanModel
+from solver.constraints.blocks import MIN_PIECE_MINUTES, Block, Day, PlanModel, Segment
 from solver.constraints.data import build
 from solver.model import AssistantId, CabinetId, Instance, Rules
 from tests.solver.builders import (
     GARE,
     JULIE,
     PARC,
+    POOL,
     TILLEULS,
     make_assistant,
     make_cabinet,
@@ -30,8 +32,16 @@ from tests.solver.builders import (
 Pin = Callable[[PlanModel], None]
 
 
-def _pm(instance: Instance | None = None, *, explain: bool = False) -> PlanModel:
-    return PlanModel(build(instance or make_instance(days=1)), explain=explain)
+def _pm(
+    instance: Instance | None = None, *, explain: bool = False, fixed: bool = False
+) -> PlanModel:
+    """The model of a day; `fixed`: with a pinned segment at the Tilleuls, 08:00-12:00, that day."""
+    segments = {(AssistantId(JULIE), 0): [Segment(POOL, TILLEULS, 480, 720, 480, 0, (), True)]}
+    return PlanModel(
+        build(instance or make_instance(days=1)),
+        explain=explain,
+        fixed=segments if fixed else None,
+    )
 
 
 def _day(pm: PlanModel, d: int = 0) -> Day:
@@ -64,9 +74,17 @@ def _blocks(pm: PlanModel, *spans: tuple[int, int, str], d: int = 0) -> None:
             pm.model.add(b.present == 0)
 
 
-def _possible(*spans: tuple[int, int, str], instance: Instance | None = None) -> bool:
-    pm = _pm(instance)
+def _possible(
+    *spans: tuple[int, int, str], instance: Instance | None = None, paused: bool = False
+) -> bool:
+    """Whether the day can hold these blocks; `paused`: with a fixed segment that day, each gap a
+    declared break."""
+    pm = _pm(instance, fixed=paused)
     _blocks(pm, *spans)
+    if paused:
+        for gap in _day(pm).gaps:
+            assert gap.paused is not None
+            pm.model.add(gap.paused == 1)
     return _solve(pm) is not None
 
 
@@ -102,6 +120,23 @@ def test_between_two_blocks_at_one_cabinet_nothing_or_an_interruption_of_the_bre
     assert not _possible((480, 720, TILLEULS), (735, 900, TILLEULS))  # 15 < 20 minutes
     # Touching blocks at one cabinet under one contract are one block: not two.
     assert not _possible((480, 720, TILLEULS), (720, 900, TILLEULS))
+
+
+def test_a_gap_is_a_declared_break_only_on_a_day_with_fixed_segments() -> None:
+    assert all(gap.paused is None for day in _pm().days.values() for gap in day.gaps)
+    gaps = _day(_pm(fixed=True)).gaps
+    assert gaps and all(gap.paused is not None for gap in gaps)
+
+
+def test_a_declared_break_between_blocks_lasts_from_the_break_minutes_to_the_break_length() -> None:
+    assert _possible((480, 720, TILLEULS), (750, 900, TILLEULS), paused=True)  # 30 minutes
+    assert not _possible((480, 720, TILLEULS), (735, 900, TILLEULS), paused=True)  # 15 < 20
+    assert not _possible((480, 720, TILLEULS), (765, 900, TILLEULS), paused=True)  # 45 > 30
+    assert not _possible((480, 720, TILLEULS), (720, 900, TILLEULS), paused=True)  # touching
+    # Between two cabinets the break comes before the leg: 30 minutes, then 15 on the road.
+    road = make_instance(days=1, travel={(TILLEULS, PARC): 15})
+    assert _possible((480, 720, TILLEULS), (765, 900, PARC), instance=road, paused=True)
+    assert not _possible((480, 720, TILLEULS), (750, 900, PARC), instance=road, paused=True)
 
 
 def test_a_travel_leg_of_the_road_time_joins_two_cabinets() -> None:

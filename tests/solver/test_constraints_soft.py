@@ -28,6 +28,7 @@ from solver.model import (
 from tests.solver.builders import (
     JULIE,
     MONDAY,
+    PAID,
     PARC,
     POOL,
     TILLEULS,
@@ -100,10 +101,13 @@ def test_share_deviation_sums_each_cabinets_gap_with_its_balance() -> None:
     )
     assert sum(e - s for _, s, e, c in week if c == TILLEULS) == 1290
     assert sum(e - s for _, s, e, c in week if c == PARC) == 810
-    plain = make_instance(slot_minutes=1)
+    # Travel paid beyond the contract: the legs between the two cabinets credit none of them.
+    plain = make_instance(slot_minutes=1, rules=PAID)
     assert _exact(plain, soft.share_deviation, _blocks(*week)) == 30 + 30
     carried = make_instance(
-        slot_minutes=1, contracts=[make_contract(balance_minutes={TILLEULS: 45, PARC: -45})]
+        slot_minutes=1,
+        contracts=[make_contract(balance_minutes={TILLEULS: 45, PARC: -45})],
+        rules=PAID,
     )
     assert _exact(carried, soft.share_deviation, _blocks(*week)) == 75 + 75
 
@@ -208,11 +212,15 @@ def test_credited_minutes_are_those_of_the_contract_at_the_cabinet() -> None:
     def credited(cabinet: str) -> Term:
         return lambda pm: pm.credited(ContractId(POOL), CabinetId(cabinet), (0,))
 
-    instance = make_instance(days=1)
+    paid = make_instance(days=1, rules=PAID)
     pin = _blocks((0, 480, 720, TILLEULS), (0, 780, 900, PARC))
-    assert _exact(instance, credited(TILLEULS), pin) == 240
-    assert _exact(instance, credited(PARC), pin) == 120
-    assert AssistantId(JULIE) in {a for a, _ in PlanModel(build(instance)).days}
+    assert _exact(paid, credited(TILLEULS), pin) == 240
+    assert _exact(paid, credited(PARC), pin) == 120
+    # Counted in the contract (the default), the leg's 20 minutes count for 30, 15 to each.
+    counted = make_instance(days=1)
+    assert _exact(counted, credited(TILLEULS), pin) == 240 + 15
+    assert _exact(counted, credited(PARC), pin) == 120 + 15
+    assert AssistantId(JULIE) in {a for a, _ in PlanModel(build(paid)).days}
 
 
 def test_share_deviation_cannot_go_below_what_a_balance_off_the_grain_forces() -> None:

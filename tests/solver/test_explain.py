@@ -11,6 +11,7 @@ from solver.explain import explain, precheck
 from solver.model import Instance, Replan
 from tests.solver.builders import (
     MARIE,
+    PAID,
     PARC,
     TILLEULS,
     assign,
@@ -34,6 +35,7 @@ def _two_contracts(minutes: int, availability_days: range = range(5)) -> Instanc
             make_contract(weekly_minutes=minutes, shares={TILLEULS: 10000}),
             make_contract("pool-2", weekly_minutes=minutes, shares={PARC: 10000}),
         ],
+        rules=PAID,  # travel beyond the contracts: the room is the windows' alone
     )
 
 
@@ -41,7 +43,7 @@ def _parc_opening(tuesday_end: str) -> Instance:
     parc = make_cabinet(
         PARC, opening=[window(0, "08:00", "19:00"), window(1, "08:00", tuesday_end)]
     )
-    return make_instance(cabinets=[make_cabinet(TILLEULS), parc])
+    return make_instance(cabinets=[make_cabinet(TILLEULS), parc], rules=PAID)
 
 
 def test_a_feasible_instance_has_no_precheck_sentence() -> None:
@@ -49,8 +51,10 @@ def test_a_feasible_instance_has_no_precheck_sentence() -> None:
 
 
 def test_contract_hours_above_the_assistant_availability_name_the_contract_and_the_room() -> None:
+    # Travel paid beyond the contract: the room is her window alone (counted in the contract, it
+    # holds what travel and its rounding may add, tests/solver/test_travel_in_contract.py).
     instance = make_instance(
-        assistants=[make_assistant(availability=[window(0, "08:00", "12:00")])]
+        assistants=[make_assistant(availability=[window(0, "08:00", "12:00")])], rules=PAID
     )
     assert explain(instance) == [
         "Le contrat « pool-1 » prévoit 35 h pour Julie Martin " + WEEK + ", mais ses "

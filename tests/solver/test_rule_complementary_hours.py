@@ -5,11 +5,14 @@ The planner at and around the limit; the checker's own tests are in test_validat
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from solver.model import Instance, Rules, Status
 from solver.validation import complementary_limit
 from tests.solver.builders import (
+    PAID,
     PARC,
     TILLEULS,
     make_assistant,
@@ -22,12 +25,14 @@ from tests.solver.solving import explanation_text, solve_checked
 
 
 def test_the_limit_is_a_tenth_or_a_third_and_stops_short_of_full_time() -> None:
-    assert complementary_limit(Rules(), 24 * 60, 24 * 60) == 144
-    assert complementary_limit(Rules(complementary_accord=True), 24 * 60, 24 * 60) == 480
+    accord = replace(PAID, complementary_accord=True)
+    assert complementary_limit(PAID, 24 * 60, 24 * 60) == 144
+    assert complementary_limit(accord, 24 * 60, 24 * 60) == 480
     # 34 h a week: a third would be 11 h 20, but the week may not reach 35 h.
-    assert complementary_limit(Rules(complementary_accord=True), 34 * 60, 34 * 60) == 59
-    assert complementary_limit(Rules(), 35 * 60, 35 * 60) is None
-    assert complementary_limit(Rules(travel_in_contract=True), 24 * 60, 24 * 60) is None
+    assert complementary_limit(accord, 34 * 60, 34 * 60) == 59
+    assert complementary_limit(PAID, 35 * 60, 35 * 60) is None
+    # Travel counted in the contract (the default) is no complementary hour.
+    assert complementary_limit(Rules(), 24 * 60, 24 * 60) is None
 
 
 def _daily_trips(road: int, rules: Rules) -> Instance:
@@ -48,18 +53,18 @@ def _daily_trips(road: int, rules: Rules) -> Instance:
 
 @pytest.mark.parametrize("road", [15, 30])
 def test_travel_at_or_below_a_tenth_is_planned(road: int) -> None:
-    rota = solve_checked(_daily_trips(road, Rules()), time_limit_s=5)
+    rota = solve_checked(_daily_trips(road, PAID), time_limit_s=5)
     assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sum(t.minutes for t in rota.travel) == 4 * road
 
 
 def test_travel_above_a_tenth_is_infeasible_and_named() -> None:
-    rota = solve_checked(_daily_trips(45, Rules()), time_limit_s=5)
+    rota = solve_checked(_daily_trips(45, PAID), time_limit_s=5)
     assert rota.status == Status.INFEASIBLE
     assert "heures complémentaires" in explanation_text(rota)
 
 
 def test_an_accord_allows_a_third() -> None:
-    rota = solve_checked(_daily_trips(45, Rules(complementary_accord=True)), time_limit_s=5)
+    rota = solve_checked(_daily_trips(45, replace(PAID, complementary_accord=True)), time_limit_s=5)
     assert rota.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert sum(t.minutes for t in rota.travel) == 4 * 45

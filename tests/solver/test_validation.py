@@ -46,6 +46,7 @@ from tests.solver.builders import (
     JULIE,
     MARIE,
     MONDAY,
+    PAID,
     PARC,
     POOL,
     TILLEULS,
@@ -90,8 +91,13 @@ def test_check_rota_standard_week_is_valid() -> None:
 
 
 def test_check_rota_travel_week_is_valid() -> None:
-    assignments, legs = travel_week()
+    assignments, legs = counted_travel_week()
     assert check_rota(make_instance(), make_rota(assignments, legs)) == []
+
+
+def test_check_rota_travel_week_paid_beyond_the_contract_is_valid() -> None:
+    assignments, legs = travel_week()
+    assert check_rota(make_instance(rules=PAID), make_rota(assignments, legs)) == []
 
 
 def test_check_rota_violation_names_assistant_day_and_french_message() -> None:
@@ -138,7 +144,7 @@ def test_availability_travel_outside_window_is_reported() -> None:
         *windows(weekdays=range(1, 5)),
     )
     instance = make_instance(assistants=[make_assistant(availability=availability)])
-    assignments, legs = travel_week()
+    assignments, legs = counted_travel_week()
     violations = check_rota(instance, make_rota(assignments, legs))
     only(violations, "availability")
     assert len(violations) == 1
@@ -214,7 +220,7 @@ def test_leave_overlapping_travel_is_reported() -> None:
     instance = make_instance(
         assistants=[make_assistant(leave=[leave_period(MONDAY, "12:30", "12:45")])]
     )
-    assignments, legs = travel_week()
+    assignments, legs = counted_travel_week()
     violations = check_rota(instance, make_rota(assignments, legs))
     only(violations, "leave")
     assert "trajet" in violations[0].message
@@ -264,9 +270,13 @@ def test_overlap_break_over_work_is_reported() -> None:
 # --- travel ---------------------------------------------------------------------------------------
 
 
+# Travel paid beyond the contract below: a leg missing or moved then changes no contract's minutes
+# (travel counted, see test_counted_missing_leg_leaves_the_contract_short).
+
+
 def test_travel_missing_leg_is_reported() -> None:
     assignments, legs = travel_week()
-    violations = check_rota(make_instance(), make_rota(assignments, legs[1:]))
+    violations = check_rota(make_instance(rules=PAID), make_rota(assignments, legs[1:]))
     only(violations, "travel")
     assert [v.day for v in violations] == [MONDAY]
 
@@ -274,7 +284,7 @@ def test_travel_missing_leg_is_reported() -> None:
 def test_travel_leg_shorter_than_road_time_is_reported() -> None:
     assignments, legs = travel_week()
     short = travel_leg(MONDAY, "12:45", "13:00")
-    violations = check_rota(make_instance(), make_rota(assignments, [short, legs[1]]))
+    violations = check_rota(make_instance(rules=PAID), make_rota(assignments, [short, legs[1]]))
     only(violations, "travel")
     assert len(violations) == 1
 
@@ -282,12 +292,12 @@ def test_travel_leg_shorter_than_road_time_is_reported() -> None:
 def test_travel_leg_not_ending_at_next_assignment_is_reported() -> None:
     assignments, legs = travel_week()
     early = travel_leg(MONDAY, "12:00", "12:20")
-    violations = check_rota(make_instance(), make_rota(assignments, [early, legs[1]]))
+    violations = check_rota(make_instance(rules=PAID), make_rota(assignments, [early, legs[1]]))
     only(violations, "travel")
 
 
 def test_travel_pair_without_road_time_is_reported() -> None:
-    assignments, legs = travel_week()
+    assignments, legs = counted_travel_week()
     violations = check_rota(make_instance(travel={}), make_rota(assignments, legs))
     only(violations, "travel")
     assert len(violations) == 2
@@ -300,14 +310,16 @@ def test_travel_stray_leg_is_reported() -> None:
 
 
 def test_travel_counts_as_work_for_daily_limit() -> None:
-    # Monday: 7 h of work and 20 min of travel.
+    # Monday and Friday: 7 h of work and 20 min of travel, paid beyond the contract.
     assignments, legs = travel_week()
     assert (
-        check_rota(make_instance(rules=Rules(max_daily_minutes=440)), make_rota(assignments, legs))
+        check_rota(
+            make_instance(rules=replace(PAID, max_daily_minutes=440)), make_rota(assignments, legs)
+        )
         == []
     )
     violations = check_rota(
-        make_instance(rules=Rules(max_daily_minutes=435)), make_rota(assignments, legs)
+        make_instance(rules=replace(PAID, max_daily_minutes=435)), make_rota(assignments, legs)
     )
     only(violations, "daily-work")
     assert {v.day for v in violations} == {MONDAY, day(4)}
@@ -478,7 +490,8 @@ def test_break_counts_work_and_travel() -> None:
         travel_leg(MONDAY, "12:00", "12:15"),
         travel_leg(day(4), "12:45", "13:00", PARC, TILLEULS),
     )
-    instance = make_instance(travel={(TILLEULS, PARC): 15})
+    # Travel paid beyond the contract: the week's 35 h on site are its hours.
+    instance = make_instance(travel={(TILLEULS, PARC): 15}, rules=PAID)
     violations = check_rota(instance, make_rota(assignments, legs))
     only(violations, "break")
     assert [v.day for v in violations] == [MONDAY]
@@ -518,6 +531,7 @@ def test_weekly_max_two_contracts_together_are_reported() -> None:
         cabinets=[make_cabinet(c, opening=long_hours) for c in (TILLEULS, PARC, GARE)],
         contracts=[make_contract(), make_contract("pool-2", JULIE, 840, {GARE: 10_000})],
         travel={(TILLEULS, PARC): 20, (TILLEULS, GARE): 15, (PARC, GARE): 15},
+        rules=PAID,  # the contracts' hours on site; the travel beyond, as overtime
     )
     week: list[Assignment] = []
     legs: list[TravelLeg] = []
@@ -738,7 +752,7 @@ def test_grain_off_grid_assignment_is_reported() -> None:
 
 
 def test_grain_travel_may_start_off_grid() -> None:
-    assignments, legs = travel_week()
+    assignments, legs = counted_travel_week()  # 17 minutes count for 30, as 20 did
     instance = make_instance(travel={(TILLEULS, PARC): 17})
     odd = (
         travel_leg(MONDAY, "12:43", "13:00"),
@@ -898,9 +912,9 @@ def test_share_targets_thirds_sum_to_target() -> None:
 # --- credited minutes and soft terms --------------------------------------------------------------
 
 
-def test_credited_minutes_exclude_travel() -> None:
+def test_credited_minutes_exclude_travel_paid_beyond_the_contract() -> None:
     assignments, legs = travel_week()
-    assert credited_minutes(make_instance(), make_rota(assignments, legs)) == {
+    assert credited_minutes(make_instance(rules=PAID), make_rota(assignments, legs)) == {
         POOL: {PARC: 840, TILLEULS: 1260}
     }
 
@@ -915,7 +929,7 @@ def test_objective_counts_standard_week_is_zero() -> None:
 
 
 def test_objective_counts_travel_and_site_changes() -> None:
-    assignments, legs = travel_week()
+    assignments, legs = counted_travel_week()
     counts = objective_counts(make_instance(), make_rota(assignments, legs))
     assert counts["travel_minutes"] == 40
     assert counts["site_changes"] == 2
@@ -1060,7 +1074,7 @@ def test_credited_minutes_add_each_cabinets_part_of_the_travel() -> None:
     assert credited_minutes(make_instance(rules=COUNTED), make_rota(assignments, legs)) == {
         POOL: {PARC: 810 + 30, TILLEULS: 1230 + 30}
     }
-    assert credited_minutes(make_instance(), make_rota(assignments, legs)) == {
+    assert credited_minutes(make_instance(rules=PAID), make_rota(assignments, legs)) == {
         POOL: {PARC: 810, TILLEULS: 1230}
     }
 
@@ -1115,7 +1129,7 @@ def test_counted_share_deviation_counts_the_travel_credit() -> None:
     assert terms["share_deviation"] == 0
     assert terms["travel_minutes"] == 80 and terms["site_changes"] == 60
     # Paid beyond the contract, the same week leaves each cabinet 30 minutes short.
-    assert objective_terms(make_instance(), rota)["share_deviation"] == 6000
+    assert objective_terms(make_instance(rules=PAID), rota)["share_deviation"] == 6000
 
 
 # --- complementary hours (travel paid beyond a part-time contract) ------------------------------
@@ -1144,7 +1158,7 @@ def test_complementary_hours_at_below_and_above_a_tenth() -> None:
 
 
 def test_complementary_hours_under_an_accord_a_third() -> None:
-    accord = Rules(complementary_accord=True)
+    accord = replace(PAID, complementary_accord=True)
     # 6 h of travel: over a tenth, within a third of 20 h (6 h 40); 7 h is over a third.
     assert _complementary(*trips_weeks(90, 20 * 60, rules=accord)) == []
     assert _complementary(*trips_weeks(90, 20 * 60))

@@ -42,6 +42,7 @@ from solver.validation import (
 from tests.solver.builders import (
     MARIE,
     MONDAY,
+    PAID,
     PARC,
     TILLEULS,
     ZONE,
@@ -122,9 +123,11 @@ def _marie(places: int) -> tuple[Instance, Rota]:
 
 
 def _travel_week(legs: list[object] | None = None, **instance: object) -> tuple[Instance, Rota]:
+    """`travel_week`, travel paid beyond the contract unless `rules` are given: a leg missing or
+    moved changes no contract's minutes."""
     assignments, default_legs = travel_week()
     chosen = default_legs if legs is None else tuple(legs)
-    return make_instance(**instance), make_rota(assignments, chosen)  # type: ignore[arg-type]
+    return make_instance(**{"rules": PAID, **instance}), make_rota(assignments, chosen)  # type: ignore[arg-type]
 
 
 def _julie(**fields: object) -> Instance:
@@ -264,7 +267,7 @@ CASES: dict[str, Case] = {
     # daily work at, below and above 7 h (travel counts: 7 h 20 on Monday of the travel week).
     "daily-work-at-limit": lambda: (_with_rules(max_daily_minutes=420), make_rota()),
     "daily-work-above": lambda: (_with_rules(max_daily_minutes=419), make_rota()),
-    "daily-work-with-travel": lambda: _travel_week(rules=Rules(max_daily_minutes=439)),
+    "daily-work-with-travel": lambda: _travel_week(rules=replace(PAID, max_daily_minutes=439)),
     # amplitude: 08:00-16:00 is 8 h.
     "amplitude-at-limit": lambda: (_with_rules(max_amplitude_minutes=480), make_rota()),
     "amplitude-above": lambda: (_with_rules(max_amplitude_minutes=479), make_rota()),
@@ -620,6 +623,7 @@ CASES: dict[str, Case] = {
                 make_contract(),
                 make_contract("pool-2", MARIE, weekly_minutes=240, shares={TILLEULS: 10_000}),
             ],
+            rules=PAID,
         ),
         make_rota(
             [*travel_week()[0], assign(MONDAY, "12:00", "16:00", TILLEULS, MARIE, "pool-2")],
