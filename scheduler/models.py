@@ -1325,6 +1325,28 @@ class RenderedReport(Base):
     )
 
 
+class RenderedNationalEvaluation(Base):
+    """The national evaluation computed ahead for one day (`scheduler.evaluation_cache`): its CSV
+    and JSON exports, the fingerprint of the inputs it read and of the code that computed it.
+    A request serves it while both fingerprints still match, else computes it again."""
+
+    __tablename__ = "rendered_national_evaluation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, unique=True)
+    inputs_digest: Mapped[str] = mapped_column(String(64))
+    renderer: Mapped[str] = mapped_column(String(64))
+    csv_body: Mapped[bytes] = mapped_column(LargeBinary)
+    json_body: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    compute_seconds: Mapped[float] = mapped_column(default=0.0)
+
+    __table_args__ = (
+        CheckConstraint("length(inputs_digest) = 64", "inputs_sha256_hex"),
+        CheckConstraint("length(renderer) = 64", "renderer_sha256_hex"),
+    )
+
+
 class FirstRunToken(Base):
     """The one-time token of a service's first run: while no user exists, whoever holds it (the
     operator, to whom `partagenda serve` prints it) may create the first groupement and its

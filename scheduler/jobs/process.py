@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 from scheduler.config import Settings
+from scheduler.evaluation_cache import RENDER_NATIONAL_EVALUATION, render_ahead
 from scheduler.jobs.frame import (
     EXECUTE_PLAN_RUNS,
     JOB_TABLE,
@@ -88,6 +89,12 @@ def refresh_feeds_job() -> None:
 def render_reports_job() -> None:
     """Scheduled `render-reports`."""
     render_reports(_ctx())
+
+
+def render_national_evaluation_job() -> None:
+    """Scheduled `render-national-evaluation` (`scheduler.evaluation_cache.render_ahead`)."""
+    ctx = _ctx()
+    render_ahead(ctx.engine, ctx.factory, today=datetime.now(ctx.zone).date())
 
 
 def purge_expired_records_job() -> None:
@@ -186,6 +193,14 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         "interval",
         id=RENDER_REPORTS,
         seconds=settings.report_render_interval_s,
+        next_run_time=datetime.now(ctx.zone),
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        render_national_evaluation_job,
+        "interval",
+        id=RENDER_NATIONAL_EVALUATION,
+        seconds=settings.evaluation_render_interval_s,
         next_run_time=datetime.now(ctx.zone),
         replace_existing=True,
     )
