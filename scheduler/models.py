@@ -552,6 +552,10 @@ class ContractMemberDoctor(Base):
     doctor_id: Mapped[int] = mapped_column(ForeignKey("doctor.id", ondelete="CASCADE"), index=True)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)  # exclusive; None: still a member
+    # A membership of a collective contract that begins or ends on another day than one of the
+    # contract's anniversaries (a doctor joins and leaves on anniversaries): kept from before the
+    # rule, and flagged.
+    off_anniversary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     contract: Mapped[PooledContract] = relationship(back_populates="member_doctors")
     doctor: Mapped[Doctor] = relationship()
