@@ -3,8 +3,9 @@
 Computing it reads every statement on file and estimates every contract: about twenty seconds
 of CPU at 3,000 contracts. So it is computed once per day and set of inputs, and its CSV and
 JSON exports are stored in `rendered_national_evaluation` with two fingerprints: the inputs'
-(`inputs_digest`: by table, the row count, the last id and, for the rows that are edited in
-place, the sum of their versions; and the audit log's, which every edit and import writes to)
+(`inputs_digest`: for each table it reads, the row count, the last id and, for the rows that
+are edited in place, the sum of their versions; statements and reference data are only ever
+inserted or deleted)
 and the code's (`renderer_fingerprint`). A request serves the stored exports while both match,
 and shows when they were computed; when an input changed (a statement imported, a contract
 edited), the stored row no longer matches and is never served: the jobs process
@@ -59,11 +60,13 @@ def renderer_fingerprint() -> str:
 
 
 def inputs_digest(session: Session) -> str:
-    """SHA-256 (hex) of a cheap fingerprint of everything the evaluation reads: equal digests
-    mean the same evaluation (reads only; one aggregate query per table)."""
+    """SHA-256 (hex) of a cheap fingerprint of everything the evaluation reads (contracts, share
+    plans, cabinets, doctors, statements, reference data): equal digests mean the same
+    evaluation (reads only; one aggregate query per table)."""
     parts: list[object] = []
+    # Not the audit log: a publication or an edit of a rota writes to it, and the evaluation
+    # reads no hours; it would be computed again every few minutes for nothing.
     appended_only = (
-        models.AuditLog,
         models.SharePlan,
         models.Share,
         models.PatienteleSnapshot,

@@ -147,3 +147,24 @@ def test_the_job_computes_it_once_per_inputs_and_drops_old_days(
             )
         )
     assert render_ahead(engine, factory, today=today)
+
+
+def test_what_the_evaluation_does_not_read_leaves_it_current(
+    session: Session, nation: Nation
+) -> None:
+    """An audited action (a publication, an edit of a rota) changes nothing the evaluation
+    reads: the stored one stays current."""
+    evaluation_for(session, AS_OF)
+    digest = inputs_digest(session)
+    session.add(
+        models.AuditLog(
+            groupement_id=nation.contracts["A"].groupement_id,
+            actor="coordinator@example.fr",
+            action="publish",
+            entity="rota",
+            entity_id="1",
+        )
+    )
+    session.flush()
+    assert inputs_digest(session) == digest
+    assert stored_evaluation(session, AS_OF) is not None
