@@ -528,6 +528,10 @@ class MemberDoctorRead(ReadModel):
     doctor_id: int
     valid_from: date
     valid_to: date | None
+    off_anniversary: bool = Field(
+        description="A collective contract's membership that begins or ends off an anniversary "
+        "(doctors join and leave on anniversaries), kept from before the rule."
+    )
 
 
 class SharePlanRead(ReadModel):

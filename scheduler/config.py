@@ -45,6 +45,8 @@ class Settings(BaseSettings):
             `output_dir/reports`.
         report_render_interval_s: how often `render-reports` renders ahead the PDFs of the
             contracts' current periods whose content changed (a publication, a ledger change).
+        evaluation_render_interval_s: how often `render-national-evaluation` looks whether the
+            national evaluation's inputs changed, and computes it again ahead if so.
         job_misfire_grace_s: how late a missed trigger may still run (APScheduler).
         idempotency_retention_hours: how long the answer to an Idempotency-Key is kept for a
             retry (`purge-expired-records` deletes older ones, daily).
@@ -102,6 +104,7 @@ class Settings(BaseSettings):
     patientele_reminder_days: int = Field(default=90, ge=1, le=730)
     report_formats: list[str] = Field(default_factory=lambda: ["pdf", "json"])
     report_render_interval_s: int = Field(default=300, ge=10, le=24 * 3600)
+    evaluation_render_interval_s: int = Field(default=120, ge=10, le=24 * 3600)
     job_misfire_grace_s: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
     idempotency_retention_hours: int = Field(default=24, ge=1, le=30 * 24)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import membership, models
 from scheduler.demo_evaluation import add_evaluation_history
+from scheduler.demo_history import add_delivered_history
 from scheduler.security import hash_password
 
 DEMO_SLUG = "val-de-moselle"
@@ -64,8 +65,13 @@ def demo_loaded(session: Session) -> bool:
     )
 
 
-def load_demo(session: Session) -> models.Groupement:
-    """Stage the demo groupement (cabinets, assistants, contracts, doctors, patientèle, users)."""
+def load_demo(session: Session, *, history_until: date | None = None) -> models.Groupement:
+    """Stage the demo groupement (cabinets, assistants, contracts, doctors, patientèle, users).
+
+    With `history_until`, also the weeks delivered since the first contract's start, published
+    on time, that begin before that day (`scheduler.demo_history`), and the calendar feeds
+    rendered from them.
+    """
     data = _data("demo.json")
     policies = ensure_policies(session)
     head = data["groupement"]
@@ -244,4 +250,10 @@ def load_demo(session: Session) -> models.Groupement:
         for code in item.get("grants", []):
             session.add(models.AuditorGrant(user_id=user.id, contract_id=contracts[code].id))
     session.flush()
+    if history_until is not None:
+        from scheduler.feeds import refresh_feeds
+
+        add_delivered_history(session, groupement, until=history_until)
+        refresh_feeds(session, groupement.id, now=datetime.now(UTC))
+        session.flush()
     return groupement

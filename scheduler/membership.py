@@ -6,6 +6,10 @@ cabinet that joins a contract (the contract's first share plan, a later plan nam
 added to a member cabinet) joins with it, unless he is then a member of another contract: he stays
 out of this one (an associate may), or joins it once the other has ended. An explicit change (`Contracts.set_member_doctor`) that would
 make him a member of two contracts at once is refused, naming the other contract.
+
+In a collective contract a doctor joins and leaves on one of the contract's anniversaries, as
+its member cabinets do (`anniversary_refusal`); a membership kept from before the rule that
+does not is flagged (`off_anniversary`), not moved.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import models
 from scheduler.contribution import add_years
+from scheduler.errors import InvalidField
 
 
 def contract_end(contract: models.PooledContract) -> date:
@@ -115,7 +120,14 @@ def enrol_new_doctor(session: Session, doctor: models.Doctor) -> None:
         if begin >= end:
             continue  # a member of an earlier contract for the whole of this one
         spells.append((begin, end))
-        contract.member_doctors.append(models.ContractMemberDoctor(doctor=doctor, valid_from=begin))
+        contract.member_doctors.append(
+            models.ContractMemberDoctor(
+                doctor=doctor,
+                valid_from=begin,
+                # After another contract's end, which need not be one of this one's anniversaries.
+                off_anniversary=off_anniversary(contract, begin, None),
+            )
+        )
 
 
 def leave_with_cabinets(contract: models.PooledContract) -> None:
@@ -142,6 +154,33 @@ def next_anniversary(start: date, day: date) -> date:
     while add_years(start, years) < day:
         years += 1
     return add_years(start, years)
+
+
+def anniversary_refusal(
+    contract: models.PooledContract, day: date | None, field: str
+) -> InvalidField | None:
+    """The refusal of `day` (a joining or leaving day, in `field`) when the contract is collective
+    and `day` is not one of its anniversaries; None when it may be."""
+    if (
+        day is None
+        or contract.kind is not models.ContractKind.COLLECTIVE
+        or is_anniversary(contract.start_date, day)
+    ):
+        return None
+    following = next_anniversary(contract.start_date, day)
+    return InvalidField(
+        field,
+        "anniversary",
+        "les membres d'un contrat collectif adhèrent ou se retirent à une date anniversaire du "
+        f"contrat (la suivante : {following.isoformat()})",
+    )
+
+
+def off_anniversary(
+    contract: models.PooledContract, valid_from: date, valid_to: date | None
+) -> bool:
+    """Whether a membership of `contract` over [valid_from, valid_to) breaks the anniversary rule."""
+    return any(anniversary_refusal(contract, day, "") is not None for day in (valid_from, valid_to))
 
 
 def withdraw_plan(contract: models.PooledContract, day: date) -> None:

@@ -554,6 +554,10 @@ class ContractMemberDoctor(Base):
     doctor_id: Mapped[int] = mapped_column(ForeignKey("doctor.id", ondelete="CASCADE"), index=True)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)  # exclusive; None: still a member
+    # A membership of a collective contract that begins or ends on another day than one of the
+    # contract's anniversaries (a doctor joins and leaves on anniversaries): kept from before the
+    # rule, and flagged.
+    off_anniversary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     contract: Mapped[PooledContract] = relationship(back_populates="member_doctors")
     doctor: Mapped[Doctor] = relationship()
@@ -1324,6 +1328,28 @@ class RenderedReport(Base):
     __table_args__ = (
         UniqueConstraint("content_digest", "renderer"),
         CheckConstraint("length(content_digest) = 64", "sha256_hex"),
+    )
+
+
+class RenderedNationalEvaluation(Base):
+    """The national evaluation computed ahead for one day (`scheduler.evaluation_cache`): its CSV
+    and JSON exports, the fingerprint of the inputs it read and of the code that computed it.
+    A request serves it while both fingerprints still match, else computes it again."""
+
+    __tablename__ = "rendered_national_evaluation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, unique=True)
+    inputs_digest: Mapped[str] = mapped_column(String(64))
+    renderer: Mapped[str] = mapped_column(String(64))
+    csv_body: Mapped[bytes] = mapped_column(LargeBinary)
+    json_body: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    compute_seconds: Mapped[float] = mapped_column(default=0.0)
+
+    __table_args__ = (
+        CheckConstraint("length(inputs_digest) = 64", "inputs_sha256_hex"),
+        CheckConstraint("length(renderer) = 64", "renderer_sha256_hex"),
     )
 
 

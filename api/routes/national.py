@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from email.utils import format_datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -62,7 +63,8 @@ def read_national_evaluation(
     session: SessionDep, user: NationalReader, format: ExportFormat = "csv", as_of: AsOf = None
 ) -> Response:
     """The national evaluation as CSV or JSON; `Repr-Digest` carries the SHA-256 of the body
-    (RFC 9530), `/national/evaluation/sha256` the same as a `sha256sum` line."""
+    (RFC 9530), `/national/evaluation/sha256` the same as a `sha256sum` line, and
+    `Last-Modified` when it was computed (ahead, and kept while its inputs are unchanged)."""
     export = _export(session, user, format, as_of)
     digest = base64.b64encode(bytes.fromhex(export.sha256)).decode("ascii")
     return Response(
@@ -71,6 +73,8 @@ def read_national_evaluation(
         headers={
             "Content-Disposition": f'attachment; filename="{export.filename}"',
             "Repr-Digest": f"sha-256=:{digest}:",
+            # When it was computed (it is computed ahead and kept while its inputs are unchanged).
+            "Last-Modified": format_datetime(export.computed_at, usegmt=True),
             "Cache-Control": "no-store",
         },
     )

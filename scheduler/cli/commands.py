@@ -89,6 +89,8 @@ def migrate() -> None:
 @app.command("load-demo")
 def load_demo_command() -> None:
     """Load the demo groupement (once) into the configured database."""
+    from datetime import UTC, datetime, timedelta
+
     from scheduler.demo import demo_loaded, load_demo
 
     settings = load_settings()
@@ -97,7 +99,9 @@ def load_demo_command() -> None:
         if demo_loaded(session):
             stdout_console().print("Le groupement de démonstration est déjà chargé.")
             return
-        groupement = load_demo(session)
+        # The weeks delivered so far, up to next Monday, as the demo command loads them.
+        today = datetime.now(UTC).date()
+        groupement = load_demo(session, history_until=today + timedelta(days=7 - today.weekday()))
         stdout_console().print(f"Groupement de démonstration chargé : {groupement.name}")
 
 

@@ -54,7 +54,8 @@ def run_demo(weeks: int, time_limit: float) -> None:
     summary: list[dict[str, Any]] = []
     with command_session(settings) as session:
         if not demo_loaded(session):
-            load_demo(session)
+            # The weeks before the first one planned here are the shipped, delivered history.
+            load_demo(session, history_until=first)
             stdout_console().print("Groupement de démonstration chargé.")
         uow.commit(session)
         groupement = find_groupement(session, "val-de-moselle")

@@ -20,8 +20,9 @@ Rules and the choices made where the texts are silent:
 - Target (collective): `target_per_etp x funded_etp` for the group, within `target_years` of the
   start, less the member doctors' gains under earlier individual contracts (`earlier_gain_pmt`,
   `earlier_gain_fa` of the doctors counting on the reading day), never below 0; a group target
-  of 0 is reached (attainment 1) while the gain is at least 0, else not (0). A member's part is indicative: group target x its contracted share at `as_of`, split
-  equally between its doctors. A doctor installed less than `newly_installed.within_months` before
+  of 0 is reached (attainment 1) while the gain is at least 0, else not (0). A member's part is indicative: group target x its contracted share in force each day,
+  averaged over the days from the start to the reading day (the share plans' days, as the net
+  cost's split counts them), split equally between its doctors. A doctor installed less than `newly_installed.within_months` before
   joining gets the P50 target instead (P50 minus baseline, never below 0), within its own years;
   one already at or above P50 has a target of 0 that is reached (attainment 1) while he stays at
   P50 or above, and not (0) once below.
@@ -46,7 +47,10 @@ Rules and the choices made where the texts are silent:
 - Aid per contract year k: `aid_per_etp[min(k, n) - 1] x funded_etp`, times the proration factor
   from `proration_from_year`: `min(1, max(0, weaker attainment))` at the deadline (reached, or
   projected while the deadline is ahead) for `proration = "weaker_indicator"`, the mean of the
-  two indicators for `"mean_indicators"`, 1 for `"none"`.
+  two indicators for `"mean_indicators"`, 1 for `"none"`. The factor is assessed again for each
+  contract year: a year over on the reading day (its aid `due`) from the group's figures on its
+  last day; a year under way or to come from the figures on the reading day, a projection (not
+  `due`, never an entitlement).
 - Net cost of year k = annual employer cost - aid, split between members by contracted share
   (weighted by the days each share plan covers in that year) or by hours delivered in that year
   (`cost_split`); without any hours delivered in the year, by share. Cents are split by largest

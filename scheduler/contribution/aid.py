@@ -6,7 +6,7 @@ The rules are stated in the package's docstring (`scheduler.contribution`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -70,15 +70,19 @@ def aid_by_year(
     ledger: Sequence[LedgerWeek],
     delivered_before: date,
     as_of: date | None = None,
+    group_at: Callable[[date], Progress] | None = None,
 ) -> tuple[AidYear, ...]:
     """Each contract year's aid, net cost and members' parts, read on `as_of` (a year whose last
     day is after it is not over: its aid is projected, `due` False; None: every year is due).
+
+    The proration is assessed again for each contract year: a year that is over, from the
+    group's figures on its last day (`group_at`, when given); a year still to come or under way,
+    from the figures read on `as_of` (`group`), as a projection.
 
     The net cost and the aid are split by the same weights: the hours delivered in the weeks of
     the year already over (`split_weeks`) under `cost_split = "by_hours"` once there are any,
     else the contracted shares day by day."""
     policy = contract.policy
-    factor, basis = _proration(policy, group)
     members = [m.cabinet_id for m in contract.members]
     years = []
     for year in range(1, contract.duration_years + 1):
@@ -91,9 +95,11 @@ def aid_by_year(
         aid = base_aid
         if policy.aid_suspended_pro_rata and suspended:
             aid = aid * Decimal(days - suspended) / days
-        year_factor, year_basis = (
-            (factor, basis) if year >= policy.proration_from_year else (ONE, "none")
-        )
+        due = as_of is None or end <= as_of + timedelta(days=1)
+        year_factor, year_basis = ONE, "none"
+        if year >= policy.proration_from_year:
+            assessed = group_at(end - timedelta(days=1)) if group_at is not None and due else group
+            year_factor, year_basis = _proration(policy, assessed)
         aid = round_to(aid * year_factor, 2)
         net = round_to(contract.annual_employer_cost_eur - aid, 2)
         weeks = sorted(
@@ -120,7 +126,7 @@ def aid_by_year(
             weights = [(m, hours[m]) for m in members]
         else:
             split = "by_share"
-            weights = [(m, _share_days(contract.share_plans, m, start, end)) for m in members]
+            weights = [(m, share_days(contract.share_plans, m, start, end)) for m in members]
             weeks = []
         years.append(
             AidYear(
@@ -138,15 +144,13 @@ def aid_by_year(
                 member_parts=split_cents(net, weights),
                 member_aid=split_cents(aid, weights),
                 split_weeks=tuple(weeks),
-                due=as_of is None or end <= as_of + timedelta(days=1),
+                due=due,
             )
         )
     return tuple(years)
 
 
-def _share_days(
-    plans: Sequence[SharePlanInput], cabinet_id: int, start: date, end: date
-) -> Decimal:
+def share_days(plans: Sequence[SharePlanInput], cabinet_id: int, start: date, end: date) -> Decimal:
     """Sum of share (bp) x days over [start, end), each day under the plan in force."""
     total = 0
     ordered = sorted(plans, key=lambda p: p.valid_from)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from scheduler.contribution.aid import aid_by_year, mondays_in
+from scheduler.contribution.aid import aid_by_year, mondays_in, share_days
 from scheduler.contribution.eligibility import eligibility
 from scheduler.contribution.periods import (
     add_years,
@@ -31,6 +31,7 @@ from scheduler.contribution.records import (
     DoctorFigures,
     DoctorInput,
     MemberFigures,
+    Progress,
     SharePlanInput,
     Snapshot,
     WeekHours,
@@ -111,14 +112,24 @@ def contract_figures(
         group_floors = (0 if full_pmt > 0 else None, 0 if full_fa > 0 else None)
 
     kwargs: dict[str, Any] = {"start": start, "as_of": read_on, "policy": policy}
-    group = progress(
-        all_tracked,
-        target_pmt=group_pmt,
-        target_fa=group_fa,
-        deadline=deadline,
-        floors=group_floors,
-        **kwargs,
-    )
+
+    def group_at(day: date) -> Progress:
+        """The group's figures read on `day` (a contract year's last day, for its proration)."""
+        return progress(
+            all_tracked,
+            target_pmt=group_pmt,
+            target_fa=group_fa,
+            deadline=deadline,
+            floors=group_floors,
+            start=start,
+            as_of=day,
+            policy=policy,
+        )
+
+    group = group_at(read_on)
+    # A member's part of the group target follows the share in force each day: its shares of the
+    # days from the start to the reading day, averaged (FULL_SHARE_BP: the whole target).
+    elapsed = (read_on - start).days + 1
 
     # Hours.
     contract_end = add_years(start, contract.duration_years)
@@ -147,12 +158,17 @@ def contract_figures(
         cid = member.cabinet_id
         tracked = tracked_by_member[cid]
         share_bp = current_plan.share_of(cid)
+        target_bp = (
+            share_days(plans, cid, start, read_on + timedelta(days=1)) / elapsed
+            if elapsed > 0
+            else Decimal(share_bp)
+        )
         if policy.target_mode == "percentile_bands":
             m_pmt = sum((doctor_targets.get(t.doctor.id, (ZERO, ZERO))[0] for t in tracked), ZERO)
             m_fa = sum((doctor_targets.get(t.doctor.id, (ZERO, ZERO))[1] for t in tracked), ZERO)
         else:
-            m_pmt = group_pmt * share_bp / FULL_SHARE_BP
-            m_fa = group_fa * share_bp / FULL_SHARE_BP
+            m_pmt = group_pmt * target_bp / FULL_SHARE_BP
+            m_fa = group_fa * target_bp / FULL_SHARE_BP
         member_progress = progress(
             tracked, target_pmt=m_pmt, target_fa=m_fa, deadline=deadline, **kwargs
         )
@@ -247,7 +263,9 @@ def contract_figures(
         suspensions=spells,
         progress=group,
         members=tuple(members),
-        aid_years=aid_by_year(contract, group, spells, contract.ledger, delivered_before, read_on),
+        aid_years=aid_by_year(
+            contract, group, spells, contract.ledger, delivered_before, read_on, group_at
+        ),
         contracted_minutes=sum(m.contracted_minutes for m in members),
         planned_minutes=sum(m.planned_minutes for m in members),
         delivered_minutes=sum(m.delivered_minutes for m in members),

@@ -18,7 +18,8 @@ import base64
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from scheduler.french import number
@@ -39,6 +40,24 @@ _RC: dict[Any, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+
+@contextmanager
+def drawing(salt: str) -> Iterator[None]:
+    """Draw one chart at a time with the house style, its SVG element ids salted with `salt`
+    (the report's other charts, `scheduler.reports.charts`, draw under it too)."""
+    from matplotlib import rc_context
+
+    with _LOCK, rc_context({**_RC, "svg.hashsalt": salt}):
+        yield
+
+
+def svg_text(figure: Any) -> str:
+    """A figure as an SVG document with no date and no XML prolog (inside `drawing`)."""
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None})
+    svg = out.getvalue()
+    return svg[svg.index("<svg") :]
 
 
 class EventPoint(Protocol):
@@ -135,8 +154,12 @@ def event_study_svg(events: Sequence[EventPoint], title: str) -> str:
     return svg[svg.index("<svg") :]
 
 
+def data_uri(svg: str) -> str:
+    """An SVG document as a `data:` URI for an `<img>`."""
+    return f"data:image/svg+xml;base64,{base64.b64encode(svg.encode('utf-8')).decode('ascii')}"
+
+
 def event_study_data_uri(events: Sequence[EventPoint], title: str) -> str:
     """The chart as a `data:` URI for an `<img>`: the pages' Content-Security-Policy allows
     `data:` images, not the inline styles matplotlib writes."""
-    encoded = base64.b64encode(event_study_svg(events, title).encode("utf-8")).decode("ascii")
-    return f"data:image/svg+xml;base64,{encoded}"
+    return data_uri(event_study_svg(events, title))

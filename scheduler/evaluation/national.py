@@ -799,3 +799,65 @@ def digest_line(body: bytes, filename: str) -> str:
 
 def export_name(as_of: date, fmt: str) -> str:
     return f"evaluation-nationale-{as_of.isoformat()}.{fmt}"
+
+
+def _estimate_from_json(indicator: str, level: str, data: dict[str, Any]) -> PooledEstimate:
+    return PooledEstimate(
+        indicator=indicator,
+        level=level,
+        group=data["group"],
+        contracts=data["contracts"],
+        computed=data["computed"],
+        member_doctors=data["member_doctors"],
+        departments=data["departments"],
+        effect=data["effect"],
+        ci_low=data["ci_low"],
+        ci_high=data["ci_high"],
+        dof=data["dof"],
+        method=data["method"],
+        reason=data["reason"],
+    )
+
+
+def evaluation_from_json(body: bytes) -> NationalEvaluation:
+    """The national evaluation read back from its JSON export (`render_json`): the same values,
+    so that the pages can show an evaluation computed ahead (`scheduler.evaluation_cache`).
+    JSON writes a float as its shortest repr, which reads back to the same float."""
+    data = json.loads(body)
+    if data["format"] != FORMAT:
+        raise ValueError(f"not a {FORMAT} document: {data['format']}")
+    indicators = []
+    for name in INDICATORS:
+        item = data["indicators"][name]
+        indicators.append(
+            IndicatorNational(
+                indicator=name,
+                national=_estimate_from_json(name, "national", item["national"]),
+                by_department=tuple(
+                    _estimate_from_json(name, "department", r) for r in item["by_department"]
+                ),
+                by_size=tuple(_estimate_from_json(name, "size", r) for r in item["by_size"]),
+                event_study=tuple(
+                    _estimate_from_json(name, "event", r) for r in item["event_study"]
+                ),
+            )
+        )
+    contracts = tuple(
+        ContractEffect(
+            contract=c["contract"],
+            department=c["department"],
+            cabinets=c["cabinets"],
+            indicator=c["indicator"],
+            member_doctors=c["member_doctors"],
+            reference=c["reference"],
+            effect=c["effect"],
+            ci_low=c["ci_low"],
+            ci_high=c["ci_high"],
+            events=tuple((e["quarter"], e["coef"]) for e in c["events"]),
+            reason=c["reason"],
+        )
+        for c in data["contracts"]
+    )
+    return NationalEvaluation(
+        as_of=date.fromisoformat(data["as_of"]), contracts=contracts, indicators=tuple(indicators)
+    )

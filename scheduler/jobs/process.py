@@ -21,6 +21,7 @@ from typing import Any
 from scheduler import engine as task_engine
 from scheduler import uow
 from scheduler.config import Settings
+from scheduler.evaluation_cache import RENDER_NATIONAL_EVALUATION, render_ahead
 from scheduler.jobs.frame import (
     EXECUTE_PLAN_RUNS,
     JOB_TABLE,
@@ -137,6 +138,12 @@ def render_reports_job() -> None:
     dispatch(_ctx(), RENDER_REPORTS)
 
 
+def render_national_evaluation_job() -> None:
+    """Scheduled `render-national-evaluation` (`scheduler.evaluation_cache.render_ahead`)."""
+    ctx = _ctx()
+    render_ahead(ctx.engine, ctx.factory, today=datetime.now(ctx.zone).date())
+
+
 def purge_expired_records_job() -> None:
     """Scheduled `purge-expired-records`."""
     dispatch(_ctx(), PURGE_EXPIRED_RECORDS)
@@ -234,6 +241,14 @@ def build_scheduler(ctx: JobContext, *, blocking: bool = True) -> Any:
         "interval",
         id=RENDER_REPORTS,
         seconds=settings.report_render_interval_s,
+        next_run_time=datetime.now(ctx.zone),
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        render_national_evaluation_job,
+        "interval",
+        id=RENDER_NATIONAL_EVALUATION,
+        seconds=settings.evaluation_render_interval_s,
         next_run_time=datetime.now(ctx.zone),
         replace_existing=True,
     )

@@ -1,6 +1,7 @@
-"""The national evaluation for the Assurance maladie (reads only): every contract's effect
-pooled nationally, by département and by size, and its exports with their SHA-256 digests, for
-the API, the pages and the CLI."""
+"""The national evaluation for the Assurance maladie: every contract's effect pooled nationally,
+by département and by size, and its exports with their SHA-256 digests, for the API, the pages
+and the CLI. Served as computed ahead (`scheduler.evaluation_cache`), with the time it was
+computed; computed and stored on the spot when no current one is stored."""
 
 from __future__ import annotations
 
@@ -14,13 +15,8 @@ from sqlalchemy.orm import Session
 from scheduler import access, models
 from scheduler.access import Action
 from scheduler.errors import InvalidField
-from scheduler.evaluation.national import (
-    RENDERERS,
-    NationalEvaluation,
-    digest_line,
-    export_name,
-    national_evaluation,
-)
+from scheduler.evaluation.national import RENDERERS, digest_line, export_name
+from scheduler.evaluation_cache import StoredEvaluation, evaluation_for
 from scheduler.planning import FIRST_YEAR, LAST_YEAR
 
 EXPORT_FORMATS = tuple(RENDERERS)
@@ -43,6 +39,7 @@ class EvaluationExport:
     body: bytes
     media_type: str
     filename: str
+    computed_at: datetime
 
     @property
     def sha256(self) -> str:
@@ -56,11 +53,11 @@ class EvaluationExport:
 
 def read_national_evaluation(
     session: Session, actor: models.User | None, *, as_of: date | None
-) -> NationalEvaluation:
-    """The national evaluation as of `as_of` (`actor` None: the CLI)."""
+) -> StoredEvaluation:
+    """The national evaluation as of `as_of` (`actor` None: the CLI), as computed ahead."""
     if actor is not None:
         access.require(actor, Action.READ_NATIONAL_EVALUATION)
-    return national_evaluation(session, as_of=as_of_day(as_of))
+    return evaluation_for(session, as_of_day(as_of))
 
 
 def export_national_evaluation(
@@ -82,7 +79,7 @@ def export_national_evaluation(
     day = as_of_day(as_of, as_of_field)
     from scheduler.reports.formats import FORMATS  # the media types are the registry's
 
-    evaluation = national_evaluation(session, as_of=day)
+    stored = evaluation_for(session, day)
     return EvaluationExport(
-        RENDERERS[fmt](evaluation), FORMATS[fmt].media_type, export_name(day, fmt)
+        stored.body(fmt), FORMATS[fmt].media_type, export_name(day, fmt), stored.computed_at
     )

@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +43,12 @@ def test_the_national_reader_gets_each_export_and_its_digest(
     line = client.get(f"{API}/sha256", params={**AS_OF, "format": fmt}, headers=headers)
     assert line.status_code == 200
     assert line.text == f"{digest.hex()}  {name}\n"
+    # Computed once and kept: a second request is served the same bytes, computed at the same time.
+    computed_at = parsedate_to_datetime(answer.headers["last-modified"])
+    again = client.get(API, params={**AS_OF, "format": fmt}, headers=headers)
+    assert again.content == answer.content
+    assert parsedate_to_datetime(again.headers["last-modified"]) == computed_at
+    assert abs(datetime.now(UTC) - computed_at) < timedelta(minutes=5)
     if fmt == "json":
         assert answer.json()["indicators"]["pmt"]["national"]["effect"] == 22.5
     else:
@@ -75,6 +84,7 @@ def test_the_page_shows_the_figures_the_chart_and_the_downloads(
     text = html.unescape(page.text)
     assert "Évaluation nationale des contrats mutualisés" in text
     assert "22,5" in text  # the national effect on PMT
+    assert re.search(r"Calculée le .+ à \d+ h( \d\d)? \(heure de Paris\)", text)
     assert "Pas de chiffre : " in text or "Contrats sans chiffre" in text
     assert "Étude d’événement nationale — PMT" in charts_in(page.text)  # drawn by matplotlib
     assert 'href="/evaluation-nationale/export.csv?au=2026-06-30"' in page.text

@@ -200,7 +200,8 @@ def test_a_doctor_member_of_another_contract_is_refused_by_name(
     client: TestClient, world: World, coordinator: dict[str, str]
 ) -> None:
     """The doctor of cabinet b is a member of c1 (the first contract b joined): c2 cannot take
-    him in (409 naming him and c1) until he leaves c1, then can from that day."""
+    him in (409 naming him and c1) until he leaves c1, then can from that day (an anniversary of
+    both collective contracts, started on 2026-01-05)."""
     c1, c2 = world.contracts
     doctor = world.doctors[1]
     url = f"{API}/contracts/{c2.id}/doctors/{doctor.id}"
@@ -209,7 +210,7 @@ def test_a_doctor_member_of_another_contract_is_refused_by_name(
         etag = client.get(f"{API}/contracts/{contract_id}", headers=coordinator).headers["ETag"]
         return {**coordinator, "If-Match": etag}
 
-    refused = client.put(url, json={"valid_from": "2026-06-01"}, headers=at(c2.id))
+    refused = client.put(url, json={"valid_from": "2027-01-05"}, headers=at(c2.id))
     assert refused.status_code == 409, refused.text
     problem = refused.json()
     assert problem["errors"][0]["loc"] == ["path", "doctor_id"]
@@ -217,20 +218,54 @@ def test_a_doctor_member_of_another_contract_is_refused_by_name(
     assert "Jeanne Roux" in problem["detail"] and c1.code in problem["detail"]
     left = client.put(
         f"{API}/contracts/{c1.id}/doctors/{doctor.id}",
-        json={"valid_from": "2026-01-05", "valid_to": "2026-06-01"},
+        json={"valid_from": "2026-01-05", "valid_to": "2027-01-05"},
         headers=at(c1.id),
     )
     assert left.status_code == 200, left.text
-    joined = client.put(url, json={"valid_from": "2026-06-01"}, headers=at(c2.id))
+    joined = client.put(url, json={"valid_from": "2027-01-05"}, headers=at(c2.id))
     assert joined.status_code == 200, joined.text
     assert joined.json() == {
         "contract_id": c2.id,
         "doctor_id": doctor.id,
-        "valid_from": "2026-06-01",
+        "valid_from": "2027-01-05",
         "valid_to": None,
+        "off_anniversary": False,
     }
     assert client.delete(url, headers=at(c2.id)).status_code == 204
     assert client.delete(url, headers=at(c2.id)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "following"),
+    [
+        ({"valid_from": "2027-01-04"}, "valid_from", "2027-01-05"),
+        ({"valid_from": "2027-01-06"}, "valid_from", "2028-01-05"),
+        ({"valid_from": "2026-01-05", "valid_to": "2027-01-04"}, "valid_to", "2027-01-05"),
+        ({"valid_from": "2026-01-05", "valid_to": "2027-01-06"}, "valid_to", "2028-01-05"),
+    ],
+)
+def test_a_doctor_joins_and_leaves_a_collective_contract_on_an_anniversary(
+    client: TestClient,
+    world: World,
+    coordinator: dict[str, str],
+    body: dict[str, str],
+    field: str,
+    following: str,
+) -> None:
+    """A day before or after the anniversary (2027-01-05) is refused, naming the field, the rule
+    and the next anniversary; the anniversary itself is taken (see the test above)."""
+    c1 = world.contracts[0]
+    etag = client.get(f"{API}/contracts/{c1.id}", headers=coordinator).headers["ETag"]
+    refused = client.put(
+        f"{API}/contracts/{c1.id}/doctors/{world.doctors[1].id}",
+        json=body,
+        headers={**coordinator, "If-Match": etag},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    error = refused.json()["errors"][0]
+    assert (error["loc"], error["type"]) == (["body", field], "anniversary")
+    assert "date anniversaire" in error["msg"] and f"la suivante : {following}" in error["msg"]
 
 
 def test_travel_times_estimated_then_confirmed(

@@ -10,7 +10,7 @@ import copy
 import json
 import os
 import stat
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from scheduler.cli import app
 from scheduler.cli.context import write_file
 from scheduler.cli.messages import OneLineErrors, pydantic_rule, settings_message
+from scheduler.demo_history import history_data
 from solver.instance_io import parse_instance, parse_rota
 from solver.validation import check_rota
 
@@ -922,9 +923,10 @@ def test_plan_lets_another_process_write_during_the_solve(
         return sm.Rota(status=sm.Status.UNKNOWN)
 
     monkeypatch.setattr(plan, "solve", solve_while_another_process_writes)
+    before = _count(cli_db, "rota")  # the demo's delivered history
     result = runner.invoke(app, ["plan", "--week", "2026-W49", "--time-limit", "1"])
     assert result.exit_code == 0, result.output
-    assert wrote == ["cabinet"] and _count(cli_db, "rota") == 1
+    assert wrote == ["cabinet"] and _count(cli_db, "rota") == before + 1
 
 
 def test_demo_plans_publishes_and_writes_every_artefact(
@@ -948,4 +950,8 @@ def test_demo_plans_publishes_and_writes_every_artefact(
     assert len(list(out_dir.glob("rota-*.json"))) == 2
     assert list((out_dir / "feeds").glob("*.ics"))
     assert list((out_dir / "reports").glob("*.pdf"))
-    assert _count(f"sqlite:///{tmp_path / 'demo.db'}", "rota") == 2
+    # The two weeks planned, after the shipped weeks that begin before the first of them.
+    today = datetime.now(UTC).date()
+    first = today + timedelta(days=7 - today.weekday())
+    history = [w for w in history_data()["weeks"] if date.fromisoformat(w["period_start"]) < first]
+    assert _count(f"sqlite:///{tmp_path / 'demo.db'}", "rota") == len(history) + 2

@@ -171,7 +171,8 @@ def test_a_membership_that_overlaps_another_contract_is_refused(session: Session
         )
     assert refused.value.status == 409 and refused.value.field == "path.doctor_id"
     assert "Jeanne Roux" in refused.value.message and c1.code in refused.value.message
-    # He leaves c1 on 2027-01-05; joining c2 that day is allowed, the day before is not.
+    # He leaves c1 on 2027-01-05 (an anniversary of both); joining c2 that day is allowed, the
+    # anniversary before is not (he was in c1), nor the day before (not an anniversary).
     CONTRACTS.set_member_doctor(
         session,
         coordinator,
@@ -182,8 +183,13 @@ def test_a_membership_that_overlaps_another_contract_is_refused(session: Session
     )
     with pytest.raises(DoctorInAnotherContract):
         CONTRACTS.set_member_doctor(
+            session, coordinator, c2.id, roux_b.id, {"valid_from": date(2026, 1, 5)}, expected=None
+        )
+    with pytest.raises(InvalidField) as off:
+        CONTRACTS.set_member_doctor(
             session, coordinator, c2.id, roux_b.id, {"valid_from": date(2027, 1, 4)}, expected=None
         )
+    assert (off.value.field, off.value.rule) == ("body.valid_from", "anniversary")
     CONTRACTS.set_member_doctor(
         session, coordinator, c2.id, roux_b.id, {"valid_from": date(2027, 1, 5)}, expected=None
     )
@@ -191,17 +197,17 @@ def test_a_membership_that_overlaps_another_contract_is_refused(session: Session
         (c1.code, date(2026, 1, 5), date(2027, 1, 5)),
         (c2.code, date(2027, 1, 5), None),
     ]
-    # Now c1 cannot take him back past 2027-01-05, but can up to it.
+    # Now c1 cannot take him back past 2027-01-05 (to its next anniversary), but can up to it.
     with pytest.raises(DoctorInAnotherContract):
         CONTRACTS.set_member_doctor(
             session,
             coordinator,
             c1.id,
             roux_b.id,
-            {"valid_from": date(2026, 1, 5), "valid_to": date(2027, 1, 6)},
+            {"valid_from": date(2026, 1, 5), "valid_to": date(2028, 1, 5)},
             expected=None,
         )
-    assert end_c1 > date(2027, 1, 6)
+    assert end_c1 > date(2028, 1, 5)
 
 
 def test_a_membership_ends_with_its_contract(session: Session) -> None:
@@ -213,8 +219,13 @@ def test_a_membership_ends_with_its_contract(session: Session) -> None:
     session.flush()
     with pytest.raises(DoctorInAnotherContract):
         CONTRACTS.set_member_doctor(
+            session, coordinator, c2.id, roux_b.id, {"valid_from": date(2026, 1, 5)}, expected=None
+        )
+    with pytest.raises(InvalidField) as off:
+        CONTRACTS.set_member_doctor(
             session, coordinator, c2.id, roux_b.id, {"valid_from": date(2027, 1, 4)}, expected=None
         )
+    assert (off.value.field, off.value.rule) == ("body.valid_from", "anniversary")
     CONTRACTS.set_member_doctor(
         session, coordinator, c2.id, roux_b.id, {"valid_from": date(2027, 1, 5)}, expected=None
     )
@@ -251,7 +262,7 @@ def test_a_membership_needs_a_member_cabinet_and_ordered_dates(session: Session)
         coordinator,
         c1.id,
         roux_a.id,
-        {"valid_from": date(2026, 1, 5), "valid_to": date(2026, 1, 6)},
+        {"valid_from": date(2026, 1, 5), "valid_to": date(2027, 1, 5)},  # a year: the least
         expected=None,
     )
 
@@ -759,6 +770,36 @@ def test_the_migration_flags_the_plans_off_an_anniversary(empty_url: str) -> Non
     flagged = [r for r in loaded if r[2]]
     assert len(flagged) == 1 and str(flagged[0][0]) == "2026-09-01"
     downgrade_to(empty_url, "f6a7b8c9d0e1")
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with engine.connect() as connection:
+        migrated = [tuple(r) for r in connection.execute(query)]
+    engine.dispose()
+    assert [bool(r[2]) for r in migrated] == [bool(r[2]) for r in loaded]
+
+
+def test_the_migration_flags_the_memberships_off_an_anniversary(empty_url: str) -> None:
+    """The demo's doctors of cabinet « parc », a member of pool-val-moselle (from 2026-03-02, five
+    years) and of pool-seille (from 2026-04-01), join pool-seille when pool-val-moselle ends, on
+    2031-03-02: not an anniversary of pool-seille, so they are flagged, as the demo loader flags
+    them; those who joined on a start are not, and the migration finds the same."""
+    upgrade_to_head(empty_url)
+    engine = make_engine(empty_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        load_demo(session)
+    query = text(
+        "SELECT m.valid_from, c.start_date, m.off_anniversary FROM contract_member_doctor m "
+        "JOIN pooled_contract c ON c.id = m.contract_id ORDER BY m.id"
+    )
+    with engine.connect() as connection:
+        loaded = [tuple(r) for r in connection.execute(query)]
+        connection.execute(text("UPDATE contract_member_doctor SET off_anniversary = false"))
+        connection.commit()
+    engine.dispose()
+    flagged = {str(r[0]) for r in loaded if r[2]}
+    assert flagged == {"2031-03-02"}
+    assert any(not r[2] for r in loaded)
+    downgrade_to(empty_url, "b8c9d0e1f2a3")
     upgrade_to_head(empty_url)
     engine = make_engine(empty_url)
     with engine.connect() as connection:

@@ -276,6 +276,90 @@ def test_year_three_aid_proratised_at_60_percent_after_the_deadline() -> None:
     assert y3.net_cost == D("36800.00") and y3.member_parts == ((1, D("36800.00")),)
 
 
+def _reassessed_contract() -> ContractInput:
+    """Doctor 11 alone, prorated from year 1, deadline 2029-01-05 (3 years): PMT and FA 1000 on
+    2026-01-05, 1010 on 2026-07-01, 1020 on 2026-12-31, 1022 on 2027-01-04 (year 1's last day),
+    1030 on 2027-01-05 (year 2's first), then 1100 on 2027-06-01."""
+    rows = [
+        (date(2026, 1, 5), 1000),
+        (date(2026, 7, 1), 1010),
+        (date(2026, 12, 31), 1020),
+        (date(2027, 1, 4), 1022),
+        (date(2027, 1, 5), 1030),
+    ]
+    return replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"),),
+        share_plans=(SharePlanInput(START, ((1, 10000),)),),
+        doctors=(_doctor(11, 1, [(d, v, v) for d, v in [*rows, (date(2027, 6, 1), 1100)]]),),
+        ledger=(),
+        policy=PolicyParams.from_parameters({"proration_from_year": 1, "target_years": 3}),
+    )
+
+
+def test_proration_is_reassessed_each_contract_year_and_aid_not_due_is_projected() -> None:
+    """Read on 2027-06-30, year 1 (over on 2027-01-04) is prorated from the figures of its last
+    day, due; year 2, under way, from those of the reading day (the jump of 2027-06-01 raises
+    its projection), projected and not due. Before the rule both years had the reading day's."""
+    contract = _reassessed_contract()
+    at_year_end = contract_figures(contract, date(2027, 1, 4), date(2027, 1, 4))
+    later = contract_figures(contract, date(2027, 6, 1), date(2027, 6, 30))
+    y1, y2 = later.aid_years[:2]
+    assert y1.due and not y2.due
+    assert at_year_end.aid_years[0].due  # its last day: due
+    assert y1.proration_factor == at_year_end.aid_years[0].proration_factor < 1
+    # Read with year 1's last statement, not without it nor with year 2's first.
+    for other in (date(2027, 1, 3), date(2027, 1, 5)):
+        read = contract_figures(contract, other, other).aid_years
+        assert read[1].proration_factor != y1.proration_factor
+    assert y2.proration_factor == later.aid_years[2].proration_factor  # the reading day's
+    assert y2.proration_factor > y1.proration_factor
+    assert y1.proration_basis == y2.proration_basis == "projected"
+    # The day before year 1's last day it is not due yet: prorated from that day's figures.
+    before = contract_figures(contract, date(2027, 1, 3), date(2027, 1, 3))
+    assert not before.aid_years[0].due
+    assert before.aid_years[0].proration_factor == before.aid_years[1].proration_factor
+
+
+def test_a_members_target_follows_the_share_in_force_each_day() -> None:
+    """Plans from 2026-01-05 (A 100 %) and 2026-07-06 (A 60 %, C 40 %); group target 260 PMT,
+    110 FA (one funded ETP). Read on 2026-10-04, 273 days since the start: A's share is
+    (10000 x 182 + 6000 x 91) / 273 = 8666.67 bp, C's 4000 x 91 / 273 = 1333.33 bp, so A's
+    target is 260 x 2,366,000 / 2,730,000 = 225.33 PMT and C's 34.67 (summing to the group's).
+    On the day before the change A's target is the whole 260; on the day of it, (10000 x 182 +
+    6000) / 183 of it; on the start day and before it, the whole of it."""
+    contract = replace(
+        base_contract(),
+        members=(MemberInput(1, "a", "Cabinet A"), MemberInput(3, "c", "Cabinet C")),
+        share_plans=(
+            SharePlanInput(START, ((1, 10000),)),
+            SharePlanInput(date(2026, 7, 6), ((1, 6000), (3, 4000))),
+        ),
+        doctors=(
+            _doctor(11, 1, [(date(2026, 1, 5), 1000, 2000)]),
+            _doctor(33, 3, [(date(2026, 7, 1), 900, 1500)]),
+        ),
+        ledger=(),
+    )
+
+    def targets(day: date) -> list[Decimal]:
+        figures = contract_figures(contract, START, day)
+        return [m.progress.pmt.target for m in figures.members]
+
+    group = contract_figures(contract, START, date(2026, 10, 4)).progress.pmt.target
+    a, c = targets(date(2026, 10, 4))
+    assert a == group * (D(2366000) / 273) / 10000 and round(a, 2) == D("225.33")
+    assert c == group * (D(364000) / 273) / 10000 and round(c, 2) == D("34.67")
+    assert round(a + c, 20) == round(group, 20)
+    assert targets(date(2026, 7, 5)) == [group, D(0)]
+    # On the start day, and read before it, the shares of the first plan.
+    assert targets(START) == [group, D(0)]
+    assert targets(START - timedelta(days=1)) == [group, D(0)]
+    a, c = targets(date(2026, 7, 6))
+    assert a == group * (D(10000 * 182 + 6000) / 183) / 10000
+    assert c == group * (D(4000) / 183) / 10000
+
+
 @pytest.mark.parametrize(
     ("proration", "aid"),
     [

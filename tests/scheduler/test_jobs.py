@@ -303,6 +303,7 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
         "snapshot-monthly-reports",
         "refresh-feeds",
         "render-reports",
+        "render-national-evaluation",
         "purge-expired-records",
         "send-notice-emails",
         "send-invitations",
@@ -311,6 +312,8 @@ def test_the_scheduler_registers_every_job_with_publication_paused(
     for mail in ("send-notice-emails", "send-invitations"):
         assert found[mail].trigger.interval.total_seconds() == ctx.settings.mail_poll_s
     assert found["plan-upcoming-week"].next_run_time is not None
+    evaluation = found["render-national-evaluation"].trigger.interval.total_seconds()
+    assert evaluation == ctx.settings.evaluation_render_interval_s
     with ctx.engine.connect() as connection:
         stored = connection.exec_driver_sql(f"SELECT id FROM {jobs.JOB_TABLE}").scalars().all()
     assert set(stored) == set(found)

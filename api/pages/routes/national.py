@@ -49,7 +49,8 @@ def national_evaluation_page(
 ) -> HTMLResponse:
     """The national evaluation as of a day (today by default), with its downloads."""
     day, error = _day(au)
-    evaluation = service.read_national_evaluation(session, user, as_of=day)
+    stored = service.read_national_evaluation(session, user, as_of=day)
+    evaluation = stored.evaluation
     charts: dict[str, str] = {}
     for ind in evaluation.indicators:
         if any(p.effect is not None for p in ind.event_study):
@@ -60,6 +61,7 @@ def national_evaluation_page(
     context: dict[str, Any] = {
         "nav": "evaluation-nationale",
         "evaluation": evaluation,
+        "computed_at": stored.computed_at.astimezone(service.ZONE),
         "charts": charts,
         "downloads": DOWNLOADS,
         "query": f"?au={evaluation.as_of.isoformat()}",
@@ -91,7 +93,7 @@ def national_evaluation_download(
     if error is not None:
         raise HTTPException(status_code=404, detail=error)
     if name in CHARTS:
-        evaluation = service.read_national_evaluation(session, user, as_of=day)
+        evaluation = service.read_national_evaluation(session, user, as_of=day).evaluation
         indicator = next(i for i in evaluation.indicators if i.indicator == CHARTS[name])
         svg = event_study_svg(
             indicator.event_points, f"Étude d’événement nationale — {indicator.indicator_fr}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
-from scheduler.evaluation.charts import event_study_data_uri
+from scheduler.evaluation.charts import data_uri, event_study_data_uri
 from scheduler.french import clock_digits, duration, euros, long_date, number, percent, short_date
 from scheduler.reports.build import AllocationReport
 from scheduler.reports.charts import hours_chart, progress_chart
@@ -74,8 +74,8 @@ def render_html(report: AllocationReport, *, digest: str | None = None) -> str:
         period_fr=fr_period(report.period),
         digest=digest or report_digest(report),
         created=report.data_as_of.isoformat().replace("+00:00", "Z"),
-        hours_svg=hours_chart(f.members),
-        progress_svg=progress_chart(f),
+        hours_svg=data_uri(hours_chart(f.members)),
+        progress_svg=data_uri(progress_chart(f)),
         cost_split_fr="au prorata des parts contractuelles"
         if report.header.cost_split == "by_share"
         else "au prorata des heures reçues",

@@ -266,15 +266,9 @@ class Contracts(Resource[models.PooledContract]):
         shares = _shares(session, actor, data["shares"])
         if data["valid_from"] < contract.start_date:
             raise InvalidField("valid_from", "after_start", "avant le début du contrat")
-        collective = contract.kind is models.ContractKind.COLLECTIVE
-        if collective and not membership.is_anniversary(contract.start_date, data["valid_from"]):
-            following = membership.next_anniversary(contract.start_date, data["valid_from"])
-            raise InvalidField(
-                "valid_from",
-                "anniversary",
-                "les membres d'un contrat collectif adhèrent ou se retirent à une date "
-                f"anniversaire du contrat (la suivante : {following.isoformat()})",
-            )
+        refused = membership.anniversary_refusal(contract, data["valid_from"], "valid_from")
+        if refused is not None:
+            raise refused
         if any(plan.valid_from == data["valid_from"] for plan in contract.share_plans):
             raise InvalidField(
                 "valid_from", "unique", "un plan de parts commence déjà à cette date"
@@ -327,6 +321,11 @@ class Contracts(Resource[models.PooledContract]):
             )
         if valid_to is not None and valid_to <= valid_from:
             raise InvalidField("body.valid_to", "after_start", "doit suivre le début d'adhésion")
+        # A doctor joins and leaves a collective contract on its anniversaries, as cabinets do.
+        for day, field in ((valid_from, "body.valid_from"), (valid_to, "body.valid_to")):
+            refused = membership.anniversary_refusal(contract, day, field)
+            if refused is not None:
+                raise refused
         other = membership.overlapping(session, doctor.id, contract, valid_from, valid_to)
         if other is not None:
             raise DoctorInAnotherContract(
@@ -345,6 +344,7 @@ class Contracts(Resource[models.PooledContract]):
                 contract.member_doctors.append(row)
             row.valid_from = valid_from
             row.valid_to = valid_to
+            row.off_anniversary = False  # refused above otherwise
 
         reason = f"adhésion du médecin {doctor.rpps} du {valid_from.isoformat()}" + (
             "" if valid_to is None else f" au {valid_to.isoformat()}"
