@@ -3,7 +3,7 @@ cabinets do. The memberships already there are kept as they are, and those of a 
 contract that begin or end on another day are flagged (`off_anniversary`).
 
 Revision ID: c9d0e1f2a3b4
-Revises: b8c9d0e1f2a3
+Revises: d0e1f2a3b4c5
 Create Date: 2026-12-08 21:20:00.000000+00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c9d0e1f2a3b4"
-down_revision: str | None = "b8c9d0e1f2a3"
+down_revision: str | None = "d0e1f2a3b4c5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -418,3 +418,27 @@ def test_a_queued_run_is_unattended_only_without_a_jobs_process(ctx: jobs.JobCon
             assert runs.unattended(session, run, now=late)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_national_evaluation_is_a_workers_task_on_postgresql_and_done_here_on_sqlite(
+    ctx: jobs.JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some 20 s of CPU at 3,000 contracts: the jobs process only enqueues it where workers run."""
+    from scheduler.evaluation_cache import RENDER_NATIONAL_EVALUATION
+
+    queued = dispatch(ctx, RENDER_NATIONAL_EVALUATION)
+    with ctx.factory() as session:
+        stored = _count(session, models.RenderedNationalEvaluation)
+    if has_workers(ctx.engine):
+        assert queued is not None and stored == 0
+        assert _engine_jobs(ctx) == [
+            ("periodic-job", "todo", {"job_id": RENDER_NATIONAL_EVALUATION})
+        ]
+        from scheduler.engine import worker
+
+        monkeypatch.setattr(worker, "_context", ctx)
+        worker.periodic_job_task(RENDER_NATIONAL_EVALUATION)
+        with ctx.factory() as session:
+            assert _count(session, models.RenderedNationalEvaluation) == 1
+    else:
+        assert queued is None and stored == 1

@@ -1,8 +1,8 @@
 """The national evaluation computed ahead: one day's CSV and JSON exports, with the fingerprints
 of the inputs they were computed from and of the code that computed them.
 
-Revision ID: b8c9d0e1f2a3
-Revises: a7b8c9d0e1f2
+Revision ID: d0e1f2a3b4c5
+Revises: b8c9d0e1f2a3
 Create Date: 2026-12-08 21:05:00.000000+00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "b8c9d0e1f2a3"
-down_revision: str | None = "a7b8c9d0e1f2"
+revision: str = "d0e1f2a3b4c5"
+down_revision: str | None = "b8c9d0e1f2a3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
