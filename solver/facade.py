@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 
 from solver import explain
 from solver.constraints.data import PlanData, build, leg_credits
@@ -109,18 +110,9 @@ def solve_part(
     if should_stop is not None and should_stop():
         return PartResult(Status.UNKNOWN, explanation=[STOPPED], stopped=True)
     began = time.perf_counter()
-    planned = days.solve_by_days(
-        instance,
-        budget=budget,
-        deterministic=deterministic,
-        part=part,
-        parts=parts,
-        progress=progress,
-        started=started,
-        should_stop=should_stop,
-    )
-    if planned is None:
-        planned = assistants.solve_by_assistants(
+    planned = None
+    for plan_by in (days.solve_by_days, partial(assistants.solve_by_assistants, workers=workers)):
+        planned = plan_by(
             instance,
             budget=budget,
             deterministic=deterministic,
@@ -129,8 +121,9 @@ def solve_part(
             progress=progress,
             started=started,
             should_stop=should_stop,
-            workers=workers,
         )
+        if planned is not None:
+            break
     earlier: PartResult | None = None
     if planned is not None:
         left = budget - (time.perf_counter() - began)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from scheduler import models
 from scheduler.cli import app
+from scheduler.config import get_settings
 from scheduler.db import make_engine, make_session_factory
 from scheduler.demo import load_demo
 from scheduler.engine import has_workers
@@ -101,10 +102,14 @@ def test_the_command_plans_every_groupement_and_prints_the_figures(
         load_demo(session)
     engine.dispose()
     monkeypatch.setenv("PARTAGENDA_DATABASE_URL", url)
-    runner = CliRunner()
-    answer = runner.invoke(app, ["replan-national", "--week", "2026-W51", "--time-limit", "1"])
-    assert answer.exit_code == 0, answer.output
-    assert "1 calcul(s) demandé(s)" in answer.output
-    assert "faits 1, échoués 0" in answer.output
-    wrong = runner.invoke(app, ["replan-national", "--week", "2026-W5x"])
-    assert wrong.exit_code == 2
+    get_settings.cache_clear()  # settings read by an earlier test in this process are cached
+    try:
+        runner = CliRunner()
+        answer = runner.invoke(app, ["replan-national", "--week", "2026-W51", "--time-limit", "1"])
+        assert answer.exit_code == 0, answer.output
+        assert "1 calcul(s) demandé(s)" in answer.output
+        assert "faits 1, échoués 0" in answer.output
+        wrong = runner.invoke(app, ["replan-national", "--week", "2026-W5x"])
+        assert wrong.exit_code == 2
+    finally:
+        get_settings.cache_clear()
