@@ -11,6 +11,7 @@ import html
 import re
 import warnings
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -55,7 +56,8 @@ def _version(page: str, action: str) -> str:
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    # The pages judge « déjà en vigueur » on the groupement's day, which starts before UTC's.
+    return datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date()
 
 
 def _counts(session: Session) -> tuple[int, ...]:
