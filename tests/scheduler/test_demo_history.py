@@ -101,3 +101,53 @@ def test_the_demo_gain_per_100_hours_has_a_figure(session: Session) -> None:
     assert evaluation is not None and evaluation.hours_delivered > 0
     for indicator in evaluation.indicators:
         assert indicator.gain_reason is None and indicator.gain is not None
+
+
+# --- A demo loaded after the shipped history ends ------------------------------------------------
+
+LAST_SHIPPED = date(2026, 12, 28)
+
+
+def test_the_weeks_after_the_shipped_ones_are_replayed_on_time_and_pass_the_checker(
+    session: Session,
+) -> None:
+    """Five weeks after the shipped history, New Year's Day among them: each is a shipped week
+    with the same holidays replayed, published on time with its ledger, accepted by the checker
+    in its own week, and claims no bound (it was not solved for that week)."""
+    until = LAST_SHIPPED + timedelta(weeks=6)
+    groupement = load_demo(session, history_until=until)
+    zone = ZoneInfo(groupement.timezone)
+    assert history_data()["weeks"][-1]["period_start"] == LAST_SHIPPED.isoformat()
+    rotas = _published(session)
+    mondays = [r.period_start for r in rotas]
+    assert mondays[-1] == until - timedelta(days=7)
+    assert all(b - a == timedelta(days=7) for a, b in zip(mondays, mondays[1:], strict=False))
+    after = [r for r in rotas if r.period_start > LAST_SHIPPED]
+    assert len(after) == 5
+    for rota in after:
+        assert rota.published_at == published_moment(rota.period_start, zone)
+        assert not rota.published_late and rota.bound is None and rota.assignments
+        assert rota.objective == sum(rota.objective_terms.values())
+        assert check_stored_rota(session, rota.id, now=rota.published_at) == [], rota.period_start
+        # New Year's Day (a Friday): nobody works on it.
+        assert all(a.start_at.astimezone(zone).date() != date(2027, 1, 1) for a in rota.assignments)
+        entries = session.scalars(
+            select(models.LedgerEntry).where(models.LedgerEntry.week_start == rota.period_start)
+        ).all()
+        assert sum(e.delivered_minutes for e in entries) > 0
+    uids = [a.uid for r in rotas for a in r.assignments]
+    assert len(uids) == len(set(uids))
+
+
+def test_a_week_no_shipped_week_fits_is_planned_by_the_solver(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scheduler.demo_history.REPLAY_TRIES", 0)
+    monkeypatch.setattr("scheduler.demo_history.PLAN_SECONDS", 2.0)
+    until = LAST_SHIPPED + timedelta(weeks=1, days=1)
+    groupement = load_demo(session, history_until=until)
+    rota = _published(session)[-1]
+    assert rota.period_start == LAST_SHIPPED + timedelta(weeks=1)
+    assert rota.solver_status in ("optimal", "feasible") and rota.bound is not None
+    assert rota.published_at == published_moment(rota.period_start, ZoneInfo(groupement.timezone))
+    assert check_stored_rota(session, rota.id, now=rota.published_at) == []
