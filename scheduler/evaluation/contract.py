@@ -129,7 +129,7 @@ def differences_in_differences(
     members = int(panel.treated_doctor.sum())
     estimates = []
     for each in fits:
-        se = math.sqrt(float(each.vcov_cr2[0, 0]))
+        se = float(each.std_errors[0])
         effect = float(each.coef[0])
         estimates.append(
             DidEstimate(
@@ -179,7 +179,7 @@ def pretrend_check(
     fit = fit_two_way(panel, columns, [f"trimestre {q}" for q in events])
     lead_idx = np.arange(len(leads))  # events are sorted: the leads come first
     test = fit.wald(lead_idx, dof="htz" if small_sample == "bell-mccaffrey" else "clusters")
-    se = np.sqrt(np.diag(fit.vcov_cr2))
+    se = fit.std_errors
     return PretrendCheck(
         leads=tuple(
             LeadEstimate(quarter=q, coef=float(fit.coef[i]), std_error=float(se[i]))
@@ -210,7 +210,7 @@ def event_study(panel: Panel, level: float = 0.95) -> tuple[EventEstimate, ...]:
         [(panel.treated & (panel.quarter == q)).astype(np.float64) for q in events], axis=1
     )
     fit = fit_two_way(panel, columns, [f"trimestre {q}" for q in events])
-    se = np.sqrt(np.diag(fit.vcov_cr2))
+    se = fit.std_errors
     points = [EventEstimate(-1, 0.0, 0.0, 0.0)]
     for i, q in enumerate(events):
         half = float(stats.t.ppf(0.5 + level / 2, fit.hotelling_dof([i]))) * float(se[i])

@@ -75,6 +75,14 @@ class Fit:
     hat_kernel: FloatArray  # blockdiag((S~'S~)^+, M): H_hi = [h = i] J/n_h + Z_h K Z_i'
     blocks: tuple[_Block, ...]
 
+    @property
+    def std_errors(self) -> FloatArray:
+        """The coefficients' CR2 standard errors. The covariance is positive semi-definite, but
+        where a variance is nil (data that the model fits exactly) rounding leaves it a hair
+        either side of zero, by a machine's BLAS kernels: read as zero, not as a square root's
+        invalid value."""
+        return np.sqrt(np.maximum(np.diag(self.vcov_cr2), 0.0))
+
     def wald(self, indices: npt.ArrayLike, dof: str = "htz") -> WaldTest:
         """Joint test that the coefficients `indices` are all zero, with the CR2 covariance.
 

@@ -198,6 +198,20 @@ def test_cr1_sandwich_and_coefficient_match_statsmodels_with_dummies() -> None:
     assert math.sqrt(fit.vcov_cr1[0, 0]) == pytest.approx(ref.cr1_bse[0], rel=1e-9)
 
 
+def test_a_nil_variance_rounded_below_zero_reads_as_a_nil_standard_error() -> None:
+    """Data the model fits exactly leave a nil variance that a machine's BLAS may round to
+    -1e-46: the standard error is 0 there, and the others are the covariance's roots."""
+    from dataclasses import replace
+
+    from scheduler.evaluation.regression import fit_two_way
+
+    doctor, quarter, value, treated = hand_arrays()
+    fit = fit_two_way(hand_panel(), did_column(quarter, treated), ["did"])
+    shaken = replace(fit, vcov_cr2=np.diag([-9.0e-46, 4.0, 0.0]))
+    assert shaken.std_errors.tolist() == [0.0, 2.0, 0.0]
+    assert fit.std_errors[0] == pytest.approx(math.sqrt(fit.vcov_cr2[0, 0]))
+
+
 def random_panel(
     seed: int, doctors: int, quarters: list[int], members: int, drop: int = 0
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Floats, npt.NDArray[np.bool_]]:
