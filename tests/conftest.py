@@ -4,10 +4,11 @@ rolled back (code under test may commit: it commits a SAVEPOINT)."""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import Engine, make_url, text
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from scheduler.db import make_engine
 from scheduler.migrations import upgrade_to_head
+from solver import dump_instance, dump_rota
+from solver.model import Instance, Rota
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = [
@@ -101,3 +104,44 @@ def session(engine: Engine) -> Iterator[Session]:
         session.close()
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _deterministic_plans_solved_once() -> Iterator[None]:
+    """Each deterministic plan solved once per test process (PARTAGENDA_TEST_SOLVE_ONCE=0 to
+    solve every time): a deterministic solve gives the same rota for the same instance and
+    arguments, and the planning workflow's tests solve the same demo weeks on SQLite, then on
+    PostgreSQL (the instance names cabinets and assistants by code, not by database id), at some
+    ten seconds of CPU each. A solve with a progress callback, a stop poll or a time limit on the
+    clock is not remembered; nor does the solver's own suite (tests/solver) go through here."""
+    if os.environ.get("PARTAGENDA_TEST_SOLVE_ONCE", "1") == "0":
+        yield
+        return
+    import solver
+
+    real: Callable[..., Rota] = solver.solve
+    solved: dict[str, Rota] = {}
+
+    def solve_once(instance: Instance, **options: Any) -> Rota:
+        plain = options.get("deterministic") and not any(
+            options.get(name) is not None for name in ("progress", "should_stop")
+        )
+        if not plain:
+            return real(instance, **options)
+        hint = options.get("hint")
+        key = json.dumps(
+            [
+                dump_instance(instance),
+                None if hint is None else dump_rota(hint, instance),
+                {k: v for k, v in options.items() if k != "hint"},
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        if key not in solved:
+            solved[key] = real(instance, **options)
+        return solved[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("scheduler.planning.plan.solve", solve_once)
+        yield
