@@ -71,10 +71,8 @@ def serving(app: FastAPI, settings: Settings, factory: sessionmaker[Session]) ->
 
     def execute_runs() -> None:
         while not stop.is_set():
-            # On the clock, as a jobs process plans: a deterministic plan of a demo week does a
-            # fixed amount of work whatever its limit (some 15 s of CPU), and the pages only wait
-            # for a valid rota.
-            run_pending_inline(factory, deterministic=False)
+            # Deterministic: the pages' tests read the rota they get (its travel, its blocks).
+            run_pending_inline(factory)
             stop.wait(0.3)
 
     worker = threading.Thread(target=execute_runs, name="plan-runs", daemon=True)
