@@ -33,18 +33,6 @@ DATABASES = [
 ]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for pytest-xdist (`--dist loadgroup`, scripts/test): a module's tests run on one
-    worker, since they share its fixtures' databases and servers, and every browser test on one
-    worker, in order, since they share one live server and its data."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        group = "browser" if module.startswith("tests/api/browser/") else module
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def missing_tool(reason: str) -> NoReturn:
     """Skip a test whose outside tool (a browser, a calendar client or parser) is missing here;
     fail it in CI (`CI` set), whose set-up installs every one: a skip there would hide the check."""
