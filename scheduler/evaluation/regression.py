@@ -60,6 +60,10 @@ class WaldTest:
     df_denom: float
 
 
+# How far below zero, relative to the largest variance, rounding may leave a nil one.
+_ROUNDING = 1e-9
+
+
 @dataclass(frozen=True, slots=True)
 class Fit:
     """The estimates of one regression: coefficients, CR2 and CR1 covariances, residuals."""
@@ -79,9 +83,14 @@ class Fit:
     def std_errors(self) -> FloatArray:
         """The coefficients' CR2 standard errors. The covariance is positive semi-definite, but
         where a variance is nil (data that the model fits exactly) rounding leaves it a hair
-        either side of zero, by a machine's BLAS kernels: read as zero, not as a square root's
-        invalid value."""
-        return np.sqrt(np.maximum(np.diag(self.vcov_cr2), 0.0))
+        either side of zero, by a machine's BLAS kernels: within `_ROUNDING` of the largest
+        variance it reads as zero. A variance further below zero is no rounding but a broken
+        covariance, and its standard error is NaN rather than a confident zero."""
+        variances = np.diag(self.vcov_cr2)
+        scale = max(float(np.abs(variances).max(initial=0.0)), float(np.finfo(np.float64).tiny))
+        rounded = (variances < 0.0) & (variances >= -_ROUNDING * scale)
+        kept = np.where(rounded, 0.0, variances)
+        return np.sqrt(np.where(kept < 0.0, np.nan, kept))
 
     def wald(self, indices: npt.ArrayLike, dof: str = "htz") -> WaldTest:
         """Joint test that the coefficients `indices` are all zero, with the CR2 covariance.

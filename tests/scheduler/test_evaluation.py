@@ -200,7 +200,8 @@ def test_cr1_sandwich_and_coefficient_match_statsmodels_with_dummies() -> None:
 
 def test_a_nil_variance_rounded_below_zero_reads_as_a_nil_standard_error() -> None:
     """Data the model fits exactly leave a nil variance that a machine's BLAS may round to
-    -1e-46: the standard error is 0 there, and the others are the covariance's roots."""
+    -1e-46: the standard error is 0 there, and the others are the covariance's roots; a variance
+    below zero by more than rounding gives NaN."""
     from dataclasses import replace
 
     from scheduler.evaluation.regression import fit_two_way
@@ -209,6 +210,10 @@ def test_a_nil_variance_rounded_below_zero_reads_as_a_nil_standard_error() -> No
     fit = fit_two_way(hand_panel(), did_column(quarter, treated), ["did"])
     shaken = replace(fit, vcov_cr2=np.diag([-9.0e-46, 4.0, 0.0]))
     assert shaken.std_errors.tolist() == [0.0, 2.0, 0.0]
+    # At the rounding's edge (1e-9 of the largest variance) and beyond it: a broken covariance.
+    edge = replace(fit, vcov_cr2=np.diag([-4.0e-9, 4.0, -4.1e-9]))
+    assert edge.std_errors[:2].tolist() == [0.0, 2.0] and math.isnan(edge.std_errors[2])
+    assert math.isnan(replace(fit, vcov_cr2=np.diag([-1.0, 4.0])).std_errors[0])
     assert fit.std_errors[0] == pytest.approx(math.sqrt(fit.vcov_cr2[0, 0]))
 
 
