@@ -253,7 +253,11 @@ def _weeks_after_the_shipped(
                 now=published_moment(monday, zone) - timedelta(minutes=5),
             )
             if rota.solver_status not in ("optimal", "feasible"):
-                raise RuntimeError(f"la semaine du {monday} de la démonstration est sans planning")
+                raise RuntimeError(
+                    f"la semaine du {monday} de la démonstration est sans planning "
+                    f"({rota.solver_status} : {' ; '.join(map(str, rota.explanation))})"
+                )
+            rota.created_at = published_moment(monday, zone) - timedelta(minutes=5)
         _publish_on_time(session, rota, zone)
         rotas.append(rota)
         monday += timedelta(days=7)

@@ -1,13 +1,13 @@
-"""Rule under test: the embedded SQLite database takes concurrent writers. For a minute the jobs
-process claims and plans runs queued again and again, the API takes edits (absences created and
+"""Rule under test: the embedded SQLite database takes concurrent writers. For half a minute the
+jobs process claims and plans runs queued again and again, the API takes edits (absences created and
 withdrawn with If-Match, plan runs requested), and the CLI plans and publishes a week over and
 over, each a process of its own on one database file: no process ever reports "database is
 locked", every CLI command ends with exit code 0 or a one-line domain error (2), the API answers
 no 5xx.
 
 SQLite only: PostgreSQL has row locks and no single writer's slot, and its concurrency is tested
-elsewhere (`tests/api/test_concurrency.py`, `test_scheduler_restart.py`). The only test that takes
-a minute: the load must last long enough for every kind of writer to meet every other.
+elsewhere (`tests/api/test_concurrency.py`, `test_scheduler_restart.py`). The load lasts half a
+minute (`LOAD_S`), long enough for every kind of writer to meet every other several times.
 """
 
 from __future__ import annotations
