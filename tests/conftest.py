@@ -33,6 +33,15 @@ DATABASES = [
 ]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that hold a `slow` test first, each kept whole and otherwise in the order
+    given (after pytest-randomly's shuffle): pytest-xdist's `loadfile` hands modules out in that
+    order, and a long module handed out last keeps one worker busy alone at the end."""
+    slow = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow)
+
+
 def missing_tool(reason: str) -> NoReturn:
     """Skip a test whose outside tool (a browser, a calendar client or parser) is missing here;
     fail it in CI (`CI` set), whose set-up installs every one: a skip there would hide the check."""

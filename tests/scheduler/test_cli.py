@@ -929,6 +929,7 @@ def test_plan_lets_another_process_write_during_the_solve(
     assert wrote == ["cabinet"] and _count(cli_db, "rota") == before + 1
 
 
+@pytest.mark.slow
 def test_demo_plans_publishes_and_writes_every_artefact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

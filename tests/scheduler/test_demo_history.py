@@ -19,6 +19,8 @@ from scheduler.demo_history import history_data, published_moment
 from scheduler.planning import check_stored_rota, evaluate_stored_rota
 from scheduler.reports import build_report, parse_period
 
+pytestmark = pytest.mark.slow
+
 FIRST_WEEK = date(2026, 3, 2)  # pool-val-moselle's start, a Monday
 UNTIL = date(2026, 12, 7)
 

@@ -26,6 +26,8 @@ from scheduler.planning import (
     record_absence,
 )
 
+pytestmark = pytest.mark.slow
+
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = date(2026, 12, 7)
 BEFORE_NOTICE = datetime(
