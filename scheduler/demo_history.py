@@ -5,7 +5,9 @@ The weeks were planned once by the solver (`scripts/demo_history.py` writes the 
 shipped as data: solving forty weeks again would take the demo well past its two minutes. Each
 week is loaded as a published rota with its assignments, trips and breaks, then its ledger is
 written as a publication writes it, net of the absences. A test checks every shipped week with
-the solver's checker, so the data cannot drift from the rules unseen.
+the solver's checker, so the data cannot drift from the rules unseen. A demo loaded after the
+shipped weeks end gets the weeks since as well, each a shipped week replayed and checked in its
+new week, or planned by the solver where none fits (`_weeks_after_the_shipped`).
 """
 
 from __future__ import annotations
